@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/** `username@hostname`; also the client's identity inside its company, so it is bounded. */
+export const userHostSchema = z.string().trim().min(1).max(255);
+
+/** The original client reads the company id from a text field, so numeric strings are accepted. */
+export const companyIdSchema = z.union([
+  z.number().int().positive(),
+  z.string().regex(/^\d{1,12}$/, 'company_id must be a number').transform(Number),
+]);
+
+export const machineInfoSchema = z.looseObject({
+  user_host: userHostSchema,
+  username: z.string().max(255).optional(),
+  hostname: z.string().max(255).optional(),
+  platform: z.string().max(64).optional(),
+  operatingSystem: z.string().max(255).optional(),
+  macAddress: z.string().max(64).optional(),
+});
+export type MachineInfo = z.infer<typeof machineInfoSchema>;
+
+export const clientConnectedSchema = z.looseObject({
+  machine_info: machineInfoSchema,
+  company_id: companyIdSchema.optional(),
+});
+export type ClientConnectedPayload = z.input<typeof clientConnectedSchema>;
+
+export const segmentIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'segment_id must be 1-64 of A-Za-z0-9_-');
+
+export const startStreamingSchema = z.looseObject({
+  segment_id: segmentIdSchema.optional(),
+  start_time: z.union([z.number(), z.string().max(64)]).optional(),
+});
+export type StartStreamingPayload = z.input<typeof startStreamingSchema>;
+
+const binarySchema = z.custom<Uint8Array>(
+  (value) => value instanceof Uint8Array || value instanceof ArrayBuffer,
+  'buffer must be binary',
+);
+
+export const videoFrameSchema = z.looseObject({
+  buffer: binarySchema,
+  segment_id: segmentIdSchema.optional(),
+  offset: z.number().int().nonnegative().optional(),
+});
+export type VideoFramePayload = z.input<typeof videoFrameSchema>;
+
+/** The original client sends arbitrary data with stop-streaming; only a segment id matters. */
+export const stopStreamingSchema = z.preprocess(
+  (value) => (value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {}),
+  z.looseObject({ segment_id: segmentIdSchema.optional() }),
+);
+
+export const alertSchema = z.looseObject({
+  type: z.literal('idle'),
+  idle_seconds: z.number().nonnegative().max(10 * 365 * 24 * 3600),
+});
+export type AlertPayload = z.input<typeof alertSchema>;

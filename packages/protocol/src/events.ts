@@ -1,0 +1,70 @@
+import type {
+  AlertPayload,
+  ClientConnectedPayload,
+  StartStreamingPayload,
+  VideoFramePayload,
+} from './agent-events.js';
+import type { WatchPayload } from './dashboard-events.js';
+import type { Alert, Client, Media, Settings } from './models.js';
+
+/** Every failed ack and every `error` event carries a stable code and a sentence for humans. */
+export interface ErrorReply {
+  ok: false;
+  error: string;
+  message: string;
+  expected_offset?: number;
+}
+export type Reply<T extends object = object> = ({ ok: true } & T) | ErrorReply;
+export type Ack<T extends object = object> = (reply: Reply<T>) => void;
+
+export interface ClientConnectedSuccess {
+  client: Client;
+}
+
+/** Events a socket may send to the server (agents and dashboards share the namespace). */
+export interface ClientToServerEvents {
+  'client-connected': (payload: ClientConnectedPayload, ack?: Ack<ClientConnectedSuccess>) => void;
+  'app-closed': (ack?: Ack) => void;
+  'start-streaming': (payload: StartStreamingPayload, ack?: Ack<{ segment_id: string; offset: number }>) => void;
+  'video-frame': (payload: VideoFramePayload, ack?: Ack<{ offset: number }>) => void;
+  'stop-streaming': (payload?: unknown, ack?: Ack) => void;
+  alert: (payload: AlertPayload, ack?: Ack<{ alert: Alert }>) => void;
+  watch: (payload: WatchPayload, ack?: Ack) => void;
+  unwatch: (payload: WatchPayload, ack?: Ack) => void;
+}
+
+export interface MediaEventPayload {
+  media: Pick<Media, 'id' | 'original_name'> & Partial<Media>;
+}
+
+export type ClientWithSegment = Client & { segment_id: string };
+
+/** Events the server sends to agents and to dashboards (company room). */
+export interface ServerToClientEvents {
+  'client-connected-success': (payload: ClientConnectedSuccess) => void;
+  settings: (payload: Settings) => void;
+  'connect-stream': () => void;
+  'disconnect-stream': () => void;
+  'processing-video': (payload: MediaEventPayload) => void;
+  'video-processed': (payload: MediaEventPayload) => void;
+  'video-error': (payload: MediaEventPayload) => void;
+  error: (payload: Omit<ErrorReply, 'ok'> & { event?: string }) => void;
+
+  'client-connected': (client: Client) => void;
+  'client-reconnecting': (client: Client) => void;
+  'client-disconnected': (client: Client) => void;
+  'start-streaming': (payload: ClientWithSegment) => void;
+  'stop-streaming': (payload: ClientWithSegment) => void;
+  'alert-created': (payload: { alert: Alert }) => void;
+  'media-updated': (payload: { media: Media }) => void;
+  'stream-init': (payload: { client_id: number; segment_id: string; buffer: Uint8Array }) => void;
+  'video-frame': (payload: { client_id: number; segment_id: string; buffer: Uint8Array }) => void;
+}
+
+/** Presence event names, in the order of the lifecycle. */
+export const PRESENCE_EVENTS = ['client-connected', 'client-reconnecting', 'client-disconnected'] as const;
+export type PresenceEventName = (typeof PRESENCE_EVENTS)[number];
+
+/** Socket handshake `query.app`: which role a socket plays. */
+export const AGENT_APPS = ['agent', 'electron'] as const;
+export const DASHBOARD_APP = 'backend';

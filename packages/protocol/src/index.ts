@@ -1,0 +1,5 @@
+export * from './agent-events.js';
+export * from './dashboard-events.js';
+export * from './models.js';
+export * from './rest.js';
+export * from './events.js';

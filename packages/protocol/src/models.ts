@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+export const roleSchema = z.enum(['superadmin', 'admin']);
+export type Role = z.infer<typeof roleSchema>;
+
+export const presenceStateSchema = z.enum(['connected', 'reconnecting', 'disconnected']);
+export type PresenceState = z.infer<typeof presenceStateSchema>;
+
+/** The client object: payload of every presence event and item of GET /api/clients. */
+export const clientSchema = z.object({
+  id: z.number(),
+  company_id: z.number(),
+  user_host: z.string(),
+  socket_id: z.string().nullable(),
+  meta: z.record(z.string(), z.unknown()),
+  is_connected: z.boolean(),
+  is_reconnecting: z.boolean(),
+  is_streaming: z.boolean(),
+  /** When a reconnecting client will be disconnected unless it comes back. */
+  grace_deadline: z.string().nullable(),
+  last_seen_at: z.string().nullable(),
+});
+export type Client = z.infer<typeof clientSchema>;
+
+export const presenceEntrySchema = z.object({ state: presenceStateSchema, at: z.string() });
+export type PresenceEntry = z.infer<typeof presenceEntrySchema>;
+
+export const clientDetailSchema = clientSchema.extend({ presence: z.array(presenceEntrySchema) });
+export type ClientDetail = z.infer<typeof clientDetailSchema>;
+
+export const userSchema = z.object({
+  id: z.number(),
+  email: z.string(),
+  company_id: z.number(),
+  role: roleSchema,
+});
+export type User = z.infer<typeof userSchema>;
+
+export const companySchema = z.object({ id: z.number(), name: z.string() });
+export type Company = z.infer<typeof companySchema>;
+
+export const enrollmentTokenSchema = z.object({
+  id: z.number(),
+  company_id: z.number(),
+  token: z.string(),
+  label: z.string().nullable(),
+  created_at: z.string(),
+  revoked_at: z.string().nullable(),
+});
+export type EnrollmentToken = z.infer<typeof enrollmentTokenSchema>;
+
+export const alertModelSchema = z.object({
+  id: z.number(),
+  company_id: z.number(),
+  client_id: z.number(),
+  user_host: z.string(),
+  type: z.literal('idle'),
+  idle_seconds: z.number(),
+  created_at: z.string(),
+  acknowledged_at: z.string().nullable(),
+});
+export type Alert = z.infer<typeof alertModelSchema>;
+
+export const mediaSchema = z.object({
+  id: z.number(),
+  client_id: z.number(),
+  company_id: z.number(),
+  original_name: z.string(),
+  source: z.enum(['live', 'upload']),
+  status: z.enum(['recording', 'processing', 'ready', 'error']),
+  size: z.number(),
+  duration_ms: z.number().nullable(),
+  started_at: z.string(),
+  ended_at: z.string().nullable(),
+  thumbnail_url: z.string().nullable(),
+  video_url: z.string(),
+});
+export type Media = z.infer<typeof mediaSchema>;
+
+export const settingsSchema = z.object({
+  idle_threshold_seconds: z.number(),
+  idle_message: z.string(),
+});
+export type Settings = z.infer<typeof settingsSchema>;

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { companyIdSchema, userHostSchema } from './agent-events.js';
+import { presenceStateSchema, roleSchema } from './models.js';
+
+export const errorBodySchema = z.object({ error: z.string(), message: z.string() });
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+export const loginBodySchema = z.object({
+  email: z.string().trim().toLowerCase().email().max(255),
+  password: z.string().min(1).max(1024),
+});
+
+export const createCompanyBodySchema = z.object({ name: z.string().trim().min(1).max(255) });
+
+export const createTokenBodySchema = z.object({ label: z.string().trim().max(255).optional() });
+
+export const createUserBodySchema = z.object({
+  email: z.string().trim().toLowerCase().email().max(255),
+  password: z.string().min(8, 'password must have at least 8 characters').max(1024),
+  company_id: z.number().int().positive(),
+  role: roleSchema.default('admin'),
+});
+
+export const updateSettingsBodySchema = z.object({
+  idle_threshold_seconds: z.number().int().min(10).max(24 * 3600).optional(),
+  idle_message: z.string().trim().min(1).max(1000).optional(),
+});
+
+export const idParamsSchema = z.object({ id: z.coerce.number().int().positive() });
+export const tokenParamsSchema = idParamsSchema.extend({ tokenId: z.coerce.number().int().positive() });
+
+export const pagingQuerySchema = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  per_page: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const clientsQuerySchema = pagingQuerySchema.extend({
+  status: z.enum(['live', 'reconnecting', 'disconnected']).optional(),
+  q: z.string().max(255).optional(),
+  company_id: z.coerce.number().int().positive().optional(),
+});
+
+export const alertsQuerySchema = pagingQuerySchema.extend({
+  client_id: z.coerce.number().int().positive().optional(),
+  company_id: z.coerce.number().int().positive().optional(),
+});
+
+export const mediaCheckBodySchema = z.object({
+  user_host: userHostSchema,
+  media_names: z.array(z.string().max(255)).max(10_000),
+});
+
+/** Original client: POST /api/vaahshare/alerts. */
+export const legacyAlertBodySchema = z.looseObject({
+  type: z.literal('idle').default('idle'),
+  socket_id: z.string().min(1).max(64),
+  idle_seconds: z.number().nonnegative().optional(),
+});
+
+export const legacyUploadFieldsSchema = z.object({
+  socket_id: z.string().min(1).max(64),
+  company_id: companyIdSchema,
+});
+
+export { presenceStateSchema };
+
+export interface ListBody<T> {
+  data: T[];
+  meta: { total: number; page: number; per_page: number };
+}
+export interface ItemBody<T> {
+  data: T;
+}

@@ -1,0 +1,127 @@
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import { alertsRoutes } from './alerts/alerts.routes.js';
+import { registerAlertHandlers } from './alerts/alerts.socket.js';
+import { authRoutes } from './auth/auth.routes.js';
+import { bootstrap } from './auth/bootstrap.js';
+import { authenticateSocket } from './auth/handshake.js';
+import { usersRoutes } from './auth/users.routes.js';
+import { companiesRoutes } from './companies/companies.routes.js';
+import type { Config } from './config.js';
+import { companyRoom, type AppContext } from './context.js';
+import { migrateToLatest, openDatabase } from './db/database.js';
+import { installErrorHandlers } from './http-errors.js';
+import { runInBackground } from './infra/background.js';
+import { systemClock, type Clock } from './infra/clock.js';
+import { startHeartbeat } from './infra/heartbeat.js';
+import { addClientsByStateGauge, createMetrics } from './infra/metrics.js';
+import { createSocketHandlers } from './infra/socket-handler.js';
+import { legacyRoutes } from './legacy/legacy.routes.js';
+import { clientsRoutes } from './presence/clients.routes.js';
+import { countByState } from './presence/presence.repository.js';
+import { createPresence } from './presence/presence.service.js';
+import { registerPresenceHandlers } from './presence/presence.socket.js';
+import { createIo } from './sockets.js';
+
+export interface BuildOptions {
+  clock?: Clock;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export type VaahShareApp = Awaited<ReturnType<typeof buildApp>>;
+
+/** Builds the whole server without listening, so tests can start it on a random port. */
+export async function buildApp(config: Config, options: BuildOptions = {}) {
+  const app = Fastify({ logger: options.logger ?? { level: config.LOG_LEVEL }, trustProxy: true });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await app.register(cookie);
+  if (config.CORS_ORIGINS.length) await app.register(cors, { origin: config.CORS_ORIGINS, credentials: true });
+
+  const database = openDatabase({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
+  await migrateToLatest(database);
+  const metrics = createMetrics();
+  const io = createIo(app, config);
+  const ctx: AppContext = { config, database, db: database.db, log: app.log, clock: options.clock ?? systemClock, metrics, io };
+
+  const presence = createPresence({
+    db: ctx.db,
+    clock: ctx.clock,
+    graceMs: config.RECONNECT_GRACE_MS,
+    nodeId: config.NODE_ID,
+    announce: (companyId, event, client) => {
+      metrics.transitions.inc({ state: event.replace('client-', '') });
+      io.to(companyRoom(companyId)).emit(event, client);
+    },
+    onError: (what, err) => ctx.log.error({ err }, `${what} failed`),
+  });
+  addClientsByStateGauge(metrics, () => countByState(ctx.db));
+
+  installErrorHandlers(app, metrics);
+  app.get('/healthz', async () => {
+    await sql`select 1`.execute(ctx.db);
+    return { ok: true, node_id: config.NODE_ID };
+  });
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  await app.register(authRoutes, { prefix: '/api/auth', ctx });
+  await app.register(usersRoutes, { prefix: '/api/users', ctx });
+  await app.register(companiesRoutes, { prefix: '/api/companies', ctx });
+  await app.register(clientsRoutes, { prefix: '/api/clients', ctx });
+  await app.register(alertsRoutes, { prefix: '/api/alerts', ctx });
+  await app.register(legacyRoutes, { prefix: '/api/vaahshare', ctx });
+
+  let closing = false;
+  const handlers = createSocketHandlers(ctx);
+  io.use((socket, next) => {
+    authenticateSocket(ctx, socket).then(
+      (data) => {
+        socket.data = data;
+        next();
+      },
+      (err: Error) => {
+        metrics.errors.inc({ kind: 'handshake' });
+        ctx.log.info({ reason: err.message }, 'socket refused');
+        next(err);
+      },
+    );
+  });
+  io.on('connection', (socket) => {
+    metrics.sockets.inc();
+    socket.on('disconnect', () => metrics.sockets.dec());
+    if (socket.data.role === 'dashboard') {
+      void socket.join(companyRoom(socket.data.companyId!));
+      return;
+    }
+    registerPresenceHandlers(ctx, handlers, presence, socket, () => closing);
+    registerAlertHandlers(ctx, handlers, socket);
+  });
+
+  const bootstrapResult = await bootstrap(ctx);
+  const stopTasks: Array<() => void> = [];
+
+  async function listen() {
+    // Clients this node held before a crash get a fresh grace period to come back.
+    await presence.releaseNode();
+    const sweep = setInterval(() => runInBackground(ctx.log, 'presence sweep', presence.sweepExpired()), config.PRESENCE_SWEEP_MS);
+    sweep.unref();
+    stopTasks.push(() => clearInterval(sweep), startHeartbeat(io, config.HEARTBEAT_INTERVAL_MS));
+    return app.listen({ port: config.PORT, host: config.HOST });
+  }
+
+  async function close() {
+    if (closing) return;
+    closing = true;
+    stopTasks.forEach((stop) => stop());
+    // Clients get their grace period to reach another node or this one once it is back.
+    await presence.releaseNode().catch((err) => ctx.log.error({ err }, 'releasing clients at shutdown failed'));
+    presence.stop();
+    await new Promise<void>((resolve) => io.close(() => resolve()));
+    await app.close();
+    await ctx.db.destroy();
+  }
+
+  return { app, ctx, presence, bootstrapResult, listen, close };
+}

@@ -1,0 +1,33 @@
+import { loginBodySchema } from '@vaahshare/protocol';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppContext } from '../context.js';
+import { unauthorized } from '../errors.js';
+import { requireUser, sessionTokenOf } from './guards.js';
+import { verifyPassword } from './passwords.js';
+import { SESSION_COOKIE } from './session-cookie.js';
+import { newSecretToken } from './tokens.js';
+import { deleteSession, findUserByEmail, insertSession, toUser } from './users.repository.js';
+
+export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const ttlMs = ctx.config.SESSION_TTL_HOURS * 3600_000;
+
+  app.post('/login', { schema: { body: loginBodySchema } }, async (request, reply) => {
+    const row = await findUserByEmail(ctx.db, request.body.email);
+    if (!row || !(await verifyPassword(row.password_hash, request.body.password))) {
+      throw unauthorized('Wrong e-mail or password');
+    }
+    const token = newSecretToken(32);
+    await insertSession(ctx.db, token, row.id, ctx.clock.now(), ttlMs);
+    reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', path: '/', maxAge: ttlMs / 1000 });
+    return { token, user: toUser(row) };
+  });
+
+  app.post('/logout', async (request, reply) => {
+    const token = sessionTokenOf(request);
+    if (token) await deleteSession(ctx.db, token);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { ok: true };
+  });
+
+  app.get('/me', async (request) => ({ data: await requireUser(ctx, request) }));
+};

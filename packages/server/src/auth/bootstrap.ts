@@ -1,0 +1,63 @@
+import type { AppContext } from '../context.js';
+import * as companies from '../companies/companies.repository.js';
+import { hashPassword } from './passwords.js';
+import { newSecretToken } from './tokens.js';
+import { countAdmins, insertUser } from './users.repository.js';
+
+export const GENERATED_ADMIN_EMAIL = 'admin@vaahshare.local';
+
+/** What a first start created and must show once, since it is never shown again. */
+export interface BootstrapResult {
+  enrollmentToken?: string;
+  admin?: { email: string; password?: string };
+}
+
+/**
+ * Makes a fresh installation usable: a default company with an enrollment token, and a superadmin —
+ * from ADMIN_EMAIL/ADMIN_PASSWORD, or with a generated password when those are unset.
+ */
+export async function bootstrap(ctx: Pick<AppContext, 'db' | 'config' | 'clock' | 'log'>): Promise<BootstrapResult> {
+  const now = ctx.clock.now();
+  const result: BootstrapResult = {};
+  const company = (await companies.firstCompany(ctx.db)) ?? (await companies.insertCompany(ctx.db, companies.DEFAULT_COMPANY_NAME, now));
+
+  const configured = ctx.config.AGENT_TOKEN;
+  if (configured) {
+    const existing = await companies.findEnrollmentToken(ctx.db, configured);
+    if (!existing) await companies.insertEnrollmentToken(ctx.db, company.id, configured, 'AGENT_TOKEN', now);
+    else if (existing.company_id !== company.id) ctx.log.warn('AGENT_TOKEN belongs to another company; left as it is');
+  } else if ((await companies.listEnrollmentTokens(ctx.db, company.id)).length === 0) {
+    const row = await companies.insertEnrollmentToken(ctx.db, company.id, newSecretToken(), 'default', now);
+    result.enrollmentToken = row.token;
+  }
+
+  if ((await countAdmins(ctx.db)) === 0) {
+    const email = ctx.config.ADMIN_EMAIL ?? GENERATED_ADMIN_EMAIL;
+    const generated = ctx.config.ADMIN_PASSWORD ? undefined : newSecretToken(12);
+    const password = ctx.config.ADMIN_PASSWORD ?? generated!;
+    await insertUser(ctx.db, {
+      email,
+      company_id: company.id,
+      role: 'superadmin',
+      password_hash: await hashPassword(password),
+      created_at: now,
+    });
+    result.admin = { email, password: generated };
+  }
+  return result;
+}
+
+export function describeBootstrap(result: BootstrapResult, url: string): string | undefined {
+  const lines: string[] = [];
+  if (result.admin) {
+    lines.push(`Dashboard: ${url} — log in as ${result.admin.email}`);
+    if (result.admin.password) lines.push(`  generated password: ${result.admin.password}   (set ADMIN_EMAIL/ADMIN_PASSWORD to choose your own)`);
+  }
+  if (result.enrollmentToken) {
+    lines.push(`Agent enrollment token of the default company: ${result.enrollmentToken}`);
+    lines.push(`  vaahshare-agent start --server ${url} --token ${result.enrollmentToken}`);
+  }
+  if (!lines.length) return undefined;
+  const rule = '='.repeat(78);
+  return [rule, 'VaahShare first start — shown once, keep it:', ...lines, rule].join('\n');
+}

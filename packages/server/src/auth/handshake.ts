@@ -1,0 +1,54 @@
+import { AGENT_APPS, DASHBOARD_APP } from '@vaahshare/protocol';
+import type { ExtendedError, Socket } from 'socket.io';
+import type { AppContext, SocketData } from '../context.js';
+import { companyForAgentToken, findCompany } from '../companies/companies.repository.js';
+import { findUserBySession } from './users.repository.js';
+import { SESSION_COOKIE } from './session-cookie.js';
+
+type HandshakeSocket = Pick<Socket, 'handshake'>;
+
+const refuse = (message: string, code: string): ExtendedError => Object.assign(new Error(message), { data: { error: code } });
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of header?.split(';') ?? []) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(rest.join('='));
+  }
+  return undefined;
+}
+
+const stringOf = (value: unknown) => (typeof value === 'string' && value.length > 0 && value.length < 512 ? value : undefined);
+
+/**
+ * Decides who a socket is before it may send anything (PROTOCOL.md §2, §3): an agent with its company's
+ * enrollment token, a dashboard with an admin's bearer token or session cookie, or — when allowed — a
+ * token-less original client. Anything else is refused with a `connect_error` that says why.
+ */
+export async function authenticateSocket(ctx: AppContext, socket: HandshakeSocket): Promise<SocketData> {
+  const app = stringOf(socket.handshake.query.app);
+  const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
+  const token = stringOf(auth.token);
+
+  if (app && (AGENT_APPS as readonly string[]).includes(app)) {
+    if (!token) {
+      if (app === 'electron' && ctx.config.LEGACY_AGENTS) return { role: 'agent', companyId: null, legacy: true };
+      throw refuse('An enrollment token is required: start the agent with --token <token> (see the dashboard settings)', 'token_required');
+    }
+    const companyId = await companyForAgentToken(ctx.db, token);
+    if (companyId === undefined) throw refuse('Unknown or revoked enrollment token: ask your admin for a current one', 'invalid_token');
+    return { role: 'agent', companyId, legacy: false };
+  }
+
+  if (app === DASHBOARD_APP) {
+    const sessionToken = token ?? readCookie(socket.handshake.headers.cookie, SESSION_COOKIE);
+    if (!sessionToken) throw refuse('Log in first: a dashboard socket needs auth.token', 'token_required');
+    const user = await findUserBySession(ctx.db, sessionToken, ctx.clock.now());
+    if (!user) throw refuse('Your session expired or is invalid: log in again', 'invalid_token');
+    const wanted = Number(auth.company_id);
+    const companyId = user.role === 'superadmin' && wanted > 0 ? wanted : user.company_id;
+    if (!(await findCompany(ctx.db, companyId))) throw refuse(`Company ${companyId} does not exist`, 'unknown_company');
+    return { role: 'dashboard', companyId, legacy: false, userId: user.id };
+  }
+
+  throw refuse('Unknown app: connect with query.app "agent" or "backend"', 'unknown_app');
+}

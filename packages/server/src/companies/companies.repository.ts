@@ -1,0 +1,72 @@
+import type { Company, EnrollmentToken, Settings } from '@vaahshare/protocol';
+import { toIso, type Db } from '../db/database.js';
+import type { CompanyRow, EnrollmentTokenRow } from '../db/schema.js';
+
+export const DEFAULT_IDLE_MESSAGE = 'You have been idle for a while. Are you still there?';
+export const DEFAULT_COMPANY_NAME = 'Default company';
+
+export const toCompany = (row: Pick<CompanyRow, 'id' | 'name'>): Company => ({ id: row.id, name: row.name });
+export const toSettings = (row: CompanyRow): Settings => ({
+  idle_threshold_seconds: row.idle_threshold_seconds,
+  idle_message: row.idle_message,
+});
+
+export const toEnrollmentToken = (row: EnrollmentTokenRow): EnrollmentToken => ({
+  id: row.id,
+  company_id: row.company_id,
+  token: row.token,
+  label: row.label,
+  created_at: toIso(row.created_at)!,
+  revoked_at: toIso(row.revoked_at),
+});
+
+export const insertCompany = (db: Db, name: string, now: number) =>
+  db
+    .insertInto('companies')
+    .values({ name, idle_threshold_seconds: 300, idle_message: DEFAULT_IDLE_MESSAGE, created_at: now })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+
+export const findCompany = (db: Db, id: number) =>
+  db.selectFrom('companies').selectAll().where('id', '=', id).executeTakeFirst();
+
+export const firstCompany = (db: Db) => db.selectFrom('companies').selectAll().orderBy('id').limit(1).executeTakeFirst();
+
+export const listCompanies = (db: Db) => db.selectFrom('companies').selectAll().orderBy('id').execute();
+
+export const updateSettings = (db: Db, companyId: number, settings: Partial<Settings>) =>
+  db.updateTable('companies').set(settings).where('id', '=', companyId).returningAll().executeTakeFirst();
+
+export const insertEnrollmentToken = (db: Db, companyId: number, token: string, label: string | null, now: number) =>
+  db
+    .insertInto('enrollment_tokens')
+    .values({ company_id: companyId, token, label, created_at: now, revoked_at: null })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+
+export const listEnrollmentTokens = (db: Db, companyId: number) =>
+  db.selectFrom('enrollment_tokens').selectAll().where('company_id', '=', companyId).orderBy('id').execute();
+
+export const revokeEnrollmentToken = (db: Db, companyId: number, tokenId: number, now: number) =>
+  db
+    .updateTable('enrollment_tokens')
+    .set({ revoked_at: now })
+    .where('id', '=', tokenId)
+    .where('company_id', '=', companyId)
+    .where('revoked_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+
+export const findEnrollmentToken = (db: Db, token: string) =>
+  db.selectFrom('enrollment_tokens').selectAll().where('token', '=', token).executeTakeFirst();
+
+/** The company an agent belongs to, or undefined for an unknown or revoked token. */
+export async function companyForAgentToken(db: Db, token: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('enrollment_tokens')
+    .select('company_id')
+    .where('token', '=', token)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row?.company_id;
+}

@@ -1,0 +1,72 @@
+import {
+  createCompanyBodySchema,
+  createTokenBodySchema,
+  idParamsSchema,
+  tokenParamsSchema,
+  updateSettingsBodySchema,
+} from '@vaahshare/protocol';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppContext } from '../context.js';
+import { agentsRoom } from '../context.js';
+import { requireSuperadmin, requireUser, scopeCompany } from '../auth/guards.js';
+import { newSecretToken } from '../auth/tokens.js';
+import { notFound } from '../errors.js';
+import * as repo from './companies.repository.js';
+
+export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  async function companyFor(request: Parameters<typeof requireUser>[1], id: number) {
+    const user = await requireUser(ctx, request);
+    const company = await repo.findCompany(ctx.db, scopeCompany(user, id));
+    if (!company) throw notFound(`Company ${id}`);
+    return company;
+  }
+
+  app.get('/', async (request) => {
+    const user = await requireUser(ctx, request);
+    const rows = user.role === 'superadmin' ? await repo.listCompanies(ctx.db) : [await repo.findCompany(ctx.db, user.company_id)];
+    const data = rows.filter((r) => r !== undefined).map(repo.toCompany);
+    return { data, meta: { total: data.length, page: 1, per_page: data.length } };
+  });
+
+  app.post('/', { schema: { body: createCompanyBodySchema } }, async (request, reply) => {
+    requireSuperadmin(await requireUser(ctx, request));
+    const now = ctx.clock.now();
+    const company = await repo.insertCompany(ctx.db, request.body.name, now);
+    const token = await repo.insertEnrollmentToken(ctx.db, company.id, newSecretToken(), 'default', now);
+    reply.code(201);
+    return { data: { ...repo.toCompany(company), enrollment_token: token.token } };
+  });
+
+  app.get('/:id/tokens', { schema: { params: idParamsSchema } }, async (request) => {
+    const company = await companyFor(request, request.params.id);
+    const data = (await repo.listEnrollmentTokens(ctx.db, company.id)).map(repo.toEnrollmentToken);
+    return { data, meta: { total: data.length, page: 1, per_page: data.length } };
+  });
+
+  app.post('/:id/tokens', { schema: { params: idParamsSchema, body: createTokenBodySchema } }, async (request, reply) => {
+    const company = await companyFor(request, request.params.id);
+    const row = await repo.insertEnrollmentToken(ctx.db, company.id, newSecretToken(), request.body.label ?? null, ctx.clock.now());
+    reply.code(201);
+    return { data: repo.toEnrollmentToken(row) };
+  });
+
+  app.delete('/:id/tokens/:tokenId', { schema: { params: tokenParamsSchema } }, async (request) => {
+    const company = await companyFor(request, request.params.id);
+    const row = await repo.revokeEnrollmentToken(ctx.db, company.id, request.params.tokenId, ctx.clock.now());
+    if (!row) throw notFound(`Active token ${request.params.tokenId}`);
+    return { data: repo.toEnrollmentToken(row) };
+  });
+
+  app.get('/:id/settings', { schema: { params: idParamsSchema } }, async (request) => ({
+    data: repo.toSettings(await companyFor(request, request.params.id)),
+  }));
+
+  app.patch('/:id/settings', { schema: { params: idParamsSchema, body: updateSettingsBodySchema } }, async (request) => {
+    const company = await companyFor(request, request.params.id);
+    const updated = await repo.updateSettings(ctx.db, company.id, request.body);
+    const settings = repo.toSettings(updated ?? company);
+    // Agents of the company pick the new idle threshold up at once.
+    ctx.io.to(agentsRoom(company.id)).emit('settings', settings);
+    return { data: settings };
+  });
+};

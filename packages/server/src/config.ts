@@ -1,0 +1,70 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+/** Every setting of the server, read from the environment once, with its default. */
+const envSchema = z.object({
+  /** HTTP + Socket.IO port. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Bind address. */
+  HOST: z.string().default('0.0.0.0'),
+  /** SQLite database, videos and thumbnails live here. */
+  DATA_DIR: z.string().default('./data'),
+  /** `postgres://…` selects PostgreSQL instead of SQLite. */
+  DATABASE_URL: optionalText.pipe(z.string().startsWith('postgres', 'DATABASE_URL must be a postgres:// URL').optional()),
+  /** Several server nodes share Socket.IO rooms through Redis. */
+  REDIS_URL: optionalText,
+  /** How long a dropped client stays "reconnecting" before it is "disconnected". */
+  RECONNECT_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
+  /** How often sockets are probed with WebSocket pings; a socket silent for two probes is dropped. */
+  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(3_000),
+  /** How often the stored grace deadlines are swept (covers restarts and other nodes). */
+  PRESENCE_SWEEP_MS: z.coerce.number().int().min(50).default(1_000),
+  /** On a start with no admin user, create this admin (a superadmin). */
+  ADMIN_EMAIL: optionalText.pipe(z.string().email('ADMIN_EMAIL must be an e-mail address').optional()),
+  ADMIN_PASSWORD: optionalText.pipe(z.string().min(8, 'ADMIN_PASSWORD must have at least 8 characters').optional()),
+  /** The enrollment token of the default company (random and printed once when unset). */
+  AGENT_TOKEN: optionalText.pipe(z.string().min(8, 'AGENT_TOKEN must have at least 8 characters').optional()),
+  /** Accept token-less original VaahShare clients. */
+  LEGACY_AGENTS: flag,
+  /** Largest accepted `video-frame` packet. */
+  MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  /** Extra browser origins allowed to call the API and sockets (comma-separated). */
+  CORS_ORIGINS: optionalText.transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : [])),
+  /** Names this node in the database; must differ between nodes sharing one database. */
+  NODE_ID: optionalText,
+  /** How long a dashboard login lasts. */
+  SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 7),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = Omit<z.infer<typeof envSchema>, 'NODE_ID' | 'DATA_DIR'> & { NODE_ID: string; DATA_DIR: string };
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  const config = parsed.data;
+  if (Boolean(config.ADMIN_EMAIL) !== Boolean(config.ADMIN_PASSWORD)) {
+    throw new ConfigError('Invalid configuration: set ADMIN_EMAIL and ADMIN_PASSWORD together');
+  }
+  return {
+    ...config,
+    DATA_DIR: path.resolve(config.DATA_DIR),
+    NODE_ID: config.NODE_ID ?? `${os.hostname()}:${config.PORT}`,
+  };
+}

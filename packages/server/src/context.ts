@@ -1,0 +1,40 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Server } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '@vaahshare/protocol';
+import type { Config } from './config.js';
+import type { DatabaseHandle, Db } from './db/database.js';
+import type { Clock } from './infra/clock.js';
+import type { Metrics } from './infra/metrics.js';
+
+export type SocketRole = 'agent' | 'dashboard';
+
+export interface SocketData {
+  role: SocketRole;
+  /** The tenant; for a legacy agent it is known only after `client-connected`. */
+  companyId: number | null;
+  legacy: boolean;
+  userId?: number;
+  /** Set once `client-connected` made this socket a client's socket. */
+  clientId?: number;
+  userHost?: string;
+  /** The connection generation this socket holds; transitions it causes are guarded by it. */
+  generation?: number;
+}
+
+export type InterServerEvents = Record<string, never>;
+export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** Shared infrastructure every feature receives: nothing here knows about a feature. */
+export interface AppContext {
+  config: Config;
+  db: Db;
+  database: DatabaseHandle;
+  log: FastifyBaseLogger;
+  clock: Clock;
+  metrics: Metrics;
+  io: IoServer;
+}
+
+export const companyRoom = (companyId: number) => `company:${companyId}`;
+/** Agents of a company, for settings pushed to them. */
+export const agentsRoom = (companyId: number) => `agents:${companyId}`;

@@ -1,0 +1,12 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import type { Dialect } from './columns.js';
+import { initial } from './001-initial.js';
+
+/** Migrations live in code (not read from a folder) so they run the same under tsx and in a bundle. */
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return { '001-initial': initial(dialect) };
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+/** Times are milliseconds since the epoch; flags are 0/1 integers (the same on SQLite and PostgreSQL). */
+export interface CompaniesTable {
+  id: Generated<number>;
+  name: string;
+  idle_threshold_seconds: number;
+  idle_message: string;
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  company_id: number;
+  email: string;
+  password_hash: string;
+  role: 'superadmin' | 'admin';
+  created_at: number;
+}
+
+export interface SessionsTable {
+  /** sha256 of the bearer token: a leaked database does not leak logins. */
+  token_hash: string;
+  user_id: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface EnrollmentTokensTable {
+  id: Generated<number>;
+  company_id: number;
+  token: string;
+  label: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface ClientsTable {
+  id: Generated<number>;
+  company_id: number;
+  user_host: string;
+  socket_id: string | null;
+  meta: string;
+  is_connected: number;
+  is_reconnecting: number;
+  is_streaming: number;
+  /** Bumped by every new connection; transitions are guarded by it so stale sockets change nothing. */
+  generation: number;
+  /** The node holding the current connection. */
+  node_id: string | null;
+  grace_deadline: number | null;
+  last_seen_at: number | null;
+  created_at: number;
+}
+
+export interface PresenceEventsTable {
+  id: Generated<number>;
+  client_id: number;
+  state: 'connected' | 'reconnecting' | 'disconnected';
+  socket_id: string | null;
+  at: number;
+}
+
+export interface AlertsTable {
+  id: Generated<number>;
+  company_id: number;
+  client_id: number;
+  type: 'idle';
+  idle_seconds: number;
+  created_at: number;
+  acknowledged_at: number | null;
+}
+
+export interface Database {
+  companies: CompaniesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  enrollment_tokens: EnrollmentTokensTable;
+  clients: ClientsTable;
+  presence_events: PresenceEventsTable;
+  alerts: AlertsTable;
+}
+
+export type ClientRow = Selectable<ClientsTable>;
+export type NewPresenceEvent = Insertable<PresenceEventsTable>;
+export type CompanyRow = Selectable<CompaniesTable>;
+export type UserRow = Selectable<UsersTable>;
+export type AlertRow = Selectable<AlertsTable>;
+export type EnrollmentTokenRow = Selectable<EnrollmentTokensTable>;

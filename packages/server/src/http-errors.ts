@@ -1,0 +1,33 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { Metrics } from './infra/metrics.js';
+import { AppError } from './errors.js';
+
+/** Turns every failure into `{ error, message }`; a 5xx is logged in full and answered without internals. */
+export function installErrorHandlers(app: FastifyInstance, metrics: Metrics) {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const where = (err as { validationContext?: string }).validationContext ?? 'request';
+      const problems = err.validation.map((v) => `${v.instancePath.replace(/^\//, '').replaceAll('/', '.') || where}: ${v.message}`);
+      metrics.errors.inc({ kind: 'bad_request' });
+      request.log.info({ problems }, 'bad request');
+      return reply.code(400).send({ error: 'bad_request', message: `Invalid ${where}: ${problems.join('; ')}` });
+    }
+    if (err instanceof AppError) {
+      metrics.errors.inc({ kind: err.code });
+      return reply.code(err.statusCode).send({ error: err.code, message: err.message });
+    }
+    const status = err.statusCode ?? 500;
+    if (status < 500) {
+      metrics.errors.inc({ kind: err.code ?? 'bad_request' });
+      return reply.code(status).send({ error: err.code ?? 'bad_request', message: err.message });
+    }
+    metrics.errors.inc({ kind: 'internal' });
+    request.log.error({ err }, 'request failed');
+    return reply.code(500).send({ error: 'internal_error', message: 'The server failed to handle this request; see its log' });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+}

@@ -1,0 +1,47 @@
+import client from 'prom-client';
+
+/** One registry per app, so tests can run several apps in one process. */
+export function createMetrics() {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  const events = new client.Counter({
+    name: 'vaahshare_socket_events_total',
+    help: 'Socket events received, by event name',
+    labelNames: ['event'] as const,
+    registers: [registry],
+  });
+  const errors = new client.Counter({
+    name: 'vaahshare_errors_total',
+    help: 'Errors answered to callers or logged, by kind',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const transitions = new client.Counter({
+    name: 'vaahshare_presence_transitions_total',
+    help: 'Presence transitions performed by this node, by new state',
+    labelNames: ['state'] as const,
+    registers: [registry],
+  });
+  const sockets = new client.Gauge({
+    name: 'vaahshare_sockets',
+    help: 'Open Socket.IO connections on this node',
+    registers: [registry],
+  });
+  return { registry, events, errors, transitions, sockets };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** A gauge whose value is read from elsewhere (the database) at scrape time. */
+export function addClientsByStateGauge(metrics: Metrics, countByState: () => Promise<Record<string, number>>) {
+  new client.Gauge({
+    name: 'vaahshare_clients',
+    help: 'Clients by presence state (all companies, all nodes)',
+    labelNames: ['state'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      const counts = await countByState();
+      for (const state of ['connected', 'reconnecting', 'disconnected']) this.set({ state }, counts[state] ?? 0);
+    },
+  });
+}

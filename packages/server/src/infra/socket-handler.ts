@@ -1,0 +1,70 @@
+import type { Socket } from 'socket.io';
+import type { ErrorReply } from '@vaahshare/protocol';
+import type { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors.js';
+import { KeyedSerial } from './serial.js';
+
+type AnySocket = Socket<any, any, any, any>;
+type Reply = { ok: true } & object;
+
+export function describeZodError(error: z.ZodError): string {
+  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+}
+
+/**
+ * Wraps socket event handlers: validates the payload against its schema, runs one socket's events in
+ * arrival order, and answers every outcome — through the ack when the sender gave one, else with an
+ * `error` event — so that bad input never throws inside Socket.IO and never goes unanswered.
+ */
+export function createSocketHandlers(ctx: Pick<AppContext, 'log' | 'metrics'>) {
+  const perSocket = new KeyedSerial<string>();
+
+  function toErrorReply(event: string, err: unknown): ErrorReply {
+    if (err instanceof AppError) {
+      ctx.metrics.errors.inc({ kind: err.code });
+      return { ok: false, error: err.code, message: err.message };
+    }
+    ctx.metrics.errors.inc({ kind: 'internal' });
+    ctx.log.error({ err, event }, 'socket handler failed');
+    return { ok: false, error: 'internal_error', message: 'The server failed to handle this event; try again' };
+  }
+
+  function on<S extends z.ZodType>(
+    socket: AnySocket,
+    event: string,
+    schema: S,
+    handler: (payload: z.output<S>) => Promise<Reply | void>,
+  ) {
+    socket.on(event, (...args: unknown[]) => {
+      const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (reply: object) => void) : undefined;
+      ctx.metrics.events.inc({ event });
+      const run = async (): Promise<Reply | ErrorReply> => {
+        const parsed = schema.safeParse(args[0]);
+        if (!parsed.success) {
+          ctx.log.warn({ event, socket: socket.id, problem: describeZodError(parsed.error) }, 'bad socket payload');
+          throw new AppError('bad_request', `Invalid ${event} payload: ${describeZodError(parsed.error)}`);
+        }
+        return (await handler(parsed.data)) ?? { ok: true };
+      };
+      void perSocket
+        .run(socket.id, run)
+        .catch((err: unknown) => toErrorReply(event, err))
+        .then((reply) => {
+          if (ack) ack(reply);
+          else if (!reply.ok) socket.emit('error', { error: reply.error, message: reply.message, event });
+        });
+    });
+  }
+
+  /** Runs after every event already received from this socket has been handled. */
+  function onDisconnect(socket: AnySocket, handler: (reason: string) => Promise<void>) {
+    socket.on('disconnect', (reason) => {
+      void perSocket.run(socket.id, () => handler(reason)).catch((err) => toErrorReply('disconnect', err));
+    });
+  }
+
+  return { on, onDisconnect };
+}
+
+export type SocketHandlers = ReturnType<typeof createSocketHandlers>;

@@ -1,0 +1,38 @@
+import { buildApp } from './app.js';
+import { describeBootstrap } from './auth/bootstrap.js';
+import { ConfigError, loadConfig } from './config.js';
+
+async function main() {
+  const config = loadConfig();
+  const server = await buildApp(config);
+  const address = await server.listen();
+  const banner = describeBootstrap(server.bootstrapResult, address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost'));
+  if (banner) process.stdout.write(`${banner}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.ctx.log.info({ signal }, 'shutting down');
+    const forced = setTimeout(() => process.exit(1), 10_000);
+    forced.unref();
+    server.close().then(
+      () => process.exit(0),
+      (err) => {
+        server.ctx.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+  } else {
+    process.stderr.write(`VaahShare server failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,187 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.js';
+import type { ClientRow, PresenceEventsTable } from '../db/schema.js';
+
+type State = PresenceEventsTable['state'];
+
+export interface ConnectInput {
+  companyId: number;
+  userHost: string;
+  socketId: string;
+  meta: string;
+  nodeId: string;
+  now: number;
+}
+
+async function recordEvents(db: Db, rows: ClientRow[], state: State, now: number) {
+  // Several hundred rows per statement stays under SQLite's bound-parameter limit.
+  for (let i = 0; i < rows.length; i += 500) {
+    const values = rows.slice(i, i + 500).map((r) => ({ client_id: r.id, state, socket_id: r.socket_id, at: now }));
+    await db.insertInto('presence_events').values(values).execute();
+  }
+}
+
+export const findClientByIdentity = (db: Db, companyId: number, userHost: string) =>
+  db
+    .selectFrom('clients')
+    .selectAll()
+    .where('company_id', '=', companyId)
+    .where('user_host', '=', userHost)
+    .executeTakeFirst();
+
+/** Makes `socketId` the client's connection: a new generation, connected, grace cleared. */
+export function connectClient(db: Db, input: ConnectInput): Promise<ClientRow> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('clients')
+      .values({
+        company_id: input.companyId,
+        user_host: input.userHost,
+        socket_id: input.socketId,
+        meta: input.meta,
+        is_connected: 1,
+        is_reconnecting: 0,
+        is_streaming: 0,
+        generation: 1,
+        node_id: input.nodeId,
+        grace_deadline: null,
+        last_seen_at: input.now,
+        created_at: input.now,
+      })
+      .onConflict((oc) =>
+        oc.columns(['company_id', 'user_host']).doUpdateSet({
+          socket_id: input.socketId,
+          meta: input.meta,
+          is_connected: 1,
+          is_reconnecting: 0,
+          is_streaming: 0,
+          generation: sql<number>`clients.generation + 1`,
+          node_id: input.nodeId,
+          grace_deadline: null,
+          last_seen_at: input.now,
+        }),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordEvents(trx, [row], 'connected', input.now);
+    return row;
+  });
+}
+
+export const updateMeta = (db: Db, clientId: number, generation: number, meta: string) =>
+  db
+    .updateTable('clients')
+    .set({ meta })
+    .where('id', '=', clientId)
+    .where('generation', '=', generation)
+    .returningAll()
+    .executeTakeFirst();
+
+/** Connected → reconnecting, only if `generation` is still the client's connection. */
+export function markReconnecting(db: Db, clientId: number, generation: number, now: number, graceMs: number) {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('clients')
+      .set({ is_reconnecting: 1, is_streaming: 0, grace_deadline: now + graceMs, last_seen_at: now })
+      .where('id', '=', clientId)
+      .where('generation', '=', generation)
+      .where('is_connected', '=', 1)
+      .where('is_reconnecting', '=', 0)
+      .returningAll()
+      .executeTakeFirst();
+    if (row) await recordEvents(trx, [row], 'reconnecting', now);
+    return row;
+  });
+}
+
+/** Connected → disconnected at once (`app-closed`), only for the client's current connection. */
+export function markClosed(db: Db, clientId: number, generation: number, now: number) {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('clients')
+      .set({ is_connected: 0, is_reconnecting: 0, is_streaming: 0, grace_deadline: null, last_seen_at: now })
+      .where('id', '=', clientId)
+      .where('generation', '=', generation)
+      .where('is_connected', '=', 1)
+      .returningAll()
+      .executeTakeFirst();
+    if (row) await recordEvents(trx, [row], 'disconnected', now);
+    return row;
+  });
+}
+
+/** Reconnecting → disconnected when the stored deadline passed and no newer connection exists. */
+export function expireGrace(db: Db, clientId: number, generation: number, now: number) {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('clients')
+      .set({ is_connected: 0, is_reconnecting: 0, grace_deadline: null })
+      .where('id', '=', clientId)
+      .where('generation', '=', generation)
+      .where('is_reconnecting', '=', 1)
+      .where('grace_deadline', '<=', now)
+      .returningAll()
+      .executeTakeFirst();
+    if (row) await recordEvents(trx, [row], 'disconnected', now);
+    return row;
+  });
+}
+
+export const findExpired = (db: Db, now: number) =>
+  db
+    .selectFrom('clients')
+    .select(['id', 'generation', 'company_id', 'user_host'])
+    .where('is_reconnecting', '=', 1)
+    .where('grace_deadline', '<=', now)
+    .execute();
+
+/**
+ * After this node restarted or before it stops: every client it held becomes reconnecting with a fresh
+ * deadline. Guarded by node, so clients that already came back on another node are left alone.
+ */
+export function releaseNodeClients(db: Db, nodeId: string, now: number, graceMs: number) {
+  return db.transaction().execute(async (trx) => {
+    const dropped = await trx
+      .updateTable('clients')
+      .set({ is_reconnecting: 1, is_streaming: 0, grace_deadline: now + graceMs, last_seen_at: now })
+      .where('node_id', '=', nodeId)
+      .where('is_connected', '=', 1)
+      .where('is_reconnecting', '=', 0)
+      .returningAll()
+      .execute();
+    await recordEvents(trx, dropped, 'reconnecting', now);
+    // Those already reconnecting could not come back while the node was down: their grace starts again.
+    await trx
+      .updateTable('clients')
+      .set({ grace_deadline: now + graceMs })
+      .where('node_id', '=', nodeId)
+      .where('is_reconnecting', '=', 1)
+      .where('grace_deadline', '<', now + graceMs)
+      .execute();
+    return dropped;
+  });
+}
+
+export async function countByState(db: Db): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('clients')
+    .select(['is_connected', 'is_reconnecting', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy(['is_connected', 'is_reconnecting'])
+    .execute();
+  const counts: Record<string, number> = {};
+  for (const r of rows) {
+    const state = !r.is_connected ? 'disconnected' : r.is_reconnecting ? 'reconnecting' : 'connected';
+    counts[state] = (counts[state] ?? 0) + Number(r.n);
+  }
+  return counts;
+}
+
+export const presenceHistory = (db: Db, clientId: number, limit: number) =>
+  db
+    .selectFrom('presence_events')
+    .select(['state', 'at'])
+    .where('client_id', '=', clientId)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();

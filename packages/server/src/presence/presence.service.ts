@@ -1,0 +1,134 @@
+import type { Client, PresenceEventName } from '@vaahshare/protocol';
+import type { Db } from '../db/database.js';
+import type { ClientRow } from '../db/schema.js';
+import type { Clock } from '../infra/clock.js';
+import { KeyedSerial } from '../infra/serial.js';
+import { toClient } from './client-view.js';
+import * as repo from './presence.repository.js';
+
+export interface PresenceDeps {
+  db: Db;
+  clock: Clock;
+  graceMs: number;
+  nodeId: string;
+  /** Tells the company's dashboards; called once per transition, in the order of the transitions. */
+  announce: (companyId: number, event: PresenceEventName, client: Client) => void;
+  onError: (what: string, err: unknown) => void;
+}
+
+/** The connection a socket holds: which client, and which generation of its connection. */
+export interface Connection {
+  clientId: number;
+  generation: number;
+  companyId: number;
+  userHost: string;
+}
+
+export interface ConnectRequest {
+  companyId: number;
+  userHost: string;
+  socketId: string;
+  meta: Record<string, unknown>;
+}
+
+const identityKey = (companyId: number, userHost: string) => `${companyId}\u0000${userHost}`;
+
+export type Presence = ReturnType<typeof createPresence>;
+
+/**
+ * The presence lifecycle: connected → reconnecting → disconnected (PROTOCOL.md §4).
+ * Every transition is a guarded database update; only the caller whose update changed a row announces it.
+ */
+export function createPresence(deps: PresenceDeps) {
+  const { db, clock, graceMs } = deps;
+  const serial = new KeyedSerial<string>();
+  const graceTimers = new Map<number, NodeJS.Timeout>();
+
+  const announce = (event: PresenceEventName, row: ClientRow) => deps.announce(row.company_id, event, toClient(row));
+
+  function clearGraceTimer(clientId: number) {
+    clearTimeout(graceTimers.get(clientId));
+    graceTimers.delete(clientId);
+  }
+
+  function armGraceTimer(row: ClientRow) {
+    clearGraceTimer(row.id);
+    const delay = Math.max(0, (row.grace_deadline ?? clock.now()) - clock.now());
+    const timer = setTimeout(() => {
+      graceTimers.delete(row.id);
+      expire(row).catch((err) => deps.onError('grace expiry', err));
+    }, delay);
+    timer.unref();
+    graceTimers.set(row.id, timer);
+  }
+
+  async function connect(request: ConnectRequest): Promise<{ client: Client; connection: Connection; changed: boolean }> {
+    const { companyId, userHost, socketId } = request;
+    return serial.run(identityKey(companyId, userHost), async () => {
+      const meta = JSON.stringify(request.meta);
+      const existing = await repo.findClientByIdentity(db, companyId, userHost);
+      const alreadyThisSocket =
+        existing?.socket_id === socketId && existing.is_connected === 1 && existing.is_reconnecting === 0;
+      const row = alreadyThisSocket
+        ? ((await repo.updateMeta(db, existing.id, existing.generation, meta)) ?? existing)
+        : await repo.connectClient(db, { companyId, userHost, socketId, meta, nodeId: deps.nodeId, now: clock.now() });
+      if (!alreadyThisSocket) {
+        clearGraceTimer(row.id);
+        announce('client-connected', row);
+      }
+      const connection = { clientId: row.id, generation: row.generation, companyId, userHost };
+      return { client: toClient(row), connection, changed: !alreadyThisSocket };
+    });
+  }
+
+  /** The connection dropped without `app-closed`. */
+  function drop(connection: Connection): Promise<Client | undefined> {
+    return serial.run(identityKey(connection.companyId, connection.userHost), async () => {
+      const row = await repo.markReconnecting(db, connection.clientId, connection.generation, clock.now(), graceMs);
+      if (!row) return undefined;
+      announce('client-reconnecting', row);
+      armGraceTimer(row);
+      return toClient(row);
+    });
+  }
+
+  /** The app is quitting on purpose: disconnected at once, no grace. */
+  function close(connection: Connection): Promise<Client | undefined> {
+    return serial.run(identityKey(connection.companyId, connection.userHost), async () => {
+      const row = await repo.markClosed(db, connection.clientId, connection.generation, clock.now());
+      if (!row) return undefined;
+      clearGraceTimer(row.id);
+      announce('client-disconnected', row);
+      return toClient(row);
+    });
+  }
+
+  function expire(target: Pick<ClientRow, 'id' | 'generation' | 'company_id' | 'user_host'>) {
+    return serial.run(identityKey(target.company_id, target.user_host), async () => {
+      const row = await repo.expireGrace(db, target.id, target.generation, clock.now());
+      if (row) announce('client-disconnected', row);
+      return row && toClient(row);
+    });
+  }
+
+  /** Expires every stored deadline that passed, whichever node set it (restarts, dead nodes). */
+  async function sweepExpired(): Promise<void> {
+    for (const target of await repo.findExpired(db, clock.now())) {
+      if (!graceTimers.has(target.id)) await expire(target);
+    }
+  }
+
+  /** Hands this node's clients over to the grace period (at start-up after a crash, and at shutdown). */
+  async function releaseNode(): Promise<number> {
+    const dropped = await repo.releaseNodeClients(db, deps.nodeId, clock.now(), graceMs);
+    for (const row of dropped) announce('client-reconnecting', row);
+    return dropped.length;
+  }
+
+  function stop() {
+    for (const timer of graceTimers.values()) clearTimeout(timer);
+    graceTimers.clear();
+  }
+
+  return { connect, drop, close, sweepExpired, releaseNode, stop };
+}
