@@ -30,13 +30,38 @@ export function createSocketHandlers(ctx: Pick<AppContext, 'log' | 'metrics'>) {
     return { ok: false, error: 'internal_error', message: 'The server failed to handle this event; try again' };
   }
 
+  const routes = new WeakMap<AnySocket, Map<string, (args: unknown[]) => void>>();
+
+  /**
+   * Socket.IO hands events to `socket.on` listeners a tick later and drops them once the socket has
+   * disconnected, so an `app-closed` or a last frame sent just before the transport closes would be
+   * lost. `onAny` listeners run at once, in arrival order, so events are queued through them.
+   */
+  function routesOf(socket: AnySocket) {
+    let table = routes.get(socket);
+    if (!table) {
+      const created = new Map<string, (args: unknown[]) => void>();
+      socket.onAny((event: string, ...args: unknown[]) => {
+        const route = created.get(event);
+        if (route) return route(args);
+        const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (reply: object) => void) : undefined;
+        const reply = toErrorReply(event, new AppError('unknown_event', `Unknown event ${String(event).slice(0, 64)}`));
+        if (ack) ack(reply);
+        else socket.emit('error', { error: reply.error, message: reply.message, event });
+      });
+      routes.set(socket, created);
+      table = created;
+    }
+    return table;
+  }
+
   function on<S extends z.ZodType>(
     socket: AnySocket,
     event: string,
     schema: S,
     handler: (payload: z.output<S>) => Promise<Reply | void>,
   ) {
-    socket.on(event, (...args: unknown[]) => {
+    routesOf(socket).set(event, (args) => {
       const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (reply: object) => void) : undefined;
       ctx.metrics.events.inc({ event });
       const run = async (): Promise<Reply | ErrorReply> => {

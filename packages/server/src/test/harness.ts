@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { io as ioClient, type Socket } from 'socket.io-client';
+import type { Client, ClientToServerEvents, MachineInfo, ServerToClientEvents } from '@vaahshare/protocol';
+import { buildApp, type VaahShareApp } from '../app.js';
+import { loadConfig } from '../config.js';
+
+export const ADMIN_EMAIL = 'admin@example.com';
+export const ADMIN_PASSWORD = 'correct horse battery';
+export const AGENT_TOKEN = 'test-enrollment-token';
+
+export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export const tempDir = (prefix = 'vaahshare-test-') => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+
+/**
+ * A fresh database for one test server: a temporary SQLite file, or — when TEST_DATABASE_URL names a
+ * PostgreSQL server — a new database on it, so that the same suite runs against both engines.
+ */
+export async function freshDatabaseEnv(): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) return { env: {}, drop: async () => {} };
+  const name = `vaahshare_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    env: { DATABASE_URL: url.toString() },
+    drop: async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestServer {
+  server: VaahShareApp;
+  url: string;
+  port: number;
+  dataDir: string;
+  env: Record<string, string>;
+  /** Stops the server (graceful) and keeps its data; `dispose` also deletes it. */
+  close: () => Promise<void>;
+  dispose: () => Promise<void>;
+}
+
+export function testEnv(dataDir: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    AGENT_TOKEN,
+    RECONNECT_GRACE_MS: '60000',
+    NODE_ID: 'test-node',
+    ...overrides,
+  };
+}
+
+/** Starts a real server in this process on a random port, on a fresh database. */
+export async function startServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = overrides.DATA_DIR ?? tempDir();
+  const database = overrides.DATABASE_URL || !process.env.TEST_DATABASE_URL ? { env: {}, drop: async () => {} } : await freshDatabaseEnv();
+  const env = testEnv(dataDir, { ...database.env, ...overrides });
+  const server = await buildApp(loadConfig(env));
+  await server.listen();
+  const address = server.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const close = () => server.close();
+  return {
+    server,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    env,
+    close,
+    dispose: async () => {
+      await close();
+      await database.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function machineInfo(userHost: string): MachineInfo {
+  const [username, hostname] = userHost.split('@');
+  return { user_host: userHost, username, hostname, platform: 'linux', operatingSystem: 'Linux 6.1', macAddress: '00:11:22:33:44:55' };
+}
+
+interface ConnectOptions {
+  token?: string | null;
+  app?: string;
+  auth?: Record<string, unknown>;
+  extraHeaders?: Record<string, string>;
+}
+
+/** A real Socket.IO client over WebSocket; it does not reconnect by itself unless asked. */
+export function openSocket(url: string, options: ConnectOptions = {}, reconnection = false): TestSocket {
+  const auth = options.auth ?? (options.token === null ? {} : { token: options.token ?? AGENT_TOKEN });
+  return ioClient(url, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection,
+    query: { app: options.app ?? 'agent' },
+    auth,
+    extraHeaders: options.extraHeaders,
+  });
+}
+
+export function waitForEvent<T = unknown>(socket: TestSocket, event: string, timeoutMs = 5000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${event}`)), timeoutMs);
+    (socket as unknown as Socket).once(event, (payload: T) => {
+      clearTimeout(timer);
+      resolve(payload);
+    });
+  });
+}
+
+export async function connected(socket: TestSocket): Promise<void> {
+  if (socket.connected) return;
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+}
+
+/** Connects an agent and announces it with `client-connected`; resolves with the server's ack. */
+export async function connectAgent(url: string, userHost: string, options: ConnectOptions = {}) {
+  const socket = openSocket(url, options);
+  await connected(socket);
+  const reply = await socket.timeout(5000).emitWithAck('client-connected', { machine_info: machineInfo(userHost) });
+  if (!reply.ok) throw new Error(`client-connected refused: ${reply.message}`);
+  return { socket, client: reply.client };
+}
+
+export interface RecordedEvent {
+  event: string;
+  client: Client;
+}
+
+/** A dashboard socket that records every presence event it receives, in order. */
+export async function connectDashboard(url: string, token: string, auth: Record<string, unknown> = {}) {
+  const socket = openSocket(url, { app: 'backend', auth: { token, ...auth } });
+  const events: RecordedEvent[] = [];
+  for (const event of ['client-connected', 'client-reconnecting', 'client-disconnected'] as const) {
+    socket.on(event, (client: Client) => events.push({ event, client }));
+  }
+  await connected(socket);
+  return { socket, events, of: (userHost: string) => events.filter((e) => e.client.user_host === userHost).map((e) => e.event) };
+}
+
+export async function login(url: string, email = ADMIN_EMAIL, password = ADMIN_PASSWORD): Promise<string> {
+  const res = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+export async function api<T = any>(url: string, pathname: string, init: { token?: string; method?: string; body?: unknown } = {}) {
+  const res = await fetch(`${url}${pathname}`, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers: {
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+    },
+    body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

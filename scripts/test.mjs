@@ -1,0 +1,51 @@
+// Runs every *.test.ts of the workspace with node's test runner (through tsx), once on SQLite and —
+// when TEST_DATABASE_URL names a PostgreSQL server — once more on PostgreSQL for the server's tests.
+// Ends with one line "N passed, N failed" over all runs.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const filter = process.argv.slice(2);
+
+function findTests(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name === 'dist' ? [] : findTests(full);
+    return entry.name.endsWith('.test.ts') ? [full] : [];
+  });
+}
+
+const all = findTests(path.join(root, 'packages')).filter((f) => !filter.length || filter.some((p) => f.includes(p)));
+const runs = [{ name: 'SQLite', files: all, env: { TEST_DATABASE_URL: '' } }];
+if (process.env.TEST_DATABASE_URL) {
+  runs.push({ name: 'PostgreSQL', files: all.filter((f) => f.includes(`${path.sep}server${path.sep}`) && !f.includes('sqlite')), env: {} });
+}
+
+let passed = 0;
+let failed = 0;
+for (const run of runs) {
+  if (!run.files.length) continue;
+  console.log(`\n=== ${run.name}: ${run.files.length} test files ===`);
+  const tap = path.join(os.tmpdir(), `vaahshare-tap-${process.pid}-${run.name}.txt`);
+  const result = spawnSync(
+    process.execPath,
+    [
+      '--import', 'tsx',
+      '--test',
+      '--test-concurrency=4',
+      '--test-reporter=spec', '--test-reporter-destination=stdout',
+      '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+      ...run.files,
+    ],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, ...run.env } },
+  );
+  const summary = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
+  const count = (key) => Number(summary.match(new RegExp(`^# ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
+  passed += count('pass');
+  failed += count('fail') + count('cancelled') + (result.status !== 0 && count('fail') === 0 ? 1 : 0);
+  fs.rmSync(tap, { force: true });
+}
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
