@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import type { Client, PresenceEventName } from '@vaahshare/protocol';
+import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/database.js';
+import { insertCompany } from '../companies/companies.repository.js';
+import { freshDatabaseEnv, tempDir } from '../test/harness.js';
+import { createPresence, type Presence } from './presence.service.js';
+
+const GRACE_MS = 60_000;
+
+/** The presence rules alone: a real database, a fake clock, no network. */
+describe('presence service', () => {
+  const dir = tempDir();
+  let handle: DatabaseHandle;
+  let companyId: number;
+  let now = 1_700_000_000_000;
+  let announced: Array<{ event: PresenceEventName; client: Client }>;
+  let presence: Presence;
+  let database: Awaited<ReturnType<typeof freshDatabaseEnv>>;
+
+  before(async () => {
+    database = await freshDatabaseEnv();
+    handle = openDatabase({ dataDir: dir, databaseUrl: database.env.DATABASE_URL });
+    await migrateToLatest(handle);
+    companyId = (await insertCompany(handle.db, 'Acme', now)).id;
+  });
+  after(async () => {
+    await handle.db.destroy();
+    await database.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    announced = [];
+    presence?.stop();
+    presence = createPresence({
+      db: handle.db,
+      clock: { now: () => now },
+      graceMs: GRACE_MS,
+      nodeId: 'n1',
+      announce: (_company, event, client) => announced.push({ event, client }),
+      onError: (what, err) => assert.fail(`${what}: ${String(err)}`),
+    });
+  });
+
+  const connect = (userHost: string, socketId: string) =>
+    presence.connect({ companyId, userHost, socketId, meta: { user_host: userHost } });
+  const events = (userHost: string) => announced.filter((a) => a.client.user_host === userHost).map((a) => a.event);
+
+  test('a stale connection can neither drop nor close a newer one', async () => {
+    const old = await connect('a@x', 's1');
+    const fresh = await connect('a@x', 's2');
+    assert.equal(fresh.connection.generation, old.connection.generation + 1);
+    assert.equal(await presence.drop(old.connection), undefined);
+    assert.equal(await presence.close(old.connection), undefined);
+    assert.deepEqual(events('a@x'), ['client-connected', 'client-connected']);
+  });
+
+  test('the grace deadline is stored and only a sweep after it disconnects', async () => {
+    const { connection } = await connect('b@x', 's1');
+    const dropped = await presence.drop(connection);
+    assert.equal(dropped?.is_reconnecting, true);
+    assert.equal(Date.parse(dropped!.grace_deadline!), now + GRACE_MS);
+    presence.stop(); // forget the in-memory timer: only the stored deadline remains, as after a crash
+    now += GRACE_MS - 1;
+    await presence.sweepExpired();
+    assert.deepEqual(events('b@x'), ['client-connected', 'client-reconnecting']);
+    now += 1;
+    await presence.sweepExpired();
+    await presence.sweepExpired();
+    assert.deepEqual(events('b@x'), ['client-connected', 'client-reconnecting', 'client-disconnected']);
+  });
+
+  test('a comeback clears the deadline: a later sweep changes nothing', async () => {
+    const first = await connect('c@x', 's1');
+    await presence.drop(first.connection);
+    await connect('c@x', 's2');
+    now += GRACE_MS * 2;
+    await presence.sweepExpired();
+    assert.deepEqual(events('c@x'), ['client-connected', 'client-reconnecting', 'client-connected']);
+  });
+
+  test('a repeated client-connected on the same socket is not a transition', async () => {
+    const first = await connect('d@x', 's1');
+    const again = await connect('d@x', 's1');
+    assert.equal(again.changed, false);
+    assert.equal(again.connection.generation, first.connection.generation);
+    assert.deepEqual(events('d@x'), ['client-connected']);
+  });
+
+  test('releasing the node turns its connected clients into reconnecting, once', async () => {
+    await connect('e@x', 's1');
+    const closed = await connect('f@x', 's2');
+    await presence.close(closed.connection);
+    const released = await presence.releaseNode();
+    assert.ok(released >= 1);
+    assert.equal(await presence.releaseNode(), 0);
+    assert.deepEqual(events('e@x'), ['client-connected', 'client-reconnecting']);
+    assert.deepEqual(events('f@x'), ['client-connected', 'client-disconnected']);
+  });
+
+  test('concurrent transitions of one client are announced in the order they were asked', async () => {
+    const { connection } = await connect('g@x', 's1');
+    await Promise.all([presence.close(connection), presence.drop(connection), connect('g@x', 's2')]);
+    assert.deepEqual(events('g@x'), ['client-connected', 'client-disconnected', 'client-connected']);
+  });
+});
