@@ -41,7 +41,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(cookie);
   if (config.CORS_ORIGINS.length) await app.register(cors, { origin: config.CORS_ORIGINS, credentials: true });
 
-  const database = openDatabase({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
+  const database = openDatabase({
+    dataDir: config.DATA_DIR,
+    databaseUrl: config.DATABASE_URL,
+    onIdleError: (err) => app.log.warn({ err }, 'idle database connection lost'),
+  });
   await migrateToLatest(database);
   const metrics = createMetrics();
   const io = createIo(app, config);

@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.js';
+import { exclusively, type Db } from '../db/database.js';
 import * as companies from '../companies/companies.repository.js';
 import { hashPassword } from './passwords.js';
 import { newSecretToken } from './tokens.js';
@@ -16,26 +17,31 @@ export interface BootstrapResult {
  * Makes a fresh installation usable: a default company with an enrollment token, and a superadmin —
  * from ADMIN_EMAIL/ADMIN_PASSWORD, or with a generated password when those are unset.
  */
-export async function bootstrap(ctx: Pick<AppContext, 'db' | 'config' | 'clock' | 'log'>): Promise<BootstrapResult> {
+export function bootstrap(ctx: Pick<AppContext, 'database' | 'config' | 'clock' | 'log'>): Promise<BootstrapResult> {
+  // Nodes starting together on one PostgreSQL database must not each create the company, token and admin.
+  return exclusively(ctx.database, 'vaahshare:bootstrap', (db) => seed(db, ctx));
+}
+
+async function seed(db: Db, ctx: Pick<AppContext, 'config' | 'clock' | 'log'>): Promise<BootstrapResult> {
   const now = ctx.clock.now();
   const result: BootstrapResult = {};
-  const company = (await companies.firstCompany(ctx.db)) ?? (await companies.insertCompany(ctx.db, companies.DEFAULT_COMPANY_NAME, now));
+  const company = (await companies.firstCompany(db)) ?? (await companies.insertCompany(db, companies.DEFAULT_COMPANY_NAME, now));
 
   const configured = ctx.config.AGENT_TOKEN;
   if (configured) {
-    const existing = await companies.findEnrollmentToken(ctx.db, configured);
-    if (!existing) await companies.insertEnrollmentToken(ctx.db, company.id, configured, 'AGENT_TOKEN', now);
+    const existing = await companies.findEnrollmentToken(db, configured);
+    if (!existing) await companies.insertEnrollmentToken(db, company.id, configured, 'AGENT_TOKEN', now);
     else if (existing.company_id !== company.id) ctx.log.warn('AGENT_TOKEN belongs to another company; left as it is');
-  } else if ((await companies.listEnrollmentTokens(ctx.db, company.id)).length === 0) {
-    const row = await companies.insertEnrollmentToken(ctx.db, company.id, newSecretToken(), 'default', now);
+  } else if ((await companies.listEnrollmentTokens(db, company.id)).length === 0) {
+    const row = await companies.insertEnrollmentToken(db, company.id, newSecretToken(), 'default', now);
     result.enrollmentToken = row.token;
   }
 
-  if ((await countAdmins(ctx.db)) === 0) {
+  if ((await countAdmins(db)) === 0) {
     const email = ctx.config.ADMIN_EMAIL ?? GENERATED_ADMIN_EMAIL;
     const generated = ctx.config.ADMIN_PASSWORD ? undefined : newSecretToken(12);
     const password = ctx.config.ADMIN_PASSWORD ?? generated!;
-    await insertUser(ctx.db, {
+    await insertUser(db, {
       email,
       company_id: company.id,
       role: 'superadmin',

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { dialects, type Dialect } from './migrations/columns.js';
@@ -17,9 +17,12 @@ export interface DatabaseHandle {
 // PostgreSQL returns int8 (our millisecond times) as strings; they fit a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-export function openDatabase(options: { dataDir: string; databaseUrl?: string }): DatabaseHandle {
+export function openDatabase(options: { dataDir: string; databaseUrl?: string; onIdleError?: (err: Error) => void }): DatabaseHandle {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // An idle connection the server ends (restart, failover, a dropped database) is discarded by the pool and
+    // the next query opens a new one; without a listener its 'error' event would crash the process.
+    pool.on('error', (err) => options.onIdleError?.(err));
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: dialects.postgres };
   }
   fs.mkdirSync(options.dataDir, { recursive: true });
@@ -39,6 +42,17 @@ export async function migrateToLatest({ db, dialect }: DatabaseHandle): Promise<
   if (error || failed) {
     throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
   }
+}
+
+/**
+ * Runs `fn` in one transaction that no other node runs at the same time: on PostgreSQL, where several nodes
+ * share the database, under a transaction-scoped advisory lock; SQLite has a single node per database file.
+ */
+export function exclusively<T>({ db, dialect }: DatabaseHandle, lock: string, fn: (trx: Db) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    if (dialect.name === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${lock}))`.execute(trx);
+    return fn(trx);
+  });
 }
 
 export const toIso = (ms: number | null): string | null => (ms == null ? null : new Date(ms).toISOString());
