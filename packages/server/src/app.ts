@@ -11,7 +11,7 @@ import { authenticateSocket } from './auth/handshake.js';
 import { usersRoutes } from './auth/users.routes.js';
 import { companiesRoutes } from './companies/companies.routes.js';
 import type { Config } from './config.js';
-import { companyRoom, type AppContext } from './context.js';
+import { clientRoom, companyRoom, type AppContext } from './context.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
 import { installErrorHandlers } from './http-errors.js';
 import { runInBackground } from './infra/background.js';
@@ -25,11 +25,18 @@ import { countByState } from './presence/presence.repository.js';
 import { createPresence } from './presence/presence.service.js';
 import { registerPresenceHandlers } from './presence/presence.socket.js';
 import { createIo } from './sockets.js';
+import { createMediaService } from './media/media.service.js';
+import { registerStreamingHandlers, registerWatchHandlers } from './streaming/streaming.socket.js';
+import { createStreams } from './streaming/streams.service.js';
+import { announceViewers, hasViewers } from './streaming/viewers.js';
 
 export interface BuildOptions {
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
 }
+
+/** How often open recordings are flushed to disk (fsync) and gone clients' recordings finalized. */
+const STREAM_SWEEP_MS = 1000;
 
 export type VaahShareApp = Awaited<ReturnType<typeof buildApp>>;
 
@@ -51,6 +58,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const io = createIo(app, config);
   const ctx: AppContext = { config, database, db: database.db, log: app.log, clock: options.clock ?? systemClock, metrics, io };
 
+  const mediaService = createMediaService(ctx);
+  const streams = createStreams(ctx, mediaService);
+  const viewers = announceViewers(io, ctx.log);
+
   const presence = createPresence({
     db: ctx.db,
     clock: ctx.clock,
@@ -59,6 +70,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     announce: (companyId, event, client) => {
       metrics.transitions.inc({ state: event.replace('client-', '') });
       io.to(companyRoom(companyId)).emit(event, client);
+      // Nobody will resume what a client that is gone for good had open.
+      if (event === 'client-disconnected') runInBackground(ctx.log, 'finishing segments', streams.clientGone(client.id));
     },
     onError: (what, err) => ctx.log.error({ err }, `${what} failed`),
   });
@@ -97,10 +110,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     socket.on('disconnect', () => metrics.sockets.dec());
     if (socket.data.role === 'dashboard') {
       void socket.join(companyRoom(socket.data.companyId!));
+      registerWatchHandlers(ctx, handlers, streams, socket);
       return;
     }
-    registerPresenceHandlers(ctx, handlers, presence, socket, () => closing);
+    registerPresenceHandlers(ctx, handlers, presence, socket, {
+      isShuttingDown: () => closing,
+      afterConnect: async (connection, changed) => {
+        void socket.join(clientRoom(connection.clientId));
+        // The original client starts a fresh recording after a comeback: what it had open is finished.
+        if (socket.data.legacy && changed) await streams.clientGone(connection.clientId);
+        if (hasViewers(io, connection.clientId)) await viewers.tellAgents(connection.clientId);
+      },
+    });
     registerAlertHandlers(ctx, handlers, socket);
+    registerStreamingHandlers(ctx, handlers, streams, socket);
   });
 
   const bootstrapResult = await bootstrap(ctx);
@@ -109,9 +132,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   async function listen() {
     // Clients this node held before a crash get a fresh grace period to come back.
     await presence.releaseNode();
+    await mediaService.resumeInterrupted();
     const sweep = setInterval(() => runInBackground(ctx.log, 'presence sweep', presence.sweepExpired()), config.PRESENCE_SWEEP_MS);
+    const streamSweep = setInterval(() => runInBackground(ctx.log, 'stream sweep', streams.sweep()), STREAM_SWEEP_MS);
     sweep.unref();
-    stopTasks.push(() => clearInterval(sweep), startHeartbeat(io, config.HEARTBEAT_INTERVAL_MS));
+    streamSweep.unref();
+    stopTasks.push(() => clearInterval(sweep), () => clearInterval(streamSweep), startHeartbeat(io, config.HEARTBEAT_INTERVAL_MS));
     return app.listen({ port: config.PORT, host: config.HOST });
   }
 
@@ -123,9 +149,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     await presence.releaseNode().catch((err) => ctx.log.error({ err }, 'releasing clients at shutdown failed'));
     presence.stop();
     await new Promise<void>((resolve) => io.close(() => resolve()));
+    await streams.closeAll();
     await app.close();
     await ctx.db.destroy();
   }
 
-  return { app, ctx, presence, bootstrapResult, listen, close };
+  return { app, ctx, presence, streams, media: mediaService, bootstrapResult, listen, close };
 }

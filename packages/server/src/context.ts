@@ -38,3 +38,7 @@ export interface AppContext {
 export const companyRoom = (companyId: number) => `company:${companyId}`;
 /** Agents of a company, for settings pushed to them. */
 export const agentsRoom = (companyId: number) => `agents:${companyId}`;
+/** The agent sockets of one client (normally one). */
+export const clientRoom = (clientId: number) => `client:${clientId}`;
+/** Dashboards watching a client's live stream. */
+export const watchRoom = (clientId: number) => `watch:${clientId}`;

@@ -4,6 +4,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly statusCode = 400,
+    /** Extra fields for the caller, e.g. the offset a refused frame should have had. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }

@@ -71,6 +71,28 @@ export interface AlertsTable {
   acknowledged_at: number | null;
 }
 
+export interface MediaTable {
+  id: Generated<number>;
+  company_id: number;
+  client_id: number;
+  /** The agent's name for a live segment (or a generated one); unique within the company. */
+  segment_id: string;
+  original_name: string;
+  source: 'live' | 'upload';
+  status: 'recording' | 'processing' | 'ready' | 'error';
+  /** Bytes received while recording; the final file's size once ready. */
+  size: number;
+  duration_ms: number | null;
+  has_thumbnail: number;
+  /** Why processing failed, for status `error`. */
+  error: string | null;
+  /** The node writing (recording) or processing it. */
+  node_id: string | null;
+  started_at: number;
+  ended_at: number | null;
+  updated_at: number;
+}
+
 export interface Database {
   companies: CompaniesTable;
   users: UsersTable;
@@ -79,6 +101,7 @@ export interface Database {
   clients: ClientsTable;
   presence_events: PresenceEventsTable;
   alerts: AlertsTable;
+  media: MediaTable;
 }
 
 export type ClientRow = Selectable<ClientsTable>;
@@ -87,3 +110,4 @@ export type CompanyRow = Selectable<CompaniesTable>;
 export type UserRow = Selectable<UsersTable>;
 export type AlertRow = Selectable<AlertsTable>;
 export type EnrollmentTokenRow = Selectable<EnrollmentTokensTable>;
+export type MediaRow = Selectable<MediaTable>;

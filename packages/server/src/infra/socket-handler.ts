@@ -23,7 +23,7 @@ export function createSocketHandlers(ctx: Pick<AppContext, 'log' | 'metrics'>) {
   function toErrorReply(event: string, err: unknown): ErrorReply {
     if (err instanceof AppError) {
       ctx.metrics.errors.inc({ kind: err.code });
-      return { ok: false, error: err.code, message: err.message };
+      return { ok: false, error: err.code, message: err.message, ...err.details };
     }
     ctx.metrics.errors.inc({ kind: 'internal' });
     ctx.log.error({ err, event }, 'socket handler failed');

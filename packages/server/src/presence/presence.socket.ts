@@ -32,11 +32,11 @@ export function registerPresenceHandlers(
   handlers: SocketHandlers,
   presence: Presence,
   socket: AgentSocket,
-  isShuttingDown: () => boolean,
+  hooks: { isShuttingDown: () => boolean; afterConnect: (connection: Connection, changed: boolean) => Promise<void> },
 ) {
   handlers.on(socket, 'client-connected', clientConnectedSchema, async (payload) => {
     const companyId = await resolveCompany(ctx, socket, payload.company_id);
-    const { client, connection } = await presence.connect({
+    const { client, connection, changed } = await presence.connect({
       companyId,
       userHost: payload.machine_info.user_host,
       socketId: socket.id,
@@ -52,6 +52,7 @@ export function registerPresenceHandlers(
     socket.emit('client-connected-success', { client });
     const company = await findCompany(ctx.db, companyId);
     if (company) socket.emit('settings', toSettings(company));
+    await hooks.afterConnect(connection, changed);
     return { ok: true, client };
   });
 
@@ -66,6 +67,6 @@ export function registerPresenceHandlers(
   handlers.onDisconnect(socket, async () => {
     // At shutdown the node hands all its clients over at once (releaseNode), not one by one.
     const connection = connectionOf(socket);
-    if (connection && !isShuttingDown()) await presence.drop(connection);
+    if (connection && !hooks.isShuttingDown()) await presence.drop(connection);
   });
 }

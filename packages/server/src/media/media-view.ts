@@ -1,0 +1,21 @@
+import type { Media } from '@vaahshare/protocol';
+import { toIso } from '../db/database.js';
+import type { MediaRow } from '../db/schema.js';
+
+/** The media item as the wire contract shows it (PROTOCOL.md §5). */
+export const toMedia = (row: MediaRow): Media & { segment_id: string; error: string | null } => ({
+  id: row.id,
+  client_id: row.client_id,
+  company_id: row.company_id,
+  segment_id: row.segment_id,
+  original_name: row.original_name,
+  source: row.source,
+  status: row.status,
+  size: row.size,
+  duration_ms: row.duration_ms,
+  started_at: toIso(row.started_at)!,
+  ended_at: toIso(row.ended_at),
+  thumbnail_url: row.has_thumbnail ? `/api/media/${row.id}/thumbnail` : null,
+  video_url: `/api/media/${row.id}/video`,
+  error: row.error,
+});

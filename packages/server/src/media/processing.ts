@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import pLimit from 'p-limit';
+import type { MediaRow } from '../db/schema.js';
+import { runFfmpeg } from './ffmpeg.js';
+import { mediaPaths } from './storage.js';
+
+/** What finalizing produced, or why it could not. */
+export type ProcessingOutcome =
+  | { status: 'ready'; size: number; duration_ms: number | null; has_thumbnail: number; error: null }
+  | { status: 'error'; size: number; duration_ms: null; has_thumbnail: 0; error: string };
+
+const failure = (size: number, error: string): ProcessingOutcome => ({ status: 'error', size, duration_ms: null, has_thumbnail: 0, error });
+
+/** ffmpeg's `-progress` reports the output position in microseconds (named out_time_ms in older versions). */
+function lastOutputTimeMs(progress: string): number | null {
+  const matches = [...progress.matchAll(/^out_time_(?:ms|us)=(\d+)$/gm)];
+  const last = matches.at(-1);
+  return last ? Math.round(Number(last[1]) / 1000) : null;
+}
+
+async function makeThumbnail(video: string, thumbnail: string, durationMs: number | null): Promise<boolean> {
+  const at = Math.min(1, (durationMs ?? 0) / 2000).toFixed(2);
+  const result = await runFfmpeg(['-y', '-v', 'error', '-ss', at, '-i', video, '-frames:v', '1', '-vf', 'scale=320:-2', '-q:v', '5', thumbnail]);
+  return result.code === 0 && fs.existsSync(thumbnail);
+}
+
+/**
+ * Turns a raw recording into a seekable WebM with a duration (remux, no re-encode) and a thumbnail.
+ * Never throws for a bad recording: an empty or corrupt file ends as an `error` outcome with a reason.
+ */
+export async function finalizeRecording(dataDir: string, row: Pick<MediaRow, 'id' | 'company_id' | 'client_id'>): Promise<ProcessingOutcome> {
+  const paths = mediaPaths(dataDir, row);
+  const rawSize = await fs.promises.stat(paths.raw).then((s) => s.size, () => 0);
+  if (rawSize === 0) return failure(0, 'The recording is empty: no video bytes were received');
+
+  const partial = `${paths.final}.part`;
+  const remux = await runFfmpeg(['-y', '-v', 'error', '-nostats', '-progress', 'pipe:1', '-i', paths.raw, '-map', '0', '-c', 'copy', '-f', 'webm', partial]);
+  if (remux.code !== 0) {
+    await fs.promises.rm(partial, { force: true });
+    return failure(rawSize, `The recording could not be read as WebM (${remux.stderrTail || `ffmpeg exit ${remux.code}`})`);
+  }
+  const durationMs = lastOutputTimeMs(remux.stdout);
+  await fs.promises.rename(partial, paths.final);
+  const hasThumbnail = await makeThumbnail(paths.final, paths.thumbnail, durationMs);
+  if (!hasThumbnail && !durationMs) {
+    return failure(rawSize, 'The recording holds no decodable video frame');
+  }
+  const size = (await fs.promises.stat(paths.final)).size;
+  await fs.promises.rm(paths.raw, { force: true });
+  return { status: 'ready', size, duration_ms: durationMs, has_thumbnail: hasThumbnail ? 1 : 0, error: null };
+}
+
+/** Runs finalizing in child processes, at most `concurrency` at once, whatever the number of requests. */
+export function createProcessingQueue(concurrency: number) {
+  const limit = pLimit(concurrency);
+  return {
+    run: (dataDir: string, row: Pick<MediaRow, 'id' | 'company_id' | 'client_id'>) => limit(() => finalizeRecording(dataDir, row)),
+    get pending() {
+      return limit.pendingCount + limit.activeCount;
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import type { MediaRow } from '../db/schema.js';
+import { ensureMediaDir } from '../media/storage.js';
+import { WebmScanner } from './webm-scanner.js';
+
+/** The header of a WebM stream is small (EBML + Info + Tracks); more than this is not a stream we can relay. */
+const MAX_HEADER_BYTES = 1024 * 1024;
+
+export type SegmentRow = Pick<MediaRow, 'id' | 'company_id' | 'client_id' | 'segment_id' | 'original_name'>;
+
+/**
+ * One recording segment being received on this node: an open file the bytes go to as they arrive,
+ * and what a late viewer needs (the header and the last cluster a decoder can start at). Its memory
+ * stays the same whatever the length of the recording.
+ */
+export class OpenSegment {
+  size = 0;
+  header: Buffer | null = null;
+  /** Where the newest cluster starting with a keyframe begins; the first cluster until one is seen. */
+  startPoint: number | null = null;
+  dirty = false;
+  private headerParts: Buffer[] = [];
+  private headerBytes = 0;
+  private readonly scanner = new WebmScanner({
+    onHeaderEnd: (offset) => {
+      this.header = Buffer.concat(this.headerParts).subarray(0, offset);
+      this.headerParts = [];
+      this.startPoint = offset;
+    },
+    onKeyCluster: (offset) => {
+      this.startPoint = offset;
+    },
+  });
+
+  private constructor(
+    readonly row: SegmentRow,
+    private readonly file: fs.promises.FileHandle,
+    readonly path: string,
+  ) {}
+
+  /** Opens (or re-opens, after a restart) the segment's file; what is on disk is what the server holds. */
+  static async open(dataDir: string, row: SegmentRow): Promise<OpenSegment> {
+    const { raw } = await ensureMediaDir(dataDir, row);
+    const file = await fs.promises.open(raw, 'a+');
+    const segment = new OpenSegment(row, file, raw);
+    const { size } = await file.stat();
+    if (size > 0) {
+      for await (const chunk of fs.createReadStream(raw, { end: size - 1 })) segment.observe(chunk as Buffer);
+    }
+    segment.size = size;
+    return segment;
+  }
+
+  /** A relay problem (not WebM) does not stop recording: the bytes are still stored. */
+  get relayable(): boolean {
+    return this.header !== null && this.scanner.failed === null;
+  }
+
+  /** Appends at the end of the file; returns the part of `chunk` that follows the header, once it is known. */
+  async append(chunk: Buffer): Promise<{ headerCompleted: boolean; afterHeader: Buffer | null }> {
+    const hadHeader = this.header !== null;
+    const offset = this.size;
+    const written = this.file.write(chunk, 0, chunk.length, offset);
+    this.size += chunk.length;
+    this.dirty = true;
+    this.observe(chunk);
+    await written;
+    if (hadHeader) return { headerCompleted: false, afterHeader: chunk };
+    if (!this.header) return { headerCompleted: false, afterHeader: null };
+    return { headerCompleted: true, afterHeader: chunk.subarray(Math.max(0, this.header.length - offset)) };
+  }
+
+  /** Bytes from the last decodable start point to the end: what a late viewer needs after the header. */
+  async catchUp(): Promise<Buffer> {
+    const from = this.startPoint ?? this.size;
+    const length = this.size - from;
+    const buffer = Buffer.alloc(length);
+    if (length > 0) await this.file.read(buffer, 0, length, from);
+    return buffer;
+  }
+
+  async flush(): Promise<void> {
+    if (!this.dirty) return;
+    this.dirty = false;
+    await this.file.datasync();
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.file.close();
+  }
+
+  private observe(chunk: Buffer) {
+    if (this.header === null && this.headerBytes < MAX_HEADER_BYTES) {
+      this.headerParts.push(chunk);
+      this.headerBytes += chunk.length;
+    }
+    this.scanner.push(chunk);
+  }
+}

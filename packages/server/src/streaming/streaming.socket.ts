@@ -1,0 +1,58 @@
+import { startStreamingSchema, stopStreamingSchema, videoFrameSchema, watchSchema } from '@vaahshare/protocol';
+import type { AppContext } from '../context.js';
+import { watchRoom } from '../context.js';
+import { AppError, badRequest, notFound } from '../errors.js';
+import type { SocketHandlers } from '../infra/socket-handler.js';
+import { connectionOf } from '../presence/presence.socket.js';
+import type { AgentSocket } from '../sockets.js';
+import type { StreamingConnection, Streams } from './streams.service.js';
+
+function streamingConnectionOf(socket: AgentSocket): StreamingConnection {
+  const connection = connectionOf(socket);
+  if (!connection) throw badRequest('Send client-connected first');
+  return { ...connection, legacy: socket.data.legacy };
+}
+
+const toBuffer = (data: Uint8Array | ArrayBuffer) =>
+  data instanceof ArrayBuffer ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+
+export function registerStreamingHandlers(ctx: AppContext, handlers: SocketHandlers, streams: Streams, socket: AgentSocket) {
+  handlers.on(socket, 'start-streaming', startStreamingSchema, async (payload) => {
+    const connection = streamingConnectionOf(socket);
+    return { ok: true, ...(await streams.start(connection, connection.legacy ? undefined : payload.segment_id)) };
+  });
+
+  handlers.on(socket, 'video-frame', videoFrameSchema, async (payload) => {
+    const buffer = toBuffer(payload.buffer);
+    if (buffer.length > ctx.config.MAX_FRAME_BYTES) {
+      throw new AppError('too_large', `A frame may hold at most ${ctx.config.MAX_FRAME_BYTES} bytes: send smaller chunks`, 413);
+    }
+    if (buffer.length === 0) throw badRequest('Invalid video-frame payload: buffer is empty');
+    const connection = streamingConnectionOf(socket);
+    // The original client sends neither segment ids nor offsets; ignore whatever it sends.
+    const frame = connection.legacy ? { buffer } : { buffer, segment_id: payload.segment_id, offset: payload.offset };
+    return { ok: true, ...(await streams.frame(connection, frame)) };
+  });
+
+  handlers.on(socket, 'stop-streaming', stopStreamingSchema, async (payload) => {
+    const connection = streamingConnectionOf(socket);
+    await streams.stop(connection, connection.legacy ? undefined : payload.segment_id);
+  });
+}
+
+export function registerWatchHandlers(ctx: AppContext, handlers: SocketHandlers, streams: Streams, socket: AgentSocket) {
+  handlers.on(socket, 'watch', watchSchema, async ({ client_id }) => {
+    const client = await ctx.db.selectFrom('clients').select('company_id').where('id', '=', client_id).executeTakeFirst();
+    // Another company's client is reported as missing: a dashboard learns nothing about other tenants.
+    if (!client || client.company_id !== socket.data.companyId) throw notFound(`Client ${client_id}`);
+    await streams.addWatcher(
+      client_id,
+      (event, buffer, segmentId) => socket.emit(event, { client_id, segment_id: segmentId, buffer }),
+      () => void socket.join(watchRoom(client_id)),
+    );
+  });
+
+  handlers.on(socket, 'unwatch', watchSchema, async ({ client_id }) => {
+    await socket.leave(watchRoom(client_id));
+  });
+}

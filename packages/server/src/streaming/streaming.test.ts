@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { Media } from '@vaahshare/protocol';
+import { mediaPaths } from '../media/storage.js';
+import {
+  api,
+  connectAgent,
+  connectDashboard,
+  login,
+  startServer,
+  waitForEvent,
+  type TestServer,
+} from '../test/harness.js';
+import { sendFrames, startSegment } from '../test/streaming.js';
+import { decodeFrames, makeWebm } from '../test/webm.js';
+
+const EBML_MAGIC = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
+const CLUSTER_ID = Buffer.from([0x1f, 0x43, 0xb6, 0x75]);
+
+describe('live streaming', () => {
+  let t: TestServer;
+  let token: string;
+  let webm: Buffer;
+
+  before(async () => {
+    t = await startServer({ MAX_FRAME_BYTES: String(256 * 1024) });
+    token = await login(t.url);
+    webm = await makeWebm({ seconds: 8, fps: 10, gop: 10 });
+  });
+  after(() => t.dispose());
+
+  test('a stream resumed after an abrupt drop is one continuous recording', async () => {
+    const first = await connectAgent(t.url, 'rec@pc-1');
+    const segment = await startSegment(first.socket, 'resume-1');
+    assert.deepEqual({ ...segment }, { ok: true, segment_id: 'resume-1', offset: 0 });
+    const half = Math.floor(webm.length / 2);
+    await sendFrames(first.socket, 'resume-1', webm, 0, half);
+    // Frames in flight when the connection dies: the server keeps what it acked, nothing more is promised.
+    first.socket.emit('video-frame', { buffer: webm.subarray(half, half + 5000), segment_id: 'resume-1', offset: half });
+    first.socket.io.engine.close();
+
+    const second = await connectAgent(t.url, 'rec@pc-1');
+    const resumed = await startSegment(second.socket, 'resume-1');
+    assert.ok(resumed.offset === half || resumed.offset === half + 5000, `resumes at what the server holds (${resumed.offset})`);
+    await sendFrames(second.socket, 'resume-1', webm, resumed.offset);
+
+    const raw = mediaPaths(t.dataDir, { id: await mediaIdOf('resume-1'), company_id: 1, client_id: first.client.id }).raw;
+    assert.ok(fs.readFileSync(raw).equals(webm), 'the bytes received are the source, without gap or duplicate');
+
+    const processed = waitForEvent<{ media: Media }>(second.socket, 'video-processed', 20_000);
+    const stopped = await second.socket.emitWithAck('stop-streaming', { segment_id: 'resume-1' });
+    assert.equal(stopped.ok, true);
+    const { media } = await processed;
+    assert.equal(media.status, 'ready');
+    assert.ok(Math.abs((media.duration_ms ?? 0) - 8000) <= 200, `duration ${media.duration_ms} ms`);
+    const final = mediaPaths(t.dataDir, media).final;
+    const decoded = await decodeFrames(final);
+    assert.equal(decoded.errors, '');
+    assert.equal(decoded.frames, 80, 'every frame of 8 s at 10 fps decodes');
+    second.socket.disconnect();
+  });
+
+  async function mediaIdOf(segmentId: string): Promise<number> {
+    const row = await t.server.ctx.db.selectFrom('media').select('id').where('segment_id', '=', segmentId).executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  test('a late viewer gets the header, then bytes from a keyframe cluster, and can decode', async () => {
+    const agent = await connectAgent(t.url, 'live@pc-2');
+    await startSegment(agent.socket, 'late-1');
+    const third = Math.floor(webm.length / 3);
+    await sendFrames(agent.socket, 'late-1', webm, 0, third);
+
+    const dashboard = await connectDashboard(t.url, token);
+    const received: Buffer[] = [];
+    let init: Buffer | undefined;
+    dashboard.socket.on('stream-init', (p) => (init = Buffer.from(p.buffer)));
+    dashboard.socket.on('video-frame', (p) => received.push(Buffer.from(p.buffer)));
+    const connectStream = waitForEvent(agent.socket, 'connect-stream');
+    const watched = await dashboard.socket.emitWithAck('watch', { client_id: agent.client.id });
+    assert.equal(watched.ok, true);
+    await connectStream;
+    assert.ok(init, 'stream-init at once');
+    assert.deepEqual(init.subarray(0, 4), EBML_MAGIC);
+    assert.deepEqual(received[0].subarray(0, 4), CLUSTER_ID, 'the first bytes after the header start a cluster');
+
+    await sendFrames(agent.socket, 'late-1', webm, third);
+    await new Promise((r) => setTimeout(r, 200));
+    const seen = Buffer.concat([init, ...received]);
+    const decoded = await decodeFrames(seen);
+    assert.equal(decoded.errors, '', 'decodes without errors');
+    assert.ok(decoded.frames >= 50, `decodes the rest of the stream (${decoded.frames} frames)`);
+
+    const disconnectStream = waitForEvent(agent.socket, 'disconnect-stream');
+    await dashboard.socket.emitWithAck('unwatch', { client_id: agent.client.id });
+    await disconnectStream;
+    await agent.socket.emitWithAck('stop-streaming', {});
+    agent.socket.disconnect();
+    dashboard.socket.disconnect();
+  });
+
+  test('wrong offsets, frames without a segment and oversized frames are refused cleanly', async () => {
+    const agent = await connectAgent(t.url, 'bad@pc-3');
+    const orphan = await agent.socket.emitWithAck('video-frame', { buffer: webm.subarray(0, 100) });
+    assert.deepEqual({ ok: orphan.ok, error: !orphan.ok && orphan.error }, { ok: false, error: 'no_segment' });
+
+    await startSegment(agent.socket, 'bad-1');
+    await sendFrames(agent.socket, 'bad-1', webm, 0, 1000);
+    const wrong = await agent.socket.emitWithAck('video-frame', { buffer: webm.subarray(1000, 2000), segment_id: 'bad-1', offset: 1500 });
+    assert.equal(wrong.ok, false);
+    assert.equal(!wrong.ok && wrong.error, 'wrong_offset');
+    assert.equal(!wrong.ok && wrong.expected_offset, 1000);
+
+    const huge = await agent.socket.emitWithAck('video-frame', { buffer: Buffer.alloc(300 * 1024), segment_id: 'bad-1', offset: 1000 });
+    assert.equal(!huge.ok && huge.error, 'too_large');
+    const after = await sendFrames(agent.socket, 'bad-1', webm, 1000, 3000);
+    assert.equal(after, 3000, 'refused frames changed nothing');
+    agent.socket.disconnect();
+  });
+
+  test('another client cannot take a segment; a finalized one cannot be resumed', async () => {
+    const owner = await connectAgent(t.url, 'own@pc-4');
+    await startSegment(owner.socket, 'owned-1');
+    const thief = await connectAgent(t.url, 'thief@pc-5');
+    const taken = await thief.socket.emitWithAck('start-streaming', { segment_id: 'owned-1' });
+    assert.equal(!taken.ok && taken.error, 'segment_taken');
+    await sendFrames(owner.socket, 'owned-1', webm, 0, webm.length);
+    const done = waitForEvent<{ media: Media }>(owner.socket, 'video-processed', 20_000);
+    await owner.socket.emitWithAck('stop-streaming', { segment_id: 'owned-1' });
+    await done;
+    const again = await owner.socket.emitWithAck('start-streaming', { segment_id: 'owned-1' });
+    assert.equal(!again.ok && again.error, 'segment_finalized');
+    owner.socket.disconnect();
+    thief.socket.disconnect();
+  });
+
+  test('another company can neither watch nor see the stream', async () => {
+    const agent = await connectAgent(t.url, 'secret@pc-6');
+    const { body } = await api(t.url, '/api/companies', { token, body: { name: 'Other Co' } });
+    await api(t.url, '/api/users', { token, body: { email: 'other@example.com', password: 'other-password', company_id: body.data.id, role: 'admin' } });
+    const otherToken = await login(t.url, 'other@example.com', 'other-password');
+    const other = await connectDashboard(t.url, otherToken);
+    const frames: unknown[] = [];
+    other.socket.on('video-frame', (f) => frames.push(f));
+    other.socket.on('stream-init', (f) => frames.push(f));
+    const refused = await other.socket.emitWithAck('watch', { client_id: agent.client.id });
+    assert.equal(!refused.ok && refused.error, 'not_found');
+    await startSegment(agent.socket, 'secret-1');
+    await sendFrames(agent.socket, 'secret-1', webm, 0, 20_000);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(frames.length, 0);
+    agent.socket.disconnect();
+    other.socket.disconnect();
+  });
+});

@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import type { AppContext } from '../context.js';
+import { companyRoom, watchRoom } from '../context.js';
+import { AppError } from '../errors.js';
+import { KeyedSerial } from '../infra/serial.js';
+import type { MediaService } from '../media/media.service.js';
+import * as media from '../media/media.repository.js';
+import { toClient } from '../presence/client-view.js';
+import { setStreaming } from '../presence/presence.repository.js';
+import type { Connection } from '../presence/presence.service.js';
+import { OpenSegment } from './open-segment.js';
+
+export interface StreamingConnection extends Connection {
+  legacy: boolean;
+}
+
+export type Streams = ReturnType<typeof createStreams>;
+
+const newSegmentId = () => `seg_${Date.now().toString(36)}_${randomBytes(6).toString('hex')}`;
+
+/**
+ * Live recording segments (PROTOCOL.md §3.1, §4): resumable appends at an offset, bytes on disk as they
+ * arrive, relay to watchers only, and finalizing when the stream stops or its client is gone.
+ */
+export function createStreams(ctx: AppContext, mediaService: MediaService) {
+  const open = new Map<number, OpenSegment>();
+  const serial = new KeyedSerial<number>();
+
+  async function announceStreaming(connection: StreamingConnection, streaming: boolean, segmentId: string) {
+    const row = await setStreaming(ctx.db, connection.clientId, connection.generation, streaming);
+    if (row) ctx.io.to(companyRoom(row.company_id)).emit(streaming ? 'start-streaming' : 'stop-streaming', { ...toClient(row), segment_id: segmentId });
+  }
+
+  /** Closes this node's file of the client's open segment and hands it to finalizing. */
+  async function finish(clientId: number): Promise<void> {
+    const segment = open.get(clientId);
+    if (!segment) return;
+    open.delete(clientId);
+    await segment.close();
+    mediaService.finalizeLater(segment.row.id);
+  }
+
+  async function openNew(connection: StreamingConnection, segmentId: string): Promise<OpenSegment> {
+    const now = ctx.clock.now();
+    const row = await media.insertMedia(ctx.db, {
+      company_id: connection.companyId,
+      client_id: connection.clientId,
+      segment_id: segmentId,
+      original_name: segmentId,
+      source: 'live',
+      status: 'recording',
+      size: 0,
+      has_thumbnail: 0,
+      node_id: ctx.config.NODE_ID,
+      started_at: now,
+      updated_at: now,
+    });
+    return OpenSegment.open(ctx.config.DATA_DIR, row);
+  }
+
+  /** The segment a `start-streaming` names: resumed when it is this client's and still recording. */
+  async function resolveSegment(connection: StreamingConnection, segmentId: string): Promise<OpenSegment> {
+    const current = open.get(connection.clientId);
+    if (current?.row.segment_id === segmentId) return current;
+    const row = await media.findSegment(ctx.db, connection.companyId, segmentId);
+    if (row && row.client_id !== connection.clientId) {
+      throw new AppError('segment_taken', `Segment ${segmentId} belongs to another client: start a new segment id`);
+    }
+    if (row && row.status !== 'recording') {
+      throw new AppError('segment_finalized', `Segment ${segmentId} is already finalized: start a new segment id`);
+    }
+    await finish(connection.clientId);
+    return row ? OpenSegment.open(ctx.config.DATA_DIR, row) : openNew(connection, segmentId);
+  }
+
+  async function startLocked(connection: StreamingConnection, requestedId: string | undefined) {
+    let segment: OpenSegment;
+    if (connection.legacy || !requestedId) {
+      // The original client starts afresh every time; whatever it had open is finished first.
+      await finish(connection.clientId);
+      segment = await openNew(connection, requestedId ?? newSegmentId());
+    } else {
+      segment = await resolveSegment(connection, requestedId);
+    }
+    open.set(connection.clientId, segment);
+    await announceStreaming(connection, true, segment.row.segment_id);
+    // A new segment's header reaches watchers as `stream-init` once it arrives; a resumed one goes on.
+    return segment;
+  }
+
+  function start(connection: StreamingConnection, requestedId: string | undefined) {
+    return serial.run(connection.clientId, async () => {
+      const segment = await startLocked(connection, requestedId);
+      return { segment_id: segment.row.segment_id, offset: segment.size };
+    });
+  }
+
+  function frame(connection: StreamingConnection, frame: { buffer: Buffer; segment_id?: string; offset?: number }) {
+    return serial.run(connection.clientId, async () => {
+      let segment = open.get(connection.clientId);
+      if (!segment && connection.legacy) segment = await startLocked(connection, undefined);
+      if (!segment) throw new AppError('no_segment', 'No open segment: send start-streaming first');
+      if (frame.segment_id !== undefined && frame.segment_id !== segment.row.segment_id) {
+        throw new AppError('no_segment', `Segment ${frame.segment_id} is not open: send start-streaming with it first`);
+      }
+      if (frame.offset !== undefined && frame.offset !== segment.size) {
+        throw new AppError('wrong_offset', `The server holds ${segment.size} bytes of this segment: send from there`, 409, {
+          expected_offset: segment.size,
+        });
+      }
+      const { headerCompleted, afterHeader } = await segment.append(frame.buffer);
+      relay(connection.clientId, segment, headerCompleted, afterHeader);
+      return { offset: segment.size };
+    });
+  }
+
+  function relay(clientId: number, segment: OpenSegment, headerCompleted: boolean, bytes: Buffer | null) {
+    if (!segment.relayable) return;
+    const room = ctx.io.to(watchRoom(clientId));
+    const ids = { client_id: clientId, segment_id: segment.row.segment_id };
+    if (headerCompleted) room.emit('stream-init', { ...ids, buffer: segment.header! });
+    if (bytes?.length) room.emit('video-frame', { ...ids, buffer: bytes });
+  }
+
+  function stop(connection: StreamingConnection, segmentId: string | undefined) {
+    return serial.run(connection.clientId, async () => {
+      const segment = open.get(connection.clientId);
+      if (!segment || (segmentId !== undefined && segment.row.segment_id !== segmentId)) {
+        throw new AppError('no_segment', segmentId ? `Segment ${segmentId} is not open` : 'No open segment to stop');
+      }
+      await announceStreaming(connection, false, segment.row.segment_id);
+      await finish(connection.clientId);
+    });
+  }
+
+  /** A viewer joins: the header and a decodable start at once, then live bytes through the room. */
+  function addWatcher(clientId: number, send: (event: 'stream-init' | 'video-frame', buffer: Buffer, segmentId: string) => void, join: () => void) {
+    return serial.run(clientId, async () => {
+      const segment = open.get(clientId);
+      if (segment?.relayable) {
+        send('stream-init', segment.header!, segment.row.segment_id);
+        const catchUp = await segment.catchUp();
+        if (catchUp.length) send('video-frame', catchUp, segment.row.segment_id);
+      }
+      join();
+    });
+  }
+
+  /** The client is gone for good (grace over or app closed), or a legacy client came back: finish what it had open. */
+  function clientGone(clientId: number) {
+    return serial.run(clientId, () => finish(clientId));
+  }
+
+  /** Every second: flush files to disk, and finalize recordings whose client is gone (any node, any crash). */
+  async function sweep() {
+    for (const segment of open.values()) {
+      if (!segment.dirty) continue;
+      await segment.flush();
+      await media.updateReceived(ctx.db, segment.row.id, segment.size, ctx.clock.now());
+    }
+    for (const { id } of await media.abandonedRecordings(ctx.db)) {
+      const local = [...open.values()].find((s) => s.row.id === id);
+      if (local) await clientGone(local.row.client_id);
+      else mediaService.finalizeLater(id);
+    }
+  }
+
+  async function closeAll() {
+    for (const [clientId, segment] of open) {
+      open.delete(clientId);
+      await segment.close();
+    }
+  }
+
+  return { start, frame, stop, addWatcher, clientGone, sweep, closeAll, isOpen: (clientId: number) => open.has(clientId) };
+}

@@ -1,0 +1,145 @@
+/**
+ * Follows a WebM byte stream as it arrives, without keeping it: finds where the header ends (the first
+ * Cluster) and where each Cluster that starts with a keyframe begins, so that a late viewer can be sent
+ * the header and then bytes from a point a decoder can start at. Handles unknown-size Segments and
+ * Clusters (MediaRecorder writes both) and elements split across chunks; only element headers and the
+ * first bytes of a block are ever buffered.
+ */
+const ID = {
+  Segment: 0x18538067,
+  Cluster: 0x1f43b675,
+  SimpleBlock: 0xa3,
+  BlockGroup: 0xa0,
+} as const;
+
+/** Elements that may follow a Cluster at the Segment level: they end an unknown-size Cluster. */
+const SEGMENT_CHILDREN = new Set([0x1f43b675, 0x1c53bb6b, 0x1254c367, 0x1549a966, 0x1654ae6b, 0x114d9b74, 0x1043a770, 0x1941a469]);
+
+const UNKNOWN = -1;
+
+function readVint(buf: Buffer, at: number, keepMarker: boolean): { value: number; length: number } | null | 'invalid' {
+  if (at >= buf.length) return null;
+  const first = buf[at];
+  if (first === 0) return 'invalid';
+  const length = Math.clz32(first) - 23;
+  if (at + length > buf.length) return null;
+  let value = keepMarker ? first : first & (0xff >> length);
+  let allOnes = value === (0xff >> length);
+  for (let i = 1; i < length; i++) {
+    value = value * 256 + buf[at + i];
+    if (buf[at + i] !== 0xff) allOnes = false;
+  }
+  return { value: !keepMarker && allOnes ? UNKNOWN : value, length };
+}
+
+export interface ScanEvents {
+  /** The header is complete: bytes [0, offset) are EBML header + Segment start + Info + Tracks. */
+  onHeaderEnd(offset: number): void;
+  /** A Cluster whose first block is a keyframe starts at this offset. */
+  onKeyCluster(offset: number): void;
+}
+
+type Context = 'top' | 'segment' | 'cluster';
+
+export class WebmScanner {
+  /** Absolute offset of the first byte of `carry`. */
+  private position = 0;
+  private carry: Buffer = Buffer.alloc(0);
+  private skip = 0;
+  private context: Context = 'top';
+  private clusterEnd = UNKNOWN;
+  private clusterStart = 0;
+  private clusterFirstBlockSeen = false;
+  private headerDone = false;
+  failed: string | null = null;
+
+  constructor(private readonly events: ScanEvents) {}
+
+  /** Bytes consumed so far. */
+  get offset(): number {
+    return this.position + this.carry.length;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.failed) return;
+    const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    let at = 0;
+    while (at < buf.length) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, buf.length - at);
+        this.skip -= n;
+        at += n;
+        continue;
+      }
+      const consumed = this.step(buf, at);
+      if (consumed === 0) break;
+      at += consumed;
+    }
+    this.position += at;
+    // Keep only the incomplete element header (a few bytes), never payload.
+    this.carry = at < buf.length ? Buffer.from(buf.subarray(at)) : Buffer.alloc(0);
+  }
+
+  /** Reads one element header at `at`; returns the bytes consumed, or 0 when more bytes are needed. */
+  private step(buf: Buffer, at: number): number {
+    const absolute = this.position + at;
+    if (this.context === 'cluster' && this.clusterEnd !== UNKNOWN && absolute >= this.clusterEnd) this.context = 'segment';
+    const id = readVint(buf, at, true);
+    if (id === null) return 0;
+    if (id === 'invalid') return this.fail(`invalid element id at byte ${absolute}`);
+    const size = readVint(buf, at + id.length, false);
+    if (size === null) return 0;
+    if (size === 'invalid') return this.fail(`invalid element size at byte ${absolute}`);
+    const headerLength = id.length + size.length;
+
+    if (this.context === 'cluster' && SEGMENT_CHILDREN.has(id.value)) this.context = 'segment';
+
+    if (this.context === 'top') {
+      if (id.value === ID.Segment) this.context = 'segment';
+      else this.skipPayload(size.value);
+      return headerLength;
+    }
+    if (this.context === 'segment') {
+      if (id.value !== ID.Cluster) {
+        this.skipPayload(size.value);
+        return headerLength;
+      }
+      if (!this.headerDone) {
+        this.headerDone = true;
+        this.events.onHeaderEnd(absolute);
+      }
+      this.context = 'cluster';
+      this.clusterStart = absolute;
+      this.clusterEnd = size.value === UNKNOWN ? UNKNOWN : absolute + headerLength + size.value;
+      this.clusterFirstBlockSeen = false;
+      return headerLength;
+    }
+    // Inside a Cluster: the first block tells whether a decoder can start here.
+    if (!this.clusterFirstBlockSeen && (id.value === ID.SimpleBlock || id.value === ID.BlockGroup)) {
+      if (id.value === ID.SimpleBlock) {
+        const track = readVint(buf, at + headerLength, false);
+        if (track === null) return 0;
+        if (track === 'invalid') return this.fail(`invalid block at byte ${absolute}`);
+        const flagsAt = at + headerLength + track.length + 2;
+        if (flagsAt >= buf.length) return 0;
+        if (buf[flagsAt] & 0x80) this.events.onKeyCluster(this.clusterStart);
+      }
+      this.clusterFirstBlockSeen = true;
+    }
+    this.skipPayload(size.value);
+    return headerLength;
+  }
+
+  private skipPayload(size: number) {
+    if (size === UNKNOWN) {
+      this.fail('unknown-size element where it is not allowed');
+      return;
+    }
+    this.skip = size;
+  }
+
+  private fail(reason: string): number {
+    this.failed = reason;
+    return 0;
+  }
+}

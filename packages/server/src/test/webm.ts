@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runFfmpeg } from '../media/ffmpeg.js';
+
+export interface WebmOptions {
+  seconds: number;
+  fps?: number;
+  /** Frames between keyframes. */
+  gop?: number;
+  size?: string;
+}
+
+/** A real VP8 WebM made by ffmpeg (a moving test picture), cached per options for the test run. */
+export async function makeWebm({ seconds, fps = 10, gop = 10, size = '320x240' }: WebmOptions): Promise<Buffer> {
+  const file = path.join(os.tmpdir(), `vaahshare-fixture-${seconds}s-${fps}fps-g${gop}-${size}.webm`);
+  if (!fs.existsSync(file)) {
+    const partial = `${file}.${process.pid}.part`;
+    const result = await runFfmpeg([
+      '-y', '-v', 'error', '-f', 'lavfi', '-i', `testsrc=size=${size}:rate=${fps}`, '-t', String(seconds),
+      '-c:v', 'libvpx', '-b:v', '500k', '-g', String(gop), '-deadline', 'realtime', '-cpu-used', '8', '-f', 'webm', partial,
+    ]);
+    if (result.code !== 0) throw new Error(`ffmpeg could not make a test WebM: ${result.stderrTail}`);
+    fs.renameSync(partial, file);
+  }
+  return fs.readFileSync(file);
+}
+
+/** Decodes every frame of a file (or of bytes) and counts them; `errors` is what ffmpeg complained about. */
+export async function decodeFrames(input: string | Buffer): Promise<{ frames: number; errors: string; code: number | null }> {
+  let file = input as string;
+  if (Buffer.isBuffer(input)) {
+    file = path.join(os.tmpdir(), `vaahshare-decode-${process.pid}-${Date.now()}.webm`);
+    fs.writeFileSync(file, input);
+  }
+  try {
+    const result = await runFfmpeg(['-v', 'error', '-nostats', '-progress', 'pipe:1', '-i', file, '-f', 'null', '-']);
+    const frames = [...result.stdout.matchAll(/^frame=(\d+)$/gm)].at(-1)?.[1];
+    return { frames: Number(frames ?? 0), errors: result.stderrTail, code: result.code };
+  } finally {
+    if (Buffer.isBuffer(input)) fs.rmSync(file, { force: true });
+  }
+}
+
+export function chunks(data: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < data.length; i += size) out.push(data.subarray(i, i + size));
+  return out;
+}
