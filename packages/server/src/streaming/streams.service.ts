@@ -16,6 +16,9 @@ export interface StreamingConnection extends Connection {
 
 export type Streams = ReturnType<typeof createStreams>;
 
+const EBML_MAGIC = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
+const startsAsWebm = (bytes: Buffer) => bytes.length >= 4 && bytes.subarray(0, 4).equals(EBML_MAGIC);
+
 const newSegmentId = () => `seg_${Date.now().toString(36)}_${randomBytes(6).toString('hex')}`;
 
 /**
@@ -107,6 +110,9 @@ export function createStreams(ctx: AppContext, mediaService: MediaService) {
         throw new AppError('wrong_offset', `The server holds ${segment.size} bytes of this segment: send from there`, 409, {
           expected_offset: segment.size,
         });
+      }
+      if (segment.size === 0 && !startsAsWebm(frame.buffer)) {
+        throw new AppError('not_webm', 'A segment must start with a WebM header (EBML magic 1A 45 DF A3): send the recorder output from its start');
       }
       const { headerCompleted, afterHeader } = await segment.append(frame.buffer);
       relay(connection.clientId, segment, headerCompleted, afterHeader);

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { describe, test } from 'node:test';
+import type { Media } from '@vaahshare/protocol';
+import { mediaPaths } from '../media/storage.js';
+import { toMedia } from '../media/media-view.js';
+import {
+  connectAgent,
+  freshDatabaseEnv,
+  startServer,
+  tempDir,
+  testEnv,
+  waitForEvent,
+  waitUntil,
+  type TestServer,
+} from '../test/harness.js';
+import { freePort, spawnServer } from '../test/process.js';
+import { sendFrames, startSegment } from '../test/streaming.js';
+import { decodeFrames, makeWebm } from '../test/webm.js';
+
+async function mediaOf(t: TestServer, segmentId: string) {
+  const row = await t.server.ctx.db.selectFrom('media').selectAll().where('segment_id', '=', segmentId).executeTakeFirst();
+  return row && toMedia(row);
+}
+
+describe('recordings survive failures', () => {
+  test('kill -9 of the server mid-stream: the agent resumes and the recording plays with the right duration', async () => {
+    const webm = await makeWebm({ seconds: 10, fps: 10, gop: 10 });
+    const dataDir = tempDir();
+    const database = await freshDatabaseEnv();
+    const env = testEnv(dataDir, { ...database.env, PORT: String(await freePort()) });
+    let server = await spawnServer(env);
+    try {
+      const first = await connectAgent(server.url, 'crash@pc');
+      await startSegment(first.socket, 'crash-1');
+      const acked = await sendFrames(first.socket, 'crash-1', webm, 0, Math.floor(webm.length * 0.6));
+      await server.stop('SIGKILL');
+      first.socket.disconnect();
+
+      server = await spawnServer(env);
+      const second = await connectAgent(server.url, 'crash@pc');
+      const resumed = await startSegment(second.socket, 'crash-1');
+      assert.equal(resumed.offset, acked, 'every acknowledged byte survived the crash');
+      await sendFrames(second.socket, 'crash-1', webm, resumed.offset);
+      const processed = waitForEvent<{ media: Media }>(second.socket, 'video-processed', 30_000);
+      await second.socket.emitWithAck('stop-streaming', { segment_id: 'crash-1' });
+      const { media } = await processed;
+      assert.ok(Math.abs((media.duration_ms ?? 0) - 10_000) <= 200, `duration ${media.duration_ms} ms`);
+      const decoded = await decodeFrames(mediaPaths(dataDir, media).final);
+      assert.equal(decoded.errors, '');
+      assert.equal(decoded.frames, 100);
+      second.socket.disconnect();
+    } finally {
+      await server.stop('SIGKILL');
+      await database.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a client that drops and never comes back: its segment is finalized with what the server holds', async () => {
+    const webm = await makeWebm({ seconds: 8, fps: 10, gop: 10 });
+    const t = await startServer({ RECONNECT_GRACE_MS: '500', PRESENCE_SWEEP_MS: '100' });
+    try {
+      const agent = await connectAgent(t.url, 'gone@pc');
+      await startSegment(agent.socket, 'gone-1');
+      await sendFrames(agent.socket, 'gone-1', webm, 0, Math.floor(webm.length / 2));
+      agent.socket.io.engine.close();
+      await waitUntil(async () => (await mediaOf(t, 'gone-1'))?.status === 'ready', 15_000, 'finalized after grace');
+      const media = (await mediaOf(t, 'gone-1'))!;
+      assert.ok((media.duration_ms ?? 0) >= 2500 && (media.duration_ms ?? 0) <= 5000, `about half of 8 s (${media.duration_ms} ms)`);
+      assert.ok(media.thumbnail_url);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  test('an empty or corrupt segment ends as error with a reason, and the server goes on', async () => {
+    const t = await startServer();
+    try {
+      const agent = await connectAgent(t.url, 'broken@pc');
+      await startSegment(agent.socket, 'empty-1');
+      const emptyError = waitForEvent<{ media: Media & { error: string } }>(agent.socket, 'video-error', 10_000);
+      await agent.socket.emitWithAck('stop-streaming', { segment_id: 'empty-1' });
+      assert.match((await emptyError).media.error, /empty/);
+
+      await startSegment(agent.socket, 'corrupt-1');
+      const garbage = Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.alloc(50_000, 0x42)]);
+      await sendFrames(agent.socket, 'corrupt-1', garbage, 0);
+      const corruptError = waitForEvent<{ media: Media & { error: string } }>(agent.socket, 'video-error', 10_000);
+      await agent.socket.emitWithAck('stop-streaming', { segment_id: 'corrupt-1' });
+      assert.match((await corruptError).media.error, /could not be read|no decodable/);
+      assert.equal((await mediaOf(t, 'corrupt-1'))?.status, 'error');
+
+      await startSegment(agent.socket, 'garbage-1');
+      const refused = await agent.socket.emitWithAck('video-frame', { buffer: Buffer.from('not a video'), segment_id: 'garbage-1', offset: 0 });
+      assert.equal(!refused.ok && refused.error, 'not_webm');
+      assert.equal((await fetch(`${t.url}/healthz`)).status, 200);
+      agent.socket.disconnect();
+    } finally {
+      await t.dispose();
+    }
+  });
+});
