@@ -9,16 +9,20 @@ export interface WebmOptions {
   /** Frames between keyframes. */
   gop?: number;
   size?: string;
+  bitrate?: string;
+  /** Adds noise so the picture does not compress: big packets, as a real 720p screen makes. */
+  noisy?: boolean;
 }
 
 /** A real VP8 WebM made by ffmpeg (a moving test picture), cached per options for the test run. */
-export async function makeWebm({ seconds, fps = 10, gop = 10, size = '320x240' }: WebmOptions): Promise<Buffer> {
-  const file = path.join(os.tmpdir(), `vaahshare-fixture-${seconds}s-${fps}fps-g${gop}-${size}.webm`);
+export async function makeWebm({ seconds, fps = 10, gop = 10, size = '320x240', bitrate = '500k', noisy = false }: WebmOptions): Promise<Buffer> {
+  const file = path.join(os.tmpdir(), `vaahshare-fixture-${seconds}s-${fps}fps-g${gop}-${size}-${bitrate}${noisy ? '-noisy' : ''}.webm`);
   if (!fs.existsSync(file)) {
     const partial = `${file}.${process.pid}.part`;
     const result = await runFfmpeg([
       '-y', '-v', 'error', '-f', 'lavfi', '-i', `testsrc=size=${size}:rate=${fps}`, '-t', String(seconds),
-      '-c:v', 'libvpx', '-b:v', '500k', '-g', String(gop), '-deadline', 'realtime', '-cpu-used', '8', '-f', 'webm', partial,
+      ...(noisy ? ['-vf', 'noise=alls=60:allf=t+u'] : []),
+      '-c:v', 'libvpx', '-b:v', bitrate, '-g', String(gop), '-deadline', 'realtime', '-cpu-used', '8', '-f', 'webm', partial,
     ]);
     if (result.code !== 0) throw new Error(`ffmpeg could not make a test WebM: ${result.stderrTail}`);
     fs.renameSync(partial, file);
