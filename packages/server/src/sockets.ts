@@ -9,8 +9,9 @@ export type AgentSocket = Socket<ClientToServerEvents, ServerToClientEvents, Int
 
 export function createIo(app: FastifyInstance, config: Config): IoServer {
   return new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(app.server, {
-    // Original clients send 2 s of video per packet; Socket.IO's 1 MB default would cut them off.
-    maxHttpBufferSize: config.MAX_FRAME_BYTES + 64 * 1024,
+    // Original clients send 2 s of video per packet; Socket.IO's 1 MB default would cut them off. Up to
+    // twice the frame limit a packet is read and refused with a clear `too_large`; beyond, the transport closes.
+    maxHttpBufferSize: 2 * config.MAX_FRAME_BYTES,
     cors: config.CORS_ORIGINS.length ? { origin: config.CORS_ORIGINS, credentials: true } : undefined,
     // Per-message deflate costs memory per socket and CPU per frame, and video does not compress.
     perMessageDeflate: false,
