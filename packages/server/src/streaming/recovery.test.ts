@@ -5,7 +5,9 @@ import type { Media } from '@vaahshare/protocol';
 import { mediaPaths } from '../media/storage.js';
 import { toMedia } from '../media/media-view.js';
 import {
+  api,
   connectAgent,
+  login,
   freshDatabaseEnv,
   startServer,
   tempDir,
@@ -54,6 +56,60 @@ describe('recordings survive failures', () => {
       await server.stop('SIGKILL');
       await database.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('kill -9 mid-stream and the agent never returns: the segment is finalized after its fresh grace', async () => {
+    const webm = await makeWebm({ seconds: 8, fps: 10, gop: 10 });
+    const dataDir = tempDir();
+    const database = await freshDatabaseEnv();
+    const env = testEnv(dataDir, { ...database.env, PORT: String(await freePort()), RECONNECT_GRACE_MS: '1000', PRESENCE_SWEEP_MS: '100' });
+    let server = await spawnServer(env);
+    try {
+      const agent = await connectAgent(server.url, 'lost@pc');
+      await startSegment(agent.socket, 'lost-1');
+      await sendFrames(agent.socket, 'lost-1', webm, 0, Math.floor(webm.length / 2));
+      await server.stop('SIGKILL');
+      agent.socket.disconnect();
+      server = await spawnServer(env);
+      const token = await login(server.url);
+      const status = async () => {
+        const { body } = await api(server.url, `/api/clients?per_page=10`, { token });
+        const client = body.data.find((c: { user_host: string }) => c.user_host === 'lost@pc');
+        return client.is_connected;
+      };
+      assert.equal(await status(), true, 'reconnecting right after the restart');
+      await waitUntil(async () => !(await status()), 10_000, 'grace expiry');
+      const finalDir = mediaPaths(dataDir, { id: 1, company_id: 1, client_id: agent.client.id }).dir;
+      await waitUntil(() => fs.existsSync(`${finalDir}/1.webm`) && !fs.existsSync(`${finalDir}/1.raw.webm`), 15_000, 'finalized');
+      const decoded = await decodeFrames(`${finalDir}/1.webm`);
+      assert.ok(decoded.frames >= 30 && decoded.errors === '', `${decoded.frames} frames`);
+    } finally {
+      await server.stop('SIGKILL');
+      await database.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('processing interrupted by a crash is done again at start-up', async () => {
+    const webm = await makeWebm({ seconds: 4, fps: 10, gop: 10 });
+    const dataDir = tempDir();
+    const first = await startServer({ DATA_DIR: dataDir, NODE_ID: 'crashy' });
+    const agent = await connectAgent(first.url, 'midway@pc');
+    await startSegment(agent.socket, 'midway-1');
+    await sendFrames(agent.socket, 'midway-1', webm, 0);
+    agent.socket.disconnect();
+    // The state a crash during ffmpeg leaves behind: claimed for processing, raw file on disk.
+    await first.server.ctx.db.updateTable('media').set({ status: 'processing', node_id: 'crashy' }).where('segment_id', '=', 'midway-1').execute();
+    await first.server.streams.closeAll();
+    await first.close();
+    const second = await startServer({ DATA_DIR: dataDir, NODE_ID: 'crashy', ...first.env });
+    try {
+      await waitUntil(async () => (await mediaOf(second, 'midway-1'))?.status === 'ready', 15_000, 'processed again');
+      assert.ok(Math.abs(((await mediaOf(second, 'midway-1'))!.duration_ms ?? 0) - 4000) <= 200);
+    } finally {
+      await second.close();
+      await first.dispose();
     }
   });
 
