@@ -45,10 +45,31 @@ export const alertsQuerySchema = pagingQuerySchema.extend({
   company_id: z.coerce.number().int().positive().optional(),
 });
 
+/** An ISO date (`2024-05-01`, the whole day) or date-time (`2024-05-01T10:00:00Z`). */
+const isoDateOrTimeSchema = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+
+export const mediaStatusSchema = z.enum(['recording', 'processing', 'ready', 'error']);
+export const mediaSourceSchema = z.enum(['live', 'upload']);
+
+/** GET /api/media: newest first; `from` / `to` bound `started_at` (a bare date `to` includes that day). */
+export const mediaQuerySchema = pagingQuerySchema.extend({
+  client_id: z.coerce.number().int().positive().optional(),
+  from: isoDateOrTimeSchema.optional(),
+  to: isoDateOrTimeSchema.optional(),
+  source: mediaSourceSchema.optional(),
+  status: mediaStatusSchema.optional(),
+  company_id: z.coerce.number().int().positive().optional(),
+});
+
+const mediaNamesSchema = z.array(z.string().max(255)).max(10_000);
+
 export const mediaCheckBodySchema = z.object({
   user_host: userHostSchema,
-  media_names: z.array(z.string().max(255)).max(10_000),
+  media_names: mediaNamesSchema,
 });
+
+/** POST /api/media/upload: the multipart fields sent before `file`. */
+export const mediaUploadFieldsSchema = z.object({ user_host: userHostSchema });
 
 /** Original client: POST /api/vaahshare/alerts. */
 export const legacyAlertBodySchema = z.looseObject({
@@ -61,6 +82,13 @@ export const legacyUploadFieldsSchema = z.object({
   socket_id: z.string().min(1).max(64),
   company_id: companyIdSchema,
 });
+
+/** Original client: POST /api/vaahshare/media/client/:socket_id/:user_host (older versions omit user_host). */
+export const legacyMediaCheckParamsSchema = z.object({
+  socket_id: z.string().min(1).max(64),
+  user_host: userHostSchema.optional(),
+});
+export const legacyMediaCheckBodySchema = z.looseObject({ media_names: mediaNamesSchema });
 
 export { presenceStateSchema };
 

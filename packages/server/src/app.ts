@@ -20,12 +20,14 @@ import { startHeartbeat } from './infra/heartbeat.js';
 import { addClientsByStateGauge, createMetrics } from './infra/metrics.js';
 import { createSocketHandlers } from './infra/socket-handler.js';
 import { legacyRoutes } from './legacy/legacy.routes.js';
+import { legacyUploadRoutes } from './legacy/legacy-upload.routes.js';
 import { clientsRoutes } from './presence/clients.routes.js';
 import { countByState } from './presence/presence.repository.js';
 import { createPresence } from './presence/presence.service.js';
 import { registerPresenceHandlers } from './presence/presence.socket.js';
 import { createIo } from './sockets.js';
 import { createMediaService } from './media/media.service.js';
+import { mediaRoutes } from './media/media.routes.js';
 import { registerStreamingHandlers, registerWatchHandlers } from './streaming/streaming.socket.js';
 import { createStreams } from './streaming/streams.service.js';
 import { announceViewers, hasViewers } from './streaming/viewers.js';
@@ -89,6 +91,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(clientsRoutes, { prefix: '/api/clients', ctx });
   await app.register(alertsRoutes, { prefix: '/api/alerts', ctx });
   await app.register(legacyRoutes, { prefix: '/api/vaahshare', ctx });
+  await app.register(mediaRoutes, { prefix: '/api/media', ctx, media: mediaService });
+  await app.register(legacyUploadRoutes, { ctx, media: mediaService });
 
   let closing = false;
   const handlers = createSocketHandlers(ctx);

@@ -39,6 +39,8 @@ const envSchema = z.object({
   LEGACY_AGENTS: flag,
   /** Largest accepted `video-frame` packet. */
   MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  /** Largest accepted upload of a recording made offline (POST /api/media/upload, legacy POST /upload); default 2 GiB. */
+  MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 ** 3),
   /** Extra browser origins allowed to call the API and sockets (comma-separated). */
   CORS_ORIGINS: optionalText.transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : [])),
   /** Names this node in the database; must differ between nodes sharing one database. */

@@ -1,21 +1,27 @@
-import { legacyAlertBodySchema } from '@vaahshare/protocol';
+import { legacyAlertBodySchema, legacyMediaCheckBodySchema, legacyMediaCheckParamsSchema } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { raiseIdleAlert } from '../alerts/alerts.service.js';
 import { findCompany, firstCompany } from '../companies/companies.repository.js';
 import { AppError, notFound } from '../errors.js';
+import { toMedia } from '../media/media-view.js';
+import { matchNames } from '../media/names.js';
+import { findClientByIdentity } from '../presence/presence.repository.js';
 import { findClientBySocketHistory } from './legacy.repository.js';
 
 const assetsQuerySchema = z.object({ socket_id: z.string().min(1).max(64).optional() });
 
+/** An onRequest hook: the routes of original clients exist only with LEGACY_AGENTS=true. */
+export const requireLegacyAgents = (ctx: AppContext) => async () => {
+  if (!ctx.config.LEGACY_AGENTS) {
+    throw new AppError('legacy_disabled', 'Original VaahShare clients are not accepted here: set LEGACY_AGENTS=true', 404);
+  }
+};
+
 /** REST calls of the original VaahShare desktop client (PROTOCOL.md §6), mounted under /api/vaahshare. */
 export const legacyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  app.addHook('onRequest', async () => {
-    if (!ctx.config.LEGACY_AGENTS) {
-      throw new AppError('legacy_disabled', 'Original VaahShare clients are not accepted here: set LEGACY_AGENTS=true', 404);
-    }
-  });
+  app.addHook('onRequest', requireLegacyAgents(ctx));
 
   async function clientOf(socketId: string) {
     const client = await findClientBySocketHistory(ctx.db, socketId);
@@ -33,6 +39,25 @@ export const legacyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       data: { localization: { idle_message: company.idle_message }, idle_threshold_seconds: company.idle_threshold_seconds },
     };
   });
+
+  /**
+   * Which of the client's local recordings the server has. The socket id authorises (and names the client for
+   * older versions, which omit user_host); `user_host` names the client within that socket's company.
+   */
+  async function checkMedia(socketId: string, userHost: string | undefined, names: string[]) {
+    const known = await clientOf(socketId);
+    const client = userHost === undefined ? known : await findClientByIdentity(ctx.db, known.company_id, userHost);
+    const found = client ? await matchNames(ctx.db, client.id, names) : [];
+    return { data: { medias: found.map(({ name, row }) => ({ name, ...toMedia(row) })) } };
+  }
+
+  const checkSchema = { params: legacyMediaCheckParamsSchema, body: legacyMediaCheckBodySchema };
+  app.post('/media/client/:socket_id/:user_host', { schema: checkSchema }, async (request) =>
+    checkMedia(request.params.socket_id, request.params.user_host, request.body.media_names),
+  );
+  app.post('/media/client/:socket_id', { schema: checkSchema }, async (request) =>
+    checkMedia(request.params.socket_id, undefined, request.body.media_names),
+  );
 
   app.post('/alerts', { schema: { body: legacyAlertBodySchema } }, async (request, reply) => {
     const client = await clientOf(request.body.socket_id);

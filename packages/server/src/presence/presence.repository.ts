@@ -29,6 +29,34 @@ export const findClientByIdentity = (db: Db, companyId: number, userHost: string
     .where('user_host', '=', userHost)
     .executeTakeFirst();
 
+/**
+ * The client `(companyId, userHost)`, created disconnected (generation 0, no socket) when it never connected:
+ * an upload of a recording made offline may come first. An existing client is left as it is.
+ */
+export async function ensureClient(db: Db, companyId: number, userHost: string, now: number): Promise<ClientRow> {
+  await db
+    .insertInto('clients')
+    .values({
+      company_id: companyId,
+      user_host: userHost,
+      socket_id: null,
+      meta: '{}',
+      is_connected: 0,
+      is_reconnecting: 0,
+      is_streaming: 0,
+      generation: 0,
+      node_id: null,
+      grace_deadline: null,
+      last_seen_at: null,
+      created_at: now,
+    })
+    .onConflict((oc) => oc.columns(['company_id', 'user_host']).doNothing())
+    .execute();
+  const row = await findClientByIdentity(db, companyId, userHost);
+  if (!row) throw new Error(`client ${userHost} of company ${companyId} vanished right after it was ensured`);
+  return row;
+}
+
 /** Makes `socketId` the client's connection: a new generation, connected, grace cleared. */
 export function connectClient(db: Db, input: ConnectInput): Promise<ClientRow> {
   return db.transaction().execute(async (trx) => {

@@ -1,0 +1,31 @@
+import multipart from '@fastify/multipart';
+import { legacyUploadFieldsSchema } from '@vaahshare/protocol';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppContext } from '../context.js';
+import { notFound } from '../errors.js';
+import type { MediaService } from '../media/media.service.js';
+import { toMedia } from '../media/media-view.js';
+import { createUploads, parseUploadFields } from '../media/uploads.js';
+import { findClientBySocketHistory } from './legacy.repository.js';
+import { requireLegacyAgents } from './legacy.routes.js';
+
+/**
+ * `POST /upload` of the original client (PROTOCOL.md §6): multipart `socket_id`, `company_id`, `file`. The socket
+ * id may be one the client had before a reconnect; the client it names must belong to `company_id`.
+ */
+export const legacyUploadRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; media: MediaService }> = async (app, { ctx, media }) => {
+  app.addHook('onRequest', requireLegacyAgents(ctx));
+  await app.register(multipart);
+  const uploads = createUploads(ctx, media);
+
+  app.post('/upload', async (request, reply) => {
+    const result = await uploads.receive(request, async (fields) => {
+      const { socket_id, company_id } = parseUploadFields(legacyUploadFieldsSchema, fields);
+      const client = await findClientBySocketHistory(ctx.db, socket_id);
+      if (!client || client.company_id !== company_id) throw notFound(`A client with socket id ${socket_id} in company ${company_id}`);
+      return { companyId: client.company_id, clientId: client.id };
+    });
+    reply.code(result.duplicate ? 200 : 201);
+    return { data: toMedia(result.media), duplicate: result.duplicate };
+  });
+};

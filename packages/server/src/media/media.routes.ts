@@ -1,0 +1,126 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import multipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
+import { idParamsSchema, mediaCheckBodySchema, mediaQuerySchema, mediaUploadFieldsSchema, type User } from '@vaahshare/protocol';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppContext } from '../context.js';
+import type { MediaRow } from '../db/schema.js';
+import { canSeeCompany, requireAgentCompany, requireUser, scopeCompany } from '../auth/guards.js';
+import { AppError, notFound } from '../errors.js';
+import { runInBackground } from '../infra/background.js';
+import { ensureClient, findClientByIdentity } from '../presence/presence.repository.js';
+import { listMedia } from './library.repository.js';
+import { findMedia } from './media.repository.js';
+import type { MediaService } from './media.service.js';
+import { toMedia } from './media-view.js';
+import { matchNames } from './names.js';
+import { mediaPaths } from './storage.js';
+import { createUploads, parseUploadFields } from './uploads.js';
+
+const DAY_MS = 86_400_000;
+const isBareDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value);
+
+/** Why a media item's video cannot be served yet (or ever). */
+function notPlayable(row: MediaRow): AppError {
+  if (row.status === 'error') {
+    return new AppError('media_failed', `Media ${row.id} could not be processed: ${row.error ?? 'unknown reason'}`, 409);
+  }
+  const doing = row.status === 'recording' ? 'still recording' : 'still processing';
+  return new AppError('not_ready', `Media ${row.id} is ${doing}: its video is served once it is ready`, 409);
+}
+
+/**
+ * Files go through @fastify/send (Range, 206, 416, ETag). Its refusals are HTTP errors carrying headers
+ * (`Content-Range: bytes *\/size` on a 416): they are answered as JSON with those headers.
+ */
+function fileErrorHandler(this: unknown, err: FastifyError & { status?: number; headers?: Record<string, string> }, request: FastifyRequest, reply: FastifyReply) {
+  const status = err.statusCode ?? err.status;
+  if (status === 416) {
+    if (err.headers) reply.headers(err.headers);
+    return reply.code(416).send({ error: 'range_not_satisfiable', message: 'The requested range is outside the file: ask for bytes within its size' });
+  }
+  return request.server.errorHandler(err, request, reply);
+}
+
+/** Dashboard and agent REST of media items (PROTOCOL.md §5, §8.6), mounted under /api/media. */
+export const mediaRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; media: MediaService }> = async (app, { ctx, media }) => {
+  await app.register(multipart);
+  // Only for reply.sendFile: nothing is served from a folder by URL.
+  await app.register(fastifyStatic, { serve: false });
+  const uploads = createUploads(ctx, media);
+  runInBackground(ctx.log, 'removing stale partial uploads', uploads.removeStalePartials());
+
+  /** The media item if the user's company may see it; another company's answers 404 like a missing one. */
+  async function visibleMedia(user: User, id: number): Promise<MediaRow> {
+    const row = await findMedia(ctx.db, id);
+    if (!row || !canSeeCompany(user, row.company_id)) throw notFound(`Media ${id}`);
+    return row;
+  }
+
+  app.get('/', { schema: { querystring: mediaQuerySchema } }, async (request) => {
+    const user = await requireUser(ctx, request);
+    const { client_id, from, to, source, status, page, per_page } = request.query;
+    const companyId = scopeCompany(user, request.query.company_id);
+    const { total, rows } = await listMedia(
+      ctx.db,
+      {
+        companyId,
+        clientId: client_id,
+        from: from === undefined ? undefined : Date.parse(from),
+        // A bare date includes its whole day; a time is included itself.
+        before: to === undefined ? undefined : Date.parse(to) + (isBareDate(to) ? DAY_MS : 1),
+        source,
+        status,
+      },
+      page,
+      per_page,
+    );
+    return { data: rows.map(toMedia), meta: { total, page, per_page } };
+  });
+
+  app.get('/:id', { schema: { params: idParamsSchema } }, async (request) => {
+    const user = await requireUser(ctx, request);
+    return { data: toMedia(await visibleMedia(user, request.params.id)) };
+  });
+
+  app.get('/:id/video', { schema: { params: idParamsSchema }, errorHandler: fileErrorHandler }, async (request, reply) => {
+    const user = await requireUser(ctx, request);
+    const row = await visibleMedia(user, request.params.id);
+    if (row.status !== 'ready') throw notPlayable(row);
+    const file = mediaPaths(ctx.config.DATA_DIR, row).final;
+    if (!fs.existsSync(file)) throw notFound(`The video file of media ${row.id}`);
+    reply.header('cache-control', 'private, no-cache');
+    return reply.sendFile(path.basename(file), path.dirname(file), { cacheControl: false });
+  });
+
+  app.get('/:id/thumbnail', { schema: { params: idParamsSchema }, errorHandler: fileErrorHandler }, async (request, reply) => {
+    const user = await requireUser(ctx, request);
+    const row = await visibleMedia(user, request.params.id);
+    const file = mediaPaths(ctx.config.DATA_DIR, row).thumbnail;
+    if (!row.has_thumbnail || !fs.existsSync(file)) throw notFound(`A thumbnail of media ${row.id}`);
+    reply.header('cache-control', 'private, no-cache');
+    return reply.sendFile(path.basename(file), path.dirname(file), { cacheControl: false });
+  });
+
+  app.post('/upload', async (request, reply) => {
+    const companyId = await requireAgentCompany(ctx, request);
+    const result = await uploads.receive(request, async (fields) => {
+      const { user_host } = parseUploadFields(mediaUploadFieldsSchema, fields);
+      const client = await findClientByIdentity(ctx.db, companyId, user_host);
+      // A desktop that never connected: its client is created disconnected, once the upload is accepted.
+      const createClient = async () => (await ensureClient(ctx.db, companyId, user_host, ctx.clock.now())).id;
+      return { companyId, clientId: client?.id, createClient };
+    });
+    reply.code(result.duplicate ? 200 : 201);
+    return { data: toMedia(result.media), duplicate: result.duplicate };
+  });
+
+  app.post('/check', { schema: { body: mediaCheckBodySchema } }, async (request) => {
+    const companyId = await requireAgentCompany(ctx, request);
+    const client = await findClientByIdentity(ctx.db, companyId, request.body.user_host);
+    const found = client ? await matchNames(ctx.db, client.id, request.body.media_names) : [];
+    return { data: { medias: found.map(({ name, row }) => ({ name, ...toMedia(row) })) } };
+  });
+};
