@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import { idSchema } from './ids.js';
 
 /** `username@hostname`; also the client's identity inside its company, so it is bounded. */
 export const userHostSchema = z.string().trim().min(1).max(255);
 
 /** The original client reads the company id from a text field, so numeric strings are accepted. */
 export const companyIdSchema = z.union([
-  z.number().int().positive(),
-  z.string().regex(/^\d{1,12}$/, 'company_id must be a number').transform(Number),
+  idSchema,
+  z.string().regex(/^\d{1,12}$/, 'company_id must be a number').transform(Number).pipe(idSchema),
 ]);
 
 export const machineInfoSchema = z.looseObject({

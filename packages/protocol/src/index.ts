@@ -1,3 +1,4 @@
+export * from './ids.js';
 export * from './agent-events.js';
 export * from './dashboard-events.js';
 export * from './models.js';

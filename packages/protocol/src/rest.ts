@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idParam, idSchema } from './ids.js';
 import { companyIdSchema, userHostSchema } from './agent-events.js';
 import { presenceStateSchema, roleSchema } from './models.js';
 
@@ -17,17 +18,21 @@ export const createTokenBodySchema = z.object({ label: z.string().trim().max(255
 export const createUserBodySchema = z.object({
   email: z.string().trim().toLowerCase().email().max(255),
   password: z.string().min(8, 'password must have at least 8 characters').max(1024),
-  company_id: z.number().int().positive(),
+  company_id: idSchema,
   role: roleSchema.default('admin'),
 });
 
-export const updateSettingsBodySchema = z.object({
-  idle_threshold_seconds: z.number().int().min(10).max(24 * 3600).optional(),
-  idle_message: z.string().trim().min(1).max(1000).optional(),
-});
+export const updateSettingsBodySchema = z
+  .object({
+    idle_threshold_seconds: z.number().int().min(10).max(24 * 3600).optional(),
+    idle_message: z.string().trim().min(1).max(1000).optional(),
+  })
+  .refine((body) => body.idle_threshold_seconds !== undefined || body.idle_message !== undefined, {
+    message: 'send idle_threshold_seconds and/or idle_message',
+  });
 
-export const idParamsSchema = z.object({ id: z.coerce.number().int().positive() });
-export const tokenParamsSchema = idParamsSchema.extend({ tokenId: z.coerce.number().int().positive() });
+export const idParamsSchema = z.object({ id: idParam });
+export const tokenParamsSchema = idParamsSchema.extend({ tokenId: idParam });
 
 export const pagingQuerySchema = z.object({
   page: z.coerce.number().int().min(1).default(1),
@@ -37,12 +42,12 @@ export const pagingQuerySchema = z.object({
 export const clientsQuerySchema = pagingQuerySchema.extend({
   status: z.enum(['live', 'reconnecting', 'disconnected']).optional(),
   q: z.string().max(255).optional(),
-  company_id: z.coerce.number().int().positive().optional(),
+  company_id: idParam.optional(),
 });
 
 export const alertsQuerySchema = pagingQuerySchema.extend({
-  client_id: z.coerce.number().int().positive().optional(),
-  company_id: z.coerce.number().int().positive().optional(),
+  client_id: idParam.optional(),
+  company_id: idParam.optional(),
 });
 
 /** An ISO date (`2024-05-01`, the whole day) or date-time (`2024-05-01T10:00:00Z`). */
@@ -53,12 +58,12 @@ export const mediaSourceSchema = z.enum(['live', 'upload']);
 
 /** GET /api/media: newest first; `from` / `to` bound `started_at` (a bare date `to` includes that day). */
 export const mediaQuerySchema = pagingQuerySchema.extend({
-  client_id: z.coerce.number().int().positive().optional(),
+  client_id: idParam.optional(),
   from: isoDateOrTimeSchema.optional(),
   to: isoDateOrTimeSchema.optional(),
   source: mediaSourceSchema.optional(),
   status: mediaStatusSchema.optional(),
-  company_id: z.coerce.number().int().positive().optional(),
+  company_id: idParam.optional(),
 });
 
 const mediaNamesSchema = z.array(z.string().max(255)).max(10_000);
