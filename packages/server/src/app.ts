@@ -55,7 +55,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     databaseUrl: config.DATABASE_URL,
     onIdleError: (err) => app.log.warn({ err }, 'idle database connection lost'),
   });
-  await migrateToLatest(database);
+  await migrateToLatest(database).catch(async (err) => {
+    await database.db.destroy();
+    throw err;
+  });
   const metrics = createMetrics();
   const io = createIo(app, config);
   const ctx: AppContext = { config, database, db: database.db, log: app.log, clock: options.clock ?? systemClock, metrics, io };
