@@ -31,7 +31,8 @@ const envSchema = z.object({
   /** How often the stored grace deadlines are swept (covers restarts and other nodes). */
   PRESENCE_SWEEP_MS: z.coerce.number().int().min(50).default(1_000),
   /** On a start with no admin user, create this admin (a superadmin). */
-  ADMIN_EMAIL: optionalText.pipe(z.string().email('ADMIN_EMAIL must be an e-mail address').optional()),
+  // Stored as logins compare it (lower case), so an address written with capitals can log in.
+  ADMIN_EMAIL: optionalText.pipe(z.string().trim().toLowerCase().email('ADMIN_EMAIL must be an e-mail address').optional()),
   ADMIN_PASSWORD: optionalText.pipe(z.string().min(8, 'ADMIN_PASSWORD must have at least 8 characters').optional()),
   /** The enrollment token of the default company (random and printed once when unset). */
   AGENT_TOKEN: optionalText.pipe(z.string().min(8, 'AGENT_TOKEN must have at least 8 characters').optional()),

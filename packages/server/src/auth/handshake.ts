@@ -1,4 +1,4 @@
-import { AGENT_APPS, DASHBOARD_APP } from '@vaahshare/protocol';
+import { AGENT_APPS, DASHBOARD_APP, MAX_ID } from '@vaahshare/protocol';
 import type { ExtendedError, Socket } from 'socket.io';
 import type { AppContext, SocketData } from '../context.js';
 import { companyForAgentToken, findCompany } from '../companies/companies.repository.js';
@@ -34,7 +34,8 @@ export async function authenticateSocket(ctx: AppContext, socket: HandshakeSocke
       if (app === 'electron' && ctx.config.LEGACY_AGENTS) return { role: 'agent', companyId: null, legacy: true };
       throw refuse('An enrollment token is required: start the agent with --token <token> (see the dashboard settings)', 'token_required');
     }
-    const companyId = await companyForAgentToken(ctx.db, token);
+    // PostgreSQL refuses to compare text holding NUL; no token holds one.
+    const companyId = token.includes('\u0000') ? undefined : await companyForAgentToken(ctx.db, token);
     if (companyId === undefined) throw refuse('Unknown or revoked enrollment token: ask your admin for a current one', 'invalid_token');
     return { role: 'agent', companyId, legacy: false };
   }
@@ -46,7 +47,9 @@ export async function authenticateSocket(ctx: AppContext, socket: HandshakeSocke
     if (!user) throw refuse('Your session expired or is invalid: log in again', 'invalid_token');
     const wanted = Number(auth.company_id);
     const companyId = user.role === 'superadmin' && wanted > 0 ? wanted : user.company_id;
-    if (!(await findCompany(ctx.db, companyId))) throw refuse(`Company ${companyId} does not exist`, 'unknown_company');
+    // An id beyond the 32-bit id columns names no company (and PostgreSQL would refuse to compare it).
+    const exists = Number.isInteger(companyId) && companyId <= MAX_ID && (await findCompany(ctx.db, companyId));
+    if (!exists) throw refuse(`Company ${companyId} does not exist`, 'unknown_company');
     return { role: 'dashboard', companyId, legacy: false, userId: user.id };
   }
 
