@@ -1,14 +1,20 @@
 import { z } from 'zod';
 import { idSchema } from './ids.js';
 
+/**
+ * Text the server stores or looks up. PostgreSQL refuses NUL characters in text, and no name, label or id
+ * needs one, so NUL is bad input here (rather than a database error).
+ */
+export const textSchema = () => z.string().regex(/^[^\u0000]*$/, 'must not contain NUL characters');
+
 /** `username@hostname`; also the client's identity inside its company, so it is bounded. */
-export const userHostSchema = z.string().trim().min(1).max(255);
+export const userHostSchema = textSchema().trim().min(1).max(255);
 
 /** The original client reads the company id from a text field, so numeric strings are accepted. */
-export const companyIdSchema = z.union([
-  idSchema,
-  z.string().regex(/^\d{1,12}$/, 'company_id must be a number').transform(Number).pipe(idSchema),
-]);
+export const companyIdSchema = z.union(
+  [idSchema, z.string().regex(/^\d{1,12}$/, 'company_id must be a number').transform(Number).pipe(idSchema)],
+  { error: 'company_id must be a whole number or a string of digits' },
+);
 
 export const machineInfoSchema = z.looseObject({
   user_host: userHostSchema,
@@ -30,20 +36,25 @@ export const segmentIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'segmen
 
 export const startStreamingSchema = z.looseObject({
   segment_id: segmentIdSchema.optional(),
-  start_time: z.union([z.number(), z.string().max(64)]).optional(),
+  start_time: z.union([z.number(), z.string().max(64)], { error: 'start_time must be a number or a string' }).optional(),
 });
 export type StartStreamingPayload = z.input<typeof startStreamingSchema>;
 
-const binarySchema = z.custom<Uint8Array>(
-  (value) => value instanceof Uint8Array || value instanceof ArrayBuffer,
-  'buffer must be binary',
-);
+const isBinary = (value: unknown) => value instanceof Uint8Array || value instanceof ArrayBuffer;
+const binarySchema = z.custom<Uint8Array>(isBinary, 'buffer must be binary');
 
-export const videoFrameSchema = z.looseObject({
+const videoFrameObjectSchema = z.looseObject({
   buffer: binarySchema,
   segment_id: segmentIdSchema.optional(),
   offset: z.number().int().nonnegative().optional(),
 });
+/**
+ * Bare bytes are refused: a Node Buffer has `buffer` (its whole underlying memory) and `offset` properties of its
+ * own, so it would otherwise pass as `{ buffer, offset }` and other bytes than the ones sent would be stored.
+ */
+export const videoFrameSchema = z
+  .custom<z.input<typeof videoFrameObjectSchema>>((value) => !isBinary(value), 'send { buffer: <bytes> }, not bare bytes')
+  .pipe(videoFrameObjectSchema);
 export type VideoFramePayload = z.input<typeof videoFrameSchema>;
 
 /** The original client sends arbitrary data with stop-streaming; only a segment id matters. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idParam, idSchema } from './ids.js';
-import { companyIdSchema, userHostSchema } from './agent-events.js';
+import { alertSchema, companyIdSchema, textSchema, userHostSchema } from './agent-events.js';
 import { presenceStateSchema, roleSchema } from './models.js';
 
 export const errorBodySchema = z.object({ error: z.string(), message: z.string() });
@@ -11,9 +11,9 @@ export const loginBodySchema = z.object({
   password: z.string().min(1).max(1024),
 });
 
-export const createCompanyBodySchema = z.object({ name: z.string().trim().min(1).max(255) });
+export const createCompanyBodySchema = z.object({ name: textSchema().trim().min(1).max(255) });
 
-export const createTokenBodySchema = z.object({ label: z.string().trim().max(255).optional() });
+export const createTokenBodySchema = z.object({ label: textSchema().trim().max(255).optional() });
 
 export const createUserBodySchema = z.object({
   email: z.string().trim().toLowerCase().email().max(255),
@@ -25,7 +25,7 @@ export const createUserBodySchema = z.object({
 export const updateSettingsBodySchema = z
   .object({
     idle_threshold_seconds: z.number().int().min(10).max(24 * 3600).optional(),
-    idle_message: z.string().trim().min(1).max(1000).optional(),
+    idle_message: textSchema().trim().min(1).max(1000).optional(),
   })
   .refine((body) => body.idle_threshold_seconds !== undefined || body.idle_message !== undefined, {
     message: 'send idle_threshold_seconds and/or idle_message',
@@ -41,7 +41,7 @@ export const pagingQuerySchema = z.object({
 
 export const clientsQuerySchema = pagingQuerySchema.extend({
   status: z.enum(['live', 'reconnecting', 'disconnected']).optional(),
-  q: z.string().max(255).optional(),
+  q: textSchema().max(255).optional(),
   company_id: idParam.optional(),
 });
 
@@ -66,7 +66,7 @@ export const mediaQuerySchema = pagingQuerySchema.extend({
   company_id: idParam.optional(),
 });
 
-const mediaNamesSchema = z.array(z.string().max(255)).max(10_000);
+const mediaNamesSchema = z.array(textSchema().max(255)).max(10_000);
 
 export const mediaCheckBodySchema = z.object({
   user_host: userHostSchema,
@@ -76,21 +76,24 @@ export const mediaCheckBodySchema = z.object({
 /** POST /api/media/upload: the multipart fields sent before `file`. */
 export const mediaUploadFieldsSchema = z.object({ user_host: userHostSchema });
 
+/** A socket id the original client sends to name itself (also one it had before a reconnect). */
+export const socketIdSchema = textSchema().min(1).max(64);
+
 /** Original client: POST /api/vaahshare/alerts. */
 export const legacyAlertBodySchema = z.looseObject({
   type: z.literal('idle').default('idle'),
-  socket_id: z.string().min(1).max(64),
-  idle_seconds: z.number().nonnegative().optional(),
+  socket_id: socketIdSchema,
+  idle_seconds: alertSchema.shape.idle_seconds.optional(),
 });
 
 export const legacyUploadFieldsSchema = z.object({
-  socket_id: z.string().min(1).max(64),
+  socket_id: socketIdSchema,
   company_id: companyIdSchema,
 });
 
 /** Original client: POST /api/vaahshare/media/client/:socket_id/:user_host (older versions omit user_host). */
 export const legacyMediaCheckParamsSchema = z.object({
-  socket_id: z.string().min(1).max(64),
+  socket_id: socketIdSchema,
   user_host: userHostSchema.optional(),
 });
 export const legacyMediaCheckBodySchema = z.looseObject({ media_names: mediaNamesSchema });

@@ -13,7 +13,7 @@ import { companiesRoutes } from './companies/companies.routes.js';
 import type { Config } from './config.js';
 import { clientRoom, companyRoom, type AppContext } from './context.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
-import { installErrorHandlers } from './http-errors.js';
+import { frameworkErrors, installErrorHandlers } from './http-errors.js';
 import { runInBackground } from './infra/background.js';
 import { systemClock, type Clock } from './infra/clock.js';
 import { startHeartbeat } from './infra/heartbeat.js';
@@ -44,7 +44,7 @@ export type VaahShareApp = Awaited<ReturnType<typeof buildApp>>;
 
 /** Builds the whole server without listening, so tests can start it on a random port. */
 export async function buildApp(config: Config, options: BuildOptions = {}) {
-  const app = Fastify({ logger: options.logger ?? { level: config.LOG_LEVEL }, trustProxy: true });
+  const app = Fastify({ logger: options.logger ?? { level: config.LOG_LEVEL }, trustProxy: true, frameworkErrors });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(cookie);

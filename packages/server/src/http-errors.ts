@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { Metrics } from './infra/metrics.js';
 import { AppError } from './errors.js';
@@ -30,4 +30,15 @@ export function installErrorHandlers(app: FastifyInstance, metrics: Metrics) {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` }),
   );
+}
+
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before any route or error handler runs (a path parameter
+ * over `maxParamLength`, a bad percent-encoding), answered in the same `{ error, message }` shape as the rest,
+ * without echoing the (possibly huge) path back.
+ */
+export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return reply.code(414).send({ error: 'uri_too_long', message: 'A part of the URL path is too long' });
+  if (err.code === 'FST_ERR_BAD_URL') return reply.code(400).send({ error: 'bad_request', message: 'The URL path is not valid: check its percent-encoding' });
+  return reply.code(500).send({ error: 'internal_error', message: 'The server failed to handle this request; see its log' });
 }

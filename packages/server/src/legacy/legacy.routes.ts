@@ -1,4 +1,4 @@
-import { legacyAlertBodySchema, legacyMediaCheckBodySchema, legacyMediaCheckParamsSchema } from '@vaahshare/protocol';
+import { legacyAlertBodySchema, legacyMediaCheckBodySchema, legacyMediaCheckParamsSchema, socketIdSchema } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
@@ -10,7 +10,7 @@ import { matchNames } from '../media/names.js';
 import { findClientByIdentity } from '../presence/presence.repository.js';
 import { findClientBySocketHistory } from './legacy.repository.js';
 
-const assetsQuerySchema = z.object({ socket_id: z.string().min(1).max(64).optional() });
+const assetsQuerySchema = z.object({ socket_id: socketIdSchema.optional() });
 
 /** An onRequest hook: the routes of original clients exist only with LEGACY_AGENTS=true. */
 export const requireLegacyAgents = (ctx: AppContext) => async () => {
