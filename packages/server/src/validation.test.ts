@@ -349,6 +349,7 @@ describe('bad input on REST routes', () => {
     const alert = await agent.socket.timeout(5000).emitWithAck('alert', { type: 'idle', idle_seconds: 60 });
     assert.ok(alert.ok);
     agent.socket.disconnect();
+    await waitUntil(async () => (await rowCount(t, 'presence_events')) === 2, 5000, 'the drop recorded');
     settings = (await api(t.url, `/api/companies/${companyId}/settings`, { token })).body;
     baseline = await counts(t);
   });

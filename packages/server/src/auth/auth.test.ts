@@ -11,6 +11,7 @@ import {
   login,
   openSocket,
   startServer,
+  waitUntil,
   type TestServer,
 } from '../test/harness.js';
 import { assertError, handshakeRefusal, http, rowCount } from '../test/probes.js';
@@ -199,6 +200,7 @@ describe('auth', () => {
     assert.equal(created.status, 201);
     const usable = await connectAgent(t.url, 'rev@oked', { token: created.body.data.token });
     usable.socket.disconnect();
+    await waitUntil(async () => (await rowCount(t, 'presence_events')) === before.events + 2, 5000, 'its drop recorded');
     const revoked = await api(t.url, `/api/companies/${defaultCompanyId}/tokens/${created.body.data.id}`, { token: superToken, method: 'DELETE' });
     assert.equal(revoked.status, 200);
     const afterUse = { clients: await rowCount(t, 'clients'), events: await rowCount(t, 'presence_events') };
