@@ -1,0 +1,318 @@
+/**
+ * Helpers shared by the presence benchmark: child processes, /proc readers, statistics, IPC calls.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+// `ws` is Socket.IO's own WebSocket implementation (a dependency of engine.io), hoisted in the workspace.
+import WebSocket from 'ws';
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Wall clock in ms with sub-ms resolution; comparable between processes of one machine to about 1 ms. */
+export const wallNow = () => performance.timeOrigin + performance.now();
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** Rejects after `ms` with a message saying what was awaited. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string, stepMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(stepMs);
+  }
+}
+
+// ---------------------------------------------------------------- /proc
+
+let clockTicks: number | undefined;
+export function clkTck(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/** Resident set size of a process in bytes (VmRSS of /proc/<pid>/status). */
+export function rssBytes(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+/** CPU time (user + system) a process used so far, in seconds (/proc/<pid>/stat fields 14 and 15). */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; the fields after it start behind the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return (utime + stime) / clkTck();
+}
+
+/** CPU seconds the whole machine spent busy so far (/proc/stat, all CPUs: user nice system irq softirq steal). */
+export function machineBusySeconds(): number {
+  const first = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = first;
+  return (user + nice + system + irq + softirq + (steal ?? 0)) / clkTck();
+}
+
+/** CPU seconds of this process (user + system). */
+export function selfCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+export function openFds(pid: number): number {
+  try {
+    return fs.readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return -1;
+  }
+}
+
+/** Microseconds of CLOCK_MONOTONIC: the time base of V8 CPU profiles (`--cpu-prof`) on Linux. */
+export const monoMicros = () => Number(process.hrtime.bigint() / 1000n);
+
+/** TCP counters of this network namespace that tell whether the listen queue overflowed. */
+export function tcpCounters(): Record<string, number> {
+  const wanted = ['ListenOverflows', 'ListenDrops', 'TCPSynRetrans', 'SyncookiesSent', 'TCPTimeouts'];
+  const out: Record<string, number> = {};
+  try {
+    const lines = fs.readFileSync('/proc/net/netstat', 'utf8').split('\n');
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      const keys = lines[i].split(' ');
+      const values = lines[i + 1].split(' ');
+      if (keys[0] !== 'TcpExt:') continue;
+      keys.forEach((k, j) => {
+        if (wanted.includes(k)) out[k] = Number(values[j]);
+      });
+    }
+  } catch {
+    // not Linux
+  }
+  return out;
+}
+
+export function counterDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - (before[k] ?? 0)]));
+}
+
+// ---------------------------------------------------------------- statistics
+
+export function percentile(values: number[], p: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+export const median = (values: number[]) => percentile(values, 50);
+
+export const round = (value: number, digits = 1) => (Number.isFinite(value) ? Number(value.toFixed(digits)) : value);
+
+// ---------------------------------------------------------------- children
+
+const children = new Set<ChildProcess>();
+
+/** Every child is killed when this process ends, however it ends. */
+export function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+export function killAllChildren(): void {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+export interface ServerChild {
+  child: ChildProcess;
+  pid: number;
+  url: string;
+  /** Every line the server wrote on stdout and stderr. */
+  lines: string[];
+  exited: Promise<void>;
+  /** Sends the signal and waits (bounded) for the exit; SIGKILL after `graceMs`. */
+  stop: (signal: NodeJS.Signals, graceMs?: number) => Promise<void>;
+}
+
+export interface SpawnServerOptions {
+  script: string;
+  env: Record<string, string>;
+  port: number;
+  logFile: string;
+  execArgv?: string[];
+  readyTimeoutMs?: number;
+}
+
+/** Starts a server script in its own process and waits until GET /healthz answers 200. */
+export async function spawnServer(options: SpawnServerOptions): Promise<ServerChild> {
+  const child = track(
+    spawn(process.execPath, [...(options.execArgv ?? []), '--import', 'tsx', options.script], {
+      env: { ...process.env, ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  const lines: string[] = [];
+  const log = fs.createWriteStream(options.logFile, { flags: 'a' });
+  log.write(`--- start ${new Date().toISOString()} pid ${child.pid}\n`);
+  const collect = (stream: NodeJS.ReadableStream) => {
+    let rest = '';
+    stream.on('data', (chunk: Buffer) => {
+      log.write(chunk);
+      const text = rest + chunk.toString();
+      const parts = text.split('\n');
+      rest = parts.pop() ?? '';
+      lines.push(...parts.filter(Boolean));
+    });
+    stream.on('end', () => {
+      if (rest) lines.push(rest);
+    });
+  };
+  collect(child.stdout!);
+  collect(child.stderr!);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => log.end(`--- exit ${new Date().toISOString()} code ${child.exitCode} signal ${child.signalCode}\n`));
+  const url = `http://127.0.0.1:${options.port}`;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${options.script} exited at start:\n${lines.join('\n')}`);
+    const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${options.script} did not start:\n${lines.join('\n')}`);
+    }
+    await sleep(25);
+  }
+  return {
+    child,
+    pid: child.pid!,
+    url,
+    lines,
+    exited,
+    stop: async (signal, graceMs = 20_000) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Runs a full garbage collection in a server started with `--inspect=127.0.0.1:0`, through the inspector
+ * protocol (HeapProfiler.collectGarbage), so that RSS is read without the garbage of earlier phases.
+ */
+export async function forceGc(server: ServerChild, times = 2): Promise<boolean> {
+  const url = server.lines.map((l) => /Debugger listening on (ws:\/\/\S+)/.exec(l)?.[1]).find(Boolean);
+  if (!url) return false;
+  const socket = new WebSocket(url);
+  try {
+    await withTimeout(new Promise<void>((resolve, reject) => socket.once('open', () => resolve()).once('error', reject)), 5000, 'inspector connect');
+    for (let id = 1; id <= times; id++) {
+      const done = new Promise<void>((resolve) =>
+        socket.on('message', (data) => {
+          if ((JSON.parse(String(data)) as { id?: number }).id === id) resolve();
+        }),
+      );
+      socket.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
+      await withTimeout(done, 30_000, 'HeapProfiler.collectGarbage');
+    }
+    return true;
+  } finally {
+    socket.close();
+  }
+}
+
+/** Pino lines at error level or above (level ≥ 50), and any other line that mentions an error. */
+export function errorLines(lines: string[]): { errorLevel: string[]; mentions: string[] } {
+  const errorLevel: string[] = [];
+  const mentions: string[] = [];
+  for (const line of lines) {
+    let level: number | undefined;
+    try {
+      const parsed = JSON.parse(line) as { level?: unknown };
+      if (typeof parsed.level === 'number') level = parsed.level;
+    } catch {
+      // not JSON
+    }
+    if (level !== undefined && level >= 50) errorLevel.push(line);
+    else if (/error|SQLITE_|fail/i.test(line)) mentions.push(line);
+  }
+  return { errorLevel, mentions };
+}
+
+// ---------------------------------------------------------------- IPC with workers
+
+export interface WorkerHandle {
+  child: ChildProcess;
+  call: <T = unknown>(type: string, args?: Record<string, unknown>, timeoutMs?: number) => Promise<T>;
+  onEvent: (listener: (message: Record<string, unknown>) => void) => void;
+}
+
+/** A request/response channel over the IPC of a forked child; messages without `id` are events. */
+export function ipcChannel(child: ChildProcess): WorkerHandle {
+  let next = 1;
+  const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  const listeners: Array<(message: Record<string, unknown>) => void> = [];
+  child.on('message', (raw) => {
+    const message = raw as Record<string, unknown>;
+    if (typeof message.id === 'number' && pending.has(message.id)) {
+      const waiter = pending.get(message.id)!;
+      pending.delete(message.id);
+      if (message.ok) waiter.resolve(message.result);
+      else waiter.reject(new Error(String(message.error)));
+      return;
+    }
+    for (const listener of listeners) listener(message);
+  });
+  child.once('exit', (code, signal) => {
+    for (const waiter of pending.values()) waiter.reject(new Error(`worker exited (${code ?? signal})`));
+    pending.clear();
+  });
+  return {
+    child,
+    call: (type, args = {}, timeoutMs = 60_000) => {
+      const id = next++;
+      const reply = new Promise<any>((resolve, reject) => pending.set(id, { resolve, reject }));
+      child.send({ id, type, ...args });
+      return withTimeout(reply, timeoutMs, `worker ${type}`).finally(() => pending.delete(id));
+    },
+    onEvent: (listener) => listeners.push(listener),
+  };
+}
