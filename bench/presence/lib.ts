@@ -3,7 +3,6 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 // `ws` is Socket.IO's own WebSocket implementation (a dependency of engine.io), hoisted in the workspace.
 import WebSocket from 'ws';
 
@@ -12,16 +11,7 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 /** Wall clock in ms with sub-ms resolution; comparable between processes of one machine to about 1 ms. */
 export const wallNow = () => performance.timeOrigin + performance.now();
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
+export { freePort } from '../../packages/server/src/test/process.js';
 
 /** Rejects after `ms` with a message saying what was awaited. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
