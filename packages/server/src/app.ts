@@ -10,6 +10,7 @@ import { bootstrap } from './auth/bootstrap.js';
 import { authenticateSocket } from './auth/handshake.js';
 import { usersRoutes } from './auth/users.routes.js';
 import { companiesRoutes } from './companies/companies.routes.js';
+import { createCompanyCache } from './companies/company-cache.js';
 import type { Config } from './config.js';
 import { clientRoom, companyRoom, type AppContext } from './context.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
@@ -61,7 +62,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   });
   const metrics = createMetrics();
   const io = createIo(app, config);
-  const ctx: AppContext = { config, database, db: database.db, log: app.log, clock: options.clock ?? systemClock, metrics, io };
+  const ctx: AppContext = {
+    config,
+    database,
+    db: database.db,
+    log: app.log,
+    clock: options.clock ?? systemClock,
+    metrics,
+    io,
+    companies: createCompanyCache(database.db),
+  };
 
   const mediaService = createMediaService(ctx);
   const streams = createStreams(ctx, mediaService);
@@ -144,8 +154,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     const streamSweep = setInterval(() => runInBackground(ctx.log, 'stream sweep', streams.sweep()), STREAM_SWEEP_MS);
     sweep.unref();
     streamSweep.unref();
-    stopTasks.push(() => clearInterval(sweep), () => clearInterval(streamSweep), startHeartbeat(io, config.HEARTBEAT_INTERVAL_MS));
-    return app.listen({ port: config.PORT, host: config.HOST });
+    stopTasks.push(
+      () => clearInterval(sweep),
+      () => clearInterval(streamSweep),
+      startHeartbeat(io, { intervalMs: config.HEARTBEAT_INTERVAL_MS, timeoutMs: config.HEARTBEAT_TIMEOUT_MS }),
+    );
+    // After a restart every agent comes back within seconds; Node's default backlog (511) overflows and
+    // agents then wait for SYN retransmits (1 s, 3 s, …). The kernel caps it at net.core.somaxconn.
+    return app.listen({ port: config.PORT, host: config.HOST, backlog: 4096 });
   }
 
   async function close() {

@@ -26,8 +26,10 @@ const envSchema = z.object({
   REDIS_URL: optionalText,
   /** How long a dropped client stays "reconnecting" before it is "disconnected". */
   RECONNECT_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
-  /** How often sockets are probed with WebSocket pings; a socket silent for two probes is dropped. */
-  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(3_000),
+  /** How often each socket is probed with a WebSocket ping. */
+  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(6_000),
+  /** A socket that has not answered a ping this long is dropped; silent drops are noticed within interval + timeout. */
+  HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(50).default(3_000),
   /** How often the stored grace deadlines are swept (covers restarts and other nodes). */
   PRESENCE_SWEEP_MS: z.coerce.number().int().min(50).default(1_000),
   /** On a start with no admin user, create this admin (a superadmin). */
@@ -62,6 +64,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const config = parsed.data;
+  if (config.HEARTBEAT_TIMEOUT_MS >= config.HEARTBEAT_INTERVAL_MS) {
+    throw new ConfigError('Invalid configuration: HEARTBEAT_TIMEOUT_MS must be less than HEARTBEAT_INTERVAL_MS');
+  }
   if (Boolean(config.ADMIN_EMAIL) !== Boolean(config.ADMIN_PASSWORD)) {
     throw new ConfigError('Invalid configuration: set ADMIN_EMAIL and ADMIN_PASSWORD together');
   }

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@vaahshare/protocol';
+import type { CompanyCache } from './companies/company-cache.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle, Db } from './db/database.js';
 import type { Clock } from './infra/clock.js';
@@ -24,7 +25,7 @@ export interface SocketData {
 export type InterServerEvents = Record<string, never>;
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
-/** Shared infrastructure every feature receives: nothing here knows about a feature. */
+/** Shared infrastructure every feature receives, and the company reads every connect needs. */
 export interface AppContext {
   config: Config;
   db: Db;
@@ -33,6 +34,7 @@ export interface AppContext {
   clock: Clock;
   metrics: Metrics;
   io: IoServer;
+  companies: CompanyCache;
 }
 
 export const companyRoom = (companyId: number) => `company:${companyId}`;

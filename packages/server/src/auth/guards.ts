@@ -1,7 +1,6 @@
 import type { User } from '@vaahshare/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { companyForAgentToken } from '../companies/companies.repository.js';
 import { forbidden, unauthorized } from '../errors.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 import { findUserBySession } from './users.repository.js';
@@ -41,7 +40,7 @@ export const canSeeCompany = (user: User, companyId: number) =>
 export async function requireAgentCompany(ctx: AppContext, request: FastifyRequest): Promise<number> {
   const token = bearerToken(request);
   if (!token) throw unauthorized('Send the enrollment token as Authorization: Bearer <token>');
-  const companyId = await companyForAgentToken(ctx.db, token);
+  const companyId = await ctx.companies.companyForAgentToken(token);
   if (companyId === undefined) throw unauthorized('Unknown or revoked enrollment token: ask your admin for a current one');
   return companyId;
 }

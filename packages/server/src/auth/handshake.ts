@@ -1,7 +1,7 @@
 import { AGENT_APPS, DASHBOARD_APP, MAX_ID } from '@vaahshare/protocol';
 import type { ExtendedError, Socket } from 'socket.io';
 import type { AppContext, SocketData } from '../context.js';
-import { companyForAgentToken, findCompany } from '../companies/companies.repository.js';
+import { findCompany } from '../companies/companies.repository.js';
 import { findUserBySession } from './users.repository.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 
@@ -35,7 +35,7 @@ export async function authenticateSocket(ctx: AppContext, socket: HandshakeSocke
       throw refuse('An enrollment token is required: start the agent with --token <token> (see the dashboard settings)', 'token_required');
     }
     // PostgreSQL refuses to compare text holding NUL; no token holds one.
-    const companyId = token.includes('\u0000') ? undefined : await companyForAgentToken(ctx.db, token);
+    const companyId = token.includes('\u0000') ? undefined : await ctx.companies.companyForAgentToken(token);
     if (companyId === undefined) throw refuse('Unknown or revoked enrollment token: ask your admin for a current one', 'invalid_token');
     return { role: 'agent', companyId, legacy: false };
   }

@@ -54,6 +54,7 @@ export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     const company = await companyFor(request, request.params.id);
     const row = await repo.revokeEnrollmentToken(ctx.db, company.id, request.params.tokenId, ctx.clock.now());
     if (!row) throw notFound(`Active token ${request.params.tokenId}`);
+    ctx.companies.forgetTokens();
     return { data: repo.toEnrollmentToken(row) };
   });
 
@@ -65,6 +66,7 @@ export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     const company = await companyFor(request, request.params.id);
     const updated = await repo.updateSettings(ctx.db, company.id, request.body);
     const settings = repo.toSettings(updated ?? company);
+    ctx.companies.forgetSettings(company.id);
     // Agents of the company pick the new idle threshold up at once.
     ctx.io.to(agentsRoom(company.id)).emit('settings', settings);
     return { data: settings };

@@ -82,10 +82,11 @@ describe('presence service', () => {
 
   test('a repeated client-connected on the same socket is not a transition', async () => {
     const first = await connect('d@x', 's1');
-    const again = await connect('d@x', 's1');
+    const again = await presence.connect({ companyId, userHost: 'd@x', socketId: 's1', meta: { os: 'new' }, held: first.connection });
     assert.equal(again.changed, false);
     assert.equal(again.connection.generation, first.connection.generation);
     assert.deepEqual(events('d@x'), ['client-connected']);
+    assert.deepEqual(again.client.meta, { os: 'new' });
   });
 
   test('releasing the node turns its connected clients into reconnecting, once', async () => {

@@ -29,6 +29,8 @@ export interface ConnectRequest {
   userHost: string;
   socketId: string;
   meta: Record<string, unknown>;
+  /** The connection the requesting socket already holds, if it sent `client-connected` before. */
+  held?: Connection;
 }
 
 const identityKey = (companyId: number, userHost: string) => `${companyId}\u0000${userHost}`;
@@ -66,11 +68,15 @@ export function createPresence(deps: PresenceDeps) {
     const { companyId, userHost, socketId } = request;
     return serial.run(identityKey(companyId, userHost), async () => {
       const meta = JSON.stringify(request.meta);
-      const existing = await repo.findClientByIdentity(db, companyId, userHost);
-      const alreadyThisSocket =
-        existing?.socket_id === socketId && existing.is_connected === 1 && existing.is_reconnecting === 0;
+      // A socket repeating `client-connected` only refreshes its machine info; a new socket (the common case,
+      // and all of a reconnect storm) goes straight to the one upsert.
+      const { held } = request;
+      const refreshed = held?.userHost === userHost && held.companyId === companyId
+        ? await repo.updateMeta(db, held.clientId, held.generation, meta)
+        : undefined;
+      const alreadyThisSocket = refreshed?.socket_id === socketId && refreshed.is_connected === 1 && refreshed.is_reconnecting === 0;
       const row = alreadyThisSocket
-        ? ((await repo.updateMeta(db, existing.id, existing.generation, meta)) ?? existing)
+        ? refreshed
         : await repo.connectClient(db, { companyId, userHost, socketId, meta, nodeId: deps.nodeId, now: clock.now() });
       if (!alreadyThisSocket) {
         clearGraceTimer(row.id);

@@ -1,7 +1,7 @@
 import { clientConnectedSchema } from '@vaahshare/protocol';
 import { z } from 'zod';
 import { agentsRoom, type AppContext } from '../context.js';
-import { findCompany, toSettings } from '../companies/companies.repository.js';
+import { findCompany } from '../companies/companies.repository.js';
 import { AppError, badRequest } from '../errors.js';
 import type { SocketHandlers } from '../infra/socket-handler.js';
 import type { AgentSocket } from '../sockets.js';
@@ -41,6 +41,7 @@ export function registerPresenceHandlers(
       userHost: payload.machine_info.user_host,
       socketId: socket.id,
       meta: payload.machine_info,
+      held: connectionOf(socket),
     });
     Object.assign(socket.data, {
       companyId,
@@ -50,8 +51,8 @@ export function registerPresenceHandlers(
     });
     void socket.join(agentsRoom(companyId));
     socket.emit('client-connected-success', { client });
-    const company = await findCompany(ctx.db, companyId);
-    if (company) socket.emit('settings', toSettings(company));
+    const settings = await ctx.companies.settings(companyId);
+    if (settings) socket.emit('settings', settings);
     await hooks.afterConnect(connection, changed);
     return { ok: true, client };
   });

@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from './config.js';
+
+test('defaults give silent-drop detection within 10 s', () => {
+  const config = loadConfig({});
+  assert.ok(config.HEARTBEAT_INTERVAL_MS + config.HEARTBEAT_TIMEOUT_MS < 10_000);
+  assert.equal(config.RECONNECT_GRACE_MS, 60_000);
+});
+
+test('a heartbeat timeout not below the interval is refused with the reason', () => {
+  assert.throws(
+    () => loadConfig({ HEARTBEAT_INTERVAL_MS: '2000', HEARTBEAT_TIMEOUT_MS: '2000' }),
+    (err: Error) => err instanceof ConfigError && /HEARTBEAT_TIMEOUT_MS must be less than HEARTBEAT_INTERVAL_MS/.test(err.message),
+  );
+});
+
+test('malformed values name the variable', () => {
+  assert.throws(() => loadConfig({ PORT: 'eighty' }), (err: Error) => err instanceof ConfigError && /PORT/.test(err.message));
+  assert.throws(
+    () => loadConfig({ ADMIN_EMAIL: 'admin@example.com' }),
+    (err: Error) => err instanceof ConfigError && /ADMIN_EMAIL and ADMIN_PASSWORD together/.test(err.message),
+  );
+});
