@@ -5,7 +5,7 @@
  *                             [--drop-spacing 20] [--idle-seconds 20] [--silent-trials 5]
  *                             [--targets bare,ours] [--skip-kill9] [--skip-storms] [--cpu-prof] [--heartbeat-ms N]
  *                             [--grace-ms 60000] [--storm-downtime-ms 8000] [--max-minutes 40]
- *                             [--what-if stmt-cache,backlog]   (experiments, see what-if/*.mjs)
+ *                             [--what-if backlog]   (experiments, see what-if/*.mjs)
  *
  * Every server and every agent worker is a child process of this one; all traffic stays on 127.0.0.1.
  * Results: a table on stdout and JSON in bench/results/.
@@ -291,7 +291,10 @@ function serverEnv(target: 'bare' | 'ours', dataDir: string): Record<string, str
     NODE_ID: 'bench-node',
     RECONNECT_GRACE_MS: String(args['grace-ms']),
   };
-  if (args['heartbeat-ms']) env.HEARTBEAT_INTERVAL_MS = String(args['heartbeat-ms']);
+  if (args['heartbeat-ms']) {
+    env.HEARTBEAT_INTERVAL_MS = String(args['heartbeat-ms']);
+    env.HEARTBEAT_TIMEOUT_MS = String(Math.floor(Number(args['heartbeat-ms']) / 2));
+  }
   return env;
 }
 
@@ -299,11 +302,7 @@ function startTarget(target: 'bare' | 'ours', port: number, dataDir: string) {
   // The inspector lets the benchmark force a GC before reading RSS (forceGc); it costs nothing unattached.
   const execArgv = ['--inspect=127.0.0.1:0'];
   if (args['cpu-prof']) execArgv.push('--cpu-prof', '--cpu-prof-dir', path.join(runDir, `cpu-prof-${target}`));
-  for (const w of WHAT_IF) {
-    // The statement cache only means something for a server with a database.
-    if (w === 'stmt-cache' && target !== 'ours') continue;
-    execArgv.push('--import', pathToFileURL(path.join(here, 'what-if', `${w}.mjs`)).href);
-  }
+  for (const w of WHAT_IF) execArgv.push('--import', pathToFileURL(path.join(here, 'what-if', `${w}.mjs`)).href);
   return spawnServer({
     script: target === 'ours' ? OUR_MAIN : BARE_MAIN,
     env: serverEnv(target, dataDir),
@@ -509,7 +508,7 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
         try {
           await waitUntil(() => proxy.live() >= 1, 30_000, 'the proxied agent to be connected');
           // A random phase against the heartbeat sweep.
-          await sleep(500 + Math.random() * Number(args['heartbeat-ms'] ?? 3000));
+          await sleep(500 + Math.random() * Number(args['heartbeat-ms'] ?? 6000));
           const reconnecting = parentDashboard.next('client-reconnecting', victim, 30_000);
           const frozenAt = performance.now();
           proxy.freeze();
@@ -530,7 +529,7 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
         missing,
         p50: round(median(trials)),
         max: round(Math.max(...trials)),
-        heartbeatMs: Number(args['heartbeat-ms'] ?? 3000),
+        heartbeatMs: Number(args['heartbeat-ms'] ?? 6000),
       };
     }
 
@@ -824,7 +823,7 @@ async function main() {
     date: new Date().toISOString(),
     machine: machine(),
     revision: rev,
-    options: { whatIf: WHAT_IF, agents: N, workers: WORKERS, concurrencyPerWorker: CONCURRENCY, drops: DROPS, dropSpacingMs: DROP_SPACING, idleSeconds: IDLE_SECONDS, silentTrials: SILENT_TRIALS, graceMs: Number(args['grace-ms']), heartbeatMs: args['heartbeat-ms'] ? Number(args['heartbeat-ms']) : 'default (3000)' },
+    options: { whatIf: WHAT_IF, agents: N, workers: WORKERS, concurrencyPerWorker: CONCURRENCY, drops: DROPS, dropSpacingMs: DROP_SPACING, idleSeconds: IDLE_SECONDS, silentTrials: SILENT_TRIALS, graceMs: Number(args['grace-ms']), heartbeatMs: args['heartbeat-ms'] ? Number(args['heartbeat-ms']) : 'default (6000)' },
     results,
     table: table(results),
   };
