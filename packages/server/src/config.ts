@@ -27,9 +27,9 @@ const envSchema = z.object({
   /** How long a dropped client stays "reconnecting" before it is "disconnected". */
   RECONNECT_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
   /** How often each socket is probed with a WebSocket ping. */
-  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(6_000),
+  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(7_000),
   /** A socket that has not answered a ping this long is dropped; silent drops are noticed within interval + timeout. */
-  HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(50).default(3_000),
+  HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(50).default(2_000),
   /** How often the stored grace deadlines are swept (covers restarts and other nodes). */
   PRESENCE_SWEEP_MS: z.coerce.number().int().min(50).default(1_000),
   /** On a start with no admin user, create this admin (a superadmin). */

@@ -57,42 +57,49 @@ export async function ensureClient(db: Db, companyId: number, userHost: string, 
   return row;
 }
 
-/** Makes `socketId` the client's connection: a new generation, connected, grace cleared. */
-export function connectClient(db: Db, input: ConnectInput): Promise<ClientRow> {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .insertInto('clients')
-      .values({
-        company_id: input.companyId,
-        user_host: input.userHost,
+const upsertConnected = (db: Db, input: ConnectInput) =>
+  db
+    .insertInto('clients')
+    .values({
+      company_id: input.companyId,
+      user_host: input.userHost,
+      socket_id: input.socketId,
+      meta: input.meta,
+      is_connected: 1,
+      is_reconnecting: 0,
+      is_streaming: 0,
+      generation: 1,
+      node_id: input.nodeId,
+      grace_deadline: null,
+      last_seen_at: input.now,
+      created_at: input.now,
+    })
+    .onConflict((oc) =>
+      oc.columns(['company_id', 'user_host']).doUpdateSet({
         socket_id: input.socketId,
         meta: input.meta,
         is_connected: 1,
         is_reconnecting: 0,
         is_streaming: 0,
-        generation: 1,
+        generation: sql<number>`clients.generation + 1`,
         node_id: input.nodeId,
         grace_deadline: null,
         last_seen_at: input.now,
-        created_at: input.now,
-      })
-      .onConflict((oc) =>
-        oc.columns(['company_id', 'user_host']).doUpdateSet({
-          socket_id: input.socketId,
-          meta: input.meta,
-          is_connected: 1,
-          is_reconnecting: 0,
-          is_streaming: 0,
-          generation: sql<number>`clients.generation + 1`,
-          node_id: input.nodeId,
-          grace_deadline: null,
-          last_seen_at: input.now,
-        }),
-      )
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await recordEvents(trx, [row], 'connected', input.now);
-    return row;
+      }),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
+
+/**
+ * Makes each input's socket its client's connection (a new generation, connected, grace cleared), all in one
+ * transaction: in a reconnect storm the commit, not the statements, is what costs.
+ */
+export function connectClients(db: Db, inputs: readonly ConnectInput[]): Promise<ClientRow[]> {
+  return db.transaction().execute(async (trx) => {
+    const rows: ClientRow[] = [];
+    for (const input of inputs) rows.push(await upsertConnected(trx, input));
+    await recordEvents(trx, rows, 'connected', Math.max(...inputs.map((i) => i.now)));
+    return rows;
   });
 }
 

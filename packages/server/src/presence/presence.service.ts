@@ -1,4 +1,5 @@
 import type { Client, PresenceEventName } from '@vaahshare/protocol';
+import DataLoader from 'dataloader';
 import type { Db } from '../db/database.js';
 import type { ClientRow } from '../db/schema.js';
 import type { Clock } from '../infra/clock.js';
@@ -45,6 +46,15 @@ export function createPresence(deps: PresenceDeps) {
   const { db, clock, graceMs } = deps;
   const serial = new KeyedSerial<string>();
   const graceTimers = new Map<number, NodeJS.Timeout>();
+  // Connects that arrive in the same turn of the event loop are written together. Should the batch fail,
+  // each is tried alone, so one bad connect cannot fail the others.
+  const connects = new DataLoader<repo.ConnectInput, ClientRow>(
+    (inputs) =>
+      repo.connectClients(db, inputs).catch(() =>
+        Promise.all(inputs.map((input) => repo.connectClients(db, [input]).then(([row]) => row, (err: Error) => err))),
+      ),
+    { cache: false, maxBatchSize: 500, batchScheduleFn: (flush) => setImmediate(flush) },
+  );
 
   const announce = (event: PresenceEventName, row: ClientRow) => deps.announce(row.company_id, event, toClient(row));
 
@@ -77,7 +87,7 @@ export function createPresence(deps: PresenceDeps) {
       const alreadyThisSocket = refreshed?.socket_id === socketId && refreshed.is_connected === 1 && refreshed.is_reconnecting === 0;
       const row = alreadyThisSocket
         ? refreshed
-        : await repo.connectClient(db, { companyId, userHost, socketId, meta, nodeId: deps.nodeId, now: clock.now() });
+        : await connects.load({ companyId, userHost, socketId, meta, nodeId: deps.nodeId, now: clock.now() });
       if (!alreadyThisSocket) {
         clearGraceTimer(row.id);
         announce('client-connected', row);
