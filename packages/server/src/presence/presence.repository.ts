@@ -57,49 +57,55 @@ export async function ensureClient(db: Db, companyId: number, userHost: string, 
   return row;
 }
 
-const upsertConnected = (db: Db, input: ConnectInput) =>
-  db
-    .insertInto('clients')
-    .values({
-      company_id: input.companyId,
-      user_host: input.userHost,
-      socket_id: input.socketId,
-      meta: input.meta,
-      is_connected: 1,
-      is_reconnecting: 0,
-      is_streaming: 0,
-      generation: 1,
-      node_id: input.nodeId,
-      grace_deadline: null,
-      last_seen_at: input.now,
-      created_at: input.now,
-    })
-    .onConflict((oc) =>
-      oc.columns(['company_id', 'user_host']).doUpdateSet({
-        socket_id: input.socketId,
-        meta: input.meta,
-        is_connected: 1,
-        is_reconnecting: 0,
-        is_streaming: 0,
-        generation: sql<number>`clients.generation + 1`,
-        node_id: input.nodeId,
-        grace_deadline: null,
-        last_seen_at: input.now,
-      }),
-    )
-    .returningAll()
-    .executeTakeFirstOrThrow();
+/** Names a client by what identifies it: its company and its `user_host`. */
+export const identityKey = (companyId: number, userHost: string) => `${companyId}\u0000${userHost}`;
 
 /**
- * Makes each input's socket its client's connection (a new generation, connected, grace cleared), all in one
- * transaction: in a reconnect storm the commit, not the statements, is what costs.
+ * Makes each input's socket its client's connection (a new generation, connected, grace cleared) with one
+ * upsert in one transaction: in a reconnect storm, per-statement work and commits are what cost.
+ * The inputs must name distinct clients.
  */
 export function connectClients(db: Db, inputs: readonly ConnectInput[]): Promise<ClientRow[]> {
+  const keys = inputs.map((input) => identityKey(input.companyId, input.userHost));
+  if (new Set(keys).size !== keys.length) return Promise.reject(new Error('connectClients: a client appears twice'));
   return db.transaction().execute(async (trx) => {
-    const rows: ClientRow[] = [];
-    for (const input of inputs) rows.push(await upsertConnected(trx, input));
-    await recordEvents(trx, rows, 'connected', Math.max(...inputs.map((i) => i.now)));
-    return rows;
+    const written = await trx
+      .insertInto('clients')
+      .values(
+        inputs.map((input) => ({
+          company_id: input.companyId,
+          user_host: input.userHost,
+          socket_id: input.socketId,
+          meta: input.meta,
+          is_connected: 1,
+          is_reconnecting: 0,
+          is_streaming: 0,
+          generation: 1,
+          node_id: input.nodeId,
+          grace_deadline: null,
+          last_seen_at: input.now,
+          created_at: input.now,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['company_id', 'user_host']).doUpdateSet((eb) => ({
+          socket_id: eb.ref('excluded.socket_id'),
+          meta: eb.ref('excluded.meta'),
+          is_connected: 1,
+          is_reconnecting: 0,
+          is_streaming: 0,
+          generation: sql<number>`clients.generation + 1`,
+          node_id: eb.ref('excluded.node_id'),
+          grace_deadline: null,
+          last_seen_at: eb.ref('excluded.last_seen_at'),
+        })),
+      )
+      .returningAll()
+      .execute();
+    await recordEvents(trx, written, 'connected', Math.max(...inputs.map((i) => i.now)));
+    // RETURNING promises no order: rows are matched to inputs by identity.
+    const byIdentity = new Map(written.map((row) => [identityKey(row.company_id, row.user_host), row]));
+    return keys.map((key) => byIdentity.get(key)!);
   });
 }
 

@@ -6,6 +6,7 @@ import type { Clock } from '../infra/clock.js';
 import { KeyedSerial } from '../infra/serial.js';
 import { toClient } from './client-view.js';
 import * as repo from './presence.repository.js';
+import { identityKey } from './presence.repository.js';
 
 export interface PresenceDeps {
   db: Db;
@@ -33,8 +34,6 @@ export interface ConnectRequest {
   /** The connection the requesting socket already holds, if it sent `client-connected` before. */
   held?: Connection;
 }
-
-const identityKey = (companyId: number, userHost: string) => `${companyId}\u0000${userHost}`;
 
 export type Presence = ReturnType<typeof createPresence>;
 
