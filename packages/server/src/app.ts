@@ -12,7 +12,7 @@ import { usersRoutes } from './auth/users.routes.js';
 import { companiesRoutes } from './companies/companies.routes.js';
 import { createCompanyCache } from './companies/company-cache.js';
 import type { Config } from './config.js';
-import { clientRoom, companyRoom, type AppContext } from './context.js';
+import { clientRoom, companyRoom, tokenRoom, type AppContext } from './context.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
 import { frameworkErrors, installErrorHandlers } from './http-errors.js';
 import { runInBackground } from './infra/background.js';
@@ -130,6 +130,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
       registerWatchHandlers(ctx, handlers, streams, socket);
       return;
     }
+    if (socket.data.tokenId !== undefined) void socket.join(tokenRoom(socket.data.tokenId));
     registerPresenceHandlers(ctx, handlers, presence, socket, {
       isShuttingDown: () => closing,
       afterConnect: async (connection, changed) => {

@@ -15,6 +15,8 @@ export interface SocketData {
   companyId: number | null;
   legacy: boolean;
   userId?: number;
+  /** The enrollment token an agent connected with (none for a legacy agent). */
+  tokenId?: number;
   /** Set once `client-connected` made this socket a client's socket. */
   clientId?: number;
   userHost?: string;
@@ -42,5 +44,7 @@ export const companyRoom = (companyId: number) => `company:${companyId}`;
 export const agentsRoom = (companyId: number) => `agents:${companyId}`;
 /** The agent sockets of one client (normally one). */
 export const clientRoom = (clientId: number) => `client:${clientId}`;
+/** The agent sockets that connected with one enrollment token: revoking it disconnects them. */
+export const tokenRoom = (tokenId: number) => `token:${tokenId}`;
 /** Dashboards watching a client's live stream. */
 export const watchRoom = (clientId: number) => `watch:${clientId}`;

@@ -40,7 +40,7 @@ export const canSeeCompany = (user: User, companyId: number) =>
 export async function requireAgentCompany(ctx: AppContext, request: FastifyRequest): Promise<number> {
   const token = bearerToken(request);
   if (!token) throw unauthorized('Send the enrollment token as Authorization: Bearer <token>');
-  const companyId = await ctx.companies.companyForAgentToken(token);
+  const companyId = (await ctx.companies.activeToken(token))?.company_id;
   if (companyId === undefined) throw unauthorized('Unknown or revoked enrollment token: ask your admin for a current one');
   return companyId;
 }

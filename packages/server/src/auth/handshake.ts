@@ -35,9 +35,9 @@ export async function authenticateSocket(ctx: AppContext, socket: HandshakeSocke
       throw refuse('An enrollment token is required: start the agent with --token <token> (see the dashboard settings)', 'token_required');
     }
     // PostgreSQL refuses to compare text holding NUL; no token holds one.
-    const companyId = token.includes('\u0000') ? undefined : await ctx.companies.companyForAgentToken(token);
-    if (companyId === undefined) throw refuse('Unknown or revoked enrollment token: ask your admin for a current one', 'invalid_token');
-    return { role: 'agent', companyId, legacy: false };
+    const active = token.includes('\u0000') ? undefined : await ctx.companies.activeToken(token);
+    if (!active) throw refuse('Unknown or revoked enrollment token: ask your admin for a current one', 'invalid_token');
+    return { role: 'agent', companyId: active.company_id, legacy: false, tokenId: active.id };
   }
 
   if (app === DASHBOARD_APP) {

@@ -60,13 +60,11 @@ export const revokeEnrollmentToken = (db: Db, companyId: number, tokenId: number
 export const findEnrollmentToken = (db: Db, token: string) =>
   db.selectFrom('enrollment_tokens').selectAll().where('token', '=', token).executeTakeFirst();
 
-/** The company an agent belongs to, or undefined for an unknown or revoked token. */
-export async function companyForAgentToken(db: Db, token: string): Promise<number | undefined> {
-  const row = await db
+/** The active enrollment token `token` (its id and company), or undefined for an unknown or revoked one. */
+export const findActiveToken = (db: Db, token: string) =>
+  db
     .selectFrom('enrollment_tokens')
-    .select('company_id')
+    .select(['id', 'company_id'])
     .where('token', '=', token)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
-  return row?.company_id;
-}

@@ -7,7 +7,7 @@ import {
 } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
-import { agentsRoom } from '../context.js';
+import { agentsRoom, tokenRoom } from '../context.js';
 import { requireSuperadmin, requireUser, scopeCompany } from '../auth/guards.js';
 import { newSecretToken } from '../auth/tokens.js';
 import { notFound } from '../errors.js';
@@ -55,6 +55,8 @@ export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     const row = await repo.revokeEnrollmentToken(ctx.db, company.id, request.params.tokenId, ctx.clock.now());
     if (!row) throw notFound(`Active token ${request.params.tokenId}`);
     ctx.companies.forgetTokens();
+    // Agents already connected with it lose their access now, not at their next reconnect (on every node).
+    ctx.io.in(tokenRoom(row.id)).disconnectSockets(true);
     return { data: repo.toEnrollmentToken(row) };
   });
 

@@ -125,9 +125,14 @@ describe('companies and enrollment tokens', () => {
 
     const agent = await connectAgent(t.url, 'bo@acme-laptop', { token: laptops.token });
     assert.equal(agent.client.company_id, acme.id);
-    agent.socket.disconnect();
+    const bystander = await connectAgent(t.url, 'di@acme-desk', { token: acme.enrollment_token });
+    const cutOff = new Promise((resolve) => agent.socket.once('disconnect', resolve));
 
     const revoked = await api(t.url, `/api/companies/${acme.id}/tokens/${laptops.id}`, { token: acmeAdmin, method: 'DELETE' });
+    assert.equal(await cutOff, 'io server disconnect', 'an agent connected with the revoked token loses its connection at once');
+    await sleep(100);
+    assert.equal(bystander.socket.connected, true, 'agents of the company’s other tokens stay');
+    bystander.socket.disconnect();
     assert.equal(revoked.status, 200);
     assert.equal(revoked.body.data.id, laptops.id);
     assert.match(revoked.body.data.revoked_at, ISO);

@@ -1,7 +1,9 @@
 import type { Settings } from '@vaahshare/protocol';
 import { LRUCache } from 'lru-cache';
 import type { Db } from '../db/database.js';
-import { companyForAgentToken, findCompany, toSettings } from './companies.repository.js';
+import { findActiveToken, findCompany, toSettings } from './companies.repository.js';
+
+type ActiveToken = { id: number; company_id: number };
 
 export type CompanyCache = ReturnType<typeof createCompanyCache>;
 
@@ -12,7 +14,7 @@ export type CompanyCache = ReturnType<typeof createCompanyCache>;
  * other nodes notice within `ttlMs`. Unknown tokens are never cached, so a new token works at once.
  */
 export function createCompanyCache(db: Db, ttlMs = 5_000) {
-  const tokens = new LRUCache<string, number>({ max: 1_000, ttl: ttlMs, fetchMethod: (token) => companyForAgentToken(db, token) });
+  const tokens = new LRUCache<string, ActiveToken>({ max: 1_000, ttl: ttlMs, fetchMethod: (token) => findActiveToken(db, token) });
   const settings = new LRUCache<number, Settings>({
     max: 1_000,
     ttl: ttlMs,
@@ -22,8 +24,8 @@ export function createCompanyCache(db: Db, ttlMs = 5_000) {
     },
   });
   return {
-    /** The company of an active enrollment token, or undefined for an unknown or revoked one. */
-    companyForAgentToken: (token: string) => tokens.fetch(token),
+    /** An active enrollment token's id and company, or undefined for an unknown or revoked one. */
+    activeToken: (token: string) => tokens.fetch(token),
     settings: (companyId: number) => settings.fetch(companyId),
     forgetTokens: () => tokens.clear(),
     forgetSettings: (companyId: number) => settings.delete(companyId),
