@@ -126,7 +126,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     metrics.sockets.inc();
     socket.on('disconnect', () => metrics.sockets.dec());
     if (socket.data.role === 'dashboard') {
-      void socket.join(companyRoom(socket.data.companyId!));
+      void socket.join([companyRoom(socket.data.companyId!), socket.data.sessionRoom!]);
       registerWatchHandlers(ctx, handlers, streams, socket);
       return;
     }

@@ -15,6 +15,8 @@ export interface SocketData {
   companyId: number | null;
   legacy: boolean;
   userId?: number;
+  /** A dashboard's login session, as its room: logging out disconnects its sockets. */
+  sessionRoom?: string;
   /** The enrollment token an agent connected with (none for a legacy agent). */
   tokenId?: number;
   /** Set once `client-connected` made this socket a client's socket. */
@@ -44,6 +46,8 @@ export const companyRoom = (companyId: number) => `company:${companyId}`;
 export const agentsRoom = (companyId: number) => `agents:${companyId}`;
 /** The agent sockets of one client (normally one). */
 export const clientRoom = (clientId: number) => `client:${clientId}`;
+/** The dashboard sockets of one login session (named by the session token's hash, as stored). */
+export const sessionRoom = (sessionTokenHash: string) => `session:${sessionTokenHash}`;
 /** The agent sockets that connected with one enrollment token: revoking it disconnects them. */
 export const tokenRoom = (tokenId: number) => `token:${tokenId}`;
 /** Dashboards watching a client's live stream. */

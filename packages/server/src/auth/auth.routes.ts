@@ -1,11 +1,11 @@
 import { loginBodySchema } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { AppContext } from '../context.js';
+import { sessionRoom, type AppContext } from '../context.js';
 import { unauthorized } from '../errors.js';
 import { requireUser, sessionTokenOf } from './guards.js';
 import { verifyPassword } from './passwords.js';
 import { SESSION_COOKIE } from './session-cookie.js';
-import { newSecretToken } from './tokens.js';
+import { newSecretToken, sha256 } from './tokens.js';
 import { deleteSession, findUserByEmail, insertSession, toUser } from './users.repository.js';
 
 export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -24,7 +24,11 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
 
   app.post('/logout', async (request, reply) => {
     const token = sessionTokenOf(request);
-    if (token) await deleteSession(ctx.db, token);
+    if (token) {
+      await deleteSession(ctx.db, token);
+      // Dashboards open with this session stop receiving events now, on every node.
+      ctx.io.in(sessionRoom(sha256(token))).disconnectSockets(true);
+    }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return { ok: true };
   });

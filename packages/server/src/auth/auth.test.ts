@@ -7,6 +7,7 @@ import {
   AGENT_TOKEN,
   api,
   connectAgent,
+  connectDashboard,
   connected,
   login,
   openSocket,
@@ -116,8 +117,14 @@ describe('auth', () => {
   test('logout ends the session: the token, the cookie and a dashboard socket are refused from then on', async () => {
     const token = await login(t.url);
     const other = await login(t.url);
+    const open = await connectDashboard(t.url, token);
+    const stays = await connectDashboard(t.url, other);
+    const cutOff = new Promise((resolve) => open.socket.once('disconnect', resolve));
     const out = await http(t.url, 'POST', '/api/auth/logout', { token });
     assert.equal(out.status, 200);
+    assert.equal(await cutOff, 'io server disconnect', 'a dashboard open with the session is disconnected at once');
+    assert.equal(stays.socket.connected, true, 'another session’s dashboard stays');
+    stays.socket.disconnect();
     assert.deepEqual(out.body, { ok: true });
     const cleared = out.headers.getSetCookie();
     assert.equal(cleared.length, 1);

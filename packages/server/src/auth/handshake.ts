@@ -1,6 +1,7 @@
 import { AGENT_APPS, DASHBOARD_APP, MAX_ID } from '@vaahshare/protocol';
 import type { ExtendedError, Socket } from 'socket.io';
-import type { AppContext, SocketData } from '../context.js';
+import { sessionRoom, type AppContext, type SocketData } from '../context.js';
+import { sha256 } from './tokens.js';
 import { findCompany } from '../companies/companies.repository.js';
 import { findUserBySession } from './users.repository.js';
 import { SESSION_COOKIE } from './session-cookie.js';
@@ -50,7 +51,7 @@ export async function authenticateSocket(ctx: AppContext, socket: HandshakeSocke
     // An id beyond the 32-bit id columns names no company (and PostgreSQL would refuse to compare it).
     const exists = Number.isInteger(companyId) && companyId <= MAX_ID && (await findCompany(ctx.db, companyId));
     if (!exists) throw refuse(`Company ${companyId} does not exist`, 'unknown_company');
-    return { role: 'dashboard', companyId, legacy: false, userId: user.id };
+    return { role: 'dashboard', companyId, legacy: false, userId: user.id, sessionRoom: sessionRoom(sha256(sessionToken)) };
   }
 
   throw refuse('Unknown app: connect with query.app "agent" or "backend"', 'unknown_app');
