@@ -508,7 +508,7 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
         try {
           await waitUntil(() => proxy.live() >= 1, 30_000, 'the proxied agent to be connected');
           // A random phase against the heartbeat sweep.
-          await sleep(500 + Math.random() * Number(args['heartbeat-ms'] ?? 6000));
+          await sleep(500 + Math.random() * Number(args['heartbeat-ms'] ?? 7000));
           const reconnecting = parentDashboard.next('client-reconnecting', victim, 30_000);
           const frozenAt = performance.now();
           proxy.freeze();
@@ -529,7 +529,7 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
         missing,
         p50: round(median(trials)),
         max: round(Math.max(...trials)),
-        heartbeatMs: Number(args['heartbeat-ms'] ?? 6000),
+        heartbeatMs: Number(args['heartbeat-ms'] ?? 7000),
       };
     }
 
@@ -823,7 +823,7 @@ async function main() {
     date: new Date().toISOString(),
     machine: machine(),
     revision: rev,
-    options: { whatIf: WHAT_IF, agents: N, workers: WORKERS, concurrencyPerWorker: CONCURRENCY, drops: DROPS, dropSpacingMs: DROP_SPACING, idleSeconds: IDLE_SECONDS, silentTrials: SILENT_TRIALS, graceMs: Number(args['grace-ms']), heartbeatMs: args['heartbeat-ms'] ? Number(args['heartbeat-ms']) : 'default (6000)' },
+    options: { whatIf: WHAT_IF, agents: N, workers: WORKERS, concurrencyPerWorker: CONCURRENCY, drops: DROPS, dropSpacingMs: DROP_SPACING, idleSeconds: IDLE_SECONDS, silentTrials: SILENT_TRIALS, graceMs: Number(args['grace-ms']), heartbeatMs: args['heartbeat-ms'] ? Number(args['heartbeat-ms']) : 'default (7000)' },
     results,
     table: table(results),
   };
