@@ -45,6 +45,8 @@ export async function logIn(page: Page, url: string, email = ADMIN_EMAIL, passwo
 
 export async function screenshot(page: Page, name: string) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
+  // Tables fade their loading mask out after the data arrived: wait for it to be gone.
+  await page.waitForFunction(() => !document.querySelector('.p-datatable-mask'), undefined, { timeout: 3000 }).catch(() => {});
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 }
 

@@ -39,7 +39,7 @@ describe('dashboard: live streams and recordings in Chromium', () => {
 
   test('a stream is watched live: a tile on the Live page, then the large player with its delay', async () => {
     const agent = await connectAgent(t.url, 'eve@studio');
-    await page.locator('a[href="/live"]').click();
+    await page.locator('.app-nav a[href="/live"]').click();
     await page.locator('[data-test=live-empty]').waitFor();
     await startSegment(agent.socket, 'e2e-live');
     const tile = page.locator('.live-tile[data-user-host="eve@studio"]');
@@ -70,7 +70,7 @@ describe('dashboard: live streams and recordings in Chromium', () => {
   test('a finished recording shows up in History and plays with seeking', async () => {
     const token = await login(t.url);
     await waitUntil(async () => (await api(t.url, '/api/media?status=ready', { token })).body.data.length === 1, 30_000, 'the recording to be processed');
-    await page.locator('a[href="/history"]').click();
+    await page.locator('.app-nav a[href="/history"]').click();
     const ready = page.locator('[data-test=media-table] [data-status=ready]');
     await ready.waitFor({ timeout: 5000 });
     await page.waitForFunction(() => Boolean(document.querySelector<HTMLImageElement>('.thumb img')?.complete), undefined, { timeout: 5000 });
