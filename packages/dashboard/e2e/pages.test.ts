@@ -114,7 +114,7 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
     await page.locator('.p-confirmpopup-accept-button').click();
     await row.locator('text=revoked').waitFor();
     const refused = await handshakeRefusal(openSocket(t.url, { token: created }));
-    assert.equal(refused.data?.error, 'invalid_token');
+    assert.deepEqual(refused.data, { error: 'invalid_token' });
     await page.waitForFunction((revoked) => !document.querySelector('[data-test=install-command]')!.textContent!.includes(revoked), created);
   });
 
