@@ -143,8 +143,8 @@ async function main() {
 
     const emits = recordEmits(t);
     // Persistent rows: the first ten hold still; the flipping clients sort before them, at the top of the table.
-    const steady = await connectMany(t.url, 0, 10);
     const steadyCount = 10;
+    await connectMany(t.url, 0, steadyCount);
     const flippers = ['aaa-0@flip', 'aaa-1@flip', 'aaa-2@flip'];
     const page = await openPage(browser);
     await logIn(page, t.url);
@@ -153,7 +153,7 @@ async function main() {
     await page.evaluate(OBSERVER);
     const baseline = await measure(page, t, emits, flips, flippers);
 
-    const more = await connectMany(t.url, 10, clients);
+    await connectMany(t.url, steadyCount, clients);
     await page.waitForFunction(`document.querySelector('[data-test=clients-summary]').textContent.includes('${clients} connected')`, undefined, { timeout: 60_000 });
     const rendered = await page.evaluate(`document.querySelectorAll('.clients-table tbody tr').length`);
     const loaded = await measure(page, t, emits, flips, flippers);
