@@ -2,17 +2,16 @@
 // Usage: ensure-build.ts [--force] [--allow-failure]. With --allow-failure a failed build is reported and the
 // exit code is 0, so the server still starts (and its `/` says what to run).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { acquireLock } from './lock.js';
 
 export const DASHBOARD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST_DIR = path.join(DASHBOARD_DIR, 'dist');
 const PROTOCOL_SRC = path.resolve(DASHBOARD_DIR, '../protocol/src');
 const SOURCES = ['src', 'public', 'build', 'index.html', 'vite.config.ts', 'package.json'].map((p) => path.join(DASHBOARD_DIR, p));
 /** Held while building, so test files started together build once. */
-const LOCK = path.join(os.tmpdir(), `vaahshare-dashboard-build-${Buffer.from(DASHBOARD_DIR).toString('base64url').slice(-24)}.lock`);
-const STALE_LOCK_MS = 5 * 60_000;
+const LOCK = `vaahshare-dashboard-build-${Buffer.from(DASHBOARD_DIR).toString('base64url').slice(-24)}`;
 
 function newestMtime(target: string): number {
   if (!fs.existsSync(target)) return 0;
@@ -29,20 +28,11 @@ export function buildIsCurrent(): boolean {
 }
 
 async function withLock<T>(work: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      fs.mkdirSync(LOCK);
-      break;
-    } catch {
-      const age = Date.now() - (fs.statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > STALE_LOCK_MS) fs.rmSync(LOCK, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const release = await acquireLock(LOCK);
   try {
     return await work();
   } finally {
-    fs.rmSync(LOCK, { recursive: true, force: true });
+    release();
   }
 }
 

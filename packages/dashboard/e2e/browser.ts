@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startServer, type TestServer } from '../../server/src/test/harness.js';
 import { DIST_DIR, ensureDashboardBuild } from '../build/ensure-build.js';
+import { acquireLock } from '../build/lock.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'dashboard');
@@ -11,15 +12,25 @@ export const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'dashboard');
 export const DESKTOP = { width: 1280, height: 720 };
 export const PHONE = { width: 390, height: 844 };
 
-/** Debian's Chromium, as every browser test of the project drives it. */
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
+/**
+ * Debian's Chromium, as every browser test of the project drives it. One browser test file runs at a time
+ * (a machine-wide lock until the browser closes): on 2 cores, several Chromiums next to the rest of the
+ * suite starve the server tests and make every timing in them meaningless.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  const release = await acquireLock('vaahshare-e2e-chromium');
+  const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
     ],
+  }).catch((err: unknown) => {
+    release();
+    throw err;
   });
+  browser.on('disconnected', release);
+  return browser;
 }
 
 /** A real server (the test harness) serving the built dashboard; the build happens once per test run. */

@@ -46,13 +46,13 @@ describe('dashboard: live streams and recordings in Chromium', () => {
     await tile.waitFor({ timeout: 2000 });
     const third = Math.floor(webm.length / 3);
     await streamPaced(agent, 'e2e-live', webm, 0, third, 8);
-    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('.live-tile-video')?.readyState ?? 0) >= 2, undefined, { timeout: 5000 });
+    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('.live-tile-video')?.readyState ?? 0) >= 2, undefined, { timeout: 15_000 });
     await screenshot(page, 'live-desktop');
 
     await tile.click();
     await page.waitForURL(`${t.url}/live/${agent.client.id}`);
     await streamPaced(agent, 'e2e-live', webm, third, 2 * third, 8);
-    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-test=live-video]')?.readyState ?? 0) >= 2, undefined, { timeout: 5000 });
+    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-test=live-video]')?.readyState ?? 0) >= 2, undefined, { timeout: 15_000 });
     const first = await videoState(page, '[data-test=live-video]');
     await streamPaced(agent, 'e2e-live', webm, 2 * third, webm.length, 8);
     const later = await videoState(page, '[data-test=live-video]');
@@ -69,16 +69,16 @@ describe('dashboard: live streams and recordings in Chromium', () => {
 
   test('a finished recording shows up in History and plays with seeking', async () => {
     const token = await login(t.url);
-    await waitUntil(async () => (await api(t.url, '/api/media?status=ready', { token })).body.data.length === 1, 30_000, 'the recording to be processed');
+    await waitUntil(async () => (await api(t.url, '/api/media?status=ready', { token })).body.data.length === 1, 60_000, 'the recording to be processed');
     await page.locator('.app-nav a[href="/history"]').click();
     const ready = page.locator('[data-test=media-table] [data-status=ready]');
-    await ready.waitFor({ timeout: 5000 });
-    await page.waitForFunction(() => Boolean(document.querySelector<HTMLImageElement>('.thumb img')?.complete), undefined, { timeout: 5000 });
+    await ready.waitFor({ timeout: 15_000 });
+    await page.waitForFunction(() => Boolean(document.querySelector<HTMLImageElement>('.thumb img')?.complete), undefined, { timeout: 15_000 });
     await screenshot(page, 'history-desktop');
 
     await page.locator('[data-test=play]').first().click();
     const video = '[data-test=recording-video]';
-    await page.waitForFunction((s) => (document.querySelector<HTMLVideoElement>(s)?.readyState ?? 0) >= 1, video, { timeout: 5000 });
+    await page.waitForFunction((s) => (document.querySelector<HTMLVideoElement>(s)?.readyState ?? 0) >= 1, video, { timeout: 15_000 });
     const loaded = await videoState(page, video);
     assert.ok(Math.abs(loaded!.duration - 12) < 0.5, `the whole 12 s recording (${loaded!.duration} s)`);
     const seeked = await page.evaluate(
@@ -92,7 +92,7 @@ describe('dashboard: live streams and recordings in Chromium', () => {
       video,
     );
     assert.ok(Math.abs(seeked - 9) < 0.2, `seeks to 9 s (${seeked})`);
-    await page.waitForFunction((s) => (document.querySelector<HTMLVideoElement>(s)?.readyState ?? 0) >= 2, video, { timeout: 5000 });
+    await page.waitForFunction((s) => (document.querySelector<HTMLVideoElement>(s)?.readyState ?? 0) >= 2, video, { timeout: 15_000 });
     await screenshot(page, 'history-player-desktop');
     const download = await page.locator('.video-dialog a[download]').getAttribute('href');
     const res = await page.request.get(`${t.url}${download}`, { headers: { range: 'bytes=0-3' } });

@@ -53,7 +53,7 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
     await startSegment(eve.socket, 'eve-1');
     feeder = feedEve(long);
     agents.push(ana, eve);
-    await waitUntil(async () => (await api(t.url, '/api/media?status=ready', { token })).body.data.length === 1, 30_000, 'the recording');
+    await waitUntil(async () => (await api(t.url, '/api/media?status=ready', { token })).body.data.length === 1, 60_000, 'the recording');
     page = await openPage(browser);
     await logIn(page, t.url);
   });
@@ -149,10 +149,10 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
       await waitForRowState(shot, 'ana@desk-1', 'connected', 5000);
       await screenshot(shot, `clients-${name}`);
       await shot.goto(`${t.url}/live`);
-      await shot.waitForFunction(() => (document.querySelector<HTMLVideoElement>('.live-tile-video')?.readyState ?? 0) >= 2, undefined, { timeout: 5000 });
+      await shot.waitForFunction(() => (document.querySelector<HTMLVideoElement>('.live-tile-video')?.readyState ?? 0) >= 2, undefined, { timeout: 15_000 });
       await screenshot(shot, `live-${name}`);
       await shot.goto(`${t.url}/live/${eve.client.id}`);
-      await shot.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-test=live-video]')?.readyState ?? 0) >= 2, undefined, { timeout: 5000 });
+      await shot.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-test=live-video]')?.readyState ?? 0) >= 2, undefined, { timeout: 15_000 });
       await shot.locator('[data-test=live-delay]', { hasText: / s$/ }).waitFor({ timeout: 3000 });
       await screenshot(shot, `live-player-${name}`);
       await shot.goto(`${t.url}/clients/${ana.client.id}`);

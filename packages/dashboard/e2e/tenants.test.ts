@@ -37,7 +37,7 @@ describe('dashboard: a second company’s admin sees none of the first company',
     await startSegment(recorder.socket, 'a-done');
     await sendFrames(recorder.socket, 'a-done', webm, 0);
     await recorder.socket.emitWithAck('stop-streaming', { segment_id: 'a-done' });
-    await waitUntil(async () => (await api(t.url, '/api/media?status=ready', { token })).body.data.length === 1, 30_000, 'company A’s recording');
+    await waitUntil(async () => (await api(t.url, '/api/media?status=ready', { token })).body.data.length === 1, 60_000, 'company A’s recording');
     // Company B: one client of its own, so an empty page cannot pass for a broken one.
     agents.push(streamingA, recorder, await connectAgent(t.url, 'bob@b-corp', { token: created.body.data.enrollment_token }));
 

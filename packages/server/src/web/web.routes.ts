@@ -3,6 +3,7 @@ import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
+import { replyUriTooLong } from '../http-errors.js';
 
 /** Paths other features own: the dashboard's fallback never answers them. */
 const SERVER_PREFIXES = ['/api', '/socket.io', '/metrics', '/healthz', '/share'];
@@ -27,9 +28,14 @@ export const webRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { 
   // The build writes .gz and .br copies next to each asset; browsers get the smallest they accept.
   await app.register(fastifyStatic, { root, serve: false, preCompressed: true, index: false });
 
+  const maxParamLength = app.initialConfig.maxParamLength ?? 100;
   app.get('/*', async (request, reply) => {
     const pathname = request.url.split('?')[0];
-    if (isServerPath(pathname)) return reply.callNotFound();
+    if (isServerPath(pathname)) {
+      // The router would have refused an over-long path part of an API route; this catch-all must not hide that.
+      if (pathname.split('/').some((part) => part.length > maxParamLength)) return replyUriTooLong(reply);
+      return reply.callNotFound();
+    }
     if (!fs.existsSync(path.join(root, 'index.html'))) {
       return reply.code(503).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(NOT_BUILT_PAGE);
     }

@@ -68,6 +68,7 @@ describe('the server serves the built dashboard at /', () => {
   test('the API, sockets, metrics, health and /share keep their own answers', async () => {
     assertError(await http(t.url, 'GET', '/api/nope'), 404, 'not_found', 'No route GET /api/nope');
     assertError(await http(t.url, 'GET', '/api'), 404, 'not_found', 'No route GET /api');
+    assertError(await http(t.url, 'GET', `/api/clients/${'9'.repeat(500)}`), 414, 'uri_too_long', 'A part of the URL path is too long');
     assertError(await http(t.url, 'GET', '/share'), 404, 'not_found', 'No route GET /share');
     assertError(await http(t.url, 'GET', '/share/abc'), 404, 'not_found', 'No route GET /share/abc');
     assertError(await http(t.url, 'GET', '/metrics/x'), 404, 'not_found', 'No route GET /metrics/x');
