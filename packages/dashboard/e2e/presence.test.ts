@@ -90,5 +90,18 @@ describe('dashboard: login and live presence in Chromium', () => {
     await waitForRowState(page, 'di@desk-4', 'connected', 10_000);
     agent.socket.disconnect();
   });
-});
 
+  test('logging out in another tab sends this one to the login page; logging out here does too', async () => {
+    const other = await page.context().newPage();
+    await other.goto(`${t.url}/settings`);
+    await other.locator('[data-test=logout]').click();
+    await other.waitForURL(`${t.url}/login`);
+    await page.waitForURL(/\/login/, { timeout: 5000 });
+    await logIn(page, t.url);
+    await page.locator('[data-test=logout]').click();
+    await page.waitForURL(`${t.url}/login`);
+    await page.goto(`${t.url}/clients`);
+    await page.waitForURL(`${t.url}/login?next=/clients`);
+    await other.close();
+  });
+});

@@ -16,6 +16,12 @@ export function startRealtime() {
       void alerts.refresh();
     },
     onRefused: () => session.expire(),
+    // Logged out elsewhere: the session check sends this tab to the login page; otherwise it reconnects.
+    onClosedByServer: (closed) => {
+      void session.restore().then(() => {
+        if (session.user) closed.connect();
+      });
+    },
   });
   clients.bind(socket);
   alerts.bind(socket);

@@ -12,6 +12,8 @@ interface SocketHooks {
   onConnect: () => void;
   /** The server refused the session (expired, logged out): reconnecting would not help. */
   onRefused: () => void;
+  /** The server closed the socket on purpose (the session was logged out, perhaps in another tab). */
+  onClosedByServer: (socket: DashboardSocket) => void;
 }
 
 let socket: DashboardSocket | null = null;
@@ -25,8 +27,10 @@ export function openSocket(hooks: SocketHooks): DashboardSocket {
     connectionState.value = 'online';
     hooks.onConnect();
   });
-  created.on('disconnect', () => {
+  created.on('disconnect', (reason) => {
     connectionState.value = 'offline';
+    // Socket.IO does not reconnect after a server-side disconnect by itself.
+    if (reason === 'io server disconnect') hooks.onClosedByServer(created);
   });
   created.on('connect_error', () => {
     connectionState.value = 'offline';
