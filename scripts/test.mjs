@@ -23,6 +23,16 @@ if (process.env.TEST_DATABASE_URL) {
   runs.push({ name: 'PostgreSQL', files: all.filter((f) => f.includes(`${path.sep}server${path.sep}`) && !f.includes('sqlite')), env: {} });
 }
 
+// The dashboard's browser tests need its build: made once here, before any test starts, so the build's CPU
+// does not compete with the first tests (their servers must start within their time limits).
+if (all.some((f) => f.includes(`${path.sep}dashboard${path.sep}e2e${path.sep}`))) {
+  const build = spawnSync(process.execPath, ['--import', 'tsx', 'packages/dashboard/build/ensure-build.ts'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.log('\n0 passed, 1 failed');
+    process.exit(1);
+  }
+}
+
 let passed = 0;
 let failed = 0;
 for (const run of runs) {

@@ -47,6 +47,8 @@ export const clientsQuerySchema = pagingQuerySchema.extend({
 
 export const alertsQuerySchema = pagingQuerySchema.extend({
   client_id: idParam.optional(),
+  /** `false`: only alerts nobody acknowledged yet; `true`: only acknowledged ones. */
+  acknowledged: z.enum(['true', 'false'], { error: 'acknowledged must be true or false' }).transform((v) => v === 'true').optional(),
   company_id: idParam.optional(),
 });
 

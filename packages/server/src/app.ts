@@ -32,6 +32,7 @@ import { mediaRoutes } from './media/media.routes.js';
 import { registerStreamingHandlers, registerWatchHandlers } from './streaming/streaming.socket.js';
 import { createStreams } from './streaming/streams.service.js';
 import { announceViewers, hasViewers } from './streaming/viewers.js';
+import { webRoutes } from './web/web.routes.js';
 
 export interface BuildOptions {
   clock?: Clock;
@@ -106,6 +107,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(legacyRoutes, { prefix: '/api/vaahshare', ctx });
   await app.register(mediaRoutes, { prefix: '/api/media', ctx, media: mediaService });
   await app.register(legacyUploadRoutes, { ctx, media: mediaService });
+  await app.register(webRoutes, { ctx });
 
   let closing = false;
   const handlers = createSocketHandlers(ctx);

@@ -1,6 +1,10 @@
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+
+/** Where `npm start` builds the dashboard (packages/dashboard/dist). */
+const BUILT_DASHBOARD = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -50,6 +54,8 @@ const envSchema = z.object({
   NODE_ID: optionalText,
   /** How long a dashboard login lasts. */
   SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 7),
+  /** The built dashboard served at `/` (a missing build makes `/` say how to build it). */
+  DASHBOARD_DIR: z.string().default(BUILT_DASHBOARD),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -73,6 +79,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     ...config,
     DATA_DIR: path.resolve(config.DATA_DIR),
+    DASHBOARD_DIR: path.resolve(config.DASHBOARD_DIR),
     NODE_ID: config.NODE_ID ?? `${os.hostname()}:${config.PORT}`,
   };
 }

@@ -32,13 +32,16 @@ export function installErrorHandlers(app: FastifyInstance, metrics: Metrics) {
   );
 }
 
+export const replyUriTooLong = (reply: FastifyReply) =>
+  reply.code(414).send({ error: 'uri_too_long', message: 'A part of the URL path is too long' });
+
 /**
  * Fastify's `frameworkErrors`: what the router refuses before any route or error handler runs (a path parameter
  * over `maxParamLength`, a bad percent-encoding), answered in the same `{ error, message }` shape as the rest,
  * without echoing the (possibly huge) path back.
  */
 export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
-  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return reply.code(414).send({ error: 'uri_too_long', message: 'A part of the URL path is too long' });
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return replyUriTooLong(reply);
   if (err.code === 'FST_ERR_BAD_URL') return reply.code(400).send({ error: 'bad_request', message: 'The URL path is not valid: check its percent-encoding' });
   return reply.code(500).send({ error: 'internal_error', message: 'The server failed to handle this request; see its log' });
 }

@@ -46,9 +46,18 @@ export async function insertAlert(db: Db, alert: NewAlert): Promise<Alert> {
   return toAlert(await selectAlerts(db).where('alerts.id', '=', id).executeTakeFirstOrThrow());
 }
 
-export async function listAlerts(db: Db, filter: { companyId: number; clientId?: number; page: number; perPage: number }) {
+export interface AlertsFilter {
+  companyId: number;
+  clientId?: number;
+  acknowledged?: boolean;
+  page: number;
+  perPage: number;
+}
+
+export async function listAlerts(db: Db, filter: AlertsFilter) {
   let query = selectAlerts(db).where('alerts.company_id', '=', filter.companyId);
   if (filter.clientId) query = query.where('alerts.client_id', '=', filter.clientId);
+  if (filter.acknowledged !== undefined) query = query.where('alerts.acknowledged_at', filter.acknowledged ? 'is not' : 'is', null);
   const [{ total }, rows] = await Promise.all([
     query.clearSelect().select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
     query.orderBy('alerts.created_at', 'desc').orderBy('alerts.id', 'desc').limit(filter.perPage).offset((filter.page - 1) * filter.perPage).execute(),

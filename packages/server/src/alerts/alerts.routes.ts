@@ -8,9 +8,9 @@ import { acknowledgeAlert, listAlerts } from './alerts.repository.js';
 export const alertsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get('/', { schema: { querystring: alertsQuerySchema } }, async (request) => {
     const user = await requireUser(ctx, request);
-    const { page, per_page, client_id } = request.query;
+    const { page, per_page, client_id, acknowledged } = request.query;
     const companyId = scopeCompany(user, request.query.company_id);
-    const { total, alerts } = await listAlerts(ctx.db, { companyId, clientId: client_id, page, perPage: per_page });
+    const { total, alerts } = await listAlerts(ctx.db, { companyId, clientId: client_id, acknowledged, page, perPage: per_page });
     return { data: alerts, meta: { total, page, per_page } };
   });
 

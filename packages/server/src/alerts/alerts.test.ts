@@ -131,6 +131,12 @@ describe('idle alerts', () => {
         [ids[0], true],
       ],
     );
+    const open = await api(t.url, `/api/alerts?client_id=${cy.client.id}&acknowledged=false`, { token });
+    assert.deepEqual(open.body.data.map((a: Alert) => a.id), [ids[2]]);
+    assert.equal(open.body.meta.total, 1);
+    const seen = await api(t.url, `/api/alerts?client_id=${cy.client.id}&acknowledged=true`, { token });
+    assert.deepEqual(seen.body.data.map((a: Alert) => a.id), [ids[0]]);
+    assertError(await http(t.url, 'GET', '/api/alerts?acknowledged=maybe', { token }), 400, 'bad_request', 'Invalid querystring: acknowledged: acknowledged must be true or false');
     assertError(await http(t.url, 'POST', '/api/alerts/424242/acknowledge', { token }), 404, 'not_found', 'Alert 424242 not found');
     assertError(await http(t.url, 'POST', `/api/alerts/${ids[1]}/acknowledge`), 401, 'unauthorized', 'Log in first: send Authorization: Bearer <token>');
     cy.socket.disconnect();

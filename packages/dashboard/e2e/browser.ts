@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startServer, type TestServer } from '../../server/src/test/harness.js';
+import { DIST_DIR, ensureDashboardBuild } from '../build/ensure-build.js';
+import { acquireLock } from '../build/lock.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'dashboard');
+
+export const DESKTOP = { width: 1280, height: 720 };
+export const PHONE = { width: 390, height: 844 };
+
+/**
+ * Debian's Chromium, as every browser test of the project drives it. One browser test file runs at a time
+ * (a machine-wide lock until the browser closes): on 2 cores, several Chromiums next to the rest of the
+ * suite starve the server tests and make every timing in them meaningless.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  const release = await acquireLock('vaahshare-e2e-chromium');
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
+    ],
+  }).catch((err: unknown) => {
+    release();
+    throw err;
+  });
+  browser.on('disconnected', release);
+  return browser;
+}
+
+/** A real server (the test harness) serving the built dashboard; the build happens once per test run. */
+export async function startDashboardServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+  await ensureDashboardBuild({ quiet: true });
+  return startServer({ DASHBOARD_DIR: DIST_DIR, ...overrides });
+}
+
+export async function openPage(browser: Browser, viewport = DESKTOP): Promise<Page> {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, isMobile: viewport.width < 600, hasTouch: viewport.width < 600 });
+  return context.newPage();
+}
+
+/** Logs in through the login form and waits for the clients page with its data. */
+export async function logIn(page: Page, url: string, email = ADMIN_EMAIL, password = ADMIN_PASSWORD) {
+  await page.goto(`${url}/login`);
+  await page.locator('[data-test=email]').fill(email);
+  await page.locator('#password').fill(password);
+  await page.locator('[data-test=login-submit]').click();
+  await page.waitForURL(`${url}/clients`);
+  await page.locator('[data-test=live-count]').waitFor();
+}
+
+export async function screenshot(page: Page, name: string) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  // Tables fade their loading mask out after the data arrived: wait for it to be gone.
+  await page.waitForFunction(() => !document.querySelector('.p-datatable-mask'), undefined, { timeout: 3000 }).catch(() => {});
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+}
+
+/** The presence state shown in the clients table for one client (null while its row is absent). */
+export function rowState(page: Page, userHost: string): Promise<string | null> {
+  return page.evaluate((uh) => {
+    const link = document.querySelector(`.clients-table a[data-user-host="${CSS.escape(uh)}"]`);
+    return link?.closest('tr')?.querySelector('.presence')?.getAttribute('data-state') ?? null;
+  }, userHost);
+}
+
+export function liveCount(page: Page): Promise<number> {
+  return page.evaluate(() => Number.parseInt(document.querySelector('[data-test=live-count]')?.textContent ?? '', 10));
+}
+
+/** Waits until the row of a client shows a state; `timeout` is the budget the test allows. */
+export async function waitForRowState(page: Page, userHost: string, state: string, timeout: number) {
+  await page.waitForFunction(
+    ([uh, wanted]) => {
+      const link = document.querySelector(`.clients-table a[data-user-host="${CSS.escape(uh)}"]`);
+      return link?.closest('tr')?.querySelector('.presence')?.getAttribute('data-state') === wanted;
+    },
+    [userHost, state] as const,
+    { timeout },
+  );
+}

@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { api, connectAgent, connected, login, openSocket, sleep, waitUntil, type TestServer } from '../../server/src/test/harness.js';
+import { handshakeRefusal } from '../../server/src/test/probes.js';
+import { sendFrames, startSegment } from '../../server/src/test/streaming.js';
+import { makeWebm } from '../../server/src/test/webm.js';
+import { DESKTOP, PHONE, launchBrowser, logIn, openPage, screenshot, startDashboardServer, waitForRowState } from './browser.js';
+
+type Agent = Awaited<ReturnType<typeof connectAgent>>;
+
+describe('dashboard: alerts, client detail, settings, and every page at desktop and phone size', () => {
+  let t: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let token: string;
+  let webm: Buffer;
+  const agents: Agent[] = [];
+  let ana: Agent;
+  let eve: Agent;
+  let feeding = true;
+  let feeder: Promise<void> = Promise.resolve();
+
+  /** eve streams in real time for the whole suite, so live tiles always have fresh pictures. */
+  async function feedEve(long: Buffer) {
+    const slice = Math.ceil(long.length / 120);
+    for (let at = 0; feeding && at < long.length; at += slice) {
+      await sendFrames(eve.socket, 'eve-1', long, at, Math.min(at + slice, long.length));
+      await sleep(500);
+    }
+  }
+
+  before(async () => {
+    let long: Buffer;
+    [t, browser, webm, long] = await Promise.all([
+      startDashboardServer(),
+      launchBrowser(),
+      makeWebm({ seconds: 12, fps: 10, gop: 10 }),
+      makeWebm({ seconds: 60, fps: 10, gop: 10 }),
+    ]);
+    token = await login(t.url);
+    ana = await connectAgent(t.url, 'ana@desk-1');
+    // A finished recording of ana, a reconnecting and a disconnected client.
+    await startSegment(ana.socket, 'ana-1');
+    await sendFrames(ana.socket, 'ana-1', webm, 0);
+    await ana.socket.emitWithAck('stop-streaming', { segment_id: 'ana-1' });
+    const bo = await connectAgent(t.url, 'bo@laptop');
+    bo.socket.disconnect();
+    const cy = await connectAgent(t.url, 'cy@kiosk');
+    await cy.socket.emitWithAck('app-closed');
+    cy.socket.disconnect();
+    eve = await connectAgent(t.url, 'eve@studio');
+    await startSegment(eve.socket, 'eve-1');
+    feeder = feedEve(long);
+    agents.push(ana, eve);
+    await waitUntil(async () => (await api(t.url, '/api/media?status=ready', { token })).body.data.length === 1, 60_000, 'the recording');
+    page = await openPage(browser);
+    await logIn(page, t.url);
+  });
+  after(async () => {
+    feeding = false;
+    await feeder;
+    agents.forEach((a) => a.socket.disconnect());
+    await browser?.close();
+    await t?.dispose();
+  });
+
+  test('an idle alert pops up as a toast, is listed, and can be acknowledged', async () => {
+    await ana.socket.emitWithAck('alert', { type: 'idle', idle_seconds: 420 });
+    const toast = page.locator('.p-toast-message');
+    await toast.waitFor({ timeout: 2000 });
+    assert.match(await toast.innerText(), /ana@desk-1 is idle[\s\S]*No input for 7 min/);
+    assert.equal(await page.locator('[data-test=alerts-badge]').innerText(), '1');
+    await page.locator('.app-nav a[href="/alerts"]').click();
+    await page.locator('[data-test=acknowledge]').waitFor();
+    await screenshot(page, 'alerts-desktop');
+    await page.locator('[data-test=acknowledge]').click();
+    await page.locator('[data-test=alerts-table] .table-empty').waitFor();
+    await page.locator('[data-test=alerts-badge]').waitFor({ state: 'detached' });
+    const listed = await api(t.url, '/api/alerts', { token });
+    assert.notEqual(listed.body.data[0].acknowledged_at, null);
+  });
+
+  test('the client page shows machine info, the presence timeline, recordings and alerts', async () => {
+    await page.locator('.app-nav a[href="/clients"]').click();
+    await page.locator('.clients-table a[data-user-host="ana@desk-1"]').click();
+    await page.waitForURL(`${t.url}/clients/${ana.client.id}`);
+    await page.locator('[data-test=machine-info] >> text=Linux 6.1').waitFor();
+    await page.locator('[data-test=media-table] [data-status=ready]').waitFor();
+    const states = await page.locator('[data-test=presence-timeline] rect').evaluateAll((rects) => rects.map((r) => r.getAttribute('data-state')));
+    assert.equal(states.at(-1), 'connected', 'today ends connected');
+    assert.ok(states.includes('unknown'), 'before its first connection nothing is known');
+    await page.waitForFunction(() => Boolean(document.querySelector<HTMLImageElement>('.thumb img')?.complete));
+    await screenshot(page, 'client-detail-desktop');
+  });
+
+  test('settings: a token is created, copied into the install command, and revoked', async () => {
+    await page.locator('.app-nav a[href="/settings"]').click();
+    await page.locator('[data-test=token-label]').fill('Office laptops');
+    await page.locator('[data-test=token-create]').click();
+    const row = page.locator('[data-test=tokens-table] tr', { hasText: 'Office laptops' });
+    await row.waitFor();
+    const created = await row.locator('code').getAttribute('data-token');
+    assert.ok(created && created.length >= 16);
+    const agent = openSocket(t.url, { token: created });
+    await connected(agent);
+    agent.disconnect();
+    assert.equal(
+      await page.locator('[data-test=install-command]').innerText(),
+      `npx vaahshare-agent start --server ${t.url} --token ${created}`,
+    );
+    await screenshot(page, 'settings-desktop');
+    await row.locator('[data-test=token-revoke]').click();
+    await page.locator('.p-confirmpopup-accept-button').click();
+    await row.locator('text=revoked').waitFor();
+    const refused = await handshakeRefusal(openSocket(t.url, { token: created }));
+    assert.deepEqual(refused.data, { error: 'invalid_token' });
+    await page.waitForFunction((revoked) => !document.querySelector('[data-test=install-command]')!.textContent!.includes(revoked), created);
+  });
+
+  test('settings: idle threshold and message are saved; a new admin can log in', async () => {
+    await page.locator('[data-test=idle-minutes] input').fill('7');
+    await page.locator('[data-test=idle-message]').fill('Still there? Move the mouse.');
+    await page.locator('[data-test=idle-save]').click();
+    await page.locator('.p-toast-message', { hasText: 'Idle settings saved' }).waitFor();
+    const companyId = (await api(t.url, '/api/auth/me', { token })).body.data.company_id;
+    const settings = await api(t.url, `/api/companies/${companyId}/settings`, { token });
+    assert.deepEqual(settings.body.data, { idle_threshold_seconds: 420, idle_message: 'Still there? Move the mouse.' });
+
+    await page.locator('[data-test=user-email]').fill('second@example.com');
+    await page.locator('[data-test=user-password] input').fill('short');
+    await page.locator('[data-test=user-create]').click();
+    await page.locator('.card .p-message-error', { hasText: 'at least 8 characters' }).waitFor();
+    await page.locator('[data-test=user-password] input').fill('second admin password');
+    await page.locator('[data-test=user-create]').click();
+    await page.locator('[data-test=users-table] >> text=second@example.com').waitFor();
+    assert.ok(await login(t.url, 'second@example.com', 'second admin password'));
+  });
+
+  test('screenshots of every page at 1280×720 and on a phone', async () => {
+    for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+      const shot = name === 'desktop' ? page : await openPage(browser, viewport);
+      if (name === 'phone') {
+        await shot.goto(`${t.url}/login`);
+        await screenshot(shot, 'login-phone');
+        await logIn(shot, t.url);
+      }
+      await shot.goto(`${t.url}/clients`);
+      await waitForRowState(shot, 'ana@desk-1', 'connected', 5000);
+      await screenshot(shot, `clients-${name}`);
+      await shot.goto(`${t.url}/live`);
+      await shot.waitForFunction(() => (document.querySelector<HTMLVideoElement>('.live-tile-video')?.readyState ?? 0) >= 2, undefined, { timeout: 15_000 });
+      await screenshot(shot, `live-${name}`);
+      await shot.goto(`${t.url}/live/${eve.client.id}`);
+      await shot.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-test=live-video]')?.readyState ?? 0) >= 2, undefined, { timeout: 15_000 });
+      await shot.locator('[data-test=live-delay]', { hasText: / s$/ }).waitFor({ timeout: 3000 });
+      await screenshot(shot, `live-player-${name}`);
+      await shot.goto(`${t.url}/clients/${ana.client.id}`);
+      await shot.locator('[data-test=media-table] [data-status=ready]').waitFor();
+      await screenshot(shot, `client-detail-${name}`);
+      await shot.goto(`${t.url}/history`);
+      await shot.locator('[data-test=media-table] [data-status=ready]').waitFor();
+      await sleep(200);
+      await screenshot(shot, `history-${name}`);
+      await shot.goto(`${t.url}/alerts`);
+      await shot.locator('[data-test=alerts-table]').waitFor();
+      await screenshot(shot, `alerts-${name}`);
+      await shot.goto(`${t.url}/settings`);
+      await shot.locator('[data-test=tokens-table] code').first().waitFor();
+      await screenshot(shot, `settings-${name}`);
+      // Nothing may be wider than the screen: a phone would have to scroll sideways.
+      const overflow = await shot.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than the screen`);
+    }
+  });
+});

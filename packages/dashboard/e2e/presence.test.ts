@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { connectAgent, type TestServer } from '../../server/src/test/harness.js';
+import { launchBrowser, liveCount, logIn, openPage, rowState, screenshot, startDashboardServer, waitForRowState } from './browser.js';
+
+const GRACE_MS = 3000;
+
+describe('dashboard: login and live presence in Chromium', () => {
+  let t: TestServer;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    [t, browser] = await Promise.all([
+      startDashboardServer({ RECONNECT_GRACE_MS: String(GRACE_MS), PRESENCE_SWEEP_MS: '200' }),
+      launchBrowser(),
+    ]);
+    page = await openPage(browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.dispose();
+  });
+
+  test('every page is behind the login; a wrong password says so; the right one opens the clients', async () => {
+    await page.goto(`${t.url}/history`);
+    await page.waitForURL(`${t.url}/login?next=/history`);
+    await screenshot(page, 'login-desktop');
+    await page.locator('[data-test=email]').fill('admin@example.com');
+    await page.locator('#password').fill('not the password');
+    await page.locator('[data-test=login-submit]').click();
+    await page.locator('[data-test=login-error]').waitFor();
+    assert.equal(await page.locator('[data-test=login-error]').innerText(), 'Wrong e-mail or password');
+    await logIn(page, t.url);
+    assert.equal(await liveCount(page), 0);
+  });
+
+  test('an agent connects: its row shows connected and the live count rises within a second', async () => {
+    const before = await liveCount(page);
+    const agent = await connectAgent(t.url, 'ana@desk-1');
+    await waitForRowState(page, 'ana@desk-1', 'connected', 1000);
+    await page.waitForFunction((n) => Number.parseInt(document.querySelector('[data-test=live-count]')!.textContent!, 10) === n, before + 1, { timeout: 1000 });
+    agent.socket.disconnect();
+    await waitForRowState(page, 'ana@desk-1', 'reconnecting', 2000);
+  });
+
+  test('a drop shows reconnecting with a countdown, and disconnected with "last seen" when grace ends', async () => {
+    const agent = await connectAgent(t.url, 'bo@desk-2');
+    await waitForRowState(page, 'bo@desk-2', 'connected', 1000);
+    const count = await liveCount(page);
+    agent.socket.disconnect();
+    await waitForRowState(page, 'bo@desk-2', 'reconnecting', 1000);
+    assert.equal(await liveCount(page), count - 1);
+    const note = await page.locator('tr', { has: page.locator('a[data-user-host="bo@desk-2"]') }).locator('.presence-note').innerText();
+    assert.match(note, /^0:0[0-3]$/, `the countdown to the end of grace, not ${JSON.stringify(note)}`);
+    await screenshot(page, 'clients-reconnecting-desktop');
+    await waitForRowState(page, 'bo@desk-2', 'disconnected', GRACE_MS + 3000);
+    const seen = await page.locator('tr', { has: page.locator('a[data-user-host="bo@desk-2"]') }).locator('.presence-note').innerText();
+    assert.equal(seen, 'last seen just now');
+  });
+
+  test('app-closed makes the row disconnected at once, without reconnecting', async () => {
+    const agent = await connectAgent(t.url, 'cy@desk-3');
+    await waitForRowState(page, 'cy@desk-3', 'connected', 1000);
+    const seen: string[] = [];
+    await page.exposeFunction('recordState', (s: string) => seen.push(s));
+    // A string, not a function: the test runner's transpiler would add helpers the page does not have.
+    await page.evaluate(`
+      new MutationObserver(() => {
+        const cell = document.querySelector('.clients-table a[data-user-host="cy@desk-3"]')?.closest('tr')?.querySelector('.presence');
+        window.recordState(cell?.getAttribute('data-state') ?? 'gone');
+      }).observe(document.querySelector('.clients-table'), { subtree: true, attributes: true, attributeFilter: ['data-state'] });
+    `);
+    const reply = await agent.socket.timeout(2000).emitWithAck('app-closed');
+    assert.equal(reply.ok, true);
+    agent.socket.disconnect();
+    await waitForRowState(page, 'cy@desk-3', 'disconnected', 1000);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await rowState(page, 'cy@desk-3'), 'disconnected');
+    assert.ok(!seen.includes('reconnecting'), `never reconnecting, saw ${seen.join(', ')}`);
+  });
+
+  test('after the dashboard socket reconnects, presence missed while offline is shown', async () => {
+    await page.context().setOffline(true);
+    // The socket notices: Chromium closes WebSockets when it goes offline.
+    await page.locator('[data-test=connection-state]').waitFor({ timeout: 10_000 });
+    const agent = await connectAgent(t.url, 'di@desk-4');
+    await page.context().setOffline(false);
+    await waitForRowState(page, 'di@desk-4', 'connected', 10_000);
+    agent.socket.disconnect();
+  });
+
+  test('logging out in another tab sends this one to the login page; logging out here does too', async () => {
+    const other = await page.context().newPage();
+    await other.goto(`${t.url}/settings`);
+    await other.locator('[data-test=logout]').click();
+    await other.waitForURL(`${t.url}/login`);
+    await page.waitForURL(/\/login/, { timeout: 5000 });
+    await logIn(page, t.url);
+    await page.locator('[data-test=logout]').click();
+    await page.waitForURL(`${t.url}/login`);
+    await page.goto(`${t.url}/clients`);
+    await page.waitForURL(`${t.url}/login?next=/clients`);
+    await other.close();
+  });
+});

@@ -1,0 +1,42 @@
+import { createRouter, createWebHistory } from 'vue-router';
+import { useSessionStore } from './stores/session';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without logging in. */
+    public?: boolean;
+    title?: string;
+  }
+}
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true, title: 'Log in' } },
+    { path: '/', redirect: '/clients' },
+    { path: '/clients', name: 'clients', component: () => import('./views/ClientsView.vue'), meta: { title: 'Clients' } },
+    { path: '/clients/:id(\\d+)', name: 'client', component: () => import('./views/ClientDetailView.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'Client' } },
+    { path: '/live', name: 'live', component: () => import('./views/LiveView.vue'), meta: { title: 'Live' } },
+    { path: '/live/:id(\\d+)', name: 'live-player', component: () => import('./views/LivePlayerView.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'Live' } },
+    { path: '/history', name: 'history', component: () => import('./views/HistoryView.vue'), meta: { title: 'History' } },
+    { path: '/alerts', name: 'alerts', component: () => import('./views/AlertsView.vue'), meta: { title: 'Alerts' } },
+    { path: '/settings', name: 'settings', component: () => import('./views/SettingsView.vue'), meta: { title: 'Settings' } },
+    { path: '/:rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'Not found' } },
+  ],
+});
+
+/** Only a path of this dashboard may follow the login (never another site's address). */
+export const safeNext = (next: unknown) => (typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : '/clients');
+
+// Every page is behind the login; the login page sends a logged-in admin on to where they were going.
+router.beforeEach(async (to) => {
+  const session = useSessionStore();
+  if (!session.checked) await session.restore().catch(() => {});
+  if (to.meta.public) return session.user && to.name === 'login' ? safeNext(to.query.next) : true;
+  if (!session.user) return { name: 'login', query: to.fullPath === '/' ? {} : { next: to.fullPath } };
+  return true;
+});
+
+router.afterEach((to) => {
+  document.title = to.meta.title ? `${to.meta.title} · VaahShare` : 'VaahShare';
+});

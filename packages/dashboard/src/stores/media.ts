@@ -1,0 +1,15 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { DashboardSocket } from '../realtime/socket';
+
+/** Media status changes as they happen, so lists showing a recording update without a reload. */
+export const useMediaStore = defineStore('media', () => {
+  /** Bumped by every `media-updated`; pages showing media watch it and reload. */
+  const updates = ref(0);
+
+  function bind(socket: DashboardSocket) {
+    socket.on('media-updated', () => updates.value++);
+  }
+
+  return { updates, bind };
+});
