@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { Server } from 'socket.io';
+import WebSocket from 'ws';
+import { startHeartbeat } from './heartbeat.js';
+import { sleep, waitUntil } from '../test/harness.js';
+
+const INTERVAL_MS = 400;
+const TIMEOUT_MS = 200;
+
+let io: Server;
+let url: string;
+let stop: () => void;
+
+before(async () => {
+  const server = http.createServer();
+  io = new Server(server, { transports: ['websocket'] });
+  stop = startHeartbeat(io, { intervalMs: INTERVAL_MS, timeoutMs: TIMEOUT_MS });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/socket.io/?EIO=4&transport=websocket`;
+});
+after(async () => {
+  stop();
+  await new Promise<void>((resolve) => io.close(() => resolve()));
+});
+
+/** A raw engine.io peer; `autoPong: false` makes it ignore WebSocket pings, as a frozen network would. */
+async function peer(autoPong: boolean) {
+  const ws = new WebSocket(url, { autoPong });
+  const closed = new Promise<number>((resolve) => ws.once('close', () => resolve(performance.now())));
+  await new Promise((resolve) => ws.once('open', resolve));
+  return { ws, closed };
+}
+
+test('a peer that answers pings stays; one that answers nothing is dropped within interval + timeout', async () => {
+  const healthy = await peer(true);
+  const silent = await peer(false);
+  const since = performance.now();
+  const closedAt = await silent.closed;
+  assert.ok(closedAt - since <= INTERVAL_MS + TIMEOUT_MS + 150, `dropped after ${Math.round(closedAt - since)} ms`);
+  await sleep(INTERVAL_MS * 2);
+  assert.equal(healthy.ws.readyState, WebSocket.OPEN);
+  healthy.ws.close();
+});
+
+test('a peer whose pongs are held up but whose packets arrive is not dropped', async () => {
+  const busy = await peer(false);
+  // engine.io pong packets stand in for the video an uploading agent sends while its pong waits.
+  const sending = setInterval(() => busy.ws.send('3'), TIMEOUT_MS / 2);
+  await sleep(INTERVAL_MS * 4);
+  clearInterval(sending);
+  assert.equal(busy.ws.readyState, WebSocket.OPEN);
+  await waitUntil(() => busy.ws.readyState === WebSocket.CLOSED, INTERVAL_MS * 3, 'dropped once it falls silent');
+});
