@@ -56,15 +56,21 @@ export class OpenSegment {
     return this.header !== null && this.scanner.failed === null;
   }
 
-  /** Appends at the end of the file; returns the part of `chunk` that follows the header, once it is known. */
-  async append(chunk: Buffer): Promise<{ headerCompleted: boolean; afterHeader: Buffer | null }> {
+  /**
+   * Appends at the end of the file and returns the part of `chunk` that follows the header, once it is known.
+   * The write is synchronous: a page-cache write of a frame takes microseconds, less than handing it to the
+   * thread pool and back costs, and when it returns the bytes belong to the kernel, so a crash of this process
+   * loses none of them. A failed write throws and leaves the segment as it was.
+   */
+  append(chunk: Buffer): { headerCompleted: boolean; afterHeader: Buffer | null } {
     const hadHeader = this.header !== null;
     const offset = this.size;
-    const written = this.file.write(chunk, 0, chunk.length, offset);
+    for (let written = 0; written < chunk.length; ) {
+      written += fs.writeSync(this.file.fd, chunk, written, chunk.length - written, offset + written);
+    }
     this.size += chunk.length;
     this.dirty = true;
     this.observe(chunk);
-    await written;
     if (hadHeader) return { headerCompleted: false, afterHeader: chunk };
     if (!this.header) return { headerCompleted: false, afterHeader: null };
     return { headerCompleted: true, afterHeader: chunk.subarray(Math.max(0, this.header.length - offset)) };
