@@ -205,15 +205,32 @@ export function machine() {
   };
 }
 
-/** Logs in to our server's REST API; returns the bearer token dashboards connect with. */
-export async function login(url: string, email: string, password: string): Promise<string> {
-  const res = await fetch(`${url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { token: string }).token;
+/**
+ * Runs a benchmark's `main` and exits with its outcome. Every child is killed when the benchmark ends, however
+ * it ends; after `maxMinutes` a watchdog ends it.
+ */
+export function runBenchmark(main: () => Promise<void>, maxMinutes: number): void {
+  process.on('exit', killAllChildren);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      killAllChildren();
+      process.exit(130);
+    });
+  }
+  const watchdog = setTimeout(() => {
+    console.error(`watchdog: the benchmark ran longer than ${maxMinutes} minutes; stopping`);
+    killAllChildren();
+    process.exit(2);
+  }, maxMinutes * 60_000);
+  watchdog.unref();
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      killAllChildren();
+      process.exit(1);
+    },
+  );
 }
 
 // ---------------------------------------------------------------- children

@@ -22,18 +22,17 @@ import {
   errorLines,
   foreignLoad,
   forkWorkers,
-  login as loginAs,
   machine,
   ratio,
   renderTable,
   revision,
+  runBenchmark,
   stopWorkers,
   verdict,
   monoMicros,
   tcpCounters,
   forceGc,
   freePort,
-  killAllChildren,
   median,
   openFds,
   percentile,
@@ -47,6 +46,7 @@ import {
   type ServerChild,
   type WorkerHandle,
 } from './lib.js';
+import { login as loginAs } from '../../packages/server/src/test/harness.js';
 import { startProxy, type SilentProxy } from './proxy.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -108,23 +108,6 @@ const resultsDir = path.join(root, 'bench/results');
 const runDir = path.join(resultsDir, `presence-${stamp}`);
 fs.mkdirSync(runDir, { recursive: true });
 
-// Nothing outlives the benchmark, however it ends.
-process.on('exit', killAllChildren);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    killAllChildren();
-    process.exit(130);
-  });
-}
-const watchdog = setTimeout(
-  () => {
-    console.error(`watchdog: the benchmark ran longer than ${args['max-minutes']} minutes; stopping`);
-    killAllChildren();
-    process.exit(2);
-  },
-  Number(args['max-minutes']) * 60_000,
-);
-watchdog.unref();
 
 const log = (...parts: unknown[]) => console.log(`[${new Date().toISOString().slice(11, 23)}]`, ...parts);
 
@@ -768,11 +751,4 @@ async function main() {
   console.log(`results: ${path.relative(root, file)}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    killAllChildren();
-    process.exit(1);
-  },
-);
+runBenchmark(main, Number(args['max-minutes']));

@@ -13,7 +13,6 @@ import {
   foreignLoad,
   forkWorkers,
   freePort,
-  login,
   median,
   monoMicros,
   percentile,
@@ -28,6 +27,7 @@ import {
   type ServerChild,
   type WorkerHandle,
 } from '../presence/lib.js';
+import { login } from '../../packages/server/src/test/harness.js';
 
 export type Target = 'bare' | 'ours';
 

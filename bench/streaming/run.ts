@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { killAllChildren, machine, revision, round, sleep } from '../presence/lib.js';
+import { machine, revision, round, runBenchmark, sleep } from '../presence/lib.js';
 import { measureFinalize, type FinalizeResult } from './finalize.js';
 import { longRecording, sourceClip } from './fixtures.js';
 import { measureTarget, type Options, type Target, type TargetResult } from './measure-target.js';
@@ -63,23 +63,6 @@ fs.mkdirSync(runDir, { recursive: true });
 
 const log = (...parts: unknown[]) => console.log(`[${new Date().toISOString().slice(11, 23)}]`, ...parts);
 
-// Nothing outlives the benchmark, however it ends.
-process.on('exit', killAllChildren);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    killAllChildren();
-    process.exit(130);
-  });
-}
-const watchdog = setTimeout(
-  () => {
-    console.error(`watchdog: the benchmark ran longer than ${args['max-minutes']} minutes; stopping`);
-    killAllChildren();
-    process.exit(2);
-  },
-  positive('max-minutes') * 60_000,
-);
-watchdog.unref();
 
 async function main() {
   const rev = revision(root);
@@ -138,11 +121,4 @@ async function main() {
   console.log(`results: ${path.relative(root, file)}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    killAllChildren();
-    process.exit(1);
-  },
-);
+runBenchmark(main, positive('max-minutes'));
