@@ -47,11 +47,12 @@ export interface Options {
 
 interface WorkerStatus {
   streams: number;
+  produced: number;
+  frames: number;
   sent: number;
   acked: number;
   relayed: number;
   inFlight: number;
-  maxInFlight: number;
   maxUnacked: number;
   maxViewerLag: number;
   problems: { ackErrors: number; mismatches: number; disconnects: number; exhausted: number; samples: string[] };
@@ -63,11 +64,12 @@ export interface Sample {
   rssBytes: number;
   acked: number;
   relayed: number;
-  /** Bytes sent but not yet acked, and not yet received by the viewers (all streams). */
+  frames: number;
+  /** Bytes the agents' recorders produced that the server has not acked yet / the viewers have not received yet (all streams). */
   unacked: number;
   viewerLag: number;
-  inFlight: number;
-  maxInFlight: number;
+  /** The most bytes one stream had produced but not acked. */
+  maxUnacked: number;
   recvQ: number;
   sendQ: number;
 }
@@ -88,7 +90,9 @@ export interface TargetResult {
   window: { seconds: number; serverCpuPct: number; workersCpuPct: number; foreignPct: number };
   ingest: { offeredMbps: number; ackedMbps: number; relayedMbps: number; ackedBytes: number; writtenBytes?: number };
   rss: { idle: number; connected: number; streamingMedian: number; streamingMin: number; streamingMax: number; afterGc?: { idle: number; connected: number; streaming: number } };
-  backlog: { slopeBytesPerSecond: number; first: Sample; last: Sample; maxInFlight: number; drainMs: number; drained: boolean };
+  /** Frames the agents sent in the window and their mean size: one per recorder chunk while the server keeps up. */
+  frames: { count: number; meanBytes: number };
+  backlog: { slopeBytesPerSecond: number; first: Sample; last: Sample; maxUnackedPerStream: number; drainMs: number; drained: boolean };
   relay: Distribution;
   ack: Distribution;
   problems: WorkerStatus['problems'];
@@ -136,7 +140,8 @@ function startServer(target: Target, o: Options, port: number, dataDir: string):
   const env: Record<string, string> =
     target === 'bare'
       ? {}
-      : { DATA_DIR: dataDir, ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_TOKEN, LOG_LEVEL: 'warn', NODE_ID: 'bench-node' };
+      : // A long grace: an agent dropped by an overloaded machine must not have its recording finalized mid-run.
+        { DATA_DIR: dataDir, ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_TOKEN, LOG_LEVEL: 'warn', NODE_ID: 'bench-node', RECONNECT_GRACE_MS: '600000' };
   return spawnServer({
     script: target === 'ours' ? path.join(o.root, 'packages/server/src/main.ts') : path.join(here, 'bare-relay.ts'),
     env,
@@ -152,11 +157,12 @@ async function totals(workers: WorkerHandle[]): Promise<WorkerStatus> {
   const most = (pick: (s: WorkerStatus) => number) => Math.max(...all.map(pick));
   return {
     streams: add((s) => s.streams),
+    produced: add((s) => s.produced),
+    frames: add((s) => s.frames),
     sent: add((s) => s.sent),
     acked: add((s) => s.acked),
     relayed: add((s) => s.relayed),
     inFlight: add((s) => s.inFlight),
-    maxInFlight: most((s) => s.maxInFlight),
     maxUnacked: most((s) => s.maxUnacked),
     maxViewerLag: most((s) => s.maxViewerLag),
     problems: {
@@ -241,10 +247,10 @@ export async function measureTarget(target: Target, o: Options): Promise<TargetR
         rssBytes: rssBytes(server.pid),
         acked: s.acked,
         relayed: s.relayed,
-        unacked: s.sent - s.acked,
-        viewerLag: s.sent - s.relayed,
-        inFlight: s.inFlight,
-        maxInFlight: s.maxInFlight,
+        frames: s.frames,
+        unacked: s.produced - s.acked,
+        viewerLag: s.produced - s.relayed,
+        maxUnacked: s.maxUnacked,
         recvQ: q.recvQ,
         sendQ: q.sendQ,
       });
@@ -273,7 +279,7 @@ export async function measureTarget(target: Target, o: Options): Promise<TargetR
     const drained = await waitUntil(
       async () => {
         status = await totals(workers);
-        return status.acked === status.sent && status.relayed === status.sent;
+        return status.acked === status.produced && status.relayed === status.produced;
       },
       DRAIN_TIMEOUT_MS,
       'every byte sent to be acked and relayed',
@@ -283,7 +289,7 @@ export async function measureTarget(target: Target, o: Options): Promise<TargetR
       () => false,
     );
     const drainMs = round(wallNow() - drainStart);
-    if (!drained) failures.push(`after ${DRAIN_TIMEOUT_MS} ms, ${status.sent - status.acked} B unacked and ${status.sent - status.relayed} B not relayed`);
+    if (!drained) failures.push(`after ${DRAIN_TIMEOUT_MS} ms, ${status.produced - status.acked} B unacked and ${status.produced - status.relayed} B not relayed`);
     const latencies = (await Promise.all(workers.map((w) => w.call<{ relay: number[]; ack: number[] }>('samples', {}, 60_000)))).reduce(
       (all, s) => ({ relay: all.relay.concat(s.relay), ack: all.ack.concat(s.ack) }),
       { relay: [] as number[], ack: [] as number[] },
@@ -322,11 +328,12 @@ export async function measureTarget(target: Target, o: Options): Promise<TargetR
         streamingMax: Math.max(...rssSeries),
         afterGc: idleGc && connectedGc && streamingGc ? { idle: idleGc, connected: connectedGc, streaming: streamingGc } : undefined,
       },
+      frames: { count: last.frames - first.frames, meanBytes: Math.round((last.acked - first.acked) / Math.max(1, last.frames - first.frames)) },
       backlog: {
         slopeBytesPerSecond: round(slope(samples.map((s) => ({ t: s.t, y: s.unacked + s.viewerLag }))), 0),
         first,
         last,
-        maxInFlight: Math.max(...samples.map((s) => s.maxInFlight)),
+        maxUnackedPerStream: Math.max(...samples.map((s) => s.maxUnacked)),
         drainMs,
         drained,
       },

@@ -74,7 +74,8 @@ export function table(results: TargetResult[], finalize: FinalizeResult | undefi
   const trendTarget = `|trend| ≤ ${TARGETS.backlogTrendShare * 100} % of offered, drained ≤ ${TARGETS.drainMs / 1000} s`;
   both('4. backlog trend: unacked + not yet relayed (B/s)', (r) => r.backlog.slopeBytesPerSecond, trendTarget, (a) => noBacklogGrowth(a, o));
   both('   backlog at window start → end (KiB)', (r) => `${kib(r.backlog.first.unacked + r.backlog.first.viewerLag)} → ${kib(r.backlog.last.unacked + r.backlog.last.viewerLag)}`);
-  both('   most frames in flight on one stream; drain after stop (ms)', (r) => `${r.backlog.maxInFlight}; ${r.backlog.drainMs}`);
+  both('   most unacked on one stream (KiB); drain after stop (ms)', (r) => `${kib(r.backlog.maxUnackedPerStream)}; ${r.backlog.drainMs}`);
+  both('   frames sent in the window; mean size (B)', (r) => `${r.frames.count}; ${r.frames.meanBytes}`);
   both('   kernel queues at the server: recv-Q / send-Q, median (KiB)', (r) => `${kib(median(r.samples.map((s) => s.recvQ)))} / ${kib(median(r.samples.map((s) => s.sendQ)))}`);
 
   both('5. relay latency, arrival at server → viewer, p50 (ms)', (r) => r.relay.p50, '', undefined, true);

@@ -2,14 +2,19 @@
  * A worker process of the streaming benchmark. It holds a share of the simulated streams; each is an agent
  * socket that streams a WebM at a fixed bitrate as the protocol says (`client-connected`, `start-streaming`
  * with its own segment id, `video-frame` with offsets, acks) and a dashboard socket that `watch`es it. Both
- * live in this process, so the viewer times each chunk on the clock its agent stamped it with.
+ * live in this process, so the viewer times each frame on the clock its agent stamped it with.
+ *
+ * Each agent behaves as ours does (packages/agent `SegmentUploader`): its recorder produces `chunkMs` of video
+ * at a time, and it sends what it has not sent yet as one `video-frame` (at most 512 KiB) as soon as the
+ * previous one is acked. A server that keeps up gets one frame per recorder chunk; one that falls behind gets
+ * bigger frames, and the bytes produced but not yet acked are the backlog.
  *
  * Requests (`{ id, type, ... }`, answered `{ id, ok, result | error }`):
  * - `connect` { url, agentToken, viewerToken, from, count, concurrency } → agents acked, viewers watching
  * - `start`   { source, bitsPerSecond, chunkMs, phaseOf: [from, total] } → every segment open, sending begun
  * - `window`  → latency samples start again from now
  * - `status`  → byte counters, frames in flight, errors
- * - `pause`   → agents stop sending (their segments stay open)
+ * - `pause`   → recorders stop producing (what was produced is still sent; segments stay open)
  * - `samples` → latencies since `window`
  * - `close-all`
  */
@@ -23,12 +28,13 @@ interface Stream {
   agent: Socket;
   viewer?: Socket;
   clientId: number;
-  /** Bytes emitted, acknowledged (the server's offset), and received by the viewer (its offset in the segment). */
+  /** Bytes the recorder produced, emitted, acknowledged (the server's offset), and received by the viewer. */
+  produced: number;
   sent: number;
   acked: number;
   relayed: number;
-  inFlight: number;
-  /** performance.now() when the chunk ending at this offset was emitted; removed once the viewer has it. */
+  inFlight: boolean;
+  /** performance.now() when the frame ending at this offset was emitted; removed once the viewer has it. */
   sentAt: Map<number, number>;
   timer?: NodeJS.Timeout;
 }
@@ -36,6 +42,7 @@ interface Stream {
 const streams: Stream[] = [];
 let source = Buffer.alloc(0);
 let inWindow = false;
+let frames = 0;
 const relayLatencies: number[] = [];
 const ackLatencies: number[] = [];
 const problems = { ackErrors: 0, mismatches: 0, disconnects: 0, exhausted: 0, samples: [] as string[] };
@@ -65,10 +72,11 @@ async function connectAgent(url: string, token: string, index: number): Promise<
     segmentId: `bench-${index}-${Date.now().toString(36)}`,
     agent,
     clientId: reply.client.id,
+    produced: 0,
     sent: 0,
     acked: 0,
     relayed: 0,
-    inFlight: 0,
+    inFlight: false,
     sentAt: new Map(),
   };
   agent.on('disconnect', (reason) => problem('disconnects', `agent ${userHost} disconnected: ${reason}`));
@@ -115,33 +123,45 @@ async function eachLimited<T>(items: T[], concurrency: number, task: (item: T) =
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
 }
 
-function sendChunk(stream: Stream, chunkBytes: number) {
-  const from = stream.sent;
-  if (from >= source.length) {
-    problem('exhausted', `${stream.userHost} reached the end of the source`);
-    return;
-  }
-  const to = Math.min(from + chunkBytes, source.length);
+/** The agent's own limit per frame (packages/agent MAX_CHUNK_BYTES). */
+const MAX_FRAME_BYTES = 512 * 1024;
+
+/** Sends what the recorder produced and the server does not have yet, unless a frame is still unacked. */
+function sendPending(stream: Stream) {
+  if (stream.inFlight || stream.acked >= stream.produced) return;
+  const from = stream.acked;
+  const to = Math.min(stream.produced, from + MAX_FRAME_BYTES);
   const emittedAt = performance.now();
   stream.sent = to;
-  stream.inFlight++;
+  stream.inFlight = true;
+  frames++;
   stream.sentAt.set(to, emittedAt);
   const payload = { buffer: source.subarray(from, to), segment_id: stream.segmentId, offset: from };
   stream.agent.emit('video-frame', payload, (reply: { ok: boolean; offset?: number; error?: string; message?: string }) => {
-    stream.inFlight--;
+    stream.inFlight = false;
     if (!reply?.ok) {
       problem('ackErrors', `frame at ${from} of ${stream.userHost} refused: ${reply?.error} ${reply?.message}`);
       return;
     }
-    stream.acked = Math.max(stream.acked, reply.offset!);
+    stream.acked = reply.offset!;
     if (inWindow) ackLatencies.push(performance.now() - emittedAt);
+    sendPending(stream);
   });
 }
 
-/** Sends a chunk every `chunkMs` on a fixed schedule: a late timer sends at once, so the rate holds. */
+function produce(stream: Stream, chunkBytes: number) {
+  if (stream.produced >= source.length) {
+    problem('exhausted', `${stream.userHost} reached the end of the source`);
+    return;
+  }
+  stream.produced = Math.min(stream.produced + chunkBytes, source.length);
+  sendPending(stream);
+}
+
+/** The recorder yields a chunk every `chunkMs` on a fixed schedule: a late timer catches up at once, so the rate holds. */
 function schedule(stream: Stream, due: number, chunkMs: number, chunkBytes: number) {
   stream.timer = setTimeout(() => {
-    sendChunk(stream, chunkBytes);
+    produce(stream, chunkBytes);
     schedule(stream, due + chunkMs, chunkMs, chunkBytes);
   }, Math.max(0, due - performance.now()));
 }
@@ -182,13 +202,14 @@ const handlers: Record<string, (msg: any) => Promise<unknown>> = {
   async status() {
     return {
       streams: streams.length,
+      produced: sum((s) => s.produced),
+      frames,
       sent: sum((s) => s.sent),
       acked: sum((s) => s.acked),
       relayed: sum((s) => s.relayed),
-      inFlight: sum((s) => s.inFlight),
-      maxInFlight: Math.max(0, ...streams.map((s) => s.inFlight)),
-      maxUnacked: Math.max(0, ...streams.map((s) => s.sent - s.acked)),
-      maxViewerLag: Math.max(0, ...streams.map((s) => s.sent - s.relayed)),
+      inFlight: sum((s) => (s.inFlight ? 1 : 0)),
+      maxUnacked: Math.max(0, ...streams.map((s) => s.produced - s.acked)),
+      maxViewerLag: Math.max(0, ...streams.map((s) => s.produced - s.relayed)),
       problems: { ...problems, samples: [...problems.samples] },
     };
   },
