@@ -65,6 +65,21 @@ export function cpuSeconds(pid: number): number {
   return (utime + stime) / clkTck();
 }
 
+/** CPU seconds so far of a process's main thread and of its other threads (thread pool, V8's GC and compiler workers). */
+export function threadCpuSeconds(pid: number): { main: number; others: number } {
+  const out = { main: 0, others: 0 };
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[Number(tid) === pid ? 'main' : 'others'] += (Number(fields[11]) + Number(fields[12])) / clkTck();
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
 /** Like cpuSeconds, but 0 for a process that is gone. */
 export function cpuSecondsOrZero(pid: number): number {
   try {

@@ -20,6 +20,7 @@ import {
   rssBytes,
   sleep,
   socketQueues,
+  threadCpuSeconds,
   spawnServer,
   stopWorkers,
   waitUntil,
@@ -87,7 +88,7 @@ export interface TargetResult {
   startupMs: number;
   connectMs: number;
   chunkBytes: number;
-  window: { seconds: number; serverCpuPct: number; workersCpuPct: number; foreignPct: number };
+  window: { seconds: number; serverCpuPct: number; workersCpuPct: number; foreignPct: number; serverThreadsPct: { main: number; others: number } };
   ingest: { offeredMbps: number; ackedMbps: number; relayedMbps: number; ackedBytes: number; writtenBytes?: number };
   rss: { idle: number; connected: number; streamingMedian: number; streamingMin: number; streamingMax: number; afterGc?: { idle: number; connected: number; streaming: number } };
   /** Frames the agents sent in the window and their mean size: one per recorder chunk while the server keeps up. */
@@ -237,6 +238,7 @@ export async function measureTarget(target: Target, o: Options): Promise<TargetR
     const startMono = monoMicros();
     const t0 = wallNow();
     const cpu0 = cpuSeconds(server.pid);
+    const threads0 = threadCpuSeconds(server.pid);
     const workersCpu0 = workersCpu();
     const samples: Sample[] = [];
     const sample = async () => {
@@ -267,6 +269,7 @@ export async function measureTarget(target: Target, o: Options): Promise<TargetR
     }
     const seconds = (wallNow() - t0) / 1000;
     const serverCpu = cpuSeconds(server.pid) - cpu0;
+    const threads = threadCpuSeconds(server.pid);
     const workersCpuUsed = workersCpu() - workersCpu0;
     const foreignPct = endForeign();
     const phases = [{ name: 'stream', pid: server.pid, startMono, endMono: monoMicros() }];
@@ -312,6 +315,7 @@ export async function measureTarget(target: Target, o: Options): Promise<TargetR
         serverCpuPct: round((serverCpu / seconds) * 100, 1),
         workersCpuPct: round((workersCpuUsed / seconds) * 100, 1),
         foreignPct,
+        serverThreadsPct: { main: round(((threads.main - threads0.main) / seconds) * 100, 1), others: round(((threads.others - threads0.others) / seconds) * 100, 1) },
       },
       ingest: {
         offeredMbps: round((o.streams * o.bitsPerSecond) / 1e6, 1),
