@@ -65,8 +65,14 @@ async function connectAgent(url: string, token: string, index: number): Promise<
   const agent = await open(url, 'agent', token);
   const [username, hostname] = userHost.split('@');
   const machineInfo = { user_host: userHost, username, hostname, platform: 'linux', operatingSystem: 'Linux 6.1' };
-  const reply = await agent.timeout(30_000).emitWithAck('client-connected', { machine_info: machineInfo });
-  if (!reply?.ok) throw new Error(`client-connected refused: ${JSON.stringify(reply)}`);
+  const reply = await agent
+    .timeout(30_000)
+    .emitWithAck('client-connected', { machine_info: machineInfo })
+    .catch((err: Error) => ({ ok: false, error: err.message }));
+  if (!reply?.ok) {
+    agent.disconnect();
+    throw new Error(`client-connected: ${JSON.stringify(reply)}`);
+  }
   const stream: Stream = {
     userHost,
     segmentId: `bench-${index}-${Date.now().toString(36)}`,
@@ -109,9 +115,27 @@ async function connectViewer(url: string, token: string, stream: Stream) {
   viewer.on('stream-init', accept(true));
   viewer.on('video-frame', accept(false));
   viewer.on('disconnect', (reason) => problem('disconnects', `viewer of ${stream.userHost} disconnected: ${reason}`));
-  const reply = await viewer.timeout(30_000).emitWithAck('watch', { client_id: stream.clientId });
-  if (!reply?.ok) throw new Error(`watch refused: ${JSON.stringify(reply)}`);
+  const reply = await viewer
+    .timeout(30_000)
+    .emitWithAck('watch', { client_id: stream.clientId })
+    .catch((err: Error) => ({ ok: false, error: err.message }));
+  if (!reply?.ok) {
+    viewer.removeAllListeners();
+    viewer.disconnect();
+    throw new Error(`watch: ${JSON.stringify(reply)}`);
+  }
   stream.viewer = viewer;
+}
+
+/** A loaded machine can drop a socket while it connects: try again, a bounded number of times. */
+async function withRetries<T>(what: string, attempt: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (i >= attempts) throw new Error(`${what}: ${err instanceof Error ? err.message : String(err)} (${attempts} attempts)`);
+    }
+  }
 }
 
 /** Runs `task` over `items` with at most `concurrency` at once. */
@@ -172,9 +196,9 @@ const handlers: Record<string, (msg: any) => Promise<unknown>> = {
   async connect(msg: { url: string; agentToken: string; viewerToken: string; from: number; count: number; concurrency: number }) {
     const indices = Array.from({ length: msg.count }, (_, i) => msg.from + i);
     await eachLimited(indices, msg.concurrency, async (index) => {
-      streams.push(await connectAgent(msg.url, msg.agentToken, index));
+      streams.push(await withRetries(`agent ${index}`, () => connectAgent(msg.url, msg.agentToken, index)));
     });
-    await eachLimited(streams, msg.concurrency, (stream) => connectViewer(msg.url, msg.viewerToken, stream));
+    await eachLimited(streams, msg.concurrency, (stream) => withRetries(`viewer of ${stream.userHost}`, () => connectViewer(msg.url, msg.viewerToken, stream)));
     return { streams: streams.length };
   },
 
