@@ -22,9 +22,9 @@ const startsAsWebm = (bytes: Buffer) => bytes.length >= 4 && bytes.subarray(0, 4
 
 /**
  * How many segment files are fdatasync'ed at once: concurrent flushes share the file system's journal commits,
- * and the thread pool keeps room for other file work (late viewers' catch-up reads, uploads, serving).
+ * and the thread pool (4 threads) keeps room for the frames' writes and other file work.
  */
-const FLUSH_CONCURRENCY = 4;
+const FLUSH_CONCURRENCY = 2;
 
 const newSegmentId = () => `seg_${Date.now().toString(36)}_${randomBytes(6).toString('hex')}`;
 
@@ -123,8 +123,7 @@ export function createStreams(ctx: AppContext, mediaService: MediaService) {
       if (segment.size === 0 && !startsAsWebm(frame.buffer)) {
         throw new AppError('not_webm', 'A segment must start with a WebM header (EBML magic 1A 45 DF A3): send the recorder output from its start');
       }
-      const { headerCompleted, afterHeader } = segment.append(frame.buffer);
-      relay(connection.clientId, segment, headerCompleted, afterHeader);
+      await segment.append(frame.buffer, (headerCompleted, afterHeader) => relay(connection.clientId, segment, headerCompleted, afterHeader));
       return { offset: segment.size };
     });
   }
