@@ -14,7 +14,7 @@
  * - `close-all`                                  → closes every socket
  */
 import { io, type Socket } from 'socket.io-client';
-import { sleep, wallNow } from './lib.js';
+import { serveRequests, sleep, wallNow } from './lib.js';
 
 interface Agent {
   index: number;
@@ -229,19 +229,4 @@ const handlers: Record<string, (msg: any) => Promise<unknown>> = {
   },
 };
 
-process.on('message', (raw) => {
-  const msg = raw as { id: number; type: string };
-  const handler = handlers[msg.type];
-  if (!handler) {
-    process.send!({ id: msg.id, ok: false, error: `unknown request ${msg.type}` });
-    return;
-  }
-  handler(msg).then(
-    (result) => process.send!({ id: msg.id, ok: true, result }),
-    (err: unknown) => process.send!({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
-  );
-});
-
-// The parent went away: nothing may outlive it.
-process.on('disconnect', () => process.exit(0));
-process.send!({ event: 'ready' });
+serveRequests(handlers);

@@ -9,22 +9,15 @@
  * Env: PORT, HOST (127.0.0.1), AGENT_TOKEN (optional: refused agents without it when set).
  * GET /healthz answers 200 so that the benchmark knows when it listens.
  */
-import http from 'node:http';
 import { Server } from 'socket.io';
+import { exitOnSignals, healthzServer } from './lib.js';
 
 const port = Number(process.env.PORT ?? 3100);
 const host = process.env.HOST ?? '127.0.0.1';
 const agentToken = process.env.AGENT_TOKEN;
 const DASHBOARDS = 'dashboards';
 
-const httpServer = http.createServer((req, res) => {
-  if (req.url === '/healthz') {
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-    return;
-  }
-  // Socket.IO answers its own path; anything else is unknown.
-  if (!req.url?.startsWith('/socket.io/')) res.writeHead(404).end();
-});
+const httpServer = healthzServer();
 
 const io = new Server(httpServer, { perMessageDeflate: false });
 
@@ -57,14 +50,4 @@ io.on('connection', (socket) => {
 });
 
 httpServer.listen(port, host);
-
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  const forced = setTimeout(() => process.exit(1), 10_000);
-  forced.unref();
-  void io.close(() => process.exit(0));
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+exitOnSignals(io);

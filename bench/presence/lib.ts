@@ -1,8 +1,11 @@
 /**
- * Helpers shared by the presence benchmark: child processes, /proc readers, statistics, IPC calls.
+ * Helpers shared by the benchmarks (presence, streaming): child processes, /proc readers, statistics,
+ * IPC calls, the report's table and the machine it ran on.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
 // `ws` is Socket.IO's own WebSocket implementation (a dependency of engine.io), hoisted in the workspace.
 import WebSocket from 'ws';
 
@@ -62,6 +65,30 @@ export function cpuSeconds(pid: number): number {
   return (utime + stime) / clkTck();
 }
 
+/** CPU seconds so far of a process's main thread and of its other threads (thread pool, V8's GC and compiler workers). */
+export function threadCpuSeconds(pid: number): { main: number; others: number } {
+  const out = { main: 0, others: 0 };
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[Number(tid) === pid ? 'main' : 'others'] += (Number(fields[11]) + Number(fields[12])) / clkTck();
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
+/** Like cpuSeconds, but 0 for a process that is gone. */
+export function cpuSecondsOrZero(pid: number): number {
+  try {
+    return cpuSeconds(pid);
+  } catch {
+    return 0;
+  }
+}
+
 /** CPU seconds the whole machine spent busy so far (/proc/stat, all CPUs: user nice system irq softirq steal). */
 export function machineBusySeconds(): number {
   const first = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
@@ -81,6 +108,22 @@ export function openFds(pid: number): number {
   } catch {
     return -1;
   }
+}
+
+/**
+ * Starts measuring the CPU that processes outside the benchmark use (the machine may be shared): machine busy
+ * time minus `pids` and this process. Call the result to get it, in % of one core.
+ */
+export function foreignLoad(pids: () => number[]): () => number {
+  const ours = () => pids().reduce((sum, pid) => sum + cpuSecondsOrZero(pid), 0) + selfCpuSeconds();
+  const machine0 = machineBusySeconds();
+  const ours0 = ours();
+  const t0 = wallNow();
+  return () => {
+    const seconds = (wallNow() - t0) / 1000;
+    const other = machineBusySeconds() - machine0 - (ours() - ours0);
+    return round((Math.max(0, other) / seconds) * 100, 1);
+  };
 }
 
 /** Microseconds of CLOCK_MONOTONIC: the time base of V8 CPU profiles (`--cpu-prof`) on Linux. */
@@ -106,6 +149,23 @@ export function tcpCounters(): Record<string, number> {
   return out;
 }
 
+/**
+ * Bytes the kernel holds on the established TCP connections of a local port (IPv4): `recvQ` arrived but not
+ * yet read by the process listening there, `sendQ` written by it but not yet acknowledged by the peer.
+ */
+export function socketQueues(port: number): { sockets: number; recvQ: number; sendQ: number } {
+  const out = { sockets: 0, recvQ: 0, sendQ: 0 };
+  for (const line of fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields.length < 5 || fields[3] !== '01' || parseInt(fields[1].split(':')[1], 16) !== port) continue;
+    const [tx, rx] = fields[4].split(':');
+    out.sockets++;
+    out.sendQ += parseInt(tx, 16);
+    out.recvQ += parseInt(rx, 16);
+  }
+  return out;
+}
+
 export function counterDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - (before[k] ?? 0)]));
 }
@@ -122,6 +182,71 @@ export function percentile(values: number[], p: number): number {
 export const median = (values: number[]) => percentile(values, 50);
 
 export const round = (value: number, digits = 1) => (Number.isFinite(value) ? Number(value.toFixed(digits)) : value);
+
+export const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b !== 0 ? round(a / b, 2) : NaN);
+export const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+/** A Markdown table; the first row is the heading. */
+export function renderTable(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const line = (r: string[]) => `| ${r.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
+  return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+}
+
+// ---------------------------------------------------------------- the run
+
+/** Which server code was measured: the commit, and whether packages/ had uncommitted changes. */
+export function revision(root: string) {
+  const git = (...a: string[]) => {
+    try {
+      return execFileSync('git', a, { cwd: root }).toString().trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const dirty = git('status', '--porcelain', '--', 'packages');
+  return { commit: git('rev-parse', '--short', 'HEAD'), packagesDirty: dirty === undefined ? undefined : dirty.length > 0 };
+}
+
+export function machine() {
+  const cpuModel = /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model;
+  return {
+    nproc: os.availableParallelism(),
+    cpuModel,
+    memTotalGiB: round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    kernel: os.release(),
+    date: new Date().toString(),
+  };
+}
+
+/**
+ * Runs a benchmark's `main` and exits with its outcome. Every child is killed when the benchmark ends, however
+ * it ends; after `maxMinutes` a watchdog ends it.
+ */
+export function runBenchmark(main: () => Promise<void>, maxMinutes: number): void {
+  process.on('exit', killAllChildren);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      killAllChildren();
+      process.exit(130);
+    });
+  }
+  const watchdog = setTimeout(() => {
+    console.error(`watchdog: the benchmark ran longer than ${maxMinutes} minutes; stopping`);
+    killAllChildren();
+    process.exit(2);
+  }, maxMinutes * 60_000);
+  watchdog.unref();
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      killAllChildren();
+      process.exit(1);
+    },
+  );
+}
 
 // ---------------------------------------------------------------- children
 
@@ -267,6 +392,34 @@ export function errorLines(lines: string[]): { errorLevel: string[]; mentions: s
   return { errorLevel, mentions };
 }
 
+// ---------------------------------------------------------------- baseline servers
+
+/** The HTTP server of a bare Socket.IO baseline: GET /healthz answers 200 (the benchmark waits for it). */
+export function healthzServer(): http.Server {
+  return http.createServer((req, res) => {
+    if (req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      return;
+    }
+    // Socket.IO answers its own path; anything else is unknown.
+    if (!req.url?.startsWith('/socket.io/')) res.writeHead(404).end();
+  });
+}
+
+/** SIGTERM / SIGINT close the server (its sockets first) and exit; after 10 s it exits anyway. */
+export function exitOnSignals(io: { close: (done: () => void) => unknown }): void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    const forced = setTimeout(() => process.exit(1), 10_000);
+    forced.unref();
+    void io.close(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
 // ---------------------------------------------------------------- IPC with workers
 
 export interface WorkerHandle {
@@ -305,4 +458,52 @@ export function ipcChannel(child: ChildProcess): WorkerHandle {
     },
     onEvent: (listener) => listeners.push(listener),
   };
+}
+
+/** Forks `count` worker processes running `script` and waits until each sent `{ event: 'ready' }`. */
+export async function forkWorkers(script: string, count: number): Promise<WorkerHandle[]> {
+  const handles: WorkerHandle[] = [];
+  for (let w = 0; w < count; w++) {
+    const child = track(fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    const handle = ipcChannel(child);
+    await withTimeout(
+      new Promise<void>((resolve) => handle.onEvent((m) => m.event === 'ready' && resolve())),
+      30_000,
+      'worker start',
+    );
+    handles.push(handle);
+  }
+  return handles;
+}
+
+/** Asks every worker to close its sockets, then ends it (SIGKILL if it does not exit). */
+export async function stopWorkers(workers: WorkerHandle[]) {
+  await Promise.allSettled(workers.map((w) => w.call('close-all', {}, 30_000)));
+  for (const w of workers) {
+    w.child.disconnect?.();
+    const exited = new Promise<void>((resolve) => (w.child.exitCode !== null ? resolve() : w.child.once('exit', () => resolve())));
+    await withTimeout(exited, 10_000, 'worker exit').catch(() => w.child.kill('SIGKILL'));
+  }
+}
+
+/**
+ * The worker side of `ipcChannel`: answers each request `{ id, type, ... }` with `{ id, ok, result | error }`
+ * from `handlers[type]`, exits when the parent goes away, and tells the parent it is ready.
+ */
+export function serveRequests(handlers: Record<string, (msg: any) => Promise<unknown>>): void {
+  process.on('message', (raw) => {
+    const msg = raw as { id: number; type: string };
+    const handler = handlers[msg.type];
+    if (!handler) {
+      process.send!({ id: msg.id, ok: false, error: `unknown request ${msg.type}` });
+      return;
+    }
+    handler(msg).then(
+      (result) => process.send!({ id: msg.id, ok: true, result }),
+      (err: unknown) => process.send!({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+    );
+  });
+  // The parent went away: nothing may outlive it.
+  process.on('disconnect', () => process.exit(0));
+  process.send!({ event: 'ready' });
 }

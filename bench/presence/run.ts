@@ -10,7 +10,6 @@
  * Every server and every agent worker is a child process of this one; all traffic stays on 127.0.0.1.
  * Results: a table on stdout and JSON in bench/results/.
  */
-import { execFileSync, fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,15 +19,20 @@ import { io, type Socket } from 'socket.io-client';
 import {
   counterDelta,
   cpuSeconds,
-  machineBusySeconds,
-  selfCpuSeconds,
   errorLines,
+  foreignLoad,
+  forkWorkers,
+  machine,
+  ratio,
+  renderTable,
+  revision,
+  runBenchmark,
+  stopWorkers,
+  verdict,
   monoMicros,
   tcpCounters,
   forceGc,
   freePort,
-  ipcChannel,
-  killAllChildren,
   median,
   openFds,
   percentile,
@@ -36,22 +40,14 @@ import {
   rssBytes,
   sleep,
   spawnServer,
-  track,
   waitUntil,
   wallNow,
   withTimeout,
   type ServerChild,
   type WorkerHandle,
 } from './lib.js';
+import { login as loginAs } from '../../packages/server/src/test/harness.js';
 import { startProxy, type SilentProxy } from './proxy.js';
-
-const cpuSecondsOrZero = (pid: number) => {
-  try {
-    return cpuSeconds(pid);
-  } catch {
-    return 0;
-  }
-};
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -112,23 +108,6 @@ const resultsDir = path.join(root, 'bench/results');
 const runDir = path.join(resultsDir, `presence-${stamp}`);
 fs.mkdirSync(runDir, { recursive: true });
 
-// Nothing outlives the benchmark, however it ends.
-process.on('exit', killAllChildren);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    killAllChildren();
-    process.exit(130);
-  });
-}
-const watchdog = setTimeout(
-  () => {
-    console.error(`watchdog: the benchmark ran longer than ${args['max-minutes']} minutes; stopping`);
-    killAllChildren();
-    process.exit(2);
-  },
-  Number(args['max-minutes']) * 60_000,
-);
-watchdog.unref();
 
 const log = (...parts: unknown[]) => console.log(`[${new Date().toISOString().slice(11, 23)}]`, ...parts);
 
@@ -195,39 +174,8 @@ interface TargetResult {
 
 // ---------------------------------------------------------------- helpers
 
-async function startWorkers(): Promise<WorkerHandle[]> {
-  const handles: WorkerHandle[] = [];
-  for (let w = 0; w < WORKERS; w++) {
-    const child = track(fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-    const handle = ipcChannel(child);
-    await withTimeout(
-      new Promise<void>((resolve) => handle.onEvent((m) => m.event === 'ready' && resolve())),
-      30_000,
-      'agent worker start',
-    );
-    handles.push(handle);
-  }
-  return handles;
-}
-
-async function stopWorkers(workers: WorkerHandle[]) {
-  await Promise.allSettled(workers.map((w) => w.call('close-all', {}, 30_000)));
-  for (const w of workers) {
-    w.child.disconnect?.();
-    const exited = new Promise<void>((resolve) => (w.child.exitCode !== null ? resolve() : w.child.once('exit', () => resolve())));
-    await withTimeout(exited, 10_000, 'worker exit').catch(() => w.child.kill('SIGKILL'));
-  }
-}
-
-async function login(url: string): Promise<string> {
-  const res = await fetch(`${url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
-  });
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { token: string }).token;
-}
+const startWorkers = () => forkWorkers(WORKER, WORKERS);
+const login = (url: string) => loginAs(url, ADMIN_EMAIL, ADMIN_PASSWORD);
 
 async function clientTotal(url: string, token: string, status: string): Promise<number> {
   const res = await fetch(`${url}/api/clients?status=${status}&per_page=1`, { headers: { authorization: `Bearer ${token}` } });
@@ -323,14 +271,9 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
   let benchPids: () => number[] = () => [];
   /** Starts measuring the CPU of everything else on the machine; call the result to record it. */
   const foreign = (name: string) => {
-    const ours = () => benchPids().reduce((sum, pid) => sum + cpuSecondsOrZero(pid), 0) + selfCpuSeconds();
-    const machine0 = machineBusySeconds();
-    const ours0 = ours();
-    const t0 = wallNow();
+    const end = foreignLoad(() => benchPids());
     return () => {
-      const seconds = (wallNow() - t0) / 1000;
-      const other = machineBusySeconds() - machine0 - (ours() - ours0);
-      result.foreignLoadPct[name] = round((Math.max(0, other) / seconds) * 100, 1);
+      result.foreignLoadPct[name] = end();
     };
   };
   const phase = async <T>(name: string, pid: () => number, work: () => Promise<T>): Promise<T> => {
@@ -672,35 +615,8 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
 
 // ---------------------------------------------------------------- report
 
-/** Which server code was measured: the commit, and whether packages/ had uncommitted changes. */
-function revision() {
-  const git = (...a: string[]) => {
-    try {
-      return execFileSync('git', a, { cwd: root }).toString().trim();
-    } catch {
-      return undefined;
-    }
-  };
-  const dirty = git('status', '--porcelain', '--', 'packages');
-  return { commit: git('rev-parse', '--short', 'HEAD'), packagesDirty: dirty === undefined ? undefined : dirty.length > 0 };
-}
-
-function machine() {
-  const cpuModel = /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model;
-  return {
-    nproc: os.availableParallelism(),
-    cpuModel,
-    memTotalGiB: round(os.totalmem() / 2 ** 30),
-    node: process.version,
-    kernel: os.release(),
-    date: new Date().toString(),
-  };
-}
-
 const mib = (bytes: number) => round(bytes / 2 ** 20);
 const kib = (bytes: number) => round(bytes / 1024, 1);
-const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b !== 0 ? round(a / b, 2) : NaN);
-const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
 function table(results: TargetResult[]) {
   const bare = results.find((r) => r.target === 'bare');
@@ -802,15 +718,13 @@ function table(results: TargetResult[]) {
     return `${l.connect ?? '?'} / ${l.idle ?? '?'} / ${l.drop ?? '?'} / ${storms.join(', ') || '?'}`;
   };
   rows.push(['other processes\' CPU, % of a core: connect / idle / drop / storms', load(ours), load(bare), '', '(noise)', '']);
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => `| ${r.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
-  return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+  return renderTable(rows);
 }
 
 // ---------------------------------------------------------------- main
 
 async function main() {
-  const rev = revision();
+  const rev = revision(root);
   log(`server code: commit ${rev.commit}${rev.packagesDirty ? ' + uncommitted changes in packages/' : ''}`);
   log(`presence benchmark: ${N} agents, ${WORKERS} workers, targets ${TARGETS.join(', ')}; logs in ${path.relative(root, runDir)}`);
   if (WHAT_IF.length) log(`what-if experiments loaded into the servers: ${WHAT_IF.join(', ')} (not the servers as shipped)`);
@@ -837,11 +751,4 @@ async function main() {
   console.log(`results: ${path.relative(root, file)}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    killAllChildren();
-    process.exit(1);
-  },
-);
+runBenchmark(main, Number(args['max-minutes']));

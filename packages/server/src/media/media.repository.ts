@@ -1,4 +1,4 @@
-import type { Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { MediaRow, MediaTable } from '../db/schema.js';
 
@@ -16,8 +16,22 @@ export const insertMedia = (db: Db, row: Insertable<MediaTable>) =>
 export const recordingOf = (db: Db, clientId: number) =>
   db.selectFrom('media').selectAll().where('client_id', '=', clientId).where('status', '=', 'recording').execute();
 
-export const updateReceived = (db: Db, id: number, size: number, now: number) =>
-  db.updateTable('media').set({ size, updated_at: now }).where('id', '=', id).where('status', '=', 'recording').execute();
+/** Rows per statement of updateReceived: three parameters each, under SQLite's oldest limit of 999. */
+const SIZES_PER_STATEMENT = 300;
+
+/** Stores how many bytes each recording holds so far: one statement for many recordings. */
+export async function updateReceived(db: Db, sizes: Array<{ id: number; size: number }>, now: number): Promise<void> {
+  for (let at = 0; at < sizes.length; at += SIZES_PER_STATEMENT) {
+    const batch = sizes.slice(at, at + SIZES_PER_STATEMENT);
+    const size = sql<number>`case id ${sql.join(batch.map((s) => sql`when ${s.id} then cast(${s.size} as bigint)`), sql` `)} end`;
+    await db
+      .updateTable('media')
+      .set({ size, updated_at: now })
+      .where('id', 'in', batch.map((s) => s.id))
+      .where('status', '=', 'recording')
+      .execute();
+  }
+}
 
 /**
  * Moves a recording to processing. Guarded, so that of several callers (stop, grace expiry, sweeps on

@@ -6,6 +6,10 @@ import { WebmScanner } from './webm-scanner.js';
 /** The header of a WebM stream is small (EBML + Info + Tracks); more than this is not a stream we can relay. */
 const MAX_HEADER_BYTES = 1024 * 1024;
 
+/** `fs.write` at a position; cheaper than `FileHandle.write`, which adds a promise layer per call. */
+const writeAt = (fd: number, bytes: Buffer, position: number) =>
+  new Promise<number>((resolve, reject) => fs.write(fd, bytes, 0, bytes.length, position, (err, written) => (err ? reject(err) : resolve(written))));
+
 export type SegmentRow = Pick<MediaRow, 'id' | 'company_id' | 'client_id' | 'segment_id' | 'original_name'>;
 
 /**
@@ -19,6 +23,7 @@ export class OpenSegment {
   /** Where the newest cluster starting with a keyframe begins; the first cluster until one is seen. */
   startPoint: number | null = null;
   dirty = false;
+  private relayBroken = false;
   private headerParts: Buffer[] = [];
   private headerBytes = 0;
   private readonly scanner = new WebmScanner({
@@ -53,21 +58,33 @@ export class OpenSegment {
 
   /** A relay problem (not WebM) does not stop recording: the bytes are still stored. */
   get relayable(): boolean {
-    return this.header !== null && this.scanner.failed === null;
+    return this.header !== null && this.scanner.failed === null && !this.relayBroken;
   }
 
-  /** Appends at the end of the file; returns the part of `chunk` that follows the header, once it is known. */
-  async append(chunk: Buffer): Promise<{ headerCompleted: boolean; afterHeader: Buffer | null }> {
+  /**
+   * Appends a frame at the end of the file. The WebM scanner sees it first, so what follows the header is
+   * handed to `relay` before the disk is touched: viewers never wait for the disk, and the event loop never
+   * blocks on it (the write runs in the thread pool). Resolves once the write returned: the bytes then belong
+   * to the kernel, so a crash of this process loses none of them. A failed write rejects and leaves the size
+   * as it was; the segment stops relaying, since its viewers would get those bytes twice once the agent sends
+   * them again.
+   */
+  async append(chunk: Buffer, relay: (headerCompleted: boolean, afterHeader: Buffer | null) => void): Promise<void> {
     const hadHeader = this.header !== null;
     const offset = this.size;
-    const written = this.file.write(chunk, 0, chunk.length, offset);
+    this.observe(chunk);
+    if (hadHeader) relay(false, chunk);
+    else if (this.header) relay(true, chunk.subarray(Math.max(0, this.header.length - offset)));
+    try {
+      for (let written = 0; written < chunk.length; ) {
+        written += await writeAt(this.file.fd, chunk.subarray(written), offset + written);
+      }
+    } catch (err) {
+      this.relayBroken = true;
+      throw err;
+    }
     this.size += chunk.length;
     this.dirty = true;
-    this.observe(chunk);
-    await written;
-    if (hadHeader) return { headerCompleted: false, afterHeader: chunk };
-    if (!this.header) return { headerCompleted: false, afterHeader: null };
-    return { headerCompleted: true, afterHeader: chunk.subarray(Math.max(0, this.header.length - offset)) };
   }
 
   /** Bytes from the last decodable start point to the end: what a late viewer needs after the header. */

@@ -10,6 +10,7 @@ import {
   login,
   startServer,
   waitForEvent,
+  waitUntil,
   type TestServer,
 } from '../test/harness.js';
 import { sendFrames, startSegment } from '../test/streaming.js';
@@ -98,6 +99,25 @@ describe('live streaming', () => {
     await agent.socket.emitWithAck('stop-streaming', {});
     agent.socket.disconnect();
     dashboard.socket.disconnect();
+  });
+
+  test('while recording, each segment stores how many bytes it holds', async () => {
+    const sizes = { 'size-a': 30_000, 'size-b': 70_000 };
+    const agents = await Promise.all(Object.keys(sizes).map((_, i) => connectAgent(t.url, `size@pc-${10 + i}`)));
+    for (const [i, [segmentId, bytes]] of Object.entries(sizes).entries()) {
+      await startSegment(agents[i].socket, segmentId);
+      await sendFrames(agents[i].socket, segmentId, webm, 0, bytes);
+    }
+    const stored = async () => {
+      const { body } = await api<{ data: Media[] }>(t.url, '/api/media?status=recording&per_page=1000', { token });
+      return Object.fromEntries(body.data.filter((m) => m.original_name in sizes).map((m) => [m.original_name, m.size]));
+    };
+    const matches = async () => {
+      const now = await stored();
+      return Object.entries(sizes).every(([segmentId, bytes]) => now[segmentId] === bytes);
+    };
+    await waitUntil(matches, 5000, 'the sweep to store both sizes');
+    for (const agent of agents) agent.socket.disconnect();
   });
 
   test('wrong offsets, frames without a segment and oversized frames are refused cleanly', async () => {

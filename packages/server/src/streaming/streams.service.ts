@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pLimit from 'p-limit';
 import type { AppContext } from '../context.js';
 import { companyRoom, watchRoom } from '../context.js';
 import { AppError } from '../errors.js';
@@ -19,6 +20,12 @@ export type Streams = ReturnType<typeof createStreams>;
 const EBML_MAGIC = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
 const startsAsWebm = (bytes: Buffer) => bytes.length >= 4 && bytes.subarray(0, 4).equals(EBML_MAGIC);
 
+/**
+ * How many segment files are fdatasync'ed at once: concurrent flushes share the file system's journal commits,
+ * and the thread pool (4 threads) keeps room for the frames' writes and other file work.
+ */
+const FLUSH_CONCURRENCY = 2;
+
 const newSegmentId = () => `seg_${Date.now().toString(36)}_${randomBytes(6).toString('hex')}`;
 
 /**
@@ -28,6 +35,8 @@ const newSegmentId = () => `seg_${Date.now().toString(36)}_${randomBytes(6).toSt
 export function createStreams(ctx: AppContext, mediaService: MediaService) {
   const open = new Map<number, OpenSegment>();
   const serial = new KeyedSerial<number>();
+  const flushLimit = pLimit(FLUSH_CONCURRENCY);
+  let sweeping = false;
 
   async function announceStreaming(connection: StreamingConnection, streaming: boolean, segmentId: string) {
     const row = await setStreaming(ctx.db, connection.clientId, connection.generation, streaming);
@@ -114,8 +123,7 @@ export function createStreams(ctx: AppContext, mediaService: MediaService) {
       if (segment.size === 0 && !startsAsWebm(frame.buffer)) {
         throw new AppError('not_webm', 'A segment must start with a WebM header (EBML magic 1A 45 DF A3): send the recorder output from its start');
       }
-      const { headerCompleted, afterHeader } = await segment.append(frame.buffer);
-      relay(connection.clientId, segment, headerCompleted, afterHeader);
+      await segment.append(frame.buffer, (headerCompleted, afterHeader) => relay(connection.clientId, segment, headerCompleted, afterHeader));
       return { offset: segment.size };
     });
   }
@@ -157,17 +165,25 @@ export function createStreams(ctx: AppContext, mediaService: MediaService) {
     return serial.run(clientId, () => finish(clientId));
   }
 
-  /** Every second: flush files to disk, and finalize recordings whose client is gone (any node, any crash). */
+  /**
+   * Every second: flush files to disk, store how much each recording holds, and finalize recordings whose
+   * client is gone (any node, any crash). A sweep that is still running when the next one is due (a slow
+   * disk) makes that one skip, rather than stacking fdatasyncs up in the thread pool.
+   */
   async function sweep() {
-    for (const segment of open.values()) {
-      if (!segment.dirty) continue;
-      await segment.flush();
-      await media.updateReceived(ctx.db, segment.row.id, segment.size, ctx.clock.now());
-    }
-    for (const { id } of await media.abandonedRecordings(ctx.db)) {
-      const local = [...open.values()].find((s) => s.row.id === id);
-      if (local) await clientGone(local.row.client_id);
-      else mediaService.finalizeLater(id);
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      const dirty = [...open.values()].filter((segment) => segment.dirty);
+      await Promise.all(dirty.map((segment) => flushLimit(() => segment.flush())));
+      await media.updateReceived(ctx.db, dirty.map((segment) => ({ id: segment.row.id, size: segment.size })), ctx.clock.now());
+      for (const { id } of await media.abandonedRecordings(ctx.db)) {
+        const local = [...open.values()].find((s) => s.row.id === id);
+        if (local) await clientGone(local.row.client_id);
+        else mediaService.finalizeLater(id);
+      }
+    } finally {
+      sweeping = false;
     }
   }
 

@@ -12,22 +12,32 @@ export interface WebmOptions {
   bitrate?: string;
   /** Adds noise so the picture does not compress: big packets, as a real 720p screen makes. */
   noisy?: boolean;
+  /** Written as a live recorder does (MediaRecorder): no Cues, no duration, unknown Segment size. */
+  live?: boolean;
+  /** Where the file is cached (the system's temporary directory by default). */
+  dir?: string;
 }
 
-/** A real VP8 WebM made by ffmpeg (a moving test picture), cached per options for the test run. */
-export async function makeWebm({ seconds, fps = 10, gop = 10, size = '320x240', bitrate = '500k', noisy = false }: WebmOptions): Promise<Buffer> {
-  const file = path.join(os.tmpdir(), `vaahshare-fixture-${seconds}s-${fps}fps-g${gop}-${size}-${bitrate}${noisy ? '-noisy' : ''}.webm`);
+/** A real VP8 WebM made by ffmpeg (a moving test picture), cached per options; returns its path. */
+export async function webmFile({ seconds, fps = 10, gop = 10, size = '320x240', bitrate = '500k', noisy = false, live = false, dir = os.tmpdir() }: WebmOptions): Promise<string> {
+  const file = path.join(dir, `vaahshare-fixture-${seconds}s-${fps}fps-g${gop}-${size}-${bitrate}${noisy ? '-noisy' : ''}${live ? '-live' : ''}.webm`);
   if (!fs.existsSync(file)) {
     const partial = `${file}.${process.pid}.part`;
     const result = await runFfmpeg([
       '-y', '-v', 'error', '-f', 'lavfi', '-i', `testsrc=size=${size}:rate=${fps}`, '-t', String(seconds),
       ...(noisy ? ['-vf', 'noise=alls=60:allf=t+u'] : []),
-      '-c:v', 'libvpx', '-b:v', bitrate, '-g', String(gop), '-deadline', 'realtime', '-cpu-used', '8', '-f', 'webm', partial,
+      '-c:v', 'libvpx', '-b:v', bitrate, '-g', String(gop), '-deadline', 'realtime', '-cpu-used', '8',
+      '-f', 'webm', ...(live ? ['-live', '1'] : []), partial,
     ]);
     if (result.code !== 0) throw new Error(`ffmpeg could not make a test WebM: ${result.stderrTail}`);
     fs.renameSync(partial, file);
   }
-  return fs.readFileSync(file);
+  return file;
+}
+
+/** The bytes of a `webmFile`. */
+export async function makeWebm(options: WebmOptions): Promise<Buffer> {
+  return fs.readFileSync(await webmFile(options));
 }
 
 /** Decodes every frame of a file (or of bytes) and counts them; `errors` is what ffmpeg complained about. */
