@@ -1,33 +1,23 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import lockfile from 'proper-lockfile';
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+/** A holder that died is presumed gone once its lock has not been refreshed for this long. */
+const STALE_MS = 20_000;
 
 /**
- * A lock shared by processes of this machine (a directory holding the owner's pid): waits while a live process
- * holds it, takes it over from a dead one. Resolves with the function that releases it.
+ * A lock shared by the processes of this machine (proper-lockfile: an atomic mkdir, refreshed while held, taken
+ * over once stale), so a test process killed while holding it never blocks the others for good. Waits while
+ * another process holds it; resolves with the function that releases it.
  */
 export async function acquireLock(name: string): Promise<() => void> {
-  const dir = path.join(os.tmpdir(), `${name}.lock`);
-  const owner = path.join(dir, 'pid');
-  for (;;) {
-    try {
-      fs.mkdirSync(dir);
-      fs.writeFileSync(owner, String(process.pid));
-      return () => fs.rmSync(dir, { recursive: true, force: true });
-    } catch {
-      const pid = Number(fs.readFileSync(owner, { encoding: 'utf8', flag: 'a+' }) || 0);
-      // A directory without a pid yet is being taken right now; a dead owner's lock is stale.
-      if (pid && !alive(pid)) fs.rmSync(dir, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const target = path.join(os.tmpdir(), name);
+  fs.closeSync(fs.openSync(target, 'a'));
+  const release = await lockfile.lock(target, {
+    realpath: false,
+    stale: STALE_MS,
+    retries: { forever: true, minTimeout: 100, maxTimeout: 1_000 },
+  });
+  return () => void release().catch(() => {});
 }
