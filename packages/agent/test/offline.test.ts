@@ -11,7 +11,12 @@ import { startCutProxy } from './cut-proxy.js';
 import { clientId, downloadVideo, finalizedMedia, spooledFiles } from './helpers.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/vaahshare-agent.js');
-const cli = (args: string[]) => promisify(execFile)(process.execPath, [BIN, ...args]).catch((err: { stdout: string; stderr: string; code: number }) => err);
+interface CliResult {
+  stdout: string;
+  stderr: string;
+  code?: number;
+}
+const cli = (args: string[]): Promise<CliResult> => promisify(execFile)(process.execPath, [BIN, ...args]).catch((err: CliResult) => err);
 
 describe('agent without a server: record, offline start, uploads, status and stop', () => {
   let t: TestServer;
