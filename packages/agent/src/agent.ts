@@ -20,6 +20,8 @@ export interface AgentOptions {
   capture: CaptureOptions;
   tools: CaptureTools & IdleTools;
   spool: Spool;
+  /** A new segment starts this often (0: one segment per run), so recordings appear and local files stay bounded. */
+  segmentMs: number;
   log: (line: string) => void;
 }
 
@@ -42,6 +44,7 @@ export class Agent {
   private readonly idle: IdleWatcher;
   private readonly progress: CatchUpProgress;
   private readonly statusTimer: NodeJS.Timeout;
+  private readonly rotateTimer: NodeJS.Timeout | null;
   /** Bumped by every connect and drop: a streaming loop of an older connection stops. */
   private generation = 0;
   private pumping: Promise<void> = Promise.resolve();
@@ -74,6 +77,7 @@ export class Agent {
     });
     this.socket.on('video-processed', ({ media }) => o.log(`the server finished recording ${media.original_name}`));
     this.statusTimer = setInterval(() => this.writeStatus(), 1000);
+    this.rotateTimer = o.segmentMs > 0 ? setInterval(() => void this.rotate((old) => this.leftovers.set(old.segment.id, old)), o.segmentMs) : null;
     this.writeStatus();
   }
 
@@ -83,6 +87,7 @@ export class Agent {
     this.quitting = true;
     this.setState('stopping');
     this.idle.stop();
+    if (this.rotateTimer) clearInterval(this.rotateTimer);
     await finishRecording(this.current);
     if (this.socket.connected) await Promise.race([this.pumping, new Promise((r) => setTimeout(r, QUIT_SEND_MS))]);
     if (await emitAndWait(this.socket, 'app-closed', APP_CLOSED_ACK_MS)) this.o.log('told the server this desktop is closing');
@@ -119,7 +124,7 @@ export class Agent {
     this.pumping = this.pumping
       .then(async () => {
         // What was recorded before the server was ever reachable goes up as an upload; live starts afresh.
-        if (first && this.unreachableAtStart) await this.rotate((old) => this.o.spool.toUpload(old));
+        if (first && this.unreachableAtStart) await this.rotate((old) => this.o.spool.toUpload(old.segment));
         void this.uploadLeftovers();
         await this.pump(gen);
       })
@@ -151,7 +156,8 @@ export class Agent {
       try {
         if ((await uploader.run(transport, () => gen !== this.generation)) === 'cancelled') return;
         this.sent(segment);
-        if (!leftover) return;
+        // The current segment is done only when the agent quits; a rotated one is followed by the next.
+        if (segment === this.current.segment) return;
       } catch (err) {
         if (err instanceof SegmentRefused) {
           await this.keepForUpload(segment, err.message);
@@ -196,7 +202,7 @@ export class Agent {
   private async keepForUpload(segment: LocalSegment, why: string) {
     this.o.log(`the server no longer takes segment ${segment.id} (${why}); it will be uploaded whole`);
     if (segment === this.current.segment) {
-      await this.rotate((old) => this.o.spool.toUpload(old, `${old.id}-full`));
+      await this.rotate((old) => this.o.spool.toUpload(old.segment, `${old.segment.id}-full`));
     } else {
       this.o.spool.toUpload(segment, `${segment.id}-full`);
       this.leftovers.delete(segment.id);
@@ -206,11 +212,12 @@ export class Agent {
   }
 
   /** Starts a new segment, then ends the old one (a short overlap rather than a gap). */
-  private async rotate(keep: (old: LocalSegment) => void) {
+  private async rotate(keep: (old: Recording) => void) {
+    if (this.quitting) return;
     const old = this.current;
     this.current = this.record();
     await finishRecording(old);
-    keep(old.segment);
+    keep(old);
   }
 
   private async uploadLeftovers() {
@@ -242,6 +249,7 @@ export class Agent {
 
   private close(code: number) {
     clearInterval(this.statusTimer);
+    if (this.rotateTimer) clearInterval(this.rotateTimer);
     this.socket.disconnect();
     const pending = this.o.spool.list();
     if (pending.length) this.o.log(`${pending.length} recording(s) not yet on the server stay in ${this.o.spool.dir}: the next start sends them`);

@@ -16,6 +16,7 @@ const connectionOptions = (command: Command) =>
 
 withIdentityOptions(withCaptureOptions(connectionOptions(program.command('start'))))
   .description('capture the screen and stream it to the server; reconnects forever, Ctrl-C to quit')
+  .option('--segment-minutes <n>', 'start a new recording this often; 0 = one per run (default 30; env VAAHSHARE_SEGMENT_MINUTES)')
   .action(async (flags) => exit(await startCommand(flags)));
 
 withIdentityOptions(withCaptureOptions(program.command('record')))

@@ -23,6 +23,7 @@ const fileSchema = z.object({
   fps: z.number().optional(),
   size: z.string().optional(),
   bitrate: z.string().optional(),
+  segment_minutes: z.number().optional(),
 });
 export type ConfigFile = z.infer<typeof fileSchema>;
 
@@ -36,6 +37,7 @@ const settingsSchema = z.object({
   size: sizeSchema,
   bitrate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, 'bitrate must look like 800k or 1M'),
   display: z.string().min(1),
+  segmentMinutes: z.coerce.number({ error: 'segment minutes must be a number' }).min(0, 'segment minutes must be 0 (off) or more'),
   ffmpeg: z.string().optional(),
   path: z.string(),
 });
@@ -78,6 +80,7 @@ export interface Flags {
   size?: string;
   bitrate?: string;
   display?: string;
+  segmentMinutes?: string;
   config?: string;
 }
 
@@ -99,6 +102,7 @@ export function loadSettings(flags: Flags, env: NodeJS.ProcessEnv = process.env)
     size: flags.size ?? env.VAAHSHARE_SIZE ?? file.size ?? '1280x720',
     bitrate: flags.bitrate ?? env.VAAHSHARE_BITRATE ?? file.bitrate ?? '1M',
     display: flags.display ?? defaultDisplay(env),
+    segmentMinutes: flags.segmentMinutes ?? env.VAAHSHARE_SEGMENT_MINUTES ?? file.segment_minutes ?? 30,
     ffmpeg: env.VAAHSHARE_FFMPEG,
     path: env.PATH ?? '',
   });

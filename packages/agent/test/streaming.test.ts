@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { connectDashboard, login, sleep, startServer, tempDir, waitUntil, type TestServer } from '../../server/src/test/harness.js';
+import { api, connectDashboard, login, sleep, startServer, tempDir, waitUntil, type TestServer } from '../../server/src/test/harness.js';
 import { decodeFrames } from '../../server/src/test/webm.js';
 import { agentArgs, runAgent } from './agent-process.js';
 import { startCutProxy } from './cut-proxy.js';
@@ -108,6 +108,29 @@ describe('agent streaming (real agent process, real server, real ffmpeg)', () =>
       await crashed.stop('SIGKILL');
       await restarted?.stop('SIGKILL');
       dash.socket.disconnect();
+    }
+  });
+
+  test('--segment-minutes: a new recording starts on time, back to back, each finalized while the agent goes on', async () => {
+    const dataDir = tempDir('vaahshare-agent-');
+    const agent = runAgent(agentArgs(t.url, 'rotates@pc', dataDir, ['--segment-minutes', '0.05']));
+    try {
+      const captureStart = await agent.waitFor(/capturing a test picture/);
+      await agent.waitFor(/connected to/);
+      const id = await clientId(t.url, token, 'rotates@pc');
+      const ready = async () => (await api(t.url, `/api/media?client_id=${id}&status=ready`, { token })).body.data.length;
+      await waitUntil(async () => (await ready()) >= 1, 10_000, 'the first 3-second recording ready while the agent still streams');
+      await sleep(1000);
+      const stopAt = Date.now();
+      assert.equal(await agent.stop('SIGINT'), 0);
+      const items = (await finalizedMedia(t.url, token, id, 2)).sort((a, b) => a.started_at.localeCompare(b.started_at));
+      assert.ok(items.every((m) => m.status === 'ready' && m.source === 'live'), JSON.stringify(items));
+      assert.ok(Math.abs(items[0].duration_ms! - 3000) <= 500, `first segment ${items[0].duration_ms} ms for 3 s`);
+      const total = items.reduce((sum, m) => sum + m.duration_ms!, 0);
+      assert.ok(Math.abs(total - (stopAt - captureStart)) <= 1000, `segments add up to ${total} ms of ${stopAt - captureStart} ms captured`);
+      assert.deepEqual(spooledFiles(dataDir), []);
+    } finally {
+      await agent.stop('SIGKILL');
     }
   });
 });

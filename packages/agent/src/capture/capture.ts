@@ -26,7 +26,8 @@ export class Capture {
     const args = captureArgs(options);
     // Linux: the parent-death signal makes ffmpeg finish its file when the agent is killed.
     const [command, argv] = tools.setpriv ? [tools.setpriv, ['--pdeathsig', 'SIGTERM', tools.ffmpeg, ...args]] : [tools.ffmpeg, args];
-    this.child = spawn(command, argv, { stdio: ['pipe', out, 'pipe'] });
+    // Its own process group: a Ctrl-C in the terminal reaches the agent only, which then stops ffmpeg in order.
+    this.child = spawn(command, argv, { stdio: ['pipe', out, 'pipe'], detached: true });
     fs.closeSync(out);
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-2000)));
     this.child.stdin!.on('error', () => undefined);

@@ -8,7 +8,7 @@ export async function startCommand(flags: Flags): Promise<number> {
   const settings = requireServer(loadSettings(flags));
   const tools = findTools(settings);
   const { machine, spool } = openSpool(settings);
-  const agent = new Agent({ server: settings.server, token: settings.token, machine, capture: captureOptions(settings, tools), tools, spool, log });
+  const agent = new Agent({ server: settings.server, token: settings.token, machine, capture: captureOptions(settings, tools), tools, spool, segmentMs: settings.segmentMinutes * 60_000, log });
   onQuitSignals(() => agent.quit());
   return agent.done;
 }
