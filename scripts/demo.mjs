@@ -41,7 +41,7 @@ async function waitForServer(server) {
   throw new Error(`the server did not answer on ${url} within 30 s`);
 }
 
-await import('../packages/agent/scripts/build-web.mjs').then((m) => m.buildWeb());
+await import('../packages/agent/scripts/build.mjs').then((m) => m.buildWeb());
 const server = run('server', ['--import', 'tsx', 'packages/server/src/main.ts'], {
   PORT: port,
   DATA_DIR: dataDir,

@@ -5,12 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { Client } from '@vaahshare/protocol';
-import { connectDashboard, login, startServer, waitUntil, type TestServer } from '../../server/src/test/harness.js';
+import { api, connectDashboard, login, startServer, waitUntil, type TestServer } from '../../server/src/test/harness.js';
 import { decodeFrames } from '../../server/src/test/webm.js';
 import { launchChromium } from './browser.js';
 import { downloadVideo, finalizedMedia } from './helpers.js';
 
-const BUILD = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../scripts/build-web.mjs');
+const BUILD = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../scripts/build.mjs');
 
 describe('browser share page at /share (headless Chromium, fake screen)', () => {
   let t: TestServer;
@@ -47,7 +47,10 @@ describe('browser share page at /share (headless Chromium, fake screen)', () => 
       const client = clients.find((c) => c.user_host === 'guest@browser-test')!;
       assert.equal(client.meta.platform, 'browser');
       assert.deepEqual(await dash.socket.timeout(5000).emitWithAck('watch', { client_id: client.id }), { ok: true });
-      await waitUntil(() => received.init === 1 && received.bytes > 5000, 10_000, 'live video at the dashboard');
+      await waitUntil(() => received.init === 1 && received.bytes > 5000, 15_000, 'live video at the dashboard').catch(async (err) => {
+        const media = (await api(t.url, `/api/media?client_id=${client.id}`, { token })).body.data;
+        throw new Error(`${err.message}: ${JSON.stringify(received)} page: ${await page.textContent('#live')} media: ${JSON.stringify(media)}`);
+      });
 
       await page.close({ runBeforeUnload: true });
       await waitUntil(() => dash.of('guest@browser-test').includes('client-disconnected'), 5000, 'client-disconnected');

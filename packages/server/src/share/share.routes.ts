@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../errors.js';
 
-/** The browser share page, built from packages/agent/web by `npm start` (packages/agent/scripts/build-web.mjs). */
+/** The browser share page, built from packages/agent/web by `npm start` (packages/agent/scripts/build.mjs). */
 export const SHARE_PAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../agent/dist/web');
 
 /**
@@ -17,7 +17,7 @@ export const shareRoutes: FastifyPluginAsync<{ dir?: string }> = async (app, { d
   app.get('/share', async (request, reply) => reply.redirect(`/share/${request.url.slice('/share'.length)}`));
   if (!fs.existsSync(path.join(dir, 'index.html'))) {
     app.get('/share/*', async () => {
-      throw new AppError('share_page_missing', 'The share page is not built: run `npm run build:share` (npm start builds it)', 503);
+      throw new AppError('share_page_missing', 'The share page is not built: run `npm run build:agent` (npm start builds it)', 503);
     });
     return;
   }
