@@ -8,7 +8,10 @@
  *    ~100 ms clusters, sent as soon as they are on disk) against the original design's 2-second
  *    MediaRecorder slices (the same ffmpeg output sent every 2 s), in the same run, same server.
  *
- *   npm run bench:agent -- [--seconds 12] [--sizes 1280x720,1920x1080] [--latency-seconds 14]
+ * 3. A network cut of 30 s mid-stream (a TCP proxy resets every connection and refuses new ones): the
+ *    seconds of capture missing from the recording afterwards (capture time − recorded duration).
+ *
+ *   npm run bench:agent -- [--seconds 12] [--sizes 1280x720,1920x1080] [--latency-seconds 14] [--cut-seconds 30]
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,6 +21,8 @@ import { captureArgs, type CaptureOptions } from '../../packages/agent/src/captu
 import { findFfmpeg } from '../../packages/agent/src/capture/ffmpeg-binary.js';
 import { x11ScreenSize } from '../../packages/agent/src/capture/screen-size.js';
 import { agentArgs, runAgent } from '../../packages/agent/test/agent-process.js';
+import { startCutProxy } from '../../packages/agent/test/cut-proxy.js';
+import { clientId, finalizedMedia } from '../../packages/agent/test/helpers.js';
 import { startXvfb } from '../../packages/agent/test/xvfb.js';
 import { connectDashboard, login, openSocket, tempDir, testEnv, type TestSocket } from '../../packages/server/src/test/harness.js';
 import { freePort, spawnServer } from '../../packages/server/src/test/process.js';
@@ -30,6 +35,7 @@ const { values: opts } = parseArgs({
     seconds: { type: 'string', default: '12' },
     sizes: { type: 'string', default: '1280x720,1920x1080' },
     'latency-seconds': { type: 'string', default: '14' },
+    'cut-seconds': { type: 'string', default: '30' },
   },
 });
 const SECONDS = Number(opts.seconds);
@@ -40,6 +46,7 @@ const work = tempDir('vaahshare-bench-agent-');
 const server = await spawnServer(testEnv(path.join(work, 'server'), { PORT: String(await freePort()), LOG_LEVEL: 'warn' }));
 const xvfb = await startXvfb('1920x1080');
 const token = await login(server.url);
+const serverPort = Number(new URL(server.url).port);
 
 function options(source: 'screen' | 'test', size: string): CaptureOptions {
   const [width, height] = size.split('x').map(Number);
@@ -128,6 +135,27 @@ const slicesLatency = () =>
     };
   });
 
+/** Capture time minus recorded duration across a cut: what a cut cost, in seconds. */
+async function cutLoss() {
+  const proxy = await startCutProxy(serverPort);
+  const agent = runAgent(agentArgs(proxy.url, 'cut@bench', path.join(work, 'agents'), ['--size', '1280x720', '--bitrate', '1M', '--segment-minutes', '0']));
+  const t0 = await agent.waitFor(/capturing a test picture/);
+  await agent.waitFor(/connected to/);
+  await sleep(3000);
+  proxy.cut();
+  await sleep(Number(opts['cut-seconds']) * 1000);
+  proxy.restore();
+  const restoredAt = Date.now();
+  const caughtUp = await agent.waitFor(/caught up: live again/, 60_000);
+  await sleep(2000);
+  const stopAt = Date.now();
+  await agent.stop('SIGINT');
+  await proxy.close();
+  const media = await finalizedMedia(server.url, token, await clientId(server.url, token, 'cut@bench'), 1, 30_000);
+  const recordedMs = media.reduce((sum, m) => sum + (m.duration_ms ?? 0), 0);
+  return { recordings: media.length, capturedS: (stopAt - t0) / 1000, recordedS: recordedMs / 1000, lostS: (stopAt - t0 - recordedMs) / 1000, restoreToLiveS: (caughtUp - restoredAt) / 1000 };
+}
+
 const rows: Array<Record<string, string | number>> = [];
 for (const source of ['screen', 'test'] as const) {
   for (const size of opts.sizes.split(',')) {
@@ -148,12 +176,15 @@ for (const source of ['screen', 'test'] as const) {
   }
 }
 const latency = { ours: await oursLatency(), slices2s: await slicesLatency() };
+const cut = await cutLoss();
 
 console.log('\nCPU (% of one core over', SECONDS, 's, 10 fps, 1 Mbit/s) and the agent Node process RSS:');
 console.table(rows);
 console.log('Live latency, capture → last byte at a watching dashboard (ms; upper bound: counted from ffmpeg spawn):');
 console.table(Object.fromEntries(Object.entries(latency).map(([k, v]) => [k, { frames: v.frames, p50: round(v.p50, 0), p95: round(v.p95, 0), max: round(v.max, 0) }])));
 console.log(`p50 ratio (2-s slices / ours): ${round(latency.slices2s.p50 / latency.ours.p50, 1)}x`);
+console.log(`A ${opts['cut-seconds']}-second network cut (recordings, captured s, recorded s, lost s = captured − recorded, restore → live again s):`);
+console.table([Object.fromEntries(Object.entries(cut).map(([k, v]) => [k, round(v, 2)]))]);
 
 await xvfb.stop();
 await server.stop('SIGTERM');
