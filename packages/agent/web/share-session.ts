@@ -34,6 +34,7 @@ export class ShareSession {
   private readonly uploader: SegmentUploader;
   private generation = 0;
   private pumping: Promise<void> = Promise.resolve();
+  private chunks: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(
@@ -44,8 +45,13 @@ export class ShareSession {
   ) {
     const mimeType = pickMimeType();
     this.recorder = new MediaRecorder(stream, { mimeType, videoBitsPerSecond: 1_000_000 });
-    this.recorder.ondataavailable = async (e) => this.source.push(new Uint8Array(await e.data.arrayBuffer()));
-    this.recorder.onstop = () => setTimeout(() => this.source.finish(), 0);
+    // Blob reads are asynchronous and may finish out of order: chain them so bytes keep their order.
+    this.recorder.ondataavailable = (e) => {
+      this.chunks = this.chunks.then(async () => this.source.push(new Uint8Array(await e.data.arrayBuffer())));
+    };
+    this.recorder.onstop = () => {
+      this.chunks = this.chunks.then(() => this.source.finish());
+    };
     const segmentId = `${Date.now()}-web${Math.random().toString(36).slice(2, 8)}`;
     this.uploader = new SegmentUploader(segmentId, Date.now(), this.source, ({ acked }) => this.report(acked));
     // The user may end the share from the browser's own "Stop sharing" bar.
