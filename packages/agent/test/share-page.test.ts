@@ -49,7 +49,7 @@ describe('browser share page at /share (headless Chromium, fake screen)', () => 
       assert.deepEqual(await dash.socket.timeout(5000).emitWithAck('watch', { client_id: client.id }), { ok: true });
       await waitUntil(() => received.init === 1 && received.bytes > 5000, 15_000, 'live video at the dashboard').catch(async (err) => {
         const media = (await api(t.url, `/api/media?client_id=${client.id}`, { token })).body.data;
-        throw new Error(`${err.message}: ${JSON.stringify(received)} page: ${await page.textContent('#live')} media: ${JSON.stringify(media)}`);
+        throw new Error(`${err.message}: ${JSON.stringify(received)} page: ${await page.textContent('#live')} error: ${await page.textContent('#error')} media: ${JSON.stringify(media)}`);
       });
 
       await page.close({ runBeforeUnload: true });
