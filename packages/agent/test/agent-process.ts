@@ -16,7 +16,9 @@ export interface AgentProcess {
 
 /** Runs the real `vaahshare-agent` CLI as its own process, as a user would. */
 export function runAgent(args: string[], env: Record<string, string> = {}): AgentProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A developer's own config file must not leak into tests.
+  const isolated = { VAAHSHARE_CONFIG: '/nonexistent/vaahshare-agent-test/config.json', ...env };
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...isolated }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const seen: Array<{ at: number; text: string }> = [];
   const onData = (d: Buffer) => {

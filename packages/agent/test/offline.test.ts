@@ -16,7 +16,10 @@ interface CliResult {
   stderr: string;
   code?: number;
 }
-const cli = (args: string[]): Promise<CliResult> => promisify(execFile)(process.execPath, [BIN, ...args]).catch((err: CliResult) => err);
+const cli = (args: string[]): Promise<CliResult> =>
+  promisify(execFile)(process.execPath, [BIN, ...args], { env: { ...process.env, VAAHSHARE_CONFIG: '/nonexistent/vaahshare-agent-test/config.json' } }).catch(
+    (err: CliResult) => err,
+  );
 
 describe('agent without a server: record, offline start, uploads, status and stop', () => {
   let t: TestServer;
