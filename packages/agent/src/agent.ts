@@ -133,7 +133,7 @@ export class Agent {
 
   private onLost(reason: string) {
     this.generation++;
-    this.progress.end();
+    this.progress.end(false);
     if (!this.quitting) this.o.log(`connection lost (${reason}); capture goes on locally, reconnecting…`);
     this.setState('offline');
   }

@@ -18,7 +18,7 @@ export class CatchUpProgress {
   update(acked: number, size: number) {
     const backlog = size - acked;
     if (!this.catchingUp && backlog > CATCH_UP_BYTES) this.begin(acked, size);
-    else if (this.catchingUp && backlog < LIVE_BYTES) this.end();
+    else if (this.catchingUp && backlog < LIVE_BYTES) this.end(true);
     else if (this.bar) {
       this.bar.setTotal(Math.ceil(size / 1024));
       this.bar.update(Math.floor(acked / 1024));
@@ -34,11 +34,15 @@ export class CatchUpProgress {
     this.bar.start(Math.ceil(size / 1024), Math.floor(acked / 1024));
   }
 
-  end() {
+  /** Caught up (the bar completes), or interrupted by another drop (the bar just stops). */
+  end(caughtUp = true) {
     if (!this.catchingUp) return;
     this.catchingUp = false;
+    // What is left after a catch-up is the live stream's own small backlog.
+    if (caughtUp) this.bar?.update(this.bar.getTotal());
     this.bar?.stop();
     this.bar = null;
+    if (!caughtUp) return;
     this.onChange(false);
     this.log('caught up: live again');
   }
