@@ -106,4 +106,18 @@ describe('SegmentUploader', () => {
     assert.ok(!server.calls.includes('stop'));
     assert.equal(server.stored.length, data.length);
   });
+
+  test('the first frame waits until it can hold the WebM magic (MediaRecorder may hand over one byte first)', async () => {
+    const server = fakeServer();
+    const bytes = [Uint8Array.of(0x1a)];
+    const growing: ByteSource = {
+      size: () => bytes.reduce((n, b) => n + b.length, 0),
+      finished: () => bytes.length > 1,
+      read: async (offset, length) => Uint8Array.from(bytes.flatMap((b) => [...b])).subarray(offset, offset + length),
+      changed: async () => void bytes.push(Uint8Array.of(0x45, 0xdf, 0xa3, 0x9f)),
+    };
+    await new SegmentUploader('seg', 0, growing).run(server.transport);
+    assert.deepEqual(server.calls, ['start', 'send@0', 'stop'], 'one first frame with all five bytes');
+    assert.deepEqual(server.stored, [0x1a, 0x45, 0xdf, 0xa3, 0x9f]);
+  });
 });

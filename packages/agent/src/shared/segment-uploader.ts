@@ -52,6 +52,9 @@ export interface UploadProgress {
 /** Large enough to catch up quickly after a cut, far below the server's 4 MiB frame limit. */
 export const MAX_CHUNK_BYTES = 512 * 1024;
 
+/** A segment's first frame must hold the EBML magic `1A 45 DF A3`. */
+const EBML_MAGIC_BYTES = 4;
+
 const REFUSALS_TO_GIVE_UP = new Set(['segment_finalized', 'segment_taken', 'not_webm']);
 
 export class SegmentUploader {
@@ -76,7 +79,11 @@ export class SegmentUploader {
     this.accept(started.offset ?? 0);
     while (!cancelled()) {
       const size = this.source.size();
-      if (this.acked < size) {
+      if (this.acked === 0 && size < EBML_MAGIC_BYTES && !this.source.finished()) {
+        // The server checks a segment's first frame for the WebM magic; MediaRecorder under load may
+        // hand over its first byte alone.
+        await this.source.changed();
+      } else if (this.acked < size) {
         await this.sendNext(transport, size);
       } else if (this.source.finished()) {
         const stopped = await transport.stop(this.segmentId);
