@@ -47,6 +47,9 @@ export function openConnection(server: string, token: string, machine: MachineIn
     // Whatever Socket.IO buffered while the link was down carries stale offsets: drop it.
     socket.sendBuffer = [];
     events.lost(reason);
+    // Socket.IO does not come back by itself when the server cut the socket (e.g. its token was
+    // revoked): try again, and let the handshake say whether the token is still good.
+    if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 1000 + Math.random() * 1000);
   });
   socket.on('connect_error', (err: Error & { data?: { error?: string } }) => {
     const code = err.data?.error;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { connectDashboard, login, sleep, startServer, tempDir, waitUntil, type TestServer } from '../../server/src/test/harness.js';
+import { api, connectDashboard, login, sleep, startServer, tempDir, waitUntil, type TestServer } from '../../server/src/test/harness.js';
 import { decodeFrames } from '../../server/src/test/webm.js';
 import { agentArgs, runAgent } from './agent-process.js';
 import { startCutProxy } from './cut-proxy.js';
@@ -107,6 +107,24 @@ describe('agent without a server: record, offline start, uploads, status and sto
     } finally {
       await agent.stop('SIGKILL');
       dash.socket.disconnect();
+    }
+  });
+
+  test('a revoked token: the server cuts the agent off, and the agent stops with a message instead of retrying forever', async () => {
+    const { body: companies } = await api(t.url, '/api/companies', { token });
+    const companyId = companies.data[0].id;
+    const created = await api(t.url, `/api/companies/${companyId}/tokens`, { token, body: { label: 'laptop' } });
+    assert.equal(created.status, 201);
+    const agent = runAgent(['start', '--server', t.url, '--token', created.body.data.token, '--user-host', 'revoked@pc', '--data-dir', tempDir('vaahshare-agent-'), '--source', 'test', '--size', '320x240']);
+    try {
+      await agent.waitFor(/connected to/);
+      const revoked = await api(t.url, `/api/companies/${companyId}/tokens/${created.body.data.id}`, { token, method: 'DELETE' });
+      assert.ok(revoked.status < 300, JSON.stringify(revoked));
+      assert.equal(await agent.exited, 1);
+      assert.match(agent.output(), /error: the server refused the enrollment token \(unknown or revoked\)/);
+      assert.match(agent.output(), /recording\(s\) not yet on the server stay in .*: the next start sends them/);
+    } finally {
+      await agent.stop('SIGKILL');
     }
   });
 });
