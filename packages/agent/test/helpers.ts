@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Media } from '@vaahshare/protocol';
-import { api, waitUntil } from '../../server/src/test/harness.js';
+import { api, login, startServer, waitUntil, type TestServer } from '../../server/src/test/harness.js';
 
 /** The media of one client, once every item is finalized (ready or error). */
 export async function finalizedMedia(url: string, token: string, clientId: number, count: number, timeoutMs = 20_000): Promise<Media[]> {
@@ -47,4 +47,10 @@ export async function settled(file: string, quietMs = 600, timeoutMs = 10_000) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${file} kept growing`);
+}
+
+/** A real server on a fresh database with the test admin logged in. */
+export async function serverWithAdmin(): Promise<{ t: TestServer; token: string }> {
+  const t = await startServer();
+  return { t, token: await login(t.url) };
 }

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { api, connectDashboard, login, sleep, startServer, tempDir, waitUntil, type TestServer } from '../../server/src/test/harness.js';
+import { api, connectDashboard, sleep, tempDir, waitUntil, type TestServer } from '../../server/src/test/harness.js';
 import { decodeFrames } from '../../server/src/test/webm.js';
 import { agentArgs, runAgent } from './agent-process.js';
 import { startCutProxy } from './cut-proxy.js';
-import { clientId, downloadVideo, finalizedMedia, spooledFiles } from './helpers.js';
+import { clientId, downloadVideo, finalizedMedia, serverWithAdmin, spooledFiles } from './helpers.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/vaahshare-agent.js');
 interface CliResult {
@@ -24,10 +24,7 @@ const cli = (args: string[]): Promise<CliResult> =>
 describe('agent without a server: record, offline start, uploads, status and stop', () => {
   let t: TestServer;
   let token: string;
-  before(async () => {
-    t = await startServer();
-    token = await login(t.url);
-  });
+  before(async () => ({ t, token } = await serverWithAdmin()));
   after(() => t.dispose());
 
   test('`record` and a start while the server is unreachable: both recordings are uploaded once it is reachable', async () => {

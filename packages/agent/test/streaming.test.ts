@@ -1,19 +1,16 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { api, connectDashboard, login, sleep, startServer, tempDir, waitUntil, type TestServer } from '../../server/src/test/harness.js';
+import { api, connectDashboard, sleep, tempDir, waitUntil, type TestServer } from '../../server/src/test/harness.js';
 import { decodeFrames } from '../../server/src/test/webm.js';
 import { agentArgs, runAgent } from './agent-process.js';
 import { startCutProxy } from './cut-proxy.js';
-import { clientId, downloadVideo, finalizedMedia, settled, spooledFiles } from './helpers.js';
+import { clientId, downloadVideo, finalizedMedia, serverWithAdmin, settled, spooledFiles } from './helpers.js';
 
 describe('agent streaming (real agent process, real server, real ffmpeg)', () => {
   let t: TestServer;
   let token: string;
-  before(async () => {
-    t = await startServer();
-    token = await login(t.url);
-  });
+  before(async () => ({ t, token } = await serverWithAdmin()));
   after(() => t.dispose());
 
   test('a network cut mid-stream: capture goes on locally, the gap is sent after the reconnect, one continuous recording', async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Alert } from '@vaahshare/protocol';
-import { api, connectDashboard, login, sleep, startServer, tempDir, waitUntil, type TestServer } from '../../server/src/test/harness.js';
+import { api, connectDashboard, sleep, tempDir, waitUntil, type TestServer } from '../../server/src/test/harness.js';
 import { decodeFrames } from '../../server/src/test/webm.js';
 import { runAgent } from './agent-process.js';
-import { clientId, downloadVideo, finalizedMedia } from './helpers.js';
+import { clientId, downloadVideo, finalizedMedia, serverWithAdmin } from './helpers.js';
 import { startXvfb } from './xvfb.js';
 
 const THRESHOLD_S = 10;
@@ -13,8 +13,7 @@ describe('agent on an X11 desktop (Xvfb): real x11grab capture and idle alerts',
   let t: TestServer;
   let token: string;
   before(async () => {
-    t = await startServer();
-    token = await login(t.url);
+    ({ t, token } = await serverWithAdmin());
     const { body } = await api(t.url, '/api/companies', { token });
     const settings = await api(t.url, `/api/companies/${body.data[0].id}/settings`, { token, method: 'PATCH', body: { idle_threshold_seconds: THRESHOLD_S, idle_message: 'Still there?' } });
     assert.equal(settings.status, 200);
