@@ -26,6 +26,7 @@ import { clientsRoutes } from './presence/clients.routes.js';
 import { countByState } from './presence/presence.repository.js';
 import { createPresence } from './presence/presence.service.js';
 import { registerPresenceHandlers } from './presence/presence.socket.js';
+import { shareRoutes } from './share/share.routes.js';
 import { createIo } from './sockets.js';
 import { createMediaService } from './media/media.service.js';
 import { mediaRoutes } from './media/media.routes.js';
@@ -107,6 +108,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(legacyRoutes, { prefix: '/api/vaahshare', ctx });
   await app.register(mediaRoutes, { prefix: '/api/media', ctx, media: mediaService });
   await app.register(legacyUploadRoutes, { ctx, media: mediaService });
+  await app.register(shareRoutes);
   await app.register(webRoutes, { ctx });
 
   let closing = false;

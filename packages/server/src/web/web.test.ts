@@ -69,8 +69,12 @@ describe('the server serves the built dashboard at /', () => {
     assertError(await http(t.url, 'GET', '/api/nope'), 404, 'not_found', 'No route GET /api/nope');
     assertError(await http(t.url, 'GET', '/api'), 404, 'not_found', 'No route GET /api');
     assertError(await http(t.url, 'GET', `/api/clients/${'9'.repeat(500)}`), 414, 'uri_too_long', 'A part of the URL path is too long');
-    assertError(await http(t.url, 'GET', '/share'), 404, 'not_found', 'No route GET /share');
-    assertError(await http(t.url, 'GET', '/share/abc'), 404, 'not_found', 'No route GET /share/abc');
+    // /share belongs to the agent's share page (built or not), never to the dashboard's index.html.
+    const share = await http(t.url, 'GET', '/share');
+    if (share.status === 200) assert.match(share.body, /<title>VaahShare · share your screen<\/title>/);
+    else assertError(share, 503, 'share_page_missing', /npm run build:agent/);
+    const missing = await http(t.url, 'GET', '/share/abc');
+    if (missing.status !== 503) assertError(missing, 404, 'not_found', 'No route GET /share/abc');
     assertError(await http(t.url, 'GET', '/metrics/x'), 404, 'not_found', 'No route GET /metrics/x');
     assert.equal((await http(t.url, 'GET', '/api/clients')).status, 401);
     assert.equal((await http(t.url, 'GET', '/healthz')).status, 200);

@@ -1,0 +1,192 @@
+/**
+ * Agent benchmark (issue 4), run under `flock /tmp/vaahshare-bench.lock npm run bench:agent`:
+ *
+ * 1. CPU and RSS of `vaahshare-agent start` (Node process + its ffmpeg) against ffmpeg alone with the
+ *    same capture command line writing to a file, at 720p and 1080p, 10 fps, on a 1920x1080 Xvfb
+ *    screen (x11grab) and on the synthetic moving picture (`--source test`, which fills the bitrate).
+ * 2. Live latency, a frame captured → its last byte at a watching dashboard socket: ours (the agent,
+ *    ~100 ms clusters, sent as soon as they are on disk) against the original design's 2-second
+ *    MediaRecorder slices (the same ffmpeg output sent every 2 s), in the same run, same server.
+ *
+ * 3. A network cut of 30 s mid-stream (a TCP proxy resets every connection and refuses new ones): the
+ *    seconds of capture missing from the recording afterwards (capture time − recorded duration).
+ *
+ *   npm run bench:agent -- [--seconds 12] [--sizes 1280x720,1920x1080] [--latency-seconds 14] [--cut-seconds 30]
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { captureArgs, type CaptureOptions } from '../../packages/agent/src/capture/capture-args.js';
+import { findFfmpeg } from '../../packages/agent/src/capture/ffmpeg-binary.js';
+import { x11ScreenSize } from '../../packages/agent/src/capture/screen-size.js';
+import { agentArgs, runAgent } from '../../packages/agent/test/agent-process.js';
+import { startCutProxy } from '../../packages/agent/test/cut-proxy.js';
+import { clientId, finalizedMedia } from '../../packages/agent/test/helpers.js';
+import { startXvfb } from '../../packages/agent/test/xvfb.js';
+import { connectDashboard, login, openSocket, tempDir, testEnv, type TestSocket } from '../../packages/server/src/test/harness.js';
+import { freePort, spawnServer } from '../../packages/server/src/test/process.js';
+import { percentile, round, sleep } from '../presence/lib.js';
+import { childPids, measure } from './proc.js';
+import { WebmFrameTimes } from './webm-times.js';
+
+const { values: opts } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '12' },
+    sizes: { type: 'string', default: '1280x720,1920x1080' },
+    'latency-seconds': { type: 'string', default: '14' },
+    'cut-seconds': { type: 'string', default: '30' },
+  },
+});
+const SECONDS = Number(opts.seconds);
+const WARMUP_MS = 3000;
+const FFMPEG = findFfmpeg(process.env.PATH ?? '');
+
+const work = tempDir('vaahshare-bench-agent-');
+const server = await spawnServer(testEnv(path.join(work, 'server'), { PORT: String(await freePort()), LOG_LEVEL: 'warn' }));
+const xvfb = await startXvfb('1920x1080');
+const token = await login(server.url);
+const serverPort = Number(new URL(server.url).port);
+
+function options(source: 'screen' | 'test', size: string): CaptureOptions {
+  const [width, height] = size.split('x').map(Number);
+  const screenSize = source === 'screen' ? x11ScreenSize('/usr/bin/xdpyinfo', xvfb.display) : undefined;
+  return { source, fps: 10, width, height, bitrate: '1M', display: xvfb.display, screenSize };
+}
+
+function spawnFfmpeg(o: CaptureOptions, file: string) {
+  const out = fs.openSync(file, 'a');
+  const child = spawn(FFMPEG, captureArgs(o), { stdio: ['ignore', out, 'inherit'] });
+  fs.closeSync(out);
+  return child;
+}
+
+async function ffmpegAlone(o: CaptureOptions) {
+  const child = spawnFfmpeg(o, path.join(work, `alone-${Date.now()}.webm`));
+  await sleep(WARMUP_MS);
+  const usage = await measure([child.pid!], SECONDS);
+  child.kill('SIGKILL');
+  return usage.cpu[0];
+}
+
+async function agentUsage(o: CaptureOptions, size: string) {
+  const agent = runAgent(
+    ['start', '--server', server.url, '--token', 'test-enrollment-token', '--user-host', `bench-${o.source}-${size}@bench`, '--data-dir', path.join(work, 'agents'),
+      '--source', o.source, '--size', size, '--fps', '10', '--bitrate', o.bitrate, '--display', xvfb.display, '--segment-minutes', '0'],
+  );
+  await agent.waitFor(/connected to/);
+  await sleep(WARMUP_MS);
+  const [ffmpegPid] = childPids(agent.child.pid!);
+  const usage = await measure([agent.child.pid!, ffmpegPid], SECONDS);
+  await agent.stop('SIGINT');
+  return { node: usage.cpu[0], ffmpeg: usage.cpu[1], rssMedianMb: usage.rssMedianMb, rssMaxMb: usage.rssMaxMb };
+}
+
+/** Frames seen by a dashboard watching `userHost`; `t0` is when its capture started. */
+async function watchFrames(userHost: string, start: () => Promise<{ t0: number; stop: () => Promise<void> }>) {
+  const dash = await connectDashboard(server.url, token);
+  const times = new WebmFrameTimes();
+  dash.socket.on('stream-init', ({ buffer }) => times.push(buffer, Date.now()));
+  dash.socket.on('video-frame', ({ buffer }) => times.push(buffer, Date.now()));
+  dash.socket.on('client-connected', (client) => {
+    if (client.user_host === userHost) void dash.socket.emitWithAck('watch', { client_id: client.id });
+  });
+  const run = await start();
+  await sleep(Number(opts['latency-seconds']) * 1000);
+  await run.stop();
+  dash.socket.disconnect();
+  // The first 2 s may reach a watcher that joined late as a catch-up: only live frames count.
+  const latencies = times.frames.filter((f) => f.ptsMs >= 2000).map((f) => f.arrivedAt - (run.t0 + f.ptsMs));
+  return { frames: latencies.length, p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: Math.max(...latencies) };
+}
+
+/** Ours: the real agent on the moving test picture at 720p. */
+const oursLatency = () =>
+  watchFrames('latency@bench', async () => {
+    const agent = runAgent(agentArgs(server.url, 'latency@bench', path.join(work, 'agents'), ['--size', '1280x720', '--bitrate', '1M', '--segment-minutes', '0']));
+    const t0 = await agent.waitFor(/capturing a test picture/);
+    return { t0, stop: async () => void (await agent.stop('SIGINT')) };
+  });
+
+/** The original design: the same encoder output, sent as one packet per 2-second slice. */
+const slicesLatency = () =>
+  watchFrames('slices@bench', async () => {
+    const socket: TestSocket = openSocket(server.url);
+    await new Promise((resolve) => socket.once('connect', () => resolve(undefined)));
+    await socket.emitWithAck('client-connected', { machine_info: { user_host: 'slices@bench' } });
+    await socket.emitWithAck('start-streaming', { segment_id: 'slices-bench' });
+    const file = path.join(work, 'slices.webm');
+    const child = spawnFfmpeg(options('test', '1280x720'), file);
+    const t0 = Date.now();
+    let offset = 0;
+    const timer = setInterval(() => {
+      const bytes = fs.readFileSync(file).subarray(offset);
+      if (!bytes.length) return;
+      socket.emit('video-frame', { buffer: bytes, segment_id: 'slices-bench', offset });
+      offset += bytes.length;
+    }, 2000);
+    return {
+      t0,
+      stop: async () => {
+        clearInterval(timer);
+        child.kill('SIGKILL');
+        socket.disconnect();
+      },
+    };
+  });
+
+/** Capture time minus recorded duration across a cut: what a cut cost, in seconds. */
+async function cutLoss() {
+  const proxy = await startCutProxy(serverPort);
+  const agent = runAgent(agentArgs(proxy.url, 'cut@bench', path.join(work, 'agents'), ['--size', '1280x720', '--bitrate', '1M', '--segment-minutes', '0']));
+  const t0 = await agent.waitFor(/capturing a test picture/);
+  await agent.waitFor(/connected to/);
+  await sleep(3000);
+  proxy.cut();
+  await sleep(Number(opts['cut-seconds']) * 1000);
+  proxy.restore();
+  const restoredAt = Date.now();
+  const caughtUp = await agent.waitFor(/caught up: live again/, 60_000);
+  await sleep(2000);
+  const stopAt = Date.now();
+  await agent.stop('SIGINT');
+  await proxy.close();
+  const media = await finalizedMedia(server.url, token, await clientId(server.url, token, 'cut@bench'), 1, 30_000);
+  const recordedMs = media.reduce((sum, m) => sum + (m.duration_ms ?? 0), 0);
+  return { recordings: media.length, capturedS: (stopAt - t0) / 1000, recordedS: recordedMs / 1000, lostS: (stopAt - t0 - recordedMs) / 1000, restoreToLiveS: (caughtUp - restoredAt) / 1000 };
+}
+
+const rows: Array<Record<string, string | number>> = [];
+for (const source of ['screen', 'test'] as const) {
+  for (const size of opts.sizes.split(',')) {
+    const o = options(source, size);
+    const alone = await ffmpegAlone(o);
+    const agent = await agentUsage(o, size);
+    rows.push({
+      source: source === 'screen' ? 'x11grab (Xvfb 1920x1080)' : 'test picture',
+      size,
+      'ffmpeg alone %': round(alone),
+      'agent: ffmpeg %': round(agent.ffmpeg),
+      'agent: node %': round(agent.node),
+      'overhead %': round(agent.ffmpeg + agent.node - alone),
+      'node RSS median MB': round(agent.rssMedianMb),
+      'node RSS max MB': round(agent.rssMaxMb),
+    });
+    console.log(rows.at(-1));
+  }
+}
+const latency = { ours: await oursLatency(), slices2s: await slicesLatency() };
+const cut = await cutLoss();
+
+console.log('\nCPU (% of one core over', SECONDS, 's, 10 fps, 1 Mbit/s) and the agent Node process RSS:');
+console.table(rows);
+console.log('Live latency, capture → last byte at a watching dashboard (ms; upper bound: counted from ffmpeg spawn):');
+console.table(Object.fromEntries(Object.entries(latency).map(([k, v]) => [k, { frames: v.frames, p50: round(v.p50, 0), p95: round(v.p95, 0), max: round(v.max, 0) }])));
+console.log(`p50 ratio (2-s slices / ours): ${round(latency.slices2s.p50 / latency.ours.p50, 1)}x`);
+console.log(`A ${opts['cut-seconds']}-second network cut (recordings, captured s, recorded s, lost s = captured − recorded, restore → live again s):`);
+console.table([Object.fromEntries(Object.entries(cut).map(([k, v]) => [k, round(v, 2)]))]);
+
+await xvfb.stop();
+await server.stop('SIGTERM');
+fs.rmSync(work, { recursive: true, force: true });
+process.exit(0);

@@ -1,0 +1,71 @@
+// Builds what runs from packages/agent/dist, each only when a source file is newer than its output:
+// - dist/cli.js: the vaahshare-agent CLI bundled by esbuild (about half the memory of running the
+//   TypeScript through tsx; bin/vaahshare-agent.js builds it on demand);
+// - dist/web/: the browser share page the server serves at /share (`npm start` builds it).
+//   node scripts/build.mjs [--force]
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+
+const newest = (dir) =>
+  fs.readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
+    const full = path.join(dir, e.name);
+    return Math.max(max, e.isDirectory() ? newest(full) : fs.statSync(full).mtimeMs);
+  }, 0);
+
+const fresh = (output, sourceDirs) =>
+  fs.existsSync(output) && fs.statSync(output).mtimeMs >= Math.max(...sourceDirs.map((d) => newest(path.join(root, d))));
+
+/** Builds into a private file, then renames: agents starting together never load a half-written bundle. */
+async function bundle(options, outfile) {
+  const { build } = await import('esbuild');
+  const partial = `${outfile}.${process.pid}.tmp`;
+  fs.mkdirSync(path.dirname(outfile), { recursive: true });
+  await build({ bundle: true, format: 'esm', logLevel: 'warning', ...options, outfile: partial });
+  if (fs.existsSync(`${partial}.map`)) fs.renameSync(`${partial}.map`, `${outfile}.map`);
+  fs.renameSync(partial, outfile);
+}
+
+export async function buildCli({ force = false } = {}) {
+  const outfile = path.join(dist, 'cli.js');
+  if (!force && fresh(outfile, ['src', '../protocol/src'])) return outfile;
+  // Everything is bundled and minified (a third less memory than loading the packages one by one), except
+  // ffmpeg-installer, which finds its binary next to itself, and ws's optional native add-ons.
+  await bundle(
+    {
+      entryPoints: [path.join(root, 'src', 'cli.ts')],
+      platform: 'node',
+      target: 'node20',
+      minify: true,
+      sourcemap: true,
+      external: ['@ffmpeg-installer/ffmpeg', 'bufferutil', 'utf-8-validate'],
+      // CommonJS dependencies call require(): give the ES module bundle one.
+      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    },
+    outfile,
+  );
+  return outfile;
+}
+
+export async function buildWeb({ force = false } = {}) {
+  const out = path.join(dist, 'web');
+  const stamp = path.join(out, '.built');
+  if (!force && fresh(stamp, ['web', 'src/shared', '../protocol/src'])) return false;
+  await bundle(
+    { entryPoints: [path.join(root, 'web', 'share.ts')], platform: 'browser', target: ['chrome110', 'firefox115', 'safari16'], minify: true, sourcemap: true },
+    path.join(out, 'share.js'),
+  );
+  for (const file of ['index.html', 'share.css']) fs.copyFileSync(path.join(root, 'web', file), path.join(out, file));
+  fs.writeFileSync(stamp, new Date().toISOString());
+  return true;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const force = process.argv.includes('--force');
+  await buildCli({ force });
+  const web = await buildWeb({ force });
+  console.log(`vaahshare-agent built; share page ${web ? 'built' : 'up to date'} (${path.relative(process.cwd(), dist)})`);
+}

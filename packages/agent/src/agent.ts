@@ -1,0 +1,291 @@
+import fs from 'node:fs';
+import { settingsSchema, type MachineInfo } from '@vaahshare/protocol';
+import type { CaptureTools } from './capture/capture.js';
+import type { CaptureOptions } from './capture/capture-args.js';
+import { openConnection } from './connection.js';
+import { IdleWatcher, type IdleTools } from './idle.js';
+import { CatchUpProgress } from './progress.js';
+import { finishRecording, startRecording, type Recording } from './recording.js';
+import { SegmentRefused, SegmentUploader } from './shared/segment-uploader.js';
+import { emitAndWait, socketTransport, type AgentSocket } from './shared/socket-transport.js';
+import { FileSource } from './spool/file-source.js';
+import { uploadPending } from './spool/offline-uploads.js';
+import type { LocalSegment, Spool } from './spool/spool.js';
+import { writeStatus, type AgentStatus } from './status.js';
+
+export interface AgentOptions {
+  server: string;
+  token: string;
+  machine: MachineInfo;
+  capture: CaptureOptions;
+  tools: CaptureTools & IdleTools;
+  spool: Spool;
+  /** A new segment starts this often (0: one segment per run), so recordings appear and local files stay bounded. */
+  segmentMs: number;
+  log: (line: string) => void;
+}
+
+/** How long a quit waits for the rest of the segment to reach the server before leaving it for the next start. */
+const QUIT_SEND_MS = 15_000;
+const APP_CLOSED_ACK_MS = 2000;
+
+/**
+ * `vaahshare-agent start`: captures the screen into local segments at once and for as long as it
+ * runs, and streams them to the server whenever it is connected (resuming after every cut).
+ */
+export class Agent {
+  /** Resolves with the exit code once the agent stopped. */
+  readonly done: Promise<number>;
+  private finish!: (code: number) => void;
+  private current: Recording;
+  private readonly leftovers = new Map<string, { segment: LocalSegment; source: FileSource }>();
+  private readonly uploaders = new Map<string, SegmentUploader>();
+  private readonly socket: AgentSocket;
+  private readonly idle: IdleWatcher;
+  private readonly progress: CatchUpProgress;
+  private readonly statusTimer: NodeJS.Timeout;
+  private readonly rotateTimer: NodeJS.Timeout | null;
+  /** Bumped by every connect and drop: a streaming loop of an older connection stops. */
+  private generation = 0;
+  private pumping: Promise<void> = Promise.resolve();
+  private uploading = false;
+  private everConnected = false;
+  private unreachableAtStart = false;
+  private quitting = false;
+  private state: AgentStatus['state'] = 'connecting';
+  private readonly startedAt = new Date().toISOString();
+
+  constructor(private readonly o: AgentOptions) {
+    this.done = new Promise((resolve) => (this.finish = resolve));
+    for (const segment of o.spool.list().filter((s) => s.mode === 'live')) {
+      const source = new FileSource(segment.file);
+      source.finish();
+      this.leftovers.set(segment.id, { segment, source });
+    }
+    this.current = this.record();
+    this.progress = new CatchUpProgress(o.log, (catchingUp) => this.setState(catchingUp ? 'catching-up' : 'live'));
+    this.idle = new IdleWatcher(o.tools, o.capture.display, (seconds, message) => this.sendIdleAlert(seconds, message), o.log);
+    this.socket = openConnection(o.server, o.token, o.machine, {
+      ready: () => this.onReady(),
+      lost: (reason) => this.onLost(reason),
+      unreachable: (reason) => this.onUnreachable(reason),
+      fatal: (message) => void this.fail(message),
+    });
+    this.socket.on('settings', (payload) => {
+      const parsed = settingsSchema.safeParse(payload);
+      if (parsed.success) this.idle.configure(parsed.data);
+    });
+    this.socket.on('video-processed', ({ media }) => o.log(`the server finished recording ${media.original_name}`));
+    this.statusTimer = setInterval(() => this.writeStatus(), 1000);
+    this.rotateTimer = o.segmentMs > 0 ? setInterval(() => void this.rotate((old) => this.leftovers.set(old.segment.id, old)), o.segmentMs) : null;
+    this.writeStatus();
+  }
+
+  /** Clean quit (Ctrl-C, SIGTERM, `stop`): finish the segment, send it, `stop-streaming`, `app-closed`, disconnect. */
+  async quit(): Promise<void> {
+    if (this.quitting) return;
+    this.quitting = true;
+    this.setState('stopping');
+    this.idle.stop();
+    if (this.rotateTimer) clearInterval(this.rotateTimer);
+    await finishRecording(this.current);
+    if (this.socket.connected) await Promise.race([this.pumping, new Promise((r) => setTimeout(r, QUIT_SEND_MS))]);
+    if (await emitAndWait(this.socket, 'app-closed', APP_CLOSED_ACK_MS)) this.o.log('told the server this desktop is closing');
+    this.close(0);
+  }
+
+  private record(): Recording {
+    const recording = startRecording(this.o.spool, 'live', this.o.capture, this.o.tools);
+    void recording.capture.exited.then(({ code, stderr }) => this.onCaptureExit(recording, code, stderr));
+    this.o.log(`capturing ${this.o.capture.source === 'test' ? 'a test picture' : 'the screen'} into ${recording.segment.file}`);
+    return recording;
+  }
+
+  private onCaptureExit(recording: Recording, code: number | null, stderr: string) {
+    if (recording.capture.stopRequested || this.quitting) return;
+    recording.source.finish();
+    if (recording.source.size() === 0) {
+      void this.fail(`ffmpeg could not capture (exit ${code}): ${stderr || 'no output'}`);
+      return;
+    }
+    // A capture that ended by itself (display gone, ffmpeg crashed) is sent as it is; a new one starts.
+    this.o.log(`ffmpeg stopped unexpectedly (exit ${code}: ${stderr}); starting a new segment`);
+    this.leftovers.set(recording.segment.id, { segment: recording.segment, source: recording.source });
+    if (recording === this.current) this.current = this.record();
+  }
+
+  private onReady() {
+    this.generation++;
+    this.o.log(this.everConnected ? 'reconnected' : `connected to ${this.o.server} as ${this.o.machine.user_host}`);
+    const first = !this.everConnected;
+    this.everConnected = true;
+    this.setState('live');
+    const gen = this.generation;
+    this.pumping = this.pumping
+      .then(async () => {
+        // What was recorded before the server was ever reachable goes up as an upload; live starts afresh.
+        if (first && this.unreachableAtStart) await this.rotate((old) => this.o.spool.toUpload(old.segment));
+        void this.uploadLeftovers();
+        await this.pump(gen);
+      })
+      .catch((err: Error) => this.o.log(`streaming stopped: ${err.message}`));
+  }
+
+  private onLost(reason: string) {
+    this.generation++;
+    this.progress.end(false);
+    if (!this.quitting) this.o.log(`connection lost (${reason}); capture goes on locally, reconnecting…`);
+    this.setState('offline');
+  }
+
+  private onUnreachable(reason: string) {
+    if (!this.everConnected && !this.unreachableAtStart) {
+      this.unreachableAtStart = true;
+      this.o.log(`server unreachable (${reason}); recording locally until it is reachable`);
+    }
+    this.setState(this.everConnected ? 'offline' : 'connecting');
+  }
+
+  /** Streams segments in order (leftovers of earlier runs, then the current one) while this connection lasts. */
+  private async pump(gen: number) {
+    const transport = socketTransport(this.socket);
+    while (gen === this.generation) {
+      const leftover = this.leftovers.values().next().value;
+      const segment = leftover?.segment ?? this.current.segment;
+      const uploader = this.uploaderOf(segment, leftover?.source ?? this.current.source);
+      try {
+        if ((await uploader.run(transport, () => gen !== this.generation)) === 'cancelled') return;
+        this.sent(segment);
+        // The current segment is done only when the agent quits; a rotated one is followed by the next.
+        if (segment === this.current.segment) return;
+      } catch (err) {
+        if (err instanceof SegmentRefused) {
+          await this.keepForUpload(segment, err.message);
+          continue;
+        }
+        if (gen === this.generation && this.socket.connected) {
+          this.o.log(`streaming failed (${(err as Error).message}); reconnecting`);
+          this.socket.io.engine?.close();
+        }
+        return;
+      }
+    }
+  }
+
+  private uploaderOf(segment: LocalSegment, source: FileSource): SegmentUploader {
+    let uploader = this.uploaders.get(segment.id);
+    if (!uploader) {
+      uploader = new SegmentUploader(segment.id, segment.started_at, source, ({ acked, size }) => {
+        if (segment === this.current.segment) this.progress.update(acked, size);
+      });
+      this.uploaders.set(segment.id, uploader);
+    }
+    return uploader;
+  }
+
+  /** The server holds all of it: the local copy can go. */
+  private sent(segment: LocalSegment) {
+    this.leftovers.delete(segment.id);
+    this.uploaders.delete(segment.id);
+    void this.leftoverSource(segment)?.close();
+    this.o.spool.remove(segment);
+  }
+
+  private leftoverSource(segment: LocalSegment) {
+    return this.leftovers.get(segment.id)?.source ?? (segment === this.current.segment ? this.current.source : null);
+  }
+
+  /**
+   * The server finalized this segment before its end (the grace period ran out during a long cut):
+   * the whole file is uploaded under another name, so nothing captured is lost.
+   */
+  private async keepForUpload(segment: LocalSegment, why: string) {
+    this.o.log(`the server no longer takes segment ${segment.id} (${why}); it will be uploaded whole`);
+    if (segment === this.current.segment) {
+      await this.rotate((old) => this.o.spool.toUpload(old.segment, `${old.segment.id}-full`));
+    } else {
+      this.o.spool.toUpload(segment, `${segment.id}-full`);
+      this.leftovers.delete(segment.id);
+    }
+    this.uploaders.delete(segment.id);
+    void this.uploadLeftovers();
+  }
+
+  /** Starts a new segment, then ends the old one (a short overlap rather than a gap). */
+  private async rotate(keep: (old: Recording) => void) {
+    if (this.quitting) return;
+    const old = this.current;
+    this.current = this.record();
+    await finishRecording(old);
+    keep(old);
+  }
+
+  private async uploadLeftovers() {
+    if (this.uploading) return;
+    this.uploading = true;
+    try {
+      const busy = [this.current.segment.id, ...this.leftovers.keys()];
+      await uploadPending({ server: this.o.server, token: this.o.token, userHost: this.o.machine.user_host }, this.o.spool, busy, this.o.log);
+    } catch (err) {
+      this.o.log(`uploading local recordings failed (${(err as Error).message}); will retry after the next reconnect`);
+    } finally {
+      this.uploading = false;
+    }
+  }
+
+  private sendIdleAlert(idleSeconds: number, message: string) {
+    this.o.log(`idle for ${idleSeconds} s: ${message}`);
+    if (!this.socket.connected) return;
+    this.socket.timeout(5000).emit('alert', { type: 'idle', idle_seconds: idleSeconds }, () => undefined);
+  }
+
+  private async fail(message: string) {
+    this.o.log(`error: ${message}`);
+    if (this.quitting) return;
+    this.quitting = true;
+    await finishRecording(this.current);
+    this.close(1);
+  }
+
+  private close(code: number) {
+    clearInterval(this.statusTimer);
+    if (this.rotateTimer) clearInterval(this.rotateTimer);
+    this.socket.disconnect();
+    const pending = this.o.spool.list();
+    if (pending.length) this.o.log(`${pending.length} recording(s) not yet on the server stay in ${this.o.spool.dir}: the next start sends them`);
+    this.setState('stopped');
+    this.finish(code);
+  }
+
+  private setState(state: AgentStatus['state']) {
+    if (this.state === 'stopping' && state !== 'stopped') return;
+    this.state = state;
+    this.writeStatus();
+  }
+
+  private pendingBytes(): number {
+    const current = this.current.source.size() - (this.uploaders.get(this.current.segment.id)?.acked ?? 0);
+    const others = this.o.spool.list([this.current.segment.id]).reduce((sum, s) => sum + fileSize(s.file), 0);
+    return current + others;
+  }
+
+  private writeStatus() {
+    writeStatus(this.o.spool.dir, {
+      pid: process.pid,
+      user_host: this.o.machine.user_host,
+      server: this.o.server,
+      state: this.state,
+      segment: this.current?.segment.id ?? null,
+      pending_bytes: this.pendingBytes(),
+      started_at: this.startedAt,
+    });
+  }
+}
+
+function fileSize(file: string) {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}

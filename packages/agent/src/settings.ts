@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import envPaths from 'env-paths';
+import { z } from 'zod';
+import { userHostSchema } from '@vaahshare/protocol';
+
+/**
+ * Every setting of the agent, from (strongest first) command-line flags, the environment, the config
+ * file that `setup` writes, and defaults. The only reader of `process.env` in the agent.
+ */
+const paths = envPaths('vaahshare-agent', { suffix: '' });
+
+const sizeSchema = z
+  .string()
+  .regex(/^\d{2,5}x\d{2,5}$/, 'size must look like 1280x720')
+  .transform((s) => s.split('x').map(Number) as [number, number]);
+
+const fileSchema = z.object({
+  server: z.url().optional(),
+  token: z.string().min(1).optional(),
+  user_host: userHostSchema.optional(),
+  source: z.enum(['screen', 'test']).optional(),
+  fps: z.number().optional(),
+  size: z.string().optional(),
+  bitrate: z.string().optional(),
+  segment_minutes: z.number().optional(),
+});
+export type ConfigFile = z.infer<typeof fileSchema>;
+
+const settingsSchema = z.object({
+  server: z.url({ error: 'the server must be a URL such as http://localhost:3000' }).optional(),
+  token: z.string().min(1).optional(),
+  userHost: userHostSchema.optional(),
+  dataDir: z.string().min(1),
+  source: z.enum(['screen', 'test'], { error: 'source must be "screen" or "test"' }),
+  fps: z.coerce.number().min(1, 'fps must be 1-60').max(60, 'fps must be 1-60'),
+  size: sizeSchema,
+  bitrate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, 'bitrate must look like 800k or 1M'),
+  display: z.string().min(1),
+  segmentMinutes: z.coerce.number({ error: 'segment minutes must be a number' }).min(0, 'segment minutes must be 0 (off) or more'),
+  ffmpeg: z.string().optional(),
+  path: z.string(),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+export class SettingsError extends Error {}
+
+export const defaultConfigFile = (env = process.env) => env.VAAHSHARE_CONFIG ?? path.join(paths.config, 'config.json');
+
+export function readConfigFile(file: string): ConfigFile {
+  if (!fs.existsSync(file)) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new SettingsError(`${file} is not valid JSON (${(err as Error).message}): fix it or run \`vaahshare-agent setup\` again`);
+  }
+  const parsed = fileSchema.safeParse(raw);
+  if (!parsed.success) throw new SettingsError(`${file}: ${describe(parsed.error)}`);
+  return parsed.data;
+}
+
+/** Writes the config file readable by its owner only: it holds the enrollment token. */
+export function writeConfigFile(file: string, config: ConfigFile) {
+  const parsed = fileSchema.safeParse(config);
+  if (!parsed.success) throw new SettingsError(describe(parsed.error));
+  settingsSchema.shape.size.parse(config.size ?? '1280x720');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** Flags as commander hands them over (all optional). */
+export interface Flags {
+  server?: string;
+  token?: string;
+  userHost?: string;
+  dataDir?: string;
+  source?: string;
+  fps?: string;
+  size?: string;
+  bitrate?: string;
+  display?: string;
+  segmentMinutes?: string;
+  config?: string;
+}
+
+function defaultDisplay(env: NodeJS.ProcessEnv): string {
+  if (process.platform === 'win32') return 'desktop';
+  if (process.platform === 'darwin') return '1';
+  return env.DISPLAY ?? ':0';
+}
+
+export function loadSettings(flags: Flags, env: NodeJS.ProcessEnv = process.env): Settings {
+  const file = readConfigFile(flags.config ?? defaultConfigFile(env));
+  const parsed = settingsSchema.safeParse({
+    server: flags.server ?? env.VAAHSHARE_SERVER ?? file.server,
+    token: flags.token ?? env.VAAHSHARE_TOKEN ?? file.token,
+    userHost: flags.userHost ?? env.VAAHSHARE_USER_HOST ?? file.user_host,
+    dataDir: flags.dataDir ?? env.VAAHSHARE_DATA_DIR ?? paths.data,
+    source: flags.source ?? env.VAAHSHARE_SOURCE ?? file.source ?? 'screen',
+    fps: flags.fps ?? env.VAAHSHARE_FPS ?? file.fps ?? 10,
+    size: flags.size ?? env.VAAHSHARE_SIZE ?? file.size ?? '1280x720',
+    bitrate: flags.bitrate ?? env.VAAHSHARE_BITRATE ?? file.bitrate ?? '1M',
+    display: flags.display ?? defaultDisplay(env),
+    segmentMinutes: flags.segmentMinutes ?? env.VAAHSHARE_SEGMENT_MINUTES ?? file.segment_minutes ?? 30,
+    ffmpeg: env.VAAHSHARE_FFMPEG,
+    path: env.PATH ?? '',
+  });
+  if (!parsed.success) throw new SettingsError(describe(parsed.error));
+  return parsed.data;
+}
+
+/** `start` needs a server and a token; says where they can come from. */
+export function requireServer(settings: Settings): Settings & { server: string; token: string } {
+  if (!settings.server || !settings.token) {
+    throw new SettingsError('No server or token: pass --server URL --token TOKEN, set VAAHSHARE_SERVER and VAAHSHARE_TOKEN, or run `vaahshare-agent setup` once');
+  }
+  return settings as Settings & { server: string; token: string };
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
+}

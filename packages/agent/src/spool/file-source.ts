@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import type { ByteSource } from '../shared/segment-uploader.js';
+
+/** How often a growing file is looked at: ffmpeg writes a cluster every ~100 ms. */
+const POLL_MS = 50;
+
+/**
+ * A segment file that ffmpeg appends to, read from any offset: the bytes are on disk before they are
+ * sent, so a cut, a crash or a full send buffer never loses them.
+ */
+export class FileSource implements ByteSource {
+  private known = 0;
+  private done = false;
+  private handle: fs.promises.FileHandle | null = null;
+
+  constructor(readonly path: string) {
+    this.known = fileSize(path);
+  }
+
+  /** The writer (ffmpeg) exited: what is on disk is the whole segment. */
+  finish() {
+    this.known = fileSize(this.path);
+    this.done = true;
+  }
+
+  size() {
+    if (!this.done) this.known = fileSize(this.path);
+    return this.known;
+  }
+
+  finished() {
+    return this.done;
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    this.handle ??= await fs.promises.open(this.path, 'r');
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await this.handle.read(buffer, 0, length, offset);
+    return buffer.subarray(0, bytesRead);
+  }
+
+  async changed(): Promise<void> {
+    const before = this.known;
+    const deadline = Date.now() + 1000;
+    while (!this.done && Date.now() < deadline) {
+      if (this.size() !== before) return;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  async close() {
+    await this.handle?.close();
+    this.handle = null;
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}

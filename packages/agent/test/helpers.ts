@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Media } from '@vaahshare/protocol';
+import { api, login, startServer, waitUntil, type TestServer } from '../../server/src/test/harness.js';
+
+/** The media of one client, once every item is finalized (ready or error). */
+export async function finalizedMedia(url: string, token: string, clientId: number, count: number, timeoutMs = 20_000): Promise<Media[]> {
+  let items: Media[] = [];
+  await waitUntil(
+    async () => {
+      items = (await api(url, `/api/media?client_id=${clientId}`, { token })).body.data;
+      return items.length >= count && items.every((m) => m.status === 'ready' || m.status === 'error');
+    },
+    timeoutMs,
+    `${count} finalized media of client ${clientId}`,
+  );
+  return items;
+}
+
+export async function clientId(url: string, token: string, userHost: string): Promise<number> {
+  const { body } = await api(url, `/api/clients?q=${encodeURIComponent(userHost)}`, { token });
+  return body.data.find((c: { user_host: string }) => c.user_host === userHost).id;
+}
+
+export async function downloadVideo(url: string, token: string, media: Media): Promise<Buffer> {
+  const res = await fetch(`${url}${media.video_url}`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`video ${media.id}: ${res.status}`);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+/** Local recordings still waiting in an agent's data directory. */
+export function spooledFiles(dataDir: string): string[] {
+  const root = path.join(dataDir, 'spool');
+  if (!fs.existsSync(root)) return [];
+  return fs.readdirSync(root).flatMap((d) => fs.readdirSync(path.join(root, d)).filter((f) => f.endsWith('.webm')).map((f) => path.join(root, d, f)));
+}
+
+/** Waits until a file stops growing (a writer finished with it). */
+export async function settled(file: string, quietMs = 600, timeoutMs = 10_000) {
+  let last = -1;
+  let since = Date.now();
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const size = fs.statSync(file).size;
+    if (size !== last) [last, since] = [size, Date.now()];
+    else if (Date.now() - since >= quietMs) return size;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${file} kept growing`);
+}
+
+/** A real server on a fresh database with the test admin logged in. */
+export async function serverWithAdmin(): Promise<{ t: TestServer; token: string }> {
+  const t = await startServer();
+  return { t, token: await login(t.url) };
+}

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Alert } from '@vaahshare/protocol';
+import { api, connectDashboard, sleep, tempDir, waitUntil, type TestServer } from '../../server/src/test/harness.js';
+import { decodeFrames } from '../../server/src/test/webm.js';
+import { runAgent } from './agent-process.js';
+import { clientId, downloadVideo, finalizedMedia, serverWithAdmin } from './helpers.js';
+import { startXvfb } from './xvfb.js';
+
+const THRESHOLD_S = 10;
+
+describe('agent on an X11 desktop (Xvfb): real x11grab capture and idle alerts', () => {
+  let t: TestServer;
+  let token: string;
+  before(async () => {
+    ({ t, token } = await serverWithAdmin());
+    const { body } = await api(t.url, '/api/companies', { token });
+    const settings = await api(t.url, `/api/companies/${body.data[0].id}/settings`, { token, method: 'PATCH', body: { idle_threshold_seconds: THRESHOLD_S, idle_message: 'Still there?' } });
+    assert.equal(settings.status, 200);
+  });
+  after(() => t.dispose());
+
+  test('captures the screen, and alerts once per idle period (xdotool input starts a new one)', async () => {
+    const xvfb = await startXvfb();
+    const dash = await connectDashboard(t.url, token);
+    const alerts: Array<{ alert: Alert; at: number }> = [];
+    dash.socket.on('alert-created', ({ alert }) => alerts.push({ alert, at: Date.now() }));
+    const agent = runAgent(
+      ['start', '--server', t.url, '--token', 'test-enrollment-token', '--user-host', 'x11@desk', '--data-dir', tempDir('vaahshare-agent-'), '--display', xvfb.display, '--size', '640x360', '--fps', '10'],
+      { VAAHSHARE_SOURCE: 'screen' },
+    );
+    try {
+      await agent.waitFor(/capturing the screen/);
+      await agent.waitFor(/connected to/);
+      await xvfb.moveMouse(10, 10);
+
+      await waitUntil(() => alerts.length === 1, (THRESHOLD_S + 6) * 1000, 'the first idle alert');
+      assert.equal(alerts[0].alert.user_host, 'x11@desk');
+      assert.ok(alerts[0].alert.idle_seconds >= THRESHOLD_S, `idle_seconds ${alerts[0].alert.idle_seconds}`);
+      await sleep(2500);
+      assert.equal(alerts.length, 1, 'one alert per idle period, however long it lasts');
+
+      await xvfb.moveMouse(200, 150);
+      const activeAt = Date.now();
+      assert.ok((await xvfb.idleMs()) < 2000, 'the input reset the X server idle time');
+      await waitUntil(() => alerts.length === 2, (THRESHOLD_S + 6) * 1000, 'the second idle alert');
+      assert.ok(alerts[1].at - activeAt >= (THRESHOLD_S - 1) * 1000, `second alert ${alerts[1].at - activeAt} ms after the input`);
+      assert.match(agent.output(), /idle for \d+ s: Still there\?/);
+
+      assert.equal(await agent.stop('SIGINT'), 0, agent.output());
+      const [media] = await finalizedMedia(t.url, token, await clientId(t.url, token, 'x11@desk'), 1);
+      assert.equal(media.status, 'ready', JSON.stringify(media));
+      const decoded = await decodeFrames(await downloadVideo(t.url, token, media));
+      assert.equal(decoded.errors, '');
+      assert.ok(decoded.frames >= (media.duration_ms! / 1000) * 10 * 0.8, `${decoded.frames} frames in ${media.duration_ms} ms at 10 fps`);
+    } finally {
+      await agent.stop('SIGKILL');
+      dash.socket.disconnect();
+      await xvfb.stop();
+    }
+  });
+});
