@@ -31,7 +31,9 @@ import { createMediaService } from './media/media.service.js';
 import { mediaRoutes } from './media/media.routes.js';
 import { registerStreamingHandlers, registerWatchHandlers } from './streaming/streaming.socket.js';
 import { createStreams } from './streaming/streams.service.js';
-import { announceViewers, hasViewers } from './streaming/viewers.js';
+import { createRemoteWatch } from './streaming/remote-watch.js';
+import { createViewers } from './streaming/viewers.js';
+import { createLiveness } from './cluster/liveness.js';
 import { webRoutes } from './web/web.routes.js';
 
 export interface BuildOptions {
@@ -62,7 +64,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     throw err;
   });
   const metrics = createMetrics();
-  const io = createIo(app, config);
+  const sockets = await createIo(app, config, app.log).catch(async (err) => {
+    await database.db.destroy();
+    throw err;
+  });
+  const { io, clustered } = sockets;
   const ctx: AppContext = {
     config,
     database,
@@ -75,8 +81,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   };
 
   const mediaService = createMediaService(ctx);
-  const streams = createStreams(ctx, mediaService);
-  const viewers = announceViewers(io, ctx.log);
+  const viewers = createViewers(io, { nodeId: config.NODE_ID, clustered, log: ctx.log });
+  const streams = createStreams(ctx, mediaService, viewers);
+  const remoteWatch = clustered ? createRemoteWatch(io, streams, viewers, { nodeId: config.NODE_ID, log: ctx.log }) : null;
 
   const presence = createPresence({
     db: ctx.db,
@@ -92,6 +99,25 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     onError: (what, err) => ctx.log.error({ err }, `${what} failed`),
   });
   addClientsByStateGauge(metrics, () => countByState(ctx.db));
+
+  // Heartbeats on a connection of their own, so that they never wait behind a storm of presence queries.
+  const livenessDb = openDatabase({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL }).db;
+  const liveness = createLiveness({
+    db: livenessDb,
+    clock: ctx.clock,
+    nodeId: config.NODE_ID,
+    deadAfterMs: config.NODE_DEAD_AFTER_MS,
+    onDeadNode: async (deadNode) => {
+      const released = await presence.releaseDeadNode(deadNode);
+      await mediaService.resumeInterrupted([deadNode]);
+      viewers.forgetNode(deadNode);
+      ctx.log.warn({ node: deadNode, released }, 'node found dead: its clients are reconnecting');
+    },
+    onPresumedDead: async () => {
+      ctx.log.warn('this node was too slow to beat and may have been taken for dead: its agents connect again');
+      for (const socket of io.of('/').sockets.values()) if (socket.data.role === 'agent') socket.conn.close();
+    },
+  });
 
   installErrorHandlers(app, metrics);
   app.get('/healthz', async () => {
@@ -129,7 +155,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     socket.on('disconnect', () => metrics.sockets.dec());
     if (socket.data.role === 'dashboard') {
       void socket.join([companyRoom(socket.data.companyId!), socket.data.sessionRoom!]);
-      registerWatchHandlers(ctx, handlers, streams, socket);
+      registerWatchHandlers(ctx, handlers, streams, socket, remoteWatch?.watchElsewhere ?? null);
       return;
     }
     if (socket.data.tokenId !== undefined) void socket.join(tokenRoom(socket.data.tokenId));
@@ -139,7 +165,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
         void socket.join(clientRoom(connection.clientId));
         // The original client starts a fresh recording after a comeback: what it had open is finished.
         if (socket.data.legacy && changed) await streams.clientGone(connection.clientId);
-        if (hasViewers(io, connection.clientId)) await viewers.tellAgents(connection.clientId);
+        await viewers.greetAgent(connection.clientId);
       },
     });
     registerAlertHandlers(ctx, handlers, socket);
@@ -150,16 +176,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const stopTasks: Array<() => void> = [];
 
   async function listen() {
+    await liveness.register();
     // Clients this node held before a crash get a fresh grace period to come back.
     await presence.releaseNode();
     await mediaService.resumeInterrupted();
+    runInBackground(ctx.log, 'learning the other nodes\' viewers', viewers.syncFromOthers(2 * config.NODE_DEAD_AFTER_MS));
     const sweep = setInterval(() => runInBackground(ctx.log, 'presence sweep', presence.sweepExpired()), config.PRESENCE_SWEEP_MS);
     const streamSweep = setInterval(() => runInBackground(ctx.log, 'stream sweep', streams.sweep()), STREAM_SWEEP_MS);
-    sweep.unref();
-    streamSweep.unref();
+    const beat = setInterval(() => runInBackground(ctx.log, 'node heartbeat', liveness.tick()), liveness.intervalMs);
+    for (const timer of [sweep, streamSweep, beat]) timer.unref();
     stopTasks.push(
       () => clearInterval(sweep),
       () => clearInterval(streamSweep),
+      () => clearInterval(beat),
       startHeartbeat(io, { intervalMs: config.HEARTBEAT_INTERVAL_MS, timeoutMs: config.HEARTBEAT_TIMEOUT_MS }),
     );
     // After a restart every agent comes back within seconds; Node's default backlog (511) overflows and
@@ -174,10 +203,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     // Clients get their grace period to reach another node or this one once it is back.
     await presence.releaseNode().catch((err) => ctx.log.error({ err }, 'releasing clients at shutdown failed'));
     presence.stop();
-    await new Promise<void>((resolve) => io.close(() => resolve()));
+    await sockets.close();
     await streams.closeAll();
     await app.close();
     await ctx.db.destroy();
+    await livenessDb.destroy();
   }
 
   return { app, ctx, presence, streams, media: mediaService, bootstrapResult, listen, close };

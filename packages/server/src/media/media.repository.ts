@@ -16,8 +16,45 @@ export const insertMedia = (db: Db, row: Insertable<MediaTable>) =>
 export const recordingOf = (db: Db, clientId: number) =>
   db.selectFrom('media').selectAll().where('client_id', '=', clientId).where('status', '=', 'recording').execute();
 
-export const updateReceived = (db: Db, id: number, size: number, now: number) =>
-  db.updateTable('media').set({ size, updated_at: now }).where('id', '=', id).where('status', '=', 'recording').execute();
+/** Records how much of a segment this node received; not once another node took the segment over. */
+export const updateReceived = (db: Db, id: number, nodeId: string, size: number, now: number) =>
+  db
+    .updateTable('media')
+    .set({ size, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'recording')
+    .where('node_id', '=', nodeId)
+    .execute();
+
+/**
+ * This node goes on writing a segment (its agent came here from another node, or this node restarted).
+ * Guarded: a segment finalized meanwhile is not taken, and the node that had it sees it is no longer its own.
+ */
+export const takeOverSegment = (db: Db, id: number, nodeId: string, now: number) =>
+  db
+    .updateTable('media')
+    .set({ node_id: nodeId, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'recording')
+    .returningAll()
+    .executeTakeFirst();
+
+/** Of the segments this node has open, those still recording and still written here. */
+export async function stillHeldBy(db: Db, ids: number[], nodeId: string): Promise<Set<number>> {
+  const held = new Set<number>();
+  // A few hundred ids per statement stays under SQLite's bound-parameter limit.
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('media')
+      .select('id')
+      .where('id', 'in', ids.slice(i, i + 500))
+      .where('status', '=', 'recording')
+      .where('node_id', '=', nodeId)
+      .execute();
+    rows.forEach((r) => held.add(r.id));
+  }
+  return held;
+}
 
 /**
  * Moves a recording to processing. Guarded, so that of several callers (stop, grace expiry, sweeps on
@@ -56,6 +93,16 @@ export const abandonedRecordings = (db: Db) =>
     .where('clients.is_connected', '=', 0)
     .execute();
 
-/** Items this node was processing when it stopped: processing starts again from the raw file. */
-export const interruptedProcessing = (db: Db, nodeId: string) =>
-  db.selectFrom('media').selectAll().where('status', '=', 'processing').where('node_id', '=', nodeId).execute();
+/**
+ * Items `fromNodes` were processing when they stopped (this node before its restart, or nodes found dead):
+ * claimed by this node, and processing starts again from the raw file. A guarded update, so that of several
+ * nodes adopting a dead node's items each item goes to exactly one.
+ */
+export const claimInterrupted = (db: Db, fromNodes: string[], nodeId: string, now: number) =>
+  db
+    .updateTable('media')
+    .set({ node_id: nodeId, updated_at: now })
+    .where('status', '=', 'processing')
+    .where('node_id', 'in', fromNodes)
+    .returningAll()
+    .execute();

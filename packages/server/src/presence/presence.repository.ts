@@ -177,10 +177,13 @@ export const findExpired = (db: Db, now: number) =>
     .execute();
 
 /**
- * After this node restarted or before it stops: every client it held becomes reconnecting with a fresh
- * deadline. Guarded by node, so clients that already came back on another node are left alone.
+ * After a node restarted, before it stops, or once it is found dead: every client it held becomes
+ * reconnecting with a fresh deadline. Guarded by node and state, so clients that already came back on
+ * another node are left alone, and of several nodes releasing a dead node's clients each client goes once.
+ * `restartGrace`: those already reconnecting get a fresh deadline too (the node was down, they could not
+ * come back to it); a dead node's deadlines are kept, as they were announced.
  */
-export function releaseNodeClients(db: Db, nodeId: string, now: number, graceMs: number) {
+export function releaseNodeClients(db: Db, nodeId: string, now: number, graceMs: number, restartGrace = true) {
   return db.transaction().execute(async (trx) => {
     const dropped = await trx
       .updateTable('clients')
@@ -191,6 +194,7 @@ export function releaseNodeClients(db: Db, nodeId: string, now: number, graceMs:
       .returningAll()
       .execute();
     await recordEvents(trx, dropped, 'reconnecting', now);
+    if (!restartGrace) return dropped;
     // Those already reconnecting could not come back while the node was down: their grace starts again.
     await trx
       .updateTable('clients')

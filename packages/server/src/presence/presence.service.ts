@@ -140,10 +140,17 @@ export function createPresence(deps: PresenceDeps) {
     return dropped.length;
   }
 
+  /** Another node was found dead: its connected clients are reconnecting now (each announced by one node). */
+  async function releaseDeadNode(nodeId: string): Promise<number> {
+    const dropped = await repo.releaseNodeClients(db, nodeId, clock.now(), graceMs, false);
+    for (const row of dropped) announce('client-reconnecting', row);
+    return dropped.length;
+  }
+
   function stop() {
     for (const timer of graceTimers.values()) clearTimeout(timer);
     graceTimers.clear();
   }
 
-  return { connect, drop, close, sweepExpired, releaseNode, stop };
+  return { connect, drop, close, sweepExpired, releaseNode, releaseDeadNode, stop };
 }
