@@ -18,10 +18,12 @@ export interface SocketServer {
 }
 
 /**
- * The adapter's own node tracking: a node silent for `heartbeatTimeout` stops being waited for in
- * inter-node requests. Kept below the database's NODE_DEAD_AFTER_MS so requests never wait for a dead node longer.
+ * This deployment's names in Redis, and the adapter's own node tracking: a node silent for `heartbeatTimeout`
+ * stops being waited for in inter-node requests, as the database takes it for dead.
  */
-const adapterTiming = (config: Config) => ({
+const adapterOptions = (config: Config) => ({
+  streamName: `${config.REDIS_PREFIX}:socket.io`,
+  channelPrefix: `${config.REDIS_PREFIX}:socket.io`,
   heartbeatInterval: Math.max(500, Math.floor(config.NODE_DEAD_AFTER_MS / 4)),
   heartbeatTimeout: config.NODE_DEAD_AFTER_MS,
 });
@@ -53,7 +55,7 @@ export async function createIo(app: FastifyInstance, config: Config, log: Fastif
   // nodes apply them in the order this node sent them (a late viewer's catch-up, then its room join);
   // a node that loses Redis for a moment reads on from its last offset instead of losing messages; and
   // Socket.IO's connection-state recovery works with it (PROTOCOL.md §8.7).
-  io.adapter(createAdapter(redis, adapterTiming(config)));
+  io.adapter(createAdapter(redis, adapterOptions(config)));
   return {
     io,
     clustered: true,
