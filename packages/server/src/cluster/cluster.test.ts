@@ -119,23 +119,23 @@ describe('a node killed with kill -9 behind nginx', { skip: unavailable ?? false
     let nginx: Nginx | undefined;
     try {
       const nodes = await Promise.all([cluster.startNode('node-1'), cluster.startNode('node-2')]);
-      nginx = await startNginx(nodes.map((n) => n.port));
+      const proxy = (nginx = await startNginx(nodes.map((n) => n.port)));
       const webm = await makeWebm({ seconds: 10, fps: 10, gop: 10 });
       const half = Math.floor(webm.length / 2);
       // Every test client comes from 127.0.0.1: nginx's ip_hash sends them all to one node, the victim.
-      const { body: health } = await api(nginx.url, '/healthz');
+      const { body: health } = await api(proxy.url, '/healthz');
       const victimIndex = health.node_id === 'node-1' ? 0 : 1;
       const [victim, survivor] = [nodes[victimIndex], nodes[1 - victimIndex]];
       const survivorId = `node-${2 - victimIndex}`;
       const token = await login(survivor.url);
       const watcher = await connectDashboard(survivor.url, token);
 
-      const streamers = ['cam@pc-1', 'cam@pc-2'].map((u) => reconnectingAgent(nginx.url, u));
-      const steady = ['desk@pc-3', 'desk@pc-4', 'desk@pc-5'].map((u) => reconnectingAgent(nginx.url, u));
-      const dropping = ['wifi@pc-6', 'wifi@pc-7'].map((u) => reconnectingAgent(nginx.url, u));
+      const streamers = ['cam@pc-1', 'cam@pc-2'].map((u) => reconnectingAgent(proxy.url, u));
+      const steady = ['desk@pc-3', 'desk@pc-4', 'desk@pc-5'].map((u) => reconnectingAgent(proxy.url, u));
+      const dropping = ['wifi@pc-6', 'wifi@pc-7'].map((u) => reconnectingAgent(proxy.url, u));
       const returning = [...streamers, ...steady, ...dropping];
       await Promise.all(returning.map((agent) => agent.ready()));
-      const lost = await connectAgent(nginx.url, 'lost@pc-8');
+      const lost = await connectAgent(proxy.url, 'lost@pc-8');
       const userHosts = [...returning.map((agent) => agent.client!.user_host), 'lost@pc-8'];
       assert.deepEqual(new Set(Object.values(await nodesOf(cluster.sql, userHosts))), new Set([health.node_id]));
 
