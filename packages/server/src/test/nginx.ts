@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,14 +7,8 @@ import { freePort } from './process.js';
 
 const DEPLOY_NGINX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../deploy/nginx');
 
-/** Fills the `${NAME}` placeholders of one of deploy/nginx's templates (as envsubst does in deploy/). */
-function render(template: string, values: Record<string, string>): string {
-  const text = fs.readFileSync(path.join(DEPLOY_NGINX, template), 'utf8');
-  return text.replace(/\$\{([A-Z_]+)\}/g, (_, name: string) => {
-    if (!(name in values)) throw new Error(`no value for \${${name}} in ${template}`);
-    return values[name];
-  });
-}
+/** The deployment's own scripts fill the templates, so the tests run the config users get. */
+const deployScript = (script: string, args: string[]) => execFileSync(path.join(DEPLOY_NGINX, script), args, { encoding: 'utf8' });
 
 export interface Nginx {
   url: string;
@@ -29,10 +23,11 @@ export async function startNginx(nodePorts: number[]): Promise<Nginx> {
   fs.chmodSync(runDir, 0o755);
   fs.chmodSync(path.join(runDir, 'tmp'), 0o777);
   const port = await freePort();
-  const upstream = nodePorts.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n');
-  fs.writeFileSync(path.join(runDir, 'vaahshare.conf'), render('vaahshare.conf.template', { LISTEN: `127.0.0.1:${port}`, UPSTREAM_SERVERS: upstream }));
+  const upstream = deployScript('upstream.sh', nodePorts.map((p) => `127.0.0.1:${p}`)).trimEnd();
+  const site = deployScript('render.sh', ['vaahshare.conf.template', `LISTEN=127.0.0.1:${port}`, `UPSTREAM_SERVERS=${upstream}`]);
+  fs.writeFileSync(path.join(runDir, 'vaahshare.conf'), site);
   const conf = path.join(runDir, 'nginx.conf');
-  fs.writeFileSync(conf, render('standalone.conf.template', { RUN_DIR: runDir }));
+  fs.writeFileSync(conf, deployScript('render.sh', ['standalone.conf.template', `RUN_DIR=${runDir}`]));
   const child = spawn('nginx', ['-e', path.join(runDir, 'error.log'), '-p', runDir, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
