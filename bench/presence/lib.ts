@@ -1,8 +1,10 @@
 /**
  * Helpers shared by the presence benchmark: child processes, /proc readers, statistics, IPC calls.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 // `ws` is Socket.IO's own WebSocket implementation (a dependency of engine.io), hoisted in the workspace.
 import WebSocket from 'ws';
 
@@ -305,4 +307,33 @@ export function ipcChannel(child: ChildProcess): WorkerHandle {
     },
     onEvent: (listener) => listeners.push(listener),
   };
+}
+
+// ---------------------------------------------------------------- agent workers
+
+const AGENT_WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'agent-worker.ts');
+
+/** Forks `count` agent worker processes (agent-worker.ts) and waits until each is ready. */
+export async function startWorkers(count: number): Promise<WorkerHandle[]> {
+  const handles: WorkerHandle[] = [];
+  for (let w = 0; w < count; w++) {
+    const child = track(fork(AGENT_WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    const handle = ipcChannel(child);
+    await withTimeout(
+      new Promise<void>((resolve) => handle.onEvent((m) => m.event === 'ready' && resolve())),
+      30_000,
+      'agent worker start',
+    );
+    handles.push(handle);
+  }
+  return handles;
+}
+
+export async function stopWorkers(workers: WorkerHandle[]) {
+  await Promise.allSettled(workers.map((w) => w.call('close-all', {}, 30_000)));
+  for (const w of workers) {
+    w.child.disconnect?.();
+    const exited = new Promise<void>((resolve) => (w.child.exitCode !== null ? resolve() : w.child.once('exit', () => resolve())));
+    await withTimeout(exited, 10_000, 'worker exit').catch(() => w.child.kill('SIGKILL'));
+  }
 }

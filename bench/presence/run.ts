@@ -10,7 +10,7 @@
  * Every server and every agent worker is a child process of this one; all traffic stays on 127.0.0.1.
  * Results: a table on stdout and JSON in bench/results/.
  */
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +27,6 @@ import {
   tcpCounters,
   forceGc,
   freePort,
-  ipcChannel,
   killAllChildren,
   median,
   openFds,
@@ -36,7 +35,8 @@ import {
   rssBytes,
   sleep,
   spawnServer,
-  track,
+  startWorkers,
+  stopWorkers,
   waitUntil,
   wallNow,
   withTimeout,
@@ -57,7 +57,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const OUR_MAIN = path.join(root, 'packages/server/src/main.ts');
 const BARE_MAIN = path.join(here, 'bare-server.ts');
-const WORKER = path.join(here, 'agent-worker.ts');
 
 const { values: args } = parseArgs({
   options: {
@@ -194,30 +193,6 @@ interface TargetResult {
 }
 
 // ---------------------------------------------------------------- helpers
-
-async function startWorkers(): Promise<WorkerHandle[]> {
-  const handles: WorkerHandle[] = [];
-  for (let w = 0; w < WORKERS; w++) {
-    const child = track(fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-    const handle = ipcChannel(child);
-    await withTimeout(
-      new Promise<void>((resolve) => handle.onEvent((m) => m.event === 'ready' && resolve())),
-      30_000,
-      'agent worker start',
-    );
-    handles.push(handle);
-  }
-  return handles;
-}
-
-async function stopWorkers(workers: WorkerHandle[]) {
-  await Promise.allSettled(workers.map((w) => w.call('close-all', {}, 30_000)));
-  for (const w of workers) {
-    w.child.disconnect?.();
-    const exited = new Promise<void>((resolve) => (w.child.exitCode !== null ? resolve() : w.child.once('exit', () => resolve())));
-    await withTimeout(exited, 10_000, 'worker exit').catch(() => w.child.kill('SIGKILL'));
-  }
-}
 
 async function login(url: string): Promise<string> {
   const res = await fetch(`${url}/api/auth/login`, {
@@ -357,7 +332,7 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
   log(`${target}: server pid ${server.pid} on ${server.url}`);
   const token = target === 'ours' ? await login(server.url) : 'bench';
   const proxy: SilentProxy = await startProxy(port);
-  const workers = await startWorkers();
+  const workers = await startWorkers(WORKERS);
   benchPids = () => [server.pid, ...workers.map((w) => w.child.pid!)];
   const stormDone: Array<(message: Record<string, unknown>) => void> = [];
   for (const w of workers) w.onEvent((m) => m.event === 'storm-done' && stormDone.forEach((f) => f(m)));
