@@ -100,21 +100,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   });
   addClientsByStateGauge(metrics, () => countByState(ctx.db));
 
-  // Heartbeats on a connection of their own, so that they never wait behind a storm of presence queries.
-  const livenessDb = openDatabase({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL }).db;
+  // On PostgreSQL, heartbeats use a pool of their own so that they never wait behind a storm of presence
+  // queries. SQLite keeps one connection: a second one in the same process would wait for the first one's
+  // open transaction synchronously, blocking the event loop that transaction needs to finish.
+  const livenessDb = config.DATABASE_URL ? openDatabase({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL }).db : ctx.db;
   const liveness = createLiveness({
     db: livenessDb,
     clock: ctx.clock,
     nodeId: config.NODE_ID,
     deadAfterMs: config.NODE_DEAD_AFTER_MS,
-    onDeadNode: async (deadNode) => {
-      const released = await presence.releaseDeadNode(deadNode);
-      await mediaService.resumeInterrupted([deadNode]);
-      viewers.forgetNode(deadNode);
-      ctx.log.warn({ node: deadNode, released }, 'node found dead: its clients are reconnecting');
+    handOver: async (alive, forgotten) => {
+      if (forgotten.length) ctx.log.warn({ nodes: forgotten }, 'nodes found dead: their clients are reconnecting');
+      await presence.releaseOrphans();
+      await mediaService.resumeInterrupted('gone nodes');
+      viewers.retainNodes(alive);
     },
     onPresumedDead: async () => {
-      ctx.log.warn('this node was too slow to beat and may have been taken for dead: its agents connect again');
+      ctx.log.warn('this node was taken for dead (too slow to beat): its agents connect again');
       for (const socket of io.of('/').sockets.values()) if (socket.data.role === 'agent') socket.conn.close();
     },
   });
@@ -207,7 +209,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     await streams.closeAll();
     await app.close();
     await ctx.db.destroy();
-    await livenessDb.destroy();
+    if (livenessDb !== ctx.db) await livenessDb.destroy();
   }
 
   return { app, ctx, presence, streams, media: mediaService, bootstrapResult, listen, close };

@@ -3,38 +3,39 @@ import type { Clock } from '../infra/clock.js';
 import * as repo from './nodes.repository.js';
 
 export interface LivenessDeps {
-  /** A connection of its own, so that heartbeats do not queue behind a storm of presence queries. */
+  /** On PostgreSQL a pool of its own, so that heartbeats do not queue behind a storm of presence queries. */
   db: Db;
   clock: Clock;
   nodeId: string;
   deadAfterMs: number;
-  /** Another node stopped beating: hand over what it held (each step guarded, as several nodes do it). */
-  onDeadNode: (nodeId: string) => Promise<void>;
-  /** This node's own heartbeat lapsed: the others may have released its clients, which must connect again. */
+  /**
+   * Takes over what nodes without a row held (clients, interrupted processing): every node does it on every
+   * beat, each step a guarded update, so each item goes to one node. `alive`: the nodes with a row.
+   */
+  handOver: (alive: string[], forgotten: string[]) => Promise<void>;
+  /** This node's row was removed: other nodes found it dead and released its clients, which must connect again. */
   onPresumedDead: () => Promise<void>;
 }
 
 /**
- * Node liveness through the shared database: every node writes a heartbeat row, and every node hands over
- * the clients and work of nodes whose heartbeat is too old. No leader: every hand-over is a guarded update.
+ * Node liveness through the shared database: every node beats in its `cluster_nodes` row, removes the rows
+ * of nodes that stopped beating, and takes over what nodes without a row held. No leader is elected.
  */
 export function createLiveness(deps: LivenessDeps) {
   const { db, clock, nodeId, deadAfterMs } = deps;
-  const deadBefore = () => clock.now() - deadAfterMs;
+  const register = () => repo.registerNode(db, nodeId, clock.now());
 
   async function tick() {
-    if (!(await repo.beat(db, nodeId, clock.now(), deadBefore()))) {
+    if (!(await repo.beat(db, nodeId, clock.now()))) {
       await deps.onPresumedDead();
-      await repo.registerNode(db, nodeId, clock.now());
+      await register();
     }
-    for (const dead of await repo.findDeadNodes(db, nodeId, deadBefore())) {
-      await deps.onDeadNode(dead);
-      await repo.forgetNode(db, dead, deadBefore());
-    }
+    const forgotten = await repo.forgetDeadNodes(db, clock.now() - deadAfterMs);
+    await deps.handOver(await repo.liveNodes(db), forgotten);
   }
 
   return {
-    register: () => repo.registerNode(db, nodeId, clock.now()),
+    register,
     tick,
     /** How often to beat: several beats fit in the dead-after window, so one slow beat is not a death. */
     intervalMs: Math.max(250, Math.floor(deadAfterMs / 4)),

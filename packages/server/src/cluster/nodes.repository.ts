@@ -8,29 +8,27 @@ export const registerNode = (db: Db, nodeId: string, now: number) =>
     .onConflict((oc) => oc.column('id').doUpdateSet({ started_at: now, heartbeat_at: now }))
     .execute();
 
-/**
- * This node is still alive. Guarded by the previous heartbeat being recent: false means the other nodes
- * may have taken this node for dead (and released its clients) — or forgotten its row.
- */
-export async function beat(db: Db, nodeId: string, now: number, deadBefore: number): Promise<boolean> {
-  const result = await db
-    .updateTable('cluster_nodes')
-    .set({ heartbeat_at: now })
-    .where('id', '=', nodeId)
-    .where('heartbeat_at', '>=', deadBefore)
-    .executeTakeFirst();
+/** This node is still alive. False when its row is gone: another node found it dead and released its clients. */
+export async function beat(db: Db, nodeId: string, now: number): Promise<boolean> {
+  const result = await db.updateTable('cluster_nodes').set({ heartbeat_at: now }).where('id', '=', nodeId).executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
 
-export const findDeadNodes = (db: Db, nodeId: string, deadBefore: number) =>
+/**
+ * Removes the rows of nodes whose heartbeat is too old: from then on their clients and work are orphans that
+ * any node may take. Removing first is what tells a node that was only slow that it lost them (see `beat`).
+ */
+export const forgetDeadNodes = (db: Db, deadBefore: number) =>
   db
-    .selectFrom('cluster_nodes')
-    .select('id')
+    .deleteFrom('cluster_nodes')
     .where('heartbeat_at', '<', deadBefore)
-    .where('id', '!=', nodeId)
+    .returning('id')
     .execute()
     .then((rows) => rows.map((r) => r.id));
 
-/** Once a dead node's clients and work are handed over; not if it came back meanwhile. */
-export const forgetNode = (db: Db, nodeId: string, deadBefore: number) =>
-  db.deleteFrom('cluster_nodes').where('id', '=', nodeId).where('heartbeat_at', '<', deadBefore).execute();
+export const liveNodes = (db: Db) =>
+  db
+    .selectFrom('cluster_nodes')
+    .select('id')
+    .execute()
+    .then((rows) => rows.map((r) => r.id));

@@ -94,15 +94,15 @@ export const abandonedRecordings = (db: Db) =>
     .execute();
 
 /**
- * Items `fromNodes` were processing when they stopped (this node before its restart, or nodes found dead):
- * claimed by this node, and processing starts again from the raw file. A guarded update, so that of several
- * nodes adopting a dead node's items each item goes to exactly one.
+ * Items whose processing was interrupted — by this node's restart (`of: 'mine'`), or by the death of a node
+ * that is gone from `cluster_nodes` (`of: 'gone nodes'`) — claimed by this node to process again from the
+ * raw file. A guarded update, so that of several nodes adopting a dead node's items each goes to one.
  */
-export const claimInterrupted = (db: Db, fromNodes: string[], nodeId: string, now: number) =>
+export const claimInterrupted = (db: Db, of: 'mine' | 'gone nodes', nodeId: string, now: number) =>
   db
     .updateTable('media')
     .set({ node_id: nodeId, updated_at: now })
     .where('status', '=', 'processing')
-    .where('node_id', 'in', fromNodes)
+    .where('node_id', of === 'mine' ? '=' : 'not in', of === 'mine' ? nodeId : db.selectFrom('cluster_nodes').select('id'))
     .returningAll()
     .execute();

@@ -43,8 +43,8 @@ export function createMediaService(ctx: AppContext) {
   }
 
   /** What this node (at start-up) or dead nodes were processing when they stopped is processed again here. */
-  async function resumeInterrupted(fromNodes: string[] = [nodeId]) {
-    for (const row of await repo.claimInterrupted(ctx.db, fromNodes, nodeId, ctx.clock.now())) {
+  async function resumeInterrupted(of: 'mine' | 'gone nodes' = 'mine') {
+    for (const row of await repo.claimInterrupted(ctx.db, of, nodeId, ctx.clock.now())) {
       runInBackground(ctx.log, `finalizing media ${row.id}`, process(row));
     }
   }

@@ -177,13 +177,10 @@ export const findExpired = (db: Db, now: number) =>
     .execute();
 
 /**
- * After a node restarted, before it stops, or once it is found dead: every client it held becomes
- * reconnecting with a fresh deadline. Guarded by node and state, so clients that already came back on
- * another node are left alone, and of several nodes releasing a dead node's clients each client goes once.
- * `restartGrace`: those already reconnecting get a fresh deadline too (the node was down, they could not
- * come back to it); a dead node's deadlines are kept, as they were announced.
+ * After this node restarted or before it stops: every client it held becomes reconnecting with a fresh
+ * deadline. Guarded by node, so clients that already came back on another node are left alone.
  */
-export function releaseNodeClients(db: Db, nodeId: string, now: number, graceMs: number, restartGrace = true) {
+export function releaseNodeClients(db: Db, nodeId: string, now: number, graceMs: number) {
   return db.transaction().execute(async (trx) => {
     const dropped = await trx
       .updateTable('clients')
@@ -194,7 +191,6 @@ export function releaseNodeClients(db: Db, nodeId: string, now: number, graceMs:
       .returningAll()
       .execute();
     await recordEvents(trx, dropped, 'reconnecting', now);
-    if (!restartGrace) return dropped;
     // Those already reconnecting could not come back while the node was down: their grace starts again.
     await trx
       .updateTable('clients')
@@ -203,6 +199,26 @@ export function releaseNodeClients(db: Db, nodeId: string, now: number, graceMs:
       .where('is_reconnecting', '=', 1)
       .where('grace_deadline', '<', now + graceMs)
       .execute();
+    return dropped;
+  });
+}
+
+/**
+ * Clients still connected on a node that is gone (its `cluster_nodes` row was removed once its heartbeat
+ * stopped) become reconnecting with a grace deadline. A guarded update: of several nodes doing it at once,
+ * each client goes to exactly one, which announces it. Those already reconnecting keep their deadline.
+ */
+export function releaseOrphanedClients(db: Db, now: number, graceMs: number) {
+  return db.transaction().execute(async (trx) => {
+    const dropped = await trx
+      .updateTable('clients')
+      .set({ is_reconnecting: 1, is_streaming: 0, grace_deadline: now + graceMs, last_seen_at: now })
+      .where('is_connected', '=', 1)
+      .where('is_reconnecting', '=', 0)
+      .where('node_id', 'not in', trx.selectFrom('cluster_nodes').select('id'))
+      .returningAll()
+      .execute();
+    await recordEvents(trx, dropped, 'reconnecting', now);
     return dropped;
   });
 }

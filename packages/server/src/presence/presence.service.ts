@@ -140,9 +140,9 @@ export function createPresence(deps: PresenceDeps) {
     return dropped.length;
   }
 
-  /** Another node was found dead: its connected clients are reconnecting now (each announced by one node). */
-  async function releaseDeadNode(nodeId: string): Promise<number> {
-    const dropped = await repo.releaseNodeClients(db, nodeId, clock.now(), graceMs, false);
+  /** Clients of nodes found dead are reconnecting now (each announced by the one node whose update took it). */
+  async function releaseOrphans(): Promise<number> {
+    const dropped = await repo.releaseOrphanedClients(db, clock.now(), graceMs);
     for (const row of dropped) announce('client-reconnecting', row);
     return dropped.length;
   }
@@ -152,5 +152,5 @@ export function createPresence(deps: PresenceDeps) {
     graceTimers.clear();
   }
 
-  return { connect, drop, close, sweepExpired, releaseNode, releaseDeadNode, stop };
+  return { connect, drop, close, sweepExpired, releaseNode, releaseOrphans, stop };
 }

@@ -50,6 +50,12 @@ export function createViewers(io: IoServer, options: { nodeId: string; clustered
     for (const clientId of [...remote.keys()]) setRemote(nodeId, clientId, false);
   }
 
+  /** Forgets the viewers of every node not in `alive` (the nodes the database still knows). */
+  function retainNodes(alive: string[]) {
+    const known = new Set([...remote.values()].flatMap((nodes) => [...nodes]));
+    for (const nodeId of known) if (!alive.includes(nodeId)) forgetNode(nodeId);
+  }
+
   const watchedHere = () => [...adapter.rooms.keys()].flatMap((room) => WATCH_ROOM.exec(room)?.[1] ?? []).map(Number);
 
   function onLocalRoom(room: string, watching: boolean) {
@@ -95,7 +101,7 @@ export function createViewers(io: IoServer, options: { nodeId: string; clustered
 
   return {
     watched,
-    forgetNode,
+    retainNodes,
     syncFromOthers,
     /** A viewer on `nodeId` was joined to the room by this node (it owns the stream): relay to it from now on. */
     noteRemoteViewer: (nodeId: string, clientId: number) => setRemote(nodeId, clientId, true),
