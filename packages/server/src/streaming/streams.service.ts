@@ -21,13 +21,13 @@ const startsAsWebm = (bytes: Buffer) => bytes.length >= 4 && bytes.subarray(0, 4
 
 const newSegmentId = () => `seg_${Date.now().toString(36)}_${randomBytes(6).toString('hex')}`;
 
+/** Sends a late viewer the header or the catch-up bytes of a segment. */
+export type SendToViewer = (event: 'stream-init' | 'video-frame', buffer: Buffer, segmentId: string) => void;
+
 /**
  * Live recording segments (PROTOCOL.md §3.1, §4): resumable appends at an offset, bytes on disk as they
  * arrive, relay to watchers only, and finalizing when the stream stops or its client is gone.
  */
-/** Sends a late viewer the header or the catch-up bytes of a segment. */
-export type SendToViewer = (event: 'stream-init' | 'video-frame', buffer: Buffer, segmentId: string) => void;
-
 export function createStreams(ctx: AppContext, mediaService: MediaService, viewers: { watched: (clientId: number) => boolean }) {
   const open = new Map<number, OpenSegment>();
   const serial = new KeyedSerial<number>();
@@ -201,8 +201,10 @@ export function createStreams(ctx: AppContext, mediaService: MediaService, viewe
   /** Segments another node took over (their agent moved there) are closed here, not finalized. */
   async function letGoOfMoved() {
     if (!open.size) return;
-    const held = await media.stillHeldBy(ctx.db, [...open.values()].map((s) => s.row.id), nodeId);
-    for (const [clientId, segment] of open) {
+    // Only the segments asked about: one opened meanwhile is not in the answer, and is this node's.
+    const asked = [...open];
+    const held = await media.stillHeldBy(ctx.db, asked.map(([, s]) => s.row.id), nodeId);
+    for (const [clientId, segment] of asked) {
       if (!held.has(segment.row.id)) await serial.run(clientId, () => letGo(clientId, segment));
     }
   }
