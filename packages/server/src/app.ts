@@ -111,7 +111,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     deadAfterMs: config.NODE_DEAD_AFTER_MS,
     handOver: async (alive, forgotten) => {
       if (forgotten.length) ctx.log.warn({ nodes: forgotten }, 'nodes found dead: their clients are reconnecting');
-      await presence.releaseOrphans();
+      await presence.releaseOrphans(livenessDb);
       await mediaService.resumeInterrupted('gone nodes');
       viewers.retainNodes(alive);
     },

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { ClientRow, PresenceEventsTable } from '../db/schema.js';
 
@@ -203,24 +203,45 @@ export function releaseNodeClients(db: Db, nodeId: string, now: number, graceMs:
   });
 }
 
+/** Rows claimed per statement when releasing a dead node's clients: short transactions beside a connect storm. */
+const RELEASE_CHUNK = 500;
+
 /**
  * Clients still connected on a node that is gone (its `cluster_nodes` row was removed once its heartbeat
- * stopped) become reconnecting with a grace deadline. A guarded update: of several nodes doing it at once,
- * each client goes to exactly one, which announces it. Those already reconnecting keep their deadline.
+ * stopped) become reconnecting with a grace deadline; those already reconnecting keep their deadline.
+ * Guarded, so that of several nodes doing it at once each client goes to exactly one, which announces it.
+ * On PostgreSQL the rows are claimed with `FOR UPDATE SKIP LOCKED` in small chunks: a client that is
+ * reconnecting on another node right now is skipped (it is no orphan once that commits), and the release
+ * never waits for, or deadlocks with, the connects it races.
  */
-export function releaseOrphanedClients(db: Db, now: number, graceMs: number) {
-  return db.transaction().execute(async (trx) => {
-    const dropped = await trx
-      .updateTable('clients')
-      .set({ is_reconnecting: 1, is_streaming: 0, grace_deadline: now + graceMs, last_seen_at: now })
-      .where('is_connected', '=', 1)
-      .where('is_reconnecting', '=', 0)
-      .where('node_id', 'not in', trx.selectFrom('cluster_nodes').select('id'))
-      .returningAll()
-      .execute();
-    await recordEvents(trx, dropped, 'reconnecting', now);
-    return dropped;
-  });
+export async function releaseOrphanedClients(db: Db, now: number, graceMs: number): Promise<ClientRow[]> {
+  const rowLocks = db.getExecutor().adapter instanceof PostgresAdapter;
+  const released: ClientRow[] = [];
+  for (;;) {
+    const chunk = await db.transaction().execute(async (trx) => {
+      const orphans = trx
+        .selectFrom('clients')
+        .select('id')
+        .where('is_connected', '=', 1)
+        .where('is_reconnecting', '=', 0)
+        .where('node_id', 'not in', trx.selectFrom('cluster_nodes').select('id'))
+        .orderBy('id')
+        .limit(RELEASE_CHUNK)
+        .$if(rowLocks, (q) => q.forUpdate().skipLocked());
+      const dropped = await trx
+        .updateTable('clients')
+        .set({ is_reconnecting: 1, is_streaming: 0, grace_deadline: now + graceMs, last_seen_at: now })
+        .where('id', 'in', orphans)
+        .where('is_connected', '=', 1)
+        .where('is_reconnecting', '=', 0)
+        .returningAll()
+        .execute();
+      await recordEvents(trx, dropped, 'reconnecting', now);
+      return dropped;
+    });
+    released.push(...chunk);
+    if (chunk.length < RELEASE_CHUNK) return released;
+  }
 }
 
 export async function countByState(db: Db): Promise<Record<string, number>> {

@@ -140,9 +140,12 @@ export function createPresence(deps: PresenceDeps) {
     return dropped.length;
   }
 
-  /** Clients of nodes found dead are reconnecting now (each announced by the one node whose update took it). */
-  async function releaseOrphans(): Promise<number> {
-    const dropped = await repo.releaseOrphanedClients(db, clock.now(), graceMs);
+  /**
+   * Clients of nodes found dead are reconnecting now (each announced by the one node whose update took it).
+   * `on`: a database handle of its own, so that the hand-over does not queue behind the storm of connects it races.
+   */
+  async function releaseOrphans(on: Db = db): Promise<number> {
+    const dropped = await repo.releaseOrphanedClients(on, clock.now(), graceMs);
     for (const row of dropped) announce('client-reconnecting', row);
     return dropped.length;
   }
