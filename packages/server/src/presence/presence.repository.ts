@@ -118,12 +118,16 @@ export const updateMeta = (db: Db, clientId: number, generation: number, meta: s
     .returningAll()
     .executeTakeFirst();
 
+/** The columns of a client that just became reconnecting: its grace deadline starts now. */
+const reconnectingFrom = (now: number, graceMs: number) =>
+  ({ is_reconnecting: 1, is_streaming: 0, grace_deadline: now + graceMs, last_seen_at: now }) as const;
+
 /** Connected → reconnecting, only if `generation` is still the client's connection. */
 export function markReconnecting(db: Db, clientId: number, generation: number, now: number, graceMs: number) {
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('clients')
-      .set({ is_reconnecting: 1, is_streaming: 0, grace_deadline: now + graceMs, last_seen_at: now })
+      .set(reconnectingFrom(now, graceMs))
       .where('id', '=', clientId)
       .where('generation', '=', generation)
       .where('is_connected', '=', 1)
@@ -184,7 +188,7 @@ export function releaseNodeClients(db: Db, nodeId: string, now: number, graceMs:
   return db.transaction().execute(async (trx) => {
     const dropped = await trx
       .updateTable('clients')
-      .set({ is_reconnecting: 1, is_streaming: 0, grace_deadline: now + graceMs, last_seen_at: now })
+      .set(reconnectingFrom(now, graceMs))
       .where('node_id', '=', nodeId)
       .where('is_connected', '=', 1)
       .where('is_reconnecting', '=', 0)
@@ -230,7 +234,7 @@ export async function releaseOrphanedClients(db: Db, now: number, graceMs: numbe
         .$if(rowLocks, (q) => q.forUpdate().skipLocked());
       const dropped = await trx
         .updateTable('clients')
-        .set({ is_reconnecting: 1, is_streaming: 0, grace_deadline: now + graceMs, last_seen_at: now })
+        .set(reconnectingFrom(now, graceMs))
         .where('id', 'in', orphans)
         .where('is_connected', '=', 1)
         .where('is_reconnecting', '=', 0)
