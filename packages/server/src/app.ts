@@ -32,7 +32,9 @@ import { createMediaService } from './media/media.service.js';
 import { mediaRoutes } from './media/media.routes.js';
 import { registerStreamingHandlers, registerWatchHandlers } from './streaming/streaming.socket.js';
 import { createStreams } from './streaming/streams.service.js';
-import { announceViewers, hasViewers } from './streaming/viewers.js';
+import { createRemoteWatch } from './streaming/remote-watch.js';
+import { createViewers } from './streaming/viewers.js';
+import { createLiveness } from './cluster/liveness.js';
 import { webRoutes } from './web/web.routes.js';
 
 export interface BuildOptions {
@@ -63,7 +65,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     throw err;
   });
   const metrics = createMetrics();
-  const io = createIo(app, config);
+  const sockets = await createIo(app, config, app.log).catch(async (err) => {
+    await database.db.destroy();
+    throw err;
+  });
+  const { io, clustered } = sockets;
   const ctx: AppContext = {
     config,
     database,
@@ -76,8 +82,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   };
 
   const mediaService = createMediaService(ctx);
-  const streams = createStreams(ctx, mediaService);
-  const viewers = announceViewers(io, ctx.log);
+  const viewers = createViewers(io, { nodeId: config.NODE_ID, clustered, log: ctx.log });
+  const streams = createStreams(ctx, mediaService, viewers);
+  const remoteWatch = clustered ? createRemoteWatch(io, streams, viewers, { nodeId: config.NODE_ID, log: ctx.log }) : null;
 
   const presence = createPresence({
     db: ctx.db,
@@ -93,6 +100,27 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     onError: (what, err) => ctx.log.error({ err }, `${what} failed`),
   });
   addClientsByStateGauge(metrics, () => countByState(ctx.db));
+
+  // On PostgreSQL, heartbeats use a pool of their own so that they never wait behind a storm of presence
+  // queries. SQLite keeps one connection: a second one in the same process would wait for the first one's
+  // open transaction synchronously, blocking the event loop that transaction needs to finish.
+  const livenessDb = config.DATABASE_URL ? openDatabase({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL }).db : ctx.db;
+  const liveness = createLiveness({
+    db: livenessDb,
+    clock: ctx.clock,
+    nodeId: config.NODE_ID,
+    deadAfterMs: config.NODE_DEAD_AFTER_MS,
+    handOver: async (alive, forgotten) => {
+      if (forgotten.length) ctx.log.warn({ nodes: forgotten }, 'nodes found dead: their clients are reconnecting');
+      await presence.releaseOrphans(livenessDb);
+      await mediaService.resumeInterrupted('gone nodes');
+      viewers.retainNodes(alive);
+    },
+    onPresumedDead: async () => {
+      ctx.log.warn('this node was taken for dead (too slow to beat): its agents connect again');
+      for (const socket of io.of('/').sockets.values()) if (socket.data.role === 'agent') socket.conn.close();
+    },
+  });
 
   installErrorHandlers(app, metrics);
   app.get('/healthz', async () => {
@@ -131,7 +159,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     socket.on('disconnect', () => metrics.sockets.dec());
     if (socket.data.role === 'dashboard') {
       void socket.join([companyRoom(socket.data.companyId!), socket.data.sessionRoom!]);
-      registerWatchHandlers(ctx, handlers, streams, socket);
+      registerWatchHandlers(ctx, handlers, streams, socket, remoteWatch?.watchElsewhere ?? null);
       return;
     }
     if (socket.data.tokenId !== undefined) void socket.join(tokenRoom(socket.data.tokenId));
@@ -141,7 +169,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
         void socket.join(clientRoom(connection.clientId));
         // The original client starts a fresh recording after a comeback: what it had open is finished.
         if (socket.data.legacy && changed) await streams.clientGone(connection.clientId);
-        if (hasViewers(io, connection.clientId)) await viewers.tellAgents(connection.clientId);
+        await viewers.greetAgent(connection.clientId);
       },
     });
     registerAlertHandlers(ctx, handlers, socket);
@@ -152,16 +180,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const stopTasks: Array<() => void> = [];
 
   async function listen() {
+    await liveness.register();
     // Clients this node held before a crash get a fresh grace period to come back.
     await presence.releaseNode();
     await mediaService.resumeInterrupted();
+    runInBackground(ctx.log, 'learning the other nodes\' viewers', viewers.syncFromOthers(2 * config.NODE_DEAD_AFTER_MS));
     const sweep = setInterval(() => runInBackground(ctx.log, 'presence sweep', presence.sweepExpired()), config.PRESENCE_SWEEP_MS);
     const streamSweep = setInterval(() => runInBackground(ctx.log, 'stream sweep', streams.sweep()), STREAM_SWEEP_MS);
-    sweep.unref();
-    streamSweep.unref();
+    const beat = setInterval(() => runInBackground(ctx.log, 'node heartbeat', liveness.tick()), liveness.intervalMs);
+    for (const timer of [sweep, streamSweep, beat]) timer.unref();
     stopTasks.push(
       () => clearInterval(sweep),
       () => clearInterval(streamSweep),
+      () => clearInterval(beat),
       startHeartbeat(io, { intervalMs: config.HEARTBEAT_INTERVAL_MS, timeoutMs: config.HEARTBEAT_TIMEOUT_MS }),
     );
     // After a restart every agent comes back within seconds; Node's default backlog (511) overflows and
@@ -176,10 +207,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     // Clients get their grace period to reach another node or this one once it is back.
     await presence.releaseNode().catch((err) => ctx.log.error({ err }, 'releasing clients at shutdown failed'));
     presence.stop();
-    await new Promise<void>((resolve) => io.close(() => resolve()));
+    await sockets.close();
     await streams.closeAll();
     await app.close();
     await ctx.db.destroy();
+    if (livenessDb !== ctx.db) await livenessDb.destroy();
   }
 
   return { app, ctx, presence, streams, media: mediaService, bootstrapResult, listen, close };

@@ -26,8 +26,12 @@ const envSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   /** `postgres://…` selects PostgreSQL instead of SQLite. */
   DATABASE_URL: optionalText.pipe(z.string().startsWith('postgres', 'DATABASE_URL must be a postgres:// URL').optional()),
-  /** Several server nodes share Socket.IO rooms through Redis. */
-  REDIS_URL: optionalText,
+  /** Several server nodes share Socket.IO rooms and events through Redis (the streams adapter). */
+  REDIS_URL: optionalText.pipe(z.string().regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// or rediss:// URL').optional()),
+  /** Names this deployment's stream and channels in Redis, so that several deployments can share one Redis. */
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'REDIS_PREFIX: 1-64 of A-Za-z0-9_.:-').default('vaahshare'),
+  /** A node that has not written its heartbeat row for this long is dead: other nodes release its clients. */
+  NODE_DEAD_AFTER_MS: z.coerce.number().int().min(1000).default(6_000),
   /** How long a dropped client stays "reconnecting" before it is "disconnected". */
   RECONNECT_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
   /** How often each socket is probed with a WebSocket ping. */

@@ -26,7 +26,15 @@ export interface SocketData {
   generation?: number;
 }
 
-export type InterServerEvents = Record<string, never>;
+/** Messages between server nodes (through Redis; none on a single node). */
+export interface InterServerEvents {
+  /** A node's dashboards started (`watching`) or stopped watching a client's stream. */
+  viewers: (report: { node_id: string; client_id: number; watching: boolean }) => void;
+  /** A node (re)started: forget what it reported before, and answer with the clients watched here. */
+  'viewers-snapshot': (nodeId: string, reply: (answer: { node_id: string; watched: number[] }) => void) => void;
+  /** A dashboard socket wants a stream: the node receiving it sends the header and catch-up, then joins it. */
+  'watch-request': (request: { node_id: string; client_id: number; socket_id: string }, reply: (served: boolean) => void) => void;
+}
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /** Shared infrastructure every feature receives, and the company reads every connect needs. */

@@ -1,14 +1,45 @@
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { createClient } from 'redis';
 import type { Socket } from 'socket.io';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@vaahshare/protocol';
-import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { InterServerEvents, IoServer, SocketData } from './context.js';
 
 export type AgentSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
-export function createIo(app: FastifyInstance, config: Config): IoServer {
-  return new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(app.server, {
+export interface SocketServer {
+  io: IoServer;
+  /** True when nodes share rooms and events through Redis. */
+  clustered: boolean;
+  /** Closes Socket.IO, then the Redis connection the adapter used. */
+  close: () => Promise<void>;
+}
+
+/**
+ * This deployment's names in Redis, and the adapter's own node tracking: a node silent for `heartbeatTimeout`
+ * stops being waited for in inter-node requests, as the database takes it for dead.
+ */
+const adapterOptions = (config: Config) => ({
+  streamName: `${config.REDIS_PREFIX}:socket.io`,
+  channelPrefix: `${config.REDIS_PREFIX}:socket.io`,
+  heartbeatInterval: Math.max(500, Math.floor(config.NODE_DEAD_AFTER_MS / 4)),
+  heartbeatTimeout: config.NODE_DEAD_AFTER_MS,
+});
+
+async function connectRedis(url: string, log: FastifyBaseLogger) {
+  const client = createClient({ url });
+  // Without a listener a lost connection would crash the process; the client reconnects by itself.
+  client.on('error', (err: Error) => log.warn({ err }, 'Redis connection problem'));
+  await client.connect().catch((err: Error) => {
+    throw new Error(`Cannot reach Redis at REDIS_URL (${err.message}): start Redis or fix REDIS_URL`);
+  });
+  return client;
+}
+
+export async function createIo(app: FastifyInstance, config: Config, log: FastifyBaseLogger): Promise<SocketServer> {
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(app.server, {
     // Original clients send 2 s of video per packet; Socket.IO's 1 MB default would cut them off. Up to
     // twice the frame limit a packet is read and refused with a clear `too_large`; beyond, the transport closes.
     maxHttpBufferSize: 2 * config.MAX_FRAME_BYTES,
@@ -16,4 +47,21 @@ export function createIo(app: FastifyInstance, config: Config): IoServer {
     // Per-message deflate costs memory per socket and CPU per frame, and video does not compress.
     perMessageDeflate: false,
   });
+  const closeIo = () => new Promise<void>((resolve) => io.close(() => resolve()));
+  if (!config.REDIS_URL) return { io, clustered: false, close: closeIo };
+
+  const redis = await connectRedis(config.REDIS_URL, log);
+  // The streams adapter, not pub/sub: every message of a node goes through one Redis stream, so other
+  // nodes apply them in the order this node sent them (a late viewer's catch-up, then its room join);
+  // a node that loses Redis for a moment reads on from its last offset instead of losing messages; and
+  // Socket.IO's connection-state recovery works with it (PROTOCOL.md §8.8).
+  io.adapter(createAdapter(redis, adapterOptions(config)));
+  return {
+    io,
+    clustered: true,
+    close: async () => {
+      await closeIo();
+      await redis.quit().catch(() => undefined);
+    },
+  };
 }

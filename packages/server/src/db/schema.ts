@@ -93,6 +93,13 @@ export interface MediaTable {
   updated_at: number;
 }
 
+/** A server node sharing the database; a node whose heartbeat is older than NODE_DEAD_AFTER_MS is dead. */
+export interface ClusterNodesTable {
+  id: string;
+  started_at: number;
+  heartbeat_at: number;
+}
+
 export interface Database {
   companies: CompaniesTable;
   users: UsersTable;
@@ -102,6 +109,7 @@ export interface Database {
   presence_events: PresenceEventsTable;
   alerts: AlertsTable;
   media: MediaTable;
+  cluster_nodes: ClusterNodesTable;
 }
 
 export type ClientRow = Selectable<ClientsTable>;

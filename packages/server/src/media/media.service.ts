@@ -42,9 +42,9 @@ export function createMediaService(ctx: AppContext) {
     runInBackground(ctx.log, `finalizing media ${mediaId}`, finalize(mediaId));
   }
 
-  /** At start-up: what this node was processing when it stopped is processed again. */
-  async function resumeInterrupted() {
-    for (const row of await repo.interruptedProcessing(ctx.db, nodeId)) {
+  /** What this node (at start-up) or dead nodes were processing when they stopped is processed again here. */
+  async function resumeInterrupted(of: 'mine' | 'gone nodes' = 'mine') {
+    for (const row of await repo.claimInterrupted(ctx.db, of, nodeId, ctx.clock.now())) {
       runInBackground(ctx.log, `finalizing media ${row.id}`, process(row));
     }
   }

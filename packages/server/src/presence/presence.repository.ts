@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { ClientRow, PresenceEventsTable } from '../db/schema.js';
 
@@ -118,12 +118,16 @@ export const updateMeta = (db: Db, clientId: number, generation: number, meta: s
     .returningAll()
     .executeTakeFirst();
 
+/** The columns of a client that just became reconnecting: its grace deadline starts now. */
+const reconnectingFrom = (now: number, graceMs: number) =>
+  ({ is_reconnecting: 1, is_streaming: 0, grace_deadline: now + graceMs, last_seen_at: now }) as const;
+
 /** Connected → reconnecting, only if `generation` is still the client's connection. */
 export function markReconnecting(db: Db, clientId: number, generation: number, now: number, graceMs: number) {
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('clients')
-      .set({ is_reconnecting: 1, is_streaming: 0, grace_deadline: now + graceMs, last_seen_at: now })
+      .set(reconnectingFrom(now, graceMs))
       .where('id', '=', clientId)
       .where('generation', '=', generation)
       .where('is_connected', '=', 1)
@@ -184,7 +188,7 @@ export function releaseNodeClients(db: Db, nodeId: string, now: number, graceMs:
   return db.transaction().execute(async (trx) => {
     const dropped = await trx
       .updateTable('clients')
-      .set({ is_reconnecting: 1, is_streaming: 0, grace_deadline: now + graceMs, last_seen_at: now })
+      .set(reconnectingFrom(now, graceMs))
       .where('node_id', '=', nodeId)
       .where('is_connected', '=', 1)
       .where('is_reconnecting', '=', 0)
@@ -201,6 +205,47 @@ export function releaseNodeClients(db: Db, nodeId: string, now: number, graceMs:
       .execute();
     return dropped;
   });
+}
+
+/** Rows claimed per statement when releasing a dead node's clients: short transactions beside a connect storm. */
+const RELEASE_CHUNK = 500;
+
+/**
+ * Clients still connected on a node that is gone (its `cluster_nodes` row was removed once its heartbeat
+ * stopped) become reconnecting with a grace deadline; those already reconnecting keep their deadline.
+ * Guarded, so that of several nodes doing it at once each client goes to exactly one, which announces it.
+ * On PostgreSQL the rows are claimed with `FOR UPDATE SKIP LOCKED` in small chunks: a client that is
+ * reconnecting on another node right now is skipped (it is no orphan once that commits), and the release
+ * never waits for, or deadlocks with, the connects it races.
+ */
+export async function releaseOrphanedClients(db: Db, now: number, graceMs: number): Promise<ClientRow[]> {
+  const rowLocks = db.getExecutor().adapter instanceof PostgresAdapter;
+  const released: ClientRow[] = [];
+  for (;;) {
+    const chunk = await db.transaction().execute(async (trx) => {
+      const orphans = trx
+        .selectFrom('clients')
+        .select('id')
+        .where('is_connected', '=', 1)
+        .where('is_reconnecting', '=', 0)
+        .where('node_id', 'not in', trx.selectFrom('cluster_nodes').select('id'))
+        .orderBy('id')
+        .limit(RELEASE_CHUNK)
+        .$if(rowLocks, (q) => q.forUpdate().skipLocked());
+      const dropped = await trx
+        .updateTable('clients')
+        .set(reconnectingFrom(now, graceMs))
+        .where('id', 'in', orphans)
+        .where('is_connected', '=', 1)
+        .where('is_reconnecting', '=', 0)
+        .returningAll()
+        .execute();
+      await recordEvents(trx, dropped, 'reconnecting', now);
+      return dropped;
+    });
+    released.push(...chunk);
+    if (chunk.length < RELEASE_CHUNK) return released;
+  }
 }
 
 export async function countByState(db: Db): Promise<Record<string, number>> {

@@ -140,10 +140,20 @@ export function createPresence(deps: PresenceDeps) {
     return dropped.length;
   }
 
+  /**
+   * Clients of nodes found dead are reconnecting now (each announced by the one node whose update took it).
+   * `on`: a database handle of its own, so that the hand-over does not queue behind the storm of connects it races.
+   */
+  async function releaseOrphans(on: Db = db): Promise<number> {
+    const dropped = await repo.releaseOrphanedClients(on, clock.now(), graceMs);
+    for (const row of dropped) announce('client-reconnecting', row);
+    return dropped.length;
+  }
+
   function stop() {
     for (const timer of graceTimers.values()) clearTimeout(timer);
     graceTimers.clear();
   }
 
-  return { connect, drop, close, sweepExpired, releaseNode, stop };
+  return { connect, drop, close, sweepExpired, releaseNode, releaseOrphans, stop };
 }

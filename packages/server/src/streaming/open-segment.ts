@@ -46,7 +46,9 @@ export class OpenSegment {
   /** Opens (or re-opens, after a restart) the segment's file; what is on disk is what the server holds. */
   static async open(dataDir: string, row: SegmentRow): Promise<OpenSegment> {
     const { raw } = await ensureMediaDir(dataDir, row);
-    const file = await fs.promises.open(raw, 'a+');
+    // Positional writes, not append mode: when a segment moves between nodes, a late write of the old node
+    // and the agent's resend land on the same bytes with the same content instead of being appended twice.
+    const file = await fs.promises.open(raw, fs.constants.O_RDWR | fs.constants.O_CREAT);
     const segment = new OpenSegment(row, file, raw);
     const { size } = await file.stat();
     if (size > 0) {

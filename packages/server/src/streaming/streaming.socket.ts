@@ -40,16 +40,29 @@ export function registerStreamingHandlers(ctx: AppContext, handlers: SocketHandl
   });
 }
 
-export function registerWatchHandlers(ctx: AppContext, handlers: SocketHandlers, streams: Streams, socket: AgentSocket) {
+/** Asks the other nodes to serve a viewer of a stream they receive (absent on a single node). */
+export type WatchElsewhere = (clientId: number, socketId: string) => Promise<boolean>;
+
+export function registerWatchHandlers(
+  ctx: AppContext,
+  handlers: SocketHandlers,
+  streams: Streams,
+  socket: AgentSocket,
+  watchElsewhere: WatchElsewhere | null,
+) {
   handlers.on(socket, 'watch', watchSchema, async ({ client_id }) => {
     const client = await ctx.db.selectFrom('clients').select('company_id').where('id', '=', client_id).executeTakeFirst();
     // Another company's client is reported as missing: a dashboard learns nothing about other tenants.
     if (!client || client.company_id !== socket.data.companyId) throw notFound(`Client ${client_id}`);
-    await streams.addWatcher(
-      client_id,
-      (event, buffer, segmentId) => socket.emit(event, { client_id, segment_id: segmentId, buffer }),
-      () => void socket.join(watchRoom(client_id)),
-    );
+    const join = () => void socket.join(watchRoom(client_id));
+    const servedHere = await streams.serveWatcher(client_id, {
+      send: (event, buffer, segmentId) => socket.emit(event, { client_id, segment_id: segmentId, buffer }),
+      join,
+      joinAnyway: !watchElsewhere,
+    });
+    if (servedHere || !watchElsewhere) return;
+    // Not streaming here: the node receiving the stream serves and joins the socket; nobody: wait in the room.
+    if (!(await watchElsewhere(client_id, socket.id))) join();
   });
 
   handlers.on(socket, 'unwatch', watchSchema, async ({ client_id }) => {

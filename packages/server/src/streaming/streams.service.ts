@@ -28,15 +28,19 @@ const FLUSH_CONCURRENCY = 2;
 
 const newSegmentId = () => `seg_${Date.now().toString(36)}_${randomBytes(6).toString('hex')}`;
 
+/** Sends a late viewer the header or the catch-up bytes of a segment. */
+export type SendToViewer = (event: 'stream-init' | 'video-frame', buffer: Buffer, segmentId: string) => void;
+
 /**
  * Live recording segments (PROTOCOL.md §3.1, §4): resumable appends at an offset, bytes on disk as they
  * arrive, relay to watchers only, and finalizing when the stream stops or its client is gone.
  */
-export function createStreams(ctx: AppContext, mediaService: MediaService) {
+export function createStreams(ctx: AppContext, mediaService: MediaService, viewers: { watched: (clientId: number) => boolean }) {
   const open = new Map<number, OpenSegment>();
   const serial = new KeyedSerial<number>();
   const flushLimit = pLimit(FLUSH_CONCURRENCY);
   let sweeping = false;
+  const nodeId = ctx.config.NODE_ID;
 
   async function announceStreaming(connection: StreamingConnection, streaming: boolean, segmentId: string) {
     const row = await setStreaming(ctx.db, connection.clientId, connection.generation, streaming);
@@ -50,6 +54,13 @@ export function createStreams(ctx: AppContext, mediaService: MediaService) {
     open.delete(clientId);
     await segment.close();
     mediaService.finalizeLater(segment.row.id);
+  }
+
+  /** Another node writes this segment now: close this node's file without finalizing; what it knew is stale. */
+  async function letGo(clientId: number, segment: OpenSegment): Promise<void> {
+    if (open.get(clientId) !== segment) return;
+    open.delete(clientId);
+    await segment.close();
   }
 
   async function openNew(connection: StreamingConnection, segmentId: string): Promise<OpenSegment> {
@@ -72,17 +83,23 @@ export function createStreams(ctx: AppContext, mediaService: MediaService) {
 
   /** The segment a `start-streaming` names: resumed when it is this client's and still recording. */
   async function resolveSegment(connection: StreamingConnection, segmentId: string): Promise<OpenSegment> {
-    const current = open.get(connection.clientId);
-    if (current?.row.segment_id === segmentId) return current;
     const row = await media.findSegment(ctx.db, connection.companyId, segmentId);
     if (row && row.client_id !== connection.clientId) {
       throw new AppError('segment_taken', `Segment ${segmentId} belongs to another client: start a new segment id`);
     }
-    if (row && row.status !== 'recording') {
-      throw new AppError('segment_finalized', `Segment ${segmentId} is already finalized: start a new segment id`);
+    const finalized = () => new AppError('segment_finalized', `Segment ${segmentId} is already finalized: start a new segment id`);
+    if (row && row.status !== 'recording') throw finalized();
+    const current = open.get(connection.clientId);
+    if (row && current?.row.id === row.id) {
+      if (row.node_id === nodeId) return current;
+      // The agent streamed to another node meanwhile: the file goes on from what is on the shared volume.
+      await letGo(connection.clientId, current);
     }
     await finish(connection.clientId);
-    return row ? OpenSegment.open(ctx.config.DATA_DIR, row) : openNew(connection, segmentId);
+    if (!row) return openNew(connection, segmentId);
+    const taken = await media.takeOverSegment(ctx.db, row.id, nodeId, ctx.clock.now());
+    if (!taken) throw finalized();
+    return OpenSegment.open(ctx.config.DATA_DIR, taken);
   }
 
   async function startLocked(connection: StreamingConnection, requestedId: string | undefined) {
@@ -132,8 +149,10 @@ export function createStreams(ctx: AppContext, mediaService: MediaService) {
     if (!segment.relayable) return;
     const room = ctx.io.to(watchRoom(clientId));
     const ids = { client_id: clientId, segment_id: segment.row.segment_id };
+    // The header is small and goes out even when nobody is known to watch yet, so that a viewer whose
+    // report from another node is still on its way can decode; video bytes only go where someone watches.
     if (headerCompleted) room.emit('stream-init', { ...ids, buffer: segment.header! });
-    if (bytes?.length) room.emit('video-frame', { ...ids, buffer: bytes });
+    if (bytes?.length && viewers.watched(clientId)) room.emit('video-frame', { ...ids, buffer: bytes });
   }
 
   function stop(connection: StreamingConnection, segmentId: string | undefined) {
@@ -147,16 +166,23 @@ export function createStreams(ctx: AppContext, mediaService: MediaService) {
     });
   }
 
-  /** A viewer joins: the header and a decodable start at once, then live bytes through the room. */
-  function addWatcher(clientId: number, send: (event: 'stream-init' | 'video-frame', buffer: Buffer, segmentId: string) => void, join: () => void) {
+  /**
+   * A viewer joins a stream this node receives: the header and a decodable start at once, then live bytes
+   * through the room, joined in the client's queue so no frame is missed or sent twice. Answers false when
+   * the stream is not received here (nothing is sent then, and `join` runs only if `joinAnyway`).
+   */
+  function serveWatcher(clientId: number, viewer: { send: SendToViewer; join: () => void; joinAnyway: boolean }) {
     return serial.run(clientId, async () => {
       const segment = open.get(clientId);
-      if (segment?.relayable) {
-        send('stream-init', segment.header!, segment.row.segment_id);
-        const catchUp = await segment.catchUp();
-        if (catchUp.length) send('video-frame', catchUp, segment.row.segment_id);
+      if (!segment?.relayable) {
+        if (viewer.joinAnyway) viewer.join();
+        return false;
       }
-      join();
+      viewer.send('stream-init', segment.header!, segment.row.segment_id);
+      const catchUp = await segment.catchUp();
+      if (catchUp.length) viewer.send('video-frame', catchUp, segment.row.segment_id);
+      viewer.join();
+      return true;
     });
   }
 
@@ -166,9 +192,10 @@ export function createStreams(ctx: AppContext, mediaService: MediaService) {
   }
 
   /**
-   * Every second: flush files to disk, store how much each recording holds, and finalize recordings whose
-   * client is gone (any node, any crash). A sweep that is still running when the next one is due (a slow
-   * disk) makes that one skip, rather than stacking fdatasyncs up in the thread pool.
+   * Every second: flush files to disk, store how much each recording holds, let go of segments another node
+   * took over, and finalize recordings whose client is gone (any node, any crash). A sweep that is still
+   * running when the next one is due (a slow disk) makes that one skip, rather than stacking fdatasyncs up
+   * in the thread pool.
    */
   async function sweep() {
     if (sweeping) return;
@@ -176,7 +203,9 @@ export function createStreams(ctx: AppContext, mediaService: MediaService) {
     try {
       const dirty = [...open.values()].filter((segment) => segment.dirty);
       await Promise.all(dirty.map((segment) => flushLimit(() => segment.flush())));
-      await media.updateReceived(ctx.db, dirty.map((segment) => ({ id: segment.row.id, size: segment.size })), ctx.clock.now());
+      const sizes = dirty.map((segment) => ({ id: segment.row.id, size: segment.size }));
+      await media.updateReceived(ctx.db, sizes, nodeId, ctx.clock.now());
+      await letGoOfMoved();
       for (const { id } of await media.abandonedRecordings(ctx.db)) {
         const local = [...open.values()].find((s) => s.row.id === id);
         if (local) await clientGone(local.row.client_id);
@@ -187,6 +216,17 @@ export function createStreams(ctx: AppContext, mediaService: MediaService) {
     }
   }
 
+  /** Segments another node took over (their agent moved there) are closed here, not finalized. */
+  async function letGoOfMoved() {
+    if (!open.size) return;
+    // Only the segments asked about: one opened meanwhile is not in the answer, and is this node's.
+    const asked = [...open];
+    const held = await media.stillHeldBy(ctx.db, asked.map(([, s]) => s.row.id), nodeId);
+    for (const [clientId, segment] of asked) {
+      if (!held.has(segment.row.id)) await serial.run(clientId, () => letGo(clientId, segment));
+    }
+  }
+
   async function closeAll() {
     for (const [clientId, segment] of open) {
       open.delete(clientId);
@@ -194,5 +234,5 @@ export function createStreams(ctx: AppContext, mediaService: MediaService) {
     }
   }
 
-  return { start, frame, stop, addWatcher, clientGone, sweep, closeAll, isOpen: (clientId: number) => open.has(clientId) };
+  return { start, frame, stop, serveWatcher, clientGone, sweep, closeAll, isOpen: (clientId: number) => open.has(clientId) };
 }
