@@ -17,7 +17,12 @@ function findTests(dir) {
   });
 }
 
-const all = findTests(path.join(root, 'packages')).filter((f) => !filter.length || filter.some((p) => f.includes(p)));
+// Browser test files take a machine-wide lock and run one at a time: listed last, they never hold the runner's
+// slots while the other files wait.
+const inBrowser = (f) => f.includes(`${path.sep}e2e${path.sep}`);
+const all = findTests(path.join(root, 'packages'))
+  .filter((f) => !filter.length || filter.some((p) => f.includes(p)))
+  .sort((a, b) => Number(inBrowser(a)) - Number(inBrowser(b)));
 const runs = [{ name: 'SQLite', files: all, env: { TEST_DATABASE_URL: '' } }];
 if (process.env.TEST_DATABASE_URL) {
   runs.push({ name: 'PostgreSQL', files: all.filter((f) => f.includes(`${path.sep}server${path.sep}`) && !f.includes('sqlite')), env: {} });
