@@ -18,9 +18,15 @@ function findTests(dir) {
 }
 
 const all = findTests(path.join(root, 'packages')).filter((f) => !filter.length || filter.some((p) => f.includes(p)));
-const runs = [{ name: 'SQLite', files: all, env: { TEST_DATABASE_URL: '' } }];
+// Browser test files run one at a time (they share a machine-wide lock), in a run of their own after the others,
+// so that waiting for the browser never holds the runner's slots.
+const inBrowser = (f) => f.includes(`${path.sep}e2e${path.sep}`);
+const runs = [
+  { name: 'SQLite', files: all.filter((f) => !inBrowser(f)), env: { TEST_DATABASE_URL: '' }, concurrency: 4 },
+  { name: 'Browser (SQLite)', files: all.filter(inBrowser), env: { TEST_DATABASE_URL: '' }, concurrency: 1 },
+];
 if (process.env.TEST_DATABASE_URL) {
-  runs.push({ name: 'PostgreSQL', files: all.filter((f) => f.includes(`${path.sep}server${path.sep}`) && !f.includes('sqlite')), env: {} });
+  runs.push({ name: 'PostgreSQL', files: all.filter((f) => f.includes(`${path.sep}server${path.sep}`) && !f.includes('sqlite')), env: {}, concurrency: 4 });
 }
 
 // The dashboard's browser tests need its build: made once here, before any test starts, so the build's CPU
@@ -44,7 +50,7 @@ for (const run of runs) {
     [
       '--import', 'tsx',
       '--test',
-      '--test-concurrency=4',
+      `--test-concurrency=${run.concurrency}`,
       '--test-reporter=spec', '--test-reporter-destination=stdout',
       '--test-reporter=tap', `--test-reporter-destination=${tap}`,
       ...run.files,

@@ -18,7 +18,7 @@ export const PHONE = { width: 390, height: 844 };
  * suite starve the server tests and make every timing in them meaningless.
  */
 export async function launchBrowser(): Promise<Browser> {
-  const release = await acquireLock('vaahshare-e2e-chromium');
+  const release = await acquireLock('vaahshare-browser-tests');
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [

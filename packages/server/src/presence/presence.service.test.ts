@@ -80,6 +80,19 @@ describe('presence service', () => {
     assert.deepEqual(events('c@x'), ['client-connected', 'client-reconnecting', 'client-connected']);
   });
 
+  test('connects of one turn are written together, and one that fails does not fail the others', async () => {
+    const noSuchCompany = 999_999;
+    const results = await Promise.allSettled([
+      connect('g@x', 's1'),
+      presence.connect({ companyId: noSuchCompany, userHost: 'ghost@x', socketId: 's2', meta: {} }),
+      connect('h@x', 's3'),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(events('g@x'), ['client-connected']);
+    assert.deepEqual(events('h@x'), ['client-connected']);
+    assert.deepEqual(events('ghost@x'), []);
+  });
+
   test('a repeated client-connected on the same socket is not a transition', async () => {
     const first = await connect('d@x', 's1');
     const again = await presence.connect({ companyId, userHost: 'd@x', socketId: 's1', meta: { os: 'new' }, held: first.connection });

@@ -6,7 +6,8 @@ import type { Clock } from '../infra/clock.js';
 import { KeyedSerial } from '../infra/serial.js';
 import { toClient } from './client-view.js';
 import * as repo from './presence.repository.js';
-import { identityKey } from './presence.repository.js';
+
+const { identityKey } = repo;
 
 export interface PresenceDeps {
   db: Db;

@@ -3,8 +3,14 @@ import { test } from 'node:test';
 import { startFreezingProxy } from '../test/freezing-proxy.js';
 import { connectAgent, connectDashboard, login, sleep, startServer, waitUntil } from '../test/harness.js';
 
-test('a silent drop (no TCP close) is reconnecting within 10 s with the default heartbeat', async () => {
-  const t = await startServer();
+// Short heartbeat settings keep the test quick; the defaults' sum stays under 10 s (config.test.ts) and the
+// presence benchmark measures them. The allowance covers a loaded machine's late timers.
+const INTERVAL_MS = 2_000;
+const TIMEOUT_MS = 1_000;
+const ALLOWANCE_MS = 2_000;
+
+test('a silent drop (no TCP close) is reconnecting within the heartbeat interval + timeout', async () => {
+  const t = await startServer({ HEARTBEAT_INTERVAL_MS: String(INTERVAL_MS), HEARTBEAT_TIMEOUT_MS: String(TIMEOUT_MS) });
   const proxy = await startFreezingProxy(t.port);
   try {
     const dashboard = await connectDashboard(t.url, await login(t.url));
@@ -14,13 +20,14 @@ test('a silent drop (no TCP close) is reconnecting within 10 s with the default 
 
     const frozenAt = Date.now();
     proxy.freeze();
-    await waitUntil(() => dashboard.of('lid@laptop').length === 2, 10_000, 'client-reconnecting after the silent drop');
+    const bound = INTERVAL_MS + TIMEOUT_MS + ALLOWANCE_MS;
+    await waitUntil(() => dashboard.of('lid@laptop').length === 2, bound, 'client-reconnecting after the silent drop');
     const noticedAfter = Date.now() - frozenAt;
     assert.deepEqual(dashboard.of('lid@laptop'), ['client-connected', 'client-reconnecting']);
-    assert.ok(noticedAfter <= 10_000, `noticed after ${noticedAfter} ms`);
+    assert.ok(noticedAfter <= bound, `noticed after ${noticedAfter} ms`);
 
     // A healthy, idle agent answers the pings and is never dropped by them.
-    await sleep(1000);
+    await sleep(INTERVAL_MS + TIMEOUT_MS);
     assert.deepEqual(dashboard.of('desk@tower'), ['client-connected']);
     viaProxy.socket.disconnect();
     direct.socket.disconnect();
