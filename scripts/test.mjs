@@ -1,9 +1,8 @@
 // Runs every *.test.ts of the workspace with node's test runner (through tsx), once on SQLite and —
 // when TEST_DATABASE_URL names a PostgreSQL server — once more on PostgreSQL for the server's tests.
 // Ends with one line "N passed, N failed" over all runs.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -39,29 +38,39 @@ if (all.some((f) => f.includes(`${path.sep}dashboard${path.sep}e2e${path.sep}`))
   }
 }
 
-let passed = 0;
-let failed = 0;
-for (const run of runs) {
-  if (!run.files.length) continue;
-  console.log(`\n=== ${run.name}: ${run.files.length} test files ===`);
-  const tap = path.join(os.tmpdir(), `vaahshare-tap-${process.pid}-${run.name}.txt`);
-  const result = spawnSync(
+/** Runs node's test runner on some files, its output passed through; resolves with its exit code and output. */
+function runTests(run) {
+  const child = spawn(
     process.execPath,
     [
       '--import', 'tsx',
       '--test',
       `--test-concurrency=${run.concurrency}`,
-      '--test-reporter=spec', '--test-reporter-destination=stdout',
-      '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+      // A test that fails with clients or servers still open must not keep its file's process, and the run, alive.
+      '--test-force-exit',
+      '--test-reporter=spec',
       ...run.files,
     ],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, ...run.env } },
+    { cwd: root, stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, ...run.env } },
   );
-  const summary = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
-  const count = (key) => Number(summary.match(new RegExp(`^# ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    output += chunk;
+  });
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, output })));
+}
+
+let passed = 0;
+let failed = 0;
+for (const run of runs) {
+  if (!run.files.length) continue;
+  console.log(`\n=== ${run.name}: ${run.files.length} test files ===`);
+  const { status, output } = await runTests(run);
+  // The spec reporter's summary; forced exit can cut a file reporter short, never the synchronous pipe to us.
+  const count = (key) => Number(output.match(new RegExp(`^ℹ ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
   passed += count('pass');
-  failed += count('fail') + count('cancelled') + (result.status !== 0 && count('fail') === 0 ? 1 : 0);
-  fs.rmSync(tap, { force: true });
+  failed += count('fail') + count('cancelled') + (status !== 0 && count('fail') === 0 ? 1 : 0);
 }
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -104,10 +104,18 @@ interface ConnectOptions {
   extraHeaders?: Record<string, string>;
 }
 
+const openSockets = new Set<TestSocket>();
+
+/** Closes every socket a test opened, so that a failed assertion never leaves reconnecting clients keeping the process alive. */
+export function disconnectAll(): void {
+  for (const socket of openSockets) socket.disconnect();
+  openSockets.clear();
+}
+
 /** A real Socket.IO client over WebSocket; it does not reconnect by itself unless asked. */
 export function openSocket(url: string, options: ConnectOptions = {}, reconnection = false): TestSocket {
   const auth = options.auth ?? (options.token === null ? {} : { token: options.token ?? AGENT_TOKEN });
-  return ioClient(url, {
+  const socket: TestSocket = ioClient(url, {
     transports: ['websocket'],
     forceNew: true,
     reconnection,
@@ -115,6 +123,8 @@ export function openSocket(url: string, options: ConnectOptions = {}, reconnecti
     auth,
     extraHeaders: options.extraHeaders,
   });
+  openSockets.add(socket);
+  return socket;
 }
 
 export function waitForEvent<T = unknown>(socket: TestSocket, event: string, timeoutMs = 5000): Promise<T> {
