@@ -65,6 +65,12 @@ export async function listAlerts(db: Db, filter: AlertsFilter) {
   return { total: Number(total), alerts: rows.map(toAlert) };
 }
 
+/** The company an alert belongs to, if it exists. */
+export async function companyOfAlert(db: Db, alertId: number): Promise<number | undefined> {
+  const row = await db.selectFrom('alerts').select('company_id').where('id', '=', alertId).executeTakeFirst();
+  return row?.company_id;
+}
+
 export async function acknowledgeAlert(db: Db, companyId: number, alertId: number, now: number) {
   await db
     .updateTable('alerts')

@@ -1,9 +1,9 @@
 import { alertsQuerySchema, idParamsSchema } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
-import { requireUser, scopeCompany } from '../auth/guards.js';
+import { canSeeCompany, requireUser, scopeCompany } from '../auth/guards.js';
 import { notFound } from '../errors.js';
-import { acknowledgeAlert, listAlerts } from './alerts.repository.js';
+import { acknowledgeAlert, companyOfAlert, listAlerts } from './alerts.repository.js';
 
 export const alertsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get('/', { schema: { querystring: alertsQuerySchema } }, async (request) => {
@@ -16,8 +16,11 @@ export const alertsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
 
   app.post('/:id/acknowledge', { schema: { params: idParamsSchema } }, async (request) => {
     const user = await requireUser(ctx, request);
-    const alert = await acknowledgeAlert(ctx.db, user.company_id, request.params.id, ctx.clock.now());
-    if (!alert) throw notFound(`Alert ${request.params.id}`);
+    const { id } = request.params;
+    const companyId = await companyOfAlert(ctx.db, id);
+    if (companyId === undefined || !canSeeCompany(user, companyId)) throw notFound(`Alert ${id}`);
+    const alert = await acknowledgeAlert(ctx.db, companyId, id, ctx.clock.now());
+    if (!alert) throw notFound(`Alert ${id}`);
     return { data: alert };
   });
 };

@@ -166,6 +166,14 @@ describe('tenant isolation', () => {
     const ack = await api(t.url, `/api/alerts/${dashB.alerts[0].id}/acknowledge`, { token: adminB, method: 'POST' });
     assert.equal(ack.status, 200);
     assert.ok(ack.body.data.acknowledged_at);
+    // The superadmin may acknowledge any company's alert (the dashboard lets it follow any company).
+    assert.ok((await b.socket.timeout(5000).emitWithAck('alert', { type: 'idle', idle_seconds: 44 })).ok);
+    await waitUntil(() => dashB.alerts.length === 2, 2000, 'B\'s second alert');
+    const bySuper = await api(t.url, `/api/alerts/${dashB.alerts[1].id}/acknowledge`, { token: superToken, method: 'POST' });
+    assert.equal(bySuper.status, 200, JSON.stringify(bySuper.body));
+    assert.equal(bySuper.body.data.company_id, companyB);
+    const openB = await api(t.url, '/api/alerts?acknowledged=false', { token: adminB });
+    assert.deepEqual(openB.body.data, [], 'B sees both its alerts acknowledged');
     b.socket.disconnect();
   });
 });
