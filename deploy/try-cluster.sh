@@ -31,6 +31,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 [ -d "$ROOT/node_modules" ] || fail "run  npm install  in $ROOT first"
+(cd "$ROOT" && npm run --silent build) || fail "the build failed (see above)"
 
 stop_all() {
   say "Stopping the cluster"
@@ -69,7 +70,7 @@ until redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; do sleep 0.2; 
 for port in "${NODE_PORTS[@]}"; do
   say "Starting node tryout-$port on 127.0.0.1:$port (log: $RUN_DIR/node-$port.log)"
   (cd "$ROOT" && exec env DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/vaahshare" REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
-    DATA_DIR="$RUN_DIR/data" HOST=127.0.0.1 PORT="$port" NODE_ID="tryout-$port" node --import tsx packages/server/src/main.ts) \
+    DATA_DIR="$RUN_DIR/data" HOST=127.0.0.1 PORT="$port" NODE_ID="tryout-$port" node --enable-source-maps packages/server/dist/main.js) \
     >"$RUN_DIR/node-$port.log" 2>&1 &
   PIDS+=($!)
   NODE_PIDS+=("$port: pid $!")

@@ -42,7 +42,8 @@ async function waitForServer(server) {
 }
 
 await import('../packages/agent/scripts/build.mjs').then((m) => m.buildWeb());
-const server = run('server', ['--import', 'tsx', 'packages/server/src/main.ts'], {
+const serverMain = await import('../packages/server/scripts/build.mjs').then((m) => m.buildServer());
+const server = run('server', ['--enable-source-maps', serverMain], {
   PORT: port,
   DATA_DIR: dataDir,
   AGENT_TOKEN: token,

@@ -6,28 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundle, isFresh, nodeModuleOptions } from '../../../scripts/bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 
-const newest = (dir) =>
-  fs.readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
-    const full = path.join(dir, e.name);
-    return Math.max(max, e.isDirectory() ? newest(full) : fs.statSync(full).mtimeMs);
-  }, 0);
-
-const fresh = (output, sourceDirs) =>
-  fs.existsSync(output) && fs.statSync(output).mtimeMs >= Math.max(...sourceDirs.map((d) => newest(path.join(root, d))));
-
-/** Builds into a private file, then renames: agents starting together never load a half-written bundle. */
-async function bundle(options, outfile) {
-  const { build } = await import('esbuild');
-  const partial = `${outfile}.${process.pid}.tmp`;
-  fs.mkdirSync(path.dirname(outfile), { recursive: true });
-  await build({ bundle: true, format: 'esm', logLevel: 'warning', ...options, outfile: partial });
-  if (fs.existsSync(`${partial}.map`)) fs.renameSync(`${partial}.map`, `${outfile}.map`);
-  fs.renameSync(partial, outfile);
-}
+const fresh = (output, sourceDirs) => isFresh(output, sourceDirs.map((d) => path.join(root, d)));
 
 export async function buildCli({ force = false } = {}) {
   const outfile = path.join(dist, 'cli.js');
@@ -36,14 +20,11 @@ export async function buildCli({ force = false } = {}) {
   // ffmpeg-installer, which finds its binary next to itself, and ws's optional native add-ons.
   await bundle(
     {
+      ...nodeModuleOptions,
       entryPoints: [path.join(root, 'src', 'cli.ts')],
-      platform: 'node',
-      target: 'node20',
       minify: true,
       sourcemap: true,
       external: ['@ffmpeg-installer/ffmpeg', 'bufferutil', 'utf-8-validate'],
-      // CommonJS dependencies call require(): give the ES module bundle one.
-      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     },
     outfile,
   );

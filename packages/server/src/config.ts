@@ -3,8 +3,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
-/** Where `npm start` builds the dashboard (packages/dashboard/dist). */
+// Paths of what `npm start` builds, relative to this module: packages/server/src/config.ts, or
+// packages/server/dist/main.js once bundled — the same depth, so the same relative paths.
+/** The dashboard (packages/dashboard/dist). */
 const BUILT_DASHBOARD = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
+/** The browser share page, built from packages/agent/web (packages/agent/scripts/build.mjs). */
+export const BUILT_SHARE_PAGE = fileURLToPath(new URL('../../agent/dist/web', import.meta.url));
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])

@@ -1,18 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
+import { BUILT_SHARE_PAGE } from '../config.js';
 import { AppError } from '../errors.js';
-
-/** The browser share page, built from packages/agent/web by `npm start` (packages/agent/scripts/build.mjs). */
-export const SHARE_PAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../agent/dist/web');
 
 /**
  * `/share`: the page where anyone with an enrollment token shares a screen from the browser. It talks
  * to the same socket and protocol as the desktop agent; this route only serves its files.
  */
-export const shareRoutes: FastifyPluginAsync<{ dir?: string }> = async (app, { dir = SHARE_PAGE_DIR }) => {
+export const shareRoutes: FastifyPluginAsync<{ dir?: string }> = async (app, { dir = BUILT_SHARE_PAGE }) => {
   // `/share?token=…` → `/share/?token=…`: the page's files are relative to the folder.
   app.get('/share', async (request, reply) => reply.redirect(`/share/${request.url.slice('/share'.length)}`));
   if (!fs.existsSync(path.join(dir, 'index.html'))) {
