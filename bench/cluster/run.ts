@@ -33,6 +33,7 @@ import {
   killAllChildren,
   percentile,
   round,
+  ourServerScript,
   spawnServer,
   stopWorkers,
   waitUntil,
@@ -44,7 +45,7 @@ import {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
-const MAIN = path.join(root, 'packages/server/src/main.ts');
+const MAIN = ourServerScript(root);
 const AGENT_WORKER = path.join(here, '../presence/agent-worker.ts');
 
 const { values: args } = parseArgs({

@@ -6,6 +6,7 @@ import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
+import path from 'node:path';
 // `ws` is Socket.IO's own WebSocket implementation (a dependency of engine.io), hoisted in the workspace.
 import WebSocket from 'ws';
 
@@ -291,10 +292,17 @@ export interface SpawnServerOptions {
   readyTimeoutMs?: number;
 }
 
-/** Starts a server script in its own process and waits until GET /healthz answers 200. */
+/** Our server as `npm start` runs it: its bundle, built first when older than the sources. */
+export function ourServerScript(root: string): string {
+  execFileSync(process.execPath, [path.join(root, 'packages/server/scripts/build.mjs')], { cwd: root, stdio: 'ignore' });
+  return path.join(root, 'packages/server/dist/main.js');
+}
+
+/** Starts a server script (TypeScript through tsx, or a built bundle) in its own process and waits until GET /healthz answers 200. */
 export async function spawnServer(options: SpawnServerOptions): Promise<ServerChild> {
+  const loader = options.script.endsWith('.ts') ? ['--import', 'tsx'] : ['--enable-source-maps'];
   const child = track(
-    spawn(process.execPath, [...(options.execArgv ?? []), '--import', 'tsx', options.script], {
+    spawn(process.execPath, [...(options.execArgv ?? []), ...loader, options.script], {
       env: { ...process.env, ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),

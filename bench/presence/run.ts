@@ -39,6 +39,7 @@ import {
   round,
   rssBytes,
   sleep,
+  ourServerScript,
   spawnServer,
   waitUntil,
   wallNow,
@@ -51,7 +52,7 @@ import { startProxy, type SilentProxy } from './proxy.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
-const OUR_MAIN = path.join(root, 'packages/server/src/main.ts');
+const OUR_MAIN = ourServerScript(root);
 const BARE_MAIN = path.join(here, 'bare-server.ts');
 const WORKER = path.join(here, 'agent-worker.ts');
 

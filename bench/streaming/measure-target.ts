@@ -21,6 +21,7 @@ import {
   sleep,
   socketQueues,
   threadCpuSeconds,
+  ourServerScript,
   spawnServer,
   stopWorkers,
   waitUntil,
@@ -144,7 +145,7 @@ function startServer(target: Target, o: Options, port: number, dataDir: string):
       : // A long grace: an agent dropped by an overloaded machine must not have its recording finalized mid-run.
         { DATA_DIR: dataDir, ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_TOKEN, LOG_LEVEL: 'warn', NODE_ID: 'bench-node', RECONNECT_GRACE_MS: '600000' };
   return spawnServer({
-    script: target === 'ours' ? path.join(o.root, 'packages/server/src/main.ts') : path.join(here, 'bare-relay.ts'),
+    script: target === 'ours' ? ourServerScript(o.root) : path.join(here, 'bare-relay.ts'),
     env,
     port,
     logFile: path.join(o.runDir, `${target}-server.log`),
