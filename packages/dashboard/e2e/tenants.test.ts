@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { api, connectAgent, login, sleep, waitUntil, type TestServer } from '../../server/src/test/harness.js';
 import { sendFrames, startSegment } from '../../server/src/test/streaming.js';
 import { makeWebm } from '../../server/src/test/webm.js';
-import { launchBrowser, liveCount, logIn, openPage, rowState, startDashboardServer, waitForRowState } from './browser.js';
+import { launchBrowser, liveCount, logIn, openPage, rowState, screenshot, startDashboardServer, waitForRowState } from './browser.js';
 
 const B_EMAIL = 'boss@b-corp.example';
 const B_PASSWORD = 'b-corp password';
@@ -18,6 +18,7 @@ describe('dashboard: a second company’s admin sees none of the first company',
   let page: Page;
   const agents: Array<Awaited<ReturnType<typeof connectAgent>>> = [];
   let streamingA: Awaited<ReturnType<typeof connectAgent>>;
+  let tokenB: string;
 
   before(async () => {
     [t, browser] = await Promise.all([startDashboardServer(), launchBrowser()]);
@@ -39,7 +40,8 @@ describe('dashboard: a second company’s admin sees none of the first company',
     await recorder.socket.emitWithAck('stop-streaming', { segment_id: 'a-done' });
     await waitUntil(async () => (await api(t.url, '/api/media?status=ready', { token })).body.data.length === 1, 60_000, 'company A’s recording');
     // Company B: one client of its own, so an empty page cannot pass for a broken one.
-    agents.push(streamingA, recorder, await connectAgent(t.url, 'bob@b-corp', { token: created.body.data.enrollment_token }));
+    tokenB = created.body.data.enrollment_token;
+    agents.push(streamingA, recorder, await connectAgent(t.url, 'bob@b-corp', { token: tokenB }));
 
     page = await openPage(browser);
     await logIn(page, t.url, B_EMAIL, B_PASSWORD);
@@ -75,6 +77,42 @@ describe('dashboard: a second company’s admin sees none of the first company',
     await page.locator('.p-message-error').waitFor();
     assert.match(await page.locator('.p-message-error').innerText(), new RegExp(`Client ${streamingA.client.id} not found`));
     assert.equal(await page.locator('[data-test=machine-info]').count(), 0);
+  });
+
+  test('a superadmin follows company B with the header’s switch, live and after a reload, and comes back to A', async () => {
+    const admin = await openPage(browser);
+    await logIn(admin, t.url);
+    await waitForRowState(admin, 'ann@a-corp', 'connected', 5000);
+    assert.ok(!(await rowsShown(admin)).includes('bob@b-corp'), 'its own company first');
+    const pick = async (name: string) => {
+      await admin.locator('[data-test=company-switch]').click();
+      await admin.getByRole('option', { name }).click();
+    };
+
+    await pick('B Corp');
+    await waitUntil(async () => JSON.stringify(await rowsShown(admin)) === '["bob@b-corp"]', 5000, 'only B’s client');
+    assert.equal(await liveCount(admin), 1);
+    // Live events of B arrive (the socket follows B now), none of A's.
+    agents.push(await connectAgent(t.url, 'bea@b-corp', { token: tokenB }));
+    agents.push(await connectAgent(t.url, 'abe@a-corp'));
+    await waitForRowState(admin, 'bea@b-corp', 'connected', 2000);
+    await sleep(500);
+    assert.deepEqual(await rowsShown(admin), ['bea@b-corp', 'bob@b-corp']);
+    await screenshot(admin, 'clients-superadmin-following-b');
+    await admin.locator('.app-nav a[href="/settings"]').click();
+    await admin.locator('h1 >> text=B Corp').waitFor();
+
+    await admin.reload();
+    await admin.locator('.app-nav a[href="/clients"]').click();
+    await waitUntil(async () => JSON.stringify(await rowsShown(admin)) === '["bea@b-corp","bob@b-corp"]', 5000, 'still B after a reload');
+
+    const superToken = await login(t.url);
+    const ownId = (await api(t.url, '/api/auth/me', { token: superToken })).body.data.company_id;
+    const companies: Array<{ id: number; name: string }> = (await api(t.url, '/api/companies', { token: superToken })).body.data;
+    await pick(companies.find((c) => c.id === ownId)!.name);
+    await waitForRowState(admin, 'abe@a-corp', 'connected', 5000);
+    assert.ok(!(await rowsShown(admin)).some((host) => host?.endsWith('@b-corp')), 'back to A only');
+    await admin.context().close();
   });
 
   test('its player gets no picture of company A’s stream, which is running', async () => {

@@ -11,6 +11,7 @@ import type {
   User,
 } from '@vaahshare/protocol';
 import { request, withQuery, type Query } from './http';
+import { companyScope } from './scope';
 
 /** The API's largest page: the dashboard holds every client of the company. */
 const PAGE = 1000;
@@ -22,7 +23,7 @@ export const authApi = {
 };
 
 export const clientsApi = {
-  page: (page: number) => request<ListBody<Client>>('GET', withQuery('/api/clients', { page, per_page: PAGE })),
+  page: (page: number) => request<ListBody<Client>>('GET', withQuery('/api/clients', { page, per_page: PAGE, company_id: companyScope() })),
   async all(): Promise<Client[]> {
     const first = await clientsApi.page(1);
     const rest = [];
@@ -45,11 +46,12 @@ export interface MediaQuery extends Query {
 }
 
 export const mediaApi = {
-  list: (query: MediaQuery) => request<ListBody<MediaItem>>('GET', withQuery('/api/media', query)),
+  list: (query: MediaQuery) => request<ListBody<MediaItem>>('GET', withQuery('/api/media', { ...query, company_id: companyScope() })),
 };
 
 export const alertsApi = {
-  list: (query: { client_id?: number; acknowledged?: boolean; page?: number; per_page?: number }) => request<ListBody<Alert>>('GET', withQuery('/api/alerts', query)),
+  list: (query: { client_id?: number; acknowledged?: boolean; page?: number; per_page?: number }) =>
+    request<ListBody<Alert>>('GET', withQuery('/api/alerts', { ...query, company_id: companyScope() })),
   acknowledge: (id: number) => request<ItemBody<Alert>>('POST', `/api/alerts/${id}/acknowledge`),
 };
 

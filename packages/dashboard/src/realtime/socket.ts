@@ -1,6 +1,7 @@
 import { DASHBOARD_APP, type ClientToServerEvents, type ServerToClientEvents } from '@vaahshare/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { ref } from 'vue';
+import { companyScope } from '../api/scope';
 
 export type DashboardSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -21,7 +22,13 @@ let socket: DashboardSocket | null = null;
 /** The tab's one socket (PROTOCOL.md §3.3); it rides on the session cookie and reconnects by itself. */
 export function openSocket(hooks: SocketHooks): DashboardSocket {
   closeSocket();
-  const created: DashboardSocket = io({ query: { app: DASHBOARD_APP }, withCredentials: true, transports: ['websocket', 'polling'] });
+  const created: DashboardSocket = io({
+    query: { app: DASHBOARD_APP },
+    // Read at every (re)connection: the company a superadmin follows (the server ignores it for anyone else).
+    auth: (send) => send({ company_id: companyScope() }),
+    withCredentials: true,
+    transports: ['websocket', 'polling'],
+  });
   connectionState.value = 'connecting';
   created.on('connect', () => {
     connectionState.value = 'online';

@@ -1,14 +1,55 @@
-import { loginBodySchema, type User } from '@vaahshare/protocol';
+import { loginBodySchema, type Company, type User } from '@vaahshare/protocol';
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
-import { authApi } from '../api';
+import { computed, ref, watch } from 'vue';
+import { authApi, companiesApi } from '../api';
 import { ApiError } from '../api/http';
+import { setCompanyScope } from '../api/scope';
+
+/** The company a superadmin last followed in this browser. */
+const FOLLOWED_COMPANY = 'vaahshare.company';
 
 /** Who is logged in; the session itself is the server's httpOnly cookie. */
 export const useSessionStore = defineStore('session', () => {
   const user = ref<User | null>(null);
   /** Whether the server was asked yet who this tab is (once per page load). */
   const checked = ref(false);
+  /** Every company, for a superadmin's company switch; empty for anyone else. */
+  const companies = ref<Company[]>([]);
+  const followed = ref<number | null>(null);
+  const isSuperadmin = computed(() => user.value?.role === 'superadmin');
+  /** The company every page shows: the user's own, or the one a superadmin chose to follow. */
+  const companyId = computed(() => followed.value ?? user.value?.company_id ?? null);
+
+  function scopeTo(id: number | null) {
+    followed.value = id !== null && id !== user.value?.company_id ? id : null;
+    setCompanyScope(followed.value ?? undefined);
+  }
+
+  /** A superadmin's choice, remembered in this browser. */
+  function follow(id: number) {
+    scopeTo(id);
+    if (followed.value === null) localStorage.removeItem(FOLLOWED_COMPANY);
+    else localStorage.setItem(FOLLOWED_COMPANY, String(followed.value));
+  }
+
+  // Reset before the pages and the socket ask for anything (they read the scope when they do); a superadmin
+  // then goes back to the company it followed last, once the list shows that it still exists (a handshake
+  // naming an unknown company would be refused).
+  watch(
+    user,
+    async (now, before) => {
+      if (now?.id === before?.id) return;
+      companies.value = [];
+      scopeTo(null);
+      if (now?.role !== 'superadmin') return;
+      const { data } = await companiesApi.list().catch(() => ({ data: [] }));
+      if (user.value?.id !== now.id) return; // logged out (or in as someone else) meanwhile
+      companies.value = data;
+      const last = Number(localStorage.getItem(FOLLOWED_COMPANY));
+      if (companies.value.some((c) => c.id === last)) scopeTo(last);
+    },
+    { flush: 'sync' },
+  );
 
   async function restore() {
     try {
@@ -45,5 +86,5 @@ export const useSessionStore = defineStore('session', () => {
     user.value = null;
   }
 
-  return { user, checked, restore, login, logout, expire };
+  return { user, checked, companies, companyId, isSuperadmin, follow, restore, login, logout, expire };
 });
