@@ -30,7 +30,8 @@ import { shareRoutes } from './share/share.routes.js';
 import { createIo } from './sockets.js';
 import { createMediaService } from './media/media.service.js';
 import { mediaRoutes } from './media/media.routes.js';
-import { registerStreamingHandlers, registerWatchHandlers } from './streaming/streaming.socket.js';
+import { createSlowViewers } from './streaming/slow-viewers.js';
+import { createViewerServing, registerStreamingHandlers, registerWatchHandlers } from './streaming/streaming.socket.js';
 import { createStreams } from './streaming/streams.service.js';
 import { createRemoteWatch } from './streaming/remote-watch.js';
 import { createViewers } from './streaming/viewers.js';
@@ -85,6 +86,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const viewers = createViewers(io, { nodeId: config.NODE_ID, clustered, log: ctx.log });
   const streams = createStreams(ctx, mediaService, viewers);
   const remoteWatch = clustered ? createRemoteWatch(io, streams, viewers, { nodeId: config.NODE_ID, log: ctx.log }) : null;
+  const serveViewer = createViewerServing(streams, remoteWatch?.watchElsewhere ?? null);
+  const slowViewers = createSlowViewers({ maxUnsentBytes: config.VIEWER_MAX_UNSENT_BYTES, metrics, log: ctx.log, resume: serveViewer });
 
   const presence = createPresence({
     db: ctx.db,
@@ -159,7 +162,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     socket.on('disconnect', () => metrics.sockets.dec());
     if (socket.data.role === 'dashboard') {
       void socket.join([companyRoom(socket.data.companyId!), socket.data.sessionRoom!]);
-      registerWatchHandlers(ctx, handlers, streams, socket, remoteWatch?.watchElsewhere ?? null);
+      slowViewers.track(socket);
+      registerWatchHandlers(ctx, handlers, serveViewer, socket);
       return;
     }
     if (socket.data.tokenId !== undefined) void socket.join(tokenRoom(socket.data.tokenId));
@@ -194,6 +198,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
       () => clearInterval(streamSweep),
       () => clearInterval(beat),
       startHeartbeat(io, { intervalMs: config.HEARTBEAT_INTERVAL_MS, timeoutMs: config.HEARTBEAT_TIMEOUT_MS }),
+      slowViewers.start(),
     );
     // After a restart every agent comes back within seconds; Node's default backlog (511) overflows and
     // agents then wait for SYN retransmits (1 s, 3 s, …). The kernel caps it at net.core.somaxconn.

@@ -54,6 +54,8 @@ const envSchema = z.object({
   LEGACY_AGENTS: flag,
   /** Largest accepted `video-frame` packet. */
   MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  /** A live viewer holding more than this, not yet sent, is paused until it caught up (a slow link must not fill the server's memory). */
+  VIEWER_MAX_UNSENT_BYTES: z.coerce.number().int().min(64 * 1024).default(8 * 1024 * 1024),
   /** Largest accepted upload of a recording made offline (POST /api/media/upload, legacy POST /upload); default 2 GiB. */
   MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 ** 3),
   /** Extra browser origins allowed to call the API and sockets (comma-separated). */

@@ -60,3 +60,10 @@ export const sessionRoom = (sessionTokenHash: string) => `session:${sessionToken
 export const tokenRoom = (tokenId: number) => `token:${tokenId}`;
 /** Dashboards watching a client's live stream. */
 export const watchRoom = (clientId: number) => `watch:${clientId}`;
+/** Watchers of a client's stream that fell behind: still viewers, but frames skip them until they catch up. */
+export const pausedRoom = (clientId: number) => `paused:${clientId}`;
+/** The client whose stream a room is the watch room of, if it is one. */
+export const watchedClientOf = (room: string): number | undefined => {
+  const match = /^watch:(\d+)$/.exec(room);
+  return match ? Number(match[1]) : undefined;
+};

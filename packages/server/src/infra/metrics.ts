@@ -27,7 +27,12 @@ export function createMetrics() {
     help: 'Open Socket.IO connections on this node',
     registers: [registry],
   });
-  return { registry, events, errors, transitions, sockets };
+  const viewersPaused = new client.Counter({
+    name: 'vaahshare_viewers_paused_total',
+    help: 'Live viewers paused because they could not take the stream as fast as it came (frames skipped them until they caught up)',
+    registers: [registry],
+  });
+  return { registry, events, errors, transitions, sockets, viewersPaused };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { IoServer } from '../context.js';
-import { watchRoom } from '../context.js';
+import { pausedRoom, watchRoom } from '../context.js';
 import type { Streams } from './streams.service.js';
 import type { Viewers } from './viewers.js';
 
@@ -17,6 +17,7 @@ export function createRemoteWatch(io: IoServer, streams: Streams, viewers: Viewe
         join: () => {
           viewers.noteRemoteViewer(node_id, client_id);
           io.in(socket_id).socketsJoin(watchRoom(client_id));
+          io.in(socket_id).socketsLeave(pausedRoom(client_id));
         },
         joinAnyway: false,
       })

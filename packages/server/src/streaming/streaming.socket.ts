@@ -1,6 +1,6 @@
 import { startStreamingSchema, stopStreamingSchema, videoFrameSchema, watchSchema } from '@vaahshare/protocol';
 import type { AppContext } from '../context.js';
-import { watchRoom } from '../context.js';
+import { pausedRoom, watchRoom } from '../context.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import type { SocketHandlers } from '../infra/socket-handler.js';
 import { connectionOf } from '../presence/presence.socket.js';
@@ -43,29 +43,39 @@ export function registerStreamingHandlers(ctx: AppContext, handlers: SocketHandl
 /** Asks the other nodes to serve a viewer of a stream they receive (absent on a single node). */
 export type WatchElsewhere = (clientId: number, socketId: string) => Promise<boolean>;
 
-export function registerWatchHandlers(
-  ctx: AppContext,
-  handlers: SocketHandlers,
-  streams: Streams,
-  socket: AgentSocket,
-  watchElsewhere: WatchElsewhere | null,
-) {
-  handlers.on(socket, 'watch', watchSchema, async ({ client_id }) => {
-    const client = await ctx.db.selectFrom('clients').select('company_id').where('id', '=', client_id).executeTakeFirst();
-    // Another company's client is reported as missing: a dashboard learns nothing about other tenants.
-    if (!client || client.company_id !== socket.data.companyId) throw notFound(`Client ${client_id}`);
-    const join = () => void socket.join(watchRoom(client_id));
-    const servedHere = await streams.serveWatcher(client_id, {
-      send: (event, buffer, segmentId) => socket.emit(event, { client_id, segment_id: segmentId, buffer }),
+/**
+ * Serves a dashboard socket a client's stream: its header and last keyframe cluster, then live frames —
+ * from this node, or from the node receiving it. Also how a paused viewer is served again.
+ */
+export function createViewerServing(streams: Streams, watchElsewhere: WatchElsewhere | null) {
+  return async function serveViewer(socket: AgentSocket, clientId: number) {
+    const join = () => {
+      void socket.join(watchRoom(clientId));
+      void socket.leave(pausedRoom(clientId));
+    };
+    const servedHere = await streams.serveWatcher(clientId, {
+      send: (event, buffer, segmentId) => socket.emit(event, { client_id: clientId, segment_id: segmentId, buffer }),
       join,
       joinAnyway: !watchElsewhere,
     });
     if (servedHere || !watchElsewhere) return;
     // Not streaming here: the node receiving the stream serves and joins the socket; nobody: wait in the room.
-    if (!(await watchElsewhere(client_id, socket.id))) join();
+    if (!(await watchElsewhere(clientId, socket.id))) join();
+  };
+}
+
+export type ServeViewer = ReturnType<typeof createViewerServing>;
+
+export function registerWatchHandlers(ctx: AppContext, handlers: SocketHandlers, serveViewer: ServeViewer, socket: AgentSocket) {
+  handlers.on(socket, 'watch', watchSchema, async ({ client_id }) => {
+    const client = await ctx.db.selectFrom('clients').select('company_id').where('id', '=', client_id).executeTakeFirst();
+    // Another company's client is reported as missing: a dashboard learns nothing about other tenants.
+    if (!client || client.company_id !== socket.data.companyId) throw notFound(`Client ${client_id}`);
+    await serveViewer(socket, client_id);
   });
 
   handlers.on(socket, 'unwatch', watchSchema, async ({ client_id }) => {
     await socket.leave(watchRoom(client_id));
+    await socket.leave(pausedRoom(client_id));
   });
 }

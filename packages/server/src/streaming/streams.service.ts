@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { AppContext } from '../context.js';
-import { companyRoom, watchRoom } from '../context.js';
+import { companyRoom, pausedRoom, watchRoom } from '../context.js';
 import { AppError } from '../errors.js';
 import { KeyedSerial } from '../infra/serial.js';
 import type { MediaService } from '../media/media.service.js';
@@ -147,7 +147,7 @@ export function createStreams(ctx: AppContext, mediaService: MediaService, viewe
 
   function relay(clientId: number, segment: OpenSegment, headerCompleted: boolean, bytes: Buffer | null) {
     if (!segment.relayable) return;
-    const room = ctx.io.to(watchRoom(clientId));
+    const room = ctx.io.to(watchRoom(clientId)).except(pausedRoom(clientId));
     const ids = { client_id: clientId, segment_id: segment.row.segment_id };
     // The header is small and goes out even when nobody is known to watch yet, so that a viewer whose
     // report from another node is still on its way can decode; video bytes only go where someone watches.

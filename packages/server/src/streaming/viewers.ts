@@ -1,9 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { IoServer } from '../context.js';
-import { clientRoom, watchRoom } from '../context.js';
+import { clientRoom, watchedClientOf, watchRoom } from '../context.js';
 import { runInBackground } from '../infra/background.js';
 
-const WATCH_ROOM = /^watch:(\d+)$/;
 
 export type Viewers = ReturnType<typeof createViewers>;
 
@@ -56,12 +55,11 @@ export function createViewers(io: IoServer, options: { nodeId: string; clustered
     for (const nodeId of known) if (!alive.includes(nodeId)) forgetNode(nodeId);
   }
 
-  const watchedHere = () => [...adapter.rooms.keys()].flatMap((room) => WATCH_ROOM.exec(room)?.[1] ?? []).map(Number);
+  const watchedHere = () => [...adapter.rooms.keys()].flatMap((room) => watchedClientOf(room) ?? []);
 
   function onLocalRoom(room: string, watching: boolean) {
-    const match = WATCH_ROOM.exec(room);
-    if (!match) return;
-    const clientId = Number(match[1]);
+    const clientId = watchedClientOf(room);
+    if (clientId === undefined) return;
     // The room is created before its first member is in it, and deleted once empty: with viewers on other
     // nodes nothing changes for the agent; without, this is the first viewer arriving or the last leaving.
     if (!remote.get(clientId)?.size) {

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { WebSocket } from 'ws';
+import { pausedRoom } from '../context.js';
+import { connectAgent, connectDashboard, login, sleep, startServer, waitUntil, type TestServer, type TestSocket } from '../test/harness.js';
+import { startSegment } from '../test/streaming.js';
+import { decodeFrames, makeWebm } from '../test/webm.js';
+import { unsentBytes } from './slow-viewers.js';
+
+const LIMIT = 256 * 1024;
+const CLUSTER_ID = Buffer.from([0x1f, 0x43, 0xb6, 0x75]);
+
+/** Stops (and restarts) reading a client socket's TCP connection, as a viewer on a link too slow for the stream. */
+function tcpOf(socket: TestSocket) {
+  return (socket.io.engine.transport as unknown as { ws: WebSocket & { _socket: import('node:net').Socket } }).ws._socket;
+}
+
+/** What a viewer receives, split at each `stream-init`. */
+function record(socket: TestSocket) {
+  const runs: Array<{ init: Buffer; frames: Buffer[] }> = [];
+  socket.on('stream-init', (p) => runs.push({ init: Buffer.from(p.buffer), frames: [] }));
+  socket.on('video-frame', (p) => runs.at(-1)?.frames.push(Buffer.from(p.buffer)));
+  return runs;
+}
+
+describe('a live viewer slower than the stream', () => {
+  let t: TestServer;
+  let token: string;
+
+  before(async () => {
+    // The slow viewer stops reading for a few seconds: the heartbeat must not take it for dead meanwhile.
+    t = await startServer({ VIEWER_MAX_UNSENT_BYTES: String(LIMIT), HEARTBEAT_INTERVAL_MS: '60000' });
+    token = await login(t.url);
+  });
+  after(() => t.dispose());
+
+  test('is paused instead of queued without end, and served again from a keyframe once it caught up; a fast viewer misses nothing', async () => {
+    // Big frames, a cluster a second: ~24 MB, several times what the kernels' socket buffers hold.
+    const webm = await makeWebm({ seconds: 24, fps: 10, gop: 10, size: '640x360', bitrate: '8M', noisy: true });
+    const agent = await connectAgent(t.url, 'busy@pc');
+    const fast = await connectDashboard(t.url, token);
+    const slow = await connectDashboard(t.url, token);
+    const fastRuns = record(fast.socket);
+    const slowRuns = record(slow.socket);
+    for (const viewer of [fast, slow]) assert.equal((await viewer.socket.emitWithAck('watch', { client_id: agent.client.id })).ok, true);
+    const slowOnServer = t.server.ctx.io.of('/').sockets.get(slow.socket.id!)!;
+
+    await startSegment(agent.socket, 'busy-1');
+    let offset = 0;
+    const sendUntil = async (end: number) => {
+      while (offset < end) {
+        const buffer = webm.subarray(offset, Math.min(offset + 64 * 1024, end));
+        const reply = await agent.socket.timeout(5000).emitWithAck('video-frame', { buffer, segment_id: 'busy-1', offset });
+        assert.ok(reply.ok, JSON.stringify(reply));
+        offset = reply.offset;
+        await sleep(10); // a recorder's pace, not a flood: the check runs every 500 ms
+      }
+    };
+    await sendUntil(1024 * 1024);
+    await waitUntil(() => slowRuns[0]?.frames.length > 0, 5000, 'the slow viewer receives while it reads');
+
+    tcpOf(slow.socket).pause();
+    let mostUnsent = 0;
+    const sampler = setInterval(() => (mostUnsent = Math.max(mostUnsent, unsentBytes(slowOnServer))), 20);
+    const threeQuarters = Math.floor(webm.length * 0.75);
+    await sendUntil(threeQuarters);
+    clearInterval(sampler);
+    assert.ok(slowOnServer.rooms.has(pausedRoom(agent.client.id)), 'paused');
+    // Unpaused, it would hold everything the kernel buffers did not take (over 10 MB here).
+    assert.ok(mostUnsent < 4 * 1024 * 1024, `at most ${mostUnsent} bytes queued for the slow viewer`);
+    assert.match(await (await fetch(`${t.url}/metrics`)).text(), /^vaahshare_viewers_paused_total 1$/m);
+
+    tcpOf(slow.socket).resume();
+    await waitUntil(() => slowRuns.length === 2, 10_000, 'the caught-up viewer served again (a new stream-init)');
+    await waitUntil(() => !slowOnServer.rooms.has(pausedRoom(agent.client.id)), 5000, 'no longer paused');
+    await sendUntil(webm.length);
+
+    await waitUntil(() => Buffer.concat(fastRuns[0].frames).length + fastRuns[0].init.length === webm.length, 10_000, 'the fast viewer has it all');
+    assert.equal(fastRuns.length, 1);
+    assert.ok(Buffer.concat([fastRuns[0].init, ...fastRuns[0].frames]).equals(webm), 'the fast viewer got every byte once, in order');
+
+    const resumed = slowRuns[1];
+    await waitUntil(() => webm.subarray(webm.length - 16).equals(Buffer.concat(resumed.frames).subarray(-16)), 10_000, 'the slow viewer has the end');
+    assert.ok(webm.subarray(0, resumed.init.length).equals(resumed.init), 'the header again');
+    const rest = Buffer.concat(resumed.frames);
+    assert.deepEqual(rest.subarray(0, 4), CLUSTER_ID, 'served again from a cluster');
+    assert.ok(webm.subarray(webm.length - rest.length).equals(rest), 'then every byte to the end, in order');
+    const decoded = await decodeFrames(Buffer.concat([resumed.init, rest]));
+    assert.equal(decoded.errors, '');
+    assert.ok(decoded.frames >= 60, `the last quarter and more decodes (${decoded.frames} frames)`);
+    for (const socket of [agent.socket, fast.socket, slow.socket]) socket.disconnect();
+  });
+});
