@@ -150,6 +150,12 @@ describe('recordings survive failures', () => {
       await startSegment(agent.socket, 'garbage-1');
       const refused = await agent.socket.emitWithAck('video-frame', { buffer: Buffer.from('not a video'), segment_id: 'garbage-1', offset: 0 });
       assert.equal(!refused.ok && refused.error, 'not_webm');
+      // The magic may come in pieces; a piece that breaks it is refused all the same.
+      const piece = (bytes: number[], offset: number) => agent.socket.emitWithAck('video-frame', { buffer: Buffer.from(bytes), segment_id: 'garbage-1', offset });
+      assert.deepEqual(await piece([0x1a, 0x45], 0), { ok: true, offset: 2 });
+      const broken = await piece([0xdf, 0x00, 0x01], 2);
+      assert.equal(!broken.ok && broken.error, 'not_webm');
+      assert.deepEqual(await piece([0xdf, 0xa3, 0x01], 2), { ok: true, offset: 5 });
       assert.equal((await fetch(`${t.url}/healthz`)).status, 200);
       agent.socket.disconnect();
     } finally {

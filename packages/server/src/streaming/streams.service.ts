@@ -18,7 +18,11 @@ export interface StreamingConnection extends Connection {
 export type Streams = ReturnType<typeof createStreams>;
 
 const EBML_MAGIC = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
-const startsAsWebm = (bytes: Buffer) => bytes.length >= 4 && bytes.subarray(0, 4).equals(EBML_MAGIC);
+/** Whether bytes written at `offset` keep the segment starting with the EBML magic (a first frame may be shorter than it). */
+const keepsWebmStart = (offset: number, bytes: Buffer) => {
+  const overlap = Math.min(bytes.length, EBML_MAGIC.length - offset);
+  return overlap <= 0 || bytes.subarray(0, overlap).equals(EBML_MAGIC.subarray(offset, offset + overlap));
+};
 
 /**
  * How many segment files are fdatasync'ed at once: concurrent flushes share the file system's journal commits,
@@ -137,7 +141,7 @@ export function createStreams(ctx: AppContext, mediaService: MediaService, viewe
           expected_offset: segment.size,
         });
       }
-      if (segment.size === 0 && !startsAsWebm(frame.buffer)) {
+      if (!keepsWebmStart(segment.size, frame.buffer)) {
         throw new AppError('not_webm', 'A segment must start with a WebM header (EBML magic 1A 45 DF A3): send the recorder output from its start');
       }
       await segment.append(frame.buffer, (headerCompleted, afterHeader) => relay(connection.clientId, segment, headerCompleted, afterHeader));
