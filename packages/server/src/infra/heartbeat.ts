@@ -1,14 +1,16 @@
 import type { Server } from 'socket.io';
 
 interface WebSocketLike {
-  ping(): void;
+  send(data: Buffer, options: { binary: boolean }): void;
   terminate(): void;
-  on(event: 'pong', listener: () => void): void;
+  readonly readyState: number;
   readonly bufferedAmount: number;
 }
 
 // engine.io's sockets, as far as the heartbeat needs them; its typings mark the transport internal.
 interface EngineSocketLike {
+  /** The engine.io protocol revision: 4 is the one where the server pings. */
+  protocol: number;
   transport: { name: string; socket?: WebSocketLike };
   on(event: 'packet', listener: () => void): void;
   once(event: 'close', listener: () => void): void;
@@ -19,11 +21,14 @@ interface Probe {
   answered: boolean;
   /** Judgements put off because the ping may still be queued behind data for this peer. */
   postponed: number;
-  ws?: WebSocketLike;
 }
 
 /** How many times a silent peer with data queued towards it gets another interval before it is dropped. */
 const MAX_POSTPONED = 3;
+
+/** An engine.io ping packet ("2") as the payload of a WebSocket text frame. */
+const ENGINE_PING = Buffer.from('2');
+const WEBSOCKET_OPEN = 1;
 
 export interface HeartbeatOptions {
   /** How often each socket is pinged. */
@@ -42,13 +47,16 @@ const TICK_MS = 25;
  * Notices silent drops (cable pulled, lid shut, a proxy that stops forwarding) within
  * `intervalMs + timeoutMs`.
  *
- * Socket.IO's own heartbeat at that rate means a timer and an engine.io packet round trip per socket;
- * instead WebSocket ping frames, which every WebSocket peer (browsers, `ws`) answers natively, record
- * the pong in a flag. Sockets are spread over groups visited one per tick, so 10 000 sockets cost a
- * few milliseconds every tick rather than one long stall per interval. A socket from which neither the
- * pong nor any packet arrived within `timeoutMs` of its ping is terminated, which Socket.IO reports as
- * an ordinary `transport close` — unless data is still queued towards it (a slow viewer), which earns it
- * up to MAX_POSTPONED more intervals. Long-polling sockets are left to engine.io's own heartbeat.
+ * Each WebSocket connection gets an engine.io ping packet written straight to its WebSocket, bypassing
+ * engine.io's send queue, its events and its per-socket timers; the client answers with an engine.io
+ * pong as it answers Socket.IO's own pings. That pong also restarts engine.io's ping interval, so on
+ * WebSocket connections Socket.IO's own, costlier heartbeat never fires, while clients keep receiving
+ * real pings and so keep noticing a dead server within `pingInterval + pingTimeout` as usual.
+ * Sockets are spread over groups visited one per tick, so 10 000 sockets cost a little every tick rather
+ * than one long stall per interval. A socket from which no packet at all (pong, video…) arrived within
+ * `timeoutMs` of its ping is terminated, which Socket.IO reports as an ordinary `transport close` —
+ * unless data is still queued towards it (a slow viewer), which earns it up to MAX_POSTPONED more
+ * intervals. Long-polling connections are left to engine.io's own heartbeat.
  */
 export function startHeartbeat(io: Server, { intervalMs, timeoutMs }: HeartbeatOptions): () => void {
   const groupCount = Math.max(1, Math.round(intervalMs / TICK_MS));
@@ -60,6 +68,8 @@ export function startHeartbeat(io: Server, { intervalMs, timeoutMs }: HeartbeatO
   let tick = 0;
 
   const onConnection = (socket: EngineSocketLike) => {
+    // Only in engine.io 4 does the server ping (and the 3 it replaced is refused by default anyway).
+    if (socket.protocol !== 4) return;
     const probe: Probe = { answered: true, postponed: 0 };
     probes.set(socket, probe);
     // An agent's pong may queue behind the video it uploads; the video itself shows it is alive.
@@ -70,20 +80,18 @@ export function startHeartbeat(io: Server, { intervalMs, timeoutMs }: HeartbeatO
   };
   io.engine.on('connection', onConnection);
 
-  const websocketOf = (socket: EngineSocketLike) =>
-    socket.transport.name === 'websocket' ? socket.transport.socket : undefined;
+  const websocketOf = (socket: EngineSocketLike) => {
+    const ws = socket.transport.name === 'websocket' ? socket.transport.socket : undefined;
+    return ws?.readyState === WEBSOCKET_OPEN ? ws : undefined;
+  };
 
   const ping = (socket: EngineSocketLike) => {
     const ws = websocketOf(socket);
     const probe = probes.get(socket);
     if (!ws || !probe) return;
-    if (probe.ws !== ws) {
-      probe.ws = ws;
-      ws.on('pong', () => (probe.answered = true));
-    }
     if (probe.answered) probe.postponed = 0;
     probe.answered = false;
-    ws.ping();
+    ws.send(ENGINE_PING, { binary: false });
   };
 
   const judge = (socket: EngineSocketLike) => {
