@@ -9,6 +9,8 @@ import { sleep, waitUntil } from '../test/harness.js';
 
 const INTERVAL_MS = 400;
 const TIMEOUT_MS = 200;
+/** Socket.IO's own heartbeat, slower than ours as in production (25 s against 7 s), and out of step with it. */
+const ENGINE_PING_INTERVAL_MS = INTERVAL_MS * 2.5;
 
 let io: Server;
 let url: string;
@@ -16,7 +18,7 @@ let stop: () => void;
 
 before(async () => {
   const server = http.createServer();
-  io = new Server(server, { transports: ['websocket'] });
+  io = new Server(server, { transports: ['websocket'], pingInterval: ENGINE_PING_INTERVAL_MS, pingTimeout: TIMEOUT_MS });
   stop = startHeartbeat(io, { intervalMs: INTERVAL_MS, timeoutMs: TIMEOUT_MS });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/socket.io/?EIO=4&transport=websocket`;
@@ -26,12 +28,21 @@ after(async () => {
   await new Promise<void>((resolve) => io.close(() => resolve()));
 });
 
-/** A raw engine.io peer; `autoPong: false` makes it ignore WebSocket pings, as a frozen network would. */
-async function peer(autoPong: boolean) {
-  const ws = new WebSocket(url, { autoPong });
+/**
+ * A raw engine.io peer that counts the engine.io pings ("2") it receives and, when `answers`, sends the
+ * pong ("3") as every Socket.IO client does; one that does not answer stands for a frozen network.
+ */
+async function peer(answers: boolean) {
+  const ws = new WebSocket(url);
+  let pings = 0;
+  ws.on('message', (data) => {
+    if (String(data) !== '2') return;
+    pings++;
+    if (answers) ws.send('3');
+  });
   const closed = new Promise<number>((resolve) => ws.once('close', () => resolve(performance.now())));
   await new Promise((resolve) => ws.once('open', resolve));
-  return { ws, closed };
+  return { ws, closed, pings: () => pings };
 }
 
 test('a peer that answers pings stays; one that answers nothing is dropped within interval + timeout', async () => {
@@ -45,9 +56,21 @@ test('a peer that answers pings stays; one that answers nothing is dropped withi
   healthy.ws.close();
 });
 
+test("the answered pings replace Socket.IO's own: one ping per interval, none more", async () => {
+  const healthy = await peer(true);
+  const watched = ENGINE_PING_INTERVAL_MS * 3;
+  await sleep(watched);
+  // Timers may run late on a loaded machine, never early: our pings alone give at most one per interval
+  // (plus one for the start), while Socket.IO's would add one per ENGINE_PING_INTERVAL_MS on top.
+  assert.ok(healthy.pings() >= 4, `only ${healthy.pings()} pings in ${watched} ms`);
+  assert.ok(healthy.pings() <= watched / INTERVAL_MS + 1, `${healthy.pings()} pings in ${watched} ms`);
+  assert.equal(healthy.ws.readyState, WebSocket.OPEN);
+  healthy.ws.close();
+});
+
 test('a peer whose pongs are held up but whose packets arrive is not dropped', async () => {
   const busy = await peer(false);
-  // engine.io pong packets stand in for the video an uploading agent sends while its pong waits.
+  // engine.io packets stand in for the video an uploading agent sends while its pong waits.
   const sending = setInterval(() => busy.ws.send('3'), TIMEOUT_MS / 2);
   await sleep(INTERVAL_MS * 4);
   clearInterval(sending);
