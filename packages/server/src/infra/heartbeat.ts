@@ -28,6 +28,7 @@ const MAX_POSTPONED = 3;
 
 /** An engine.io ping packet ("2") as the payload of a WebSocket text frame. */
 const ENGINE_PING = Buffer.from('2');
+const AS_TEXT = { binary: false };
 const WEBSOCKET_OPEN = 1;
 
 export interface HeartbeatOptions {
@@ -60,8 +61,8 @@ const TICK_MS = 25;
  */
 export function startHeartbeat(io: Server, { intervalMs, timeoutMs }: HeartbeatOptions): () => void {
   const groupCount = Math.max(1, Math.round(intervalMs / TICK_MS));
-  const groups = Array.from({ length: groupCount }, () => new Set<EngineSocketLike>());
-  const probes = new WeakMap<EngineSocketLike, Probe>();
+  // Each socket's probe lives in its group, so a tick walks the group's entries without any lookup.
+  const groups = Array.from({ length: groupCount }, () => new Map<EngineSocketLike, Probe>());
   const tickMs = intervalMs / groupCount;
   const timeoutTicks = Math.max(1, Math.round(timeoutMs / tickMs));
   let joined = 0;
@@ -71,11 +72,10 @@ export function startHeartbeat(io: Server, { intervalMs, timeoutMs }: HeartbeatO
     // Only in engine.io 4 does the server ping (and the 3 it replaced is refused by default anyway).
     if (socket.protocol !== 4) return;
     const probe: Probe = { answered: true, postponed: 0 };
-    probes.set(socket, probe);
     // An agent's pong may queue behind the video it uploads; the video itself shows it is alive.
     socket.on('packet', () => (probe.answered = true));
     const group = groups[joined++ % groupCount];
-    group.add(socket);
+    group.set(socket, probe);
     socket.once('close', () => group.delete(socket));
   };
   io.engine.on('connection', onConnection);
@@ -85,19 +85,18 @@ export function startHeartbeat(io: Server, { intervalMs, timeoutMs }: HeartbeatO
     return ws?.readyState === WEBSOCKET_OPEN ? ws : undefined;
   };
 
-  const ping = (socket: EngineSocketLike) => {
+  const ping = (probe: Probe, socket: EngineSocketLike) => {
     const ws = websocketOf(socket);
-    const probe = probes.get(socket);
-    if (!ws || !probe) return;
+    if (!ws) return;
     if (probe.answered) probe.postponed = 0;
     probe.answered = false;
-    ws.send(ENGINE_PING, { binary: false });
+    ws.send(ENGINE_PING, AS_TEXT);
   };
 
-  const judge = (socket: EngineSocketLike) => {
+  const judge = (probe: Probe, socket: EngineSocketLike) => {
+    if (probe.answered) return;
     const ws = websocketOf(socket);
-    const probe = probes.get(socket);
-    if (!ws || !probe || probe.answered) return;
+    if (!ws) return;
     // The ping may still wait behind video queued for a slow viewer: give it more time, within limits.
     if (ws.bufferedAmount > 0 && probe.postponed < MAX_POSTPONED) probe.postponed++;
     else ws.terminate();
@@ -105,7 +104,7 @@ export function startHeartbeat(io: Server, { intervalMs, timeoutMs }: HeartbeatO
 
   const onTick = () => {
     const n = tick++;
-    for (const socket of groups[n % groupCount]) ping(socket);
+    groups[n % groupCount].forEach(ping);
     if (n < timeoutTicks) return;
     // Judged after this turn's I/O, so a pong that arrived while the loop was busy still counts.
     const judged = groups[(n - timeoutTicks) % groupCount];
