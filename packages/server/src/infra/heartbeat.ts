@@ -40,9 +40,11 @@ export interface HeartbeatOptions {
 
 /**
  * Sockets are pinged in groups, one group per tick of this length: with 10 000 sockets and the default
- * interval a tick pings ~35 of them (about a millisecond), so events never wait long behind the heartbeat.
+ * interval a tick pings ~140 of them (2–3 ms), so events never wait long behind the heartbeat. Shorter
+ * ticks cost more in all: with 25 ms ticks, idle CPU at 10 000 sockets was 1.5–2 points of a core higher
+ * (BENCHMARKS.md, Presence).
  */
-const TICK_MS = 25;
+const TICK_MS = 100;
 
 /**
  * Notices silent drops (cable pulled, lid shut, a proxy that stops forwarding) within
