@@ -38,7 +38,7 @@ const envSchema = z.object({
   NODE_DEAD_AFTER_MS: z.coerce.number().int().min(1000).default(6_000),
   /** How long a dropped client stays "reconnecting" before it is "disconnected". */
   RECONNECT_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
-  /** How often each socket is probed with a WebSocket ping. */
+  /** How often each WebSocket connection is sent an engine.io ping (which also stands in for Socket.IO's own). */
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(7_000),
   /** A socket that has not answered a ping this long is dropped; silent drops are noticed within interval + timeout. */
   HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(50).default(2_000),
