@@ -172,7 +172,9 @@ const handlers: Record<string, (msg: any) => Promise<unknown>> = {
     dropLatencies.length = 0;
     awaitingReconnecting.clear();
     // The last agents of this worker (never the first, which may go through the proxy).
-    const victims = agents.filter((a) => !a.dropped && a.acked && a.index !== 0).slice(-msg.count);
+    const candidates = agents.filter((a) => !a.dropped && a.acked && a.index !== 0);
+    // The last `count` of them (slice(-0) would be all of them).
+    const victims = candidates.slice(candidates.length - Math.min(msg.count, candidates.length));
     for (const agent of victims) {
       agent.dropped = true;
       agent.socket.io.reconnection(false);

@@ -415,32 +415,34 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
         `, idle CPU ${result.idleCpu.pctOfCore} % of a core`,
     );
 
-    // 4. propagation latency of drops
-    try {
-      log(`${target}: dropping ${DROPS} agents, ${DROP_SPACING} ms apart`);
-      const drop = await phase('drop', () => server.pid, () =>
-        workers[0].call<{ dropped: number; latencies: number[]; missing: number }>(
-          'drop',
-          { count: DROPS, spacingMs: DROP_SPACING, timeoutMs: 30_000 },
-          DROPS * DROP_SPACING + 90_000,
-        ),
-      );
-      const l = drop.latencies;
-      result.drop = {
-        count: drop.dropped,
-        received: l.length,
-        missing: drop.missing,
-        p50: round(percentile(l, 50), 2),
-        p90: round(percentile(l, 90), 2),
-        p99: round(percentile(l, 99), 2),
-        max: round(Math.max(...l), 2),
-        mean: round(l.reduce((a, b) => a + b, 0) / (l.length || 1), 2),
-        latencies: l.map((x) => round(x, 2)),
-      };
-      log(`${target}: drop latency p50 ${result.drop.p50} ms p99 ${result.drop.p99} ms (${drop.missing} missing)`);
-      await workers[0].call('restore', { timeoutMs: 120_000 }, 150_000);
-    } catch (err) {
-      fail('drop latency', err);
+    // 4. propagation latency of drops (none asked: --drops 0)
+    if (DROPS > 0) {
+      try {
+        log(`${target}: dropping ${DROPS} agents, ${DROP_SPACING} ms apart`);
+        const drop = await phase('drop', () => server.pid, () =>
+          workers[0].call<{ dropped: number; latencies: number[]; missing: number }>(
+            'drop',
+            { count: DROPS, spacingMs: DROP_SPACING, timeoutMs: 30_000 },
+            DROPS * DROP_SPACING + 90_000,
+          ),
+        );
+        const l = drop.latencies;
+        result.drop = {
+          count: drop.dropped,
+          received: l.length,
+          missing: drop.missing,
+          p50: round(percentile(l, 50), 2),
+          p90: round(percentile(l, 90), 2),
+          p99: round(percentile(l, 99), 2),
+          max: round(Math.max(...l), 2),
+          mean: round(l.reduce((a, b) => a + b, 0) / (l.length || 1), 2),
+          latencies: l.map((x) => round(x, 2)),
+        };
+        log(`${target}: drop latency p50 ${result.drop.p50} ms p99 ${result.drop.p99} ms (${drop.missing} missing)`);
+        await workers[0].call('restore', { timeoutMs: 120_000 }, 150_000);
+      } catch (err) {
+        fail('drop latency', err);
+      }
     }
 
     // 6. silent drop through the proxy (our server only: the bare one has only Socket.IO's 25 s + 20 s heartbeat)
