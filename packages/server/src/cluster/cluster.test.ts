@@ -7,7 +7,7 @@ import { createCluster, clusterUnavailable, nodesOf, reconnectingAgent, streamAc
 import { api, connectAgent, connectDashboard, disconnectAll, login, sleep, waitForEvent, waitUntil, type TestSocket } from '../test/harness.js';
 import { startNginx, type Nginx } from '../test/nginx.js';
 import type { ServerProcess } from '../test/process.js';
-import { sendFrames, startSegment } from '../test/streaming.js';
+import { recordStreams, sendFrames, startSegment, tcpOf } from '../test/streaming.js';
 import { decodeFrames, makeWebm } from '../test/webm.js';
 
 const GRACE_MS = 3000;
@@ -112,6 +112,47 @@ describe('two nodes on PostgreSQL and Redis', { skip: unavailable ?? false }, ()
     assert.deepEqual(onA.of('mover@pc'), expected);
     assert.deepEqual(onB.of('mover@pc'), expected);
     disconnectAll();
+  });
+});
+
+describe('a slow viewer on one node of a stream arriving on the other', { skip: unavailable ?? false }, () => {
+  test('is paused on its node, served again from a keyframe by the other once drained; a fast viewer beside it misses nothing', { timeout: 120_000 }, async () => {
+    // The slow viewer stops reading for a few seconds: the heartbeat must not take it for dead meanwhile.
+    const cluster = await createCluster({ VIEWER_MAX_UNSENT_BYTES: String(256 * 1024), HEARTBEAT_INTERVAL_MS: '60000' });
+    try {
+      const [a, b] = await Promise.all([cluster.startNode('node-a'), cluster.startNode('node-b')]);
+      const token = await login(a.url);
+      const webm = await makeWebm({ seconds: 24, fps: 10, gop: 10, size: '640x360', bitrate: '8M', noisy: true });
+      const agent = await connectAgent(b.url, 'far@pc');
+      const fast = await connectDashboard(a.url, token);
+      const slow = await connectDashboard(a.url, token);
+      const [fastRuns, slowRuns] = [recordStreams(fast.socket), recordStreams(slow.socket)];
+      for (const viewer of [fast, slow]) assert.equal((await viewer.socket.emitWithAck('watch', { client_id: agent.client.id })).ok, true);
+      await startSegment(agent.socket, 'far-1');
+      let offset = await sendFrames(agent.socket, 'far-1', webm, 0, 1024 * 1024, 64 * 1024, 10);
+      await waitUntil(() => slowRuns[0]?.frames.length > 0, 5000, 'the slow viewer receives while it reads');
+
+      tcpOf(slow.socket).pause();
+      offset = await sendFrames(agent.socket, 'far-1', webm, offset, Math.floor(webm.length * 0.75), 64 * 1024, 10);
+      await waitUntil(async () => /^vaahshare_viewers_paused_total 1$/m.test(await (await fetch(`${a.url}/metrics`)).text()), 5000, 'paused on its node');
+      tcpOf(slow.socket).resume();
+      await waitUntil(() => slowRuns.length === 2, 15_000, 'served again by the node receiving the stream (a new stream-init)');
+      await sendFrames(agent.socket, 'far-1', webm, offset, webm.length, 64 * 1024, 10);
+
+      const bytesOf = (run: { init: Buffer; frames: Buffer[] }) => Buffer.concat([run.init, ...run.frames]);
+      await waitUntil(() => bytesOf(fastRuns[0]).length === webm.length, 15_000, 'the fast viewer has it all');
+      assert.equal(fastRuns.length, 1);
+      assert.ok(bytesOf(fastRuns[0]).equals(webm), 'the fast viewer got every byte once, in order');
+      const resumed = slowRuns[1];
+      await waitUntil(() => webm.subarray(-16).equals(Buffer.concat(resumed.frames).subarray(-16)), 15_000, 'the slow viewer has the end');
+      const rest = Buffer.concat(resumed.frames);
+      assert.deepEqual(rest.subarray(0, 4), CLUSTER_ID, 'served again from a cluster');
+      assert.ok(webm.subarray(webm.length - rest.length).equals(rest), 'then every byte to the end, in order');
+      assert.equal((await decodeFrames(bytesOf(resumed))).errors, '');
+    } finally {
+      disconnectAll();
+      await cluster.dispose();
+    }
   });
 });
 

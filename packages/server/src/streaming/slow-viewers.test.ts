@@ -1,27 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { WebSocket } from 'ws';
 import { pausedRoom } from '../context.js';
-import { connectAgent, connectDashboard, login, sleep, startServer, waitUntil, type TestServer, type TestSocket } from '../test/harness.js';
-import { startSegment } from '../test/streaming.js';
+import { connectAgent, connectDashboard, login, startServer, waitUntil, type TestServer } from '../test/harness.js';
+import { recordStreams, sendFrames, startSegment, tcpOf } from '../test/streaming.js';
 import { decodeFrames, makeWebm } from '../test/webm.js';
 import { unsentBytes } from './slow-viewers.js';
 
 const LIMIT = 256 * 1024;
 const CLUSTER_ID = Buffer.from([0x1f, 0x43, 0xb6, 0x75]);
-
-/** Stops (and restarts) reading a client socket's TCP connection, as a viewer on a link too slow for the stream. */
-function tcpOf(socket: TestSocket) {
-  return (socket.io.engine.transport as unknown as { ws: WebSocket & { _socket: import('node:net').Socket } }).ws._socket;
-}
-
-/** What a viewer receives, split at each `stream-init`. */
-function record(socket: TestSocket) {
-  const runs: Array<{ init: Buffer; frames: Buffer[] }> = [];
-  socket.on('stream-init', (p) => runs.push({ init: Buffer.from(p.buffer), frames: [] }));
-  socket.on('video-frame', (p) => runs.at(-1)?.frames.push(Buffer.from(p.buffer)));
-  return runs;
-}
 
 describe('a live viewer slower than the stream', () => {
   let t: TestServer;
@@ -40,22 +26,15 @@ describe('a live viewer slower than the stream', () => {
     const agent = await connectAgent(t.url, 'busy@pc');
     const fast = await connectDashboard(t.url, token);
     const slow = await connectDashboard(t.url, token);
-    const fastRuns = record(fast.socket);
-    const slowRuns = record(slow.socket);
+    const fastRuns = recordStreams(fast.socket);
+    const slowRuns = recordStreams(slow.socket);
     for (const viewer of [fast, slow]) assert.equal((await viewer.socket.emitWithAck('watch', { client_id: agent.client.id })).ok, true);
     const slowOnServer = t.server.ctx.io.of('/').sockets.get(slow.socket.id!)!;
 
     await startSegment(agent.socket, 'busy-1');
     let offset = 0;
-    const sendUntil = async (end: number) => {
-      while (offset < end) {
-        const buffer = webm.subarray(offset, Math.min(offset + 64 * 1024, end));
-        const reply = await agent.socket.timeout(5000).emitWithAck('video-frame', { buffer, segment_id: 'busy-1', offset });
-        assert.ok(reply.ok, JSON.stringify(reply));
-        offset = reply.offset;
-        await sleep(10); // a recorder's pace, not a flood: the check runs every 500 ms
-      }
-    };
+    // At a recorder's pace, not a flood: the check runs every 500 ms.
+    const sendUntil = async (end: number) => (offset = await sendFrames(agent.socket, 'busy-1', webm, offset, end, 64 * 1024, 10));
     await sendUntil(1024 * 1024);
     await waitUntil(() => slowRuns[0]?.frames.length > 0, 5000, 'the slow viewer receives while it reads');
 

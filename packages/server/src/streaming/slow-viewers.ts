@@ -22,7 +22,7 @@ export function unsentBytes(socket: AgentSocket): number {
   return bytes;
 }
 
-export interface SlowViewerOptions {
+interface SlowViewerOptions {
   maxUnsentBytes: number;
   metrics: Metrics;
   log: FastifyBaseLogger;
@@ -79,5 +79,3 @@ export function createSlowViewers(options: SlowViewerOptions) {
     },
   };
 }
-
-export type SlowViewers = ReturnType<typeof createSlowViewers>;
