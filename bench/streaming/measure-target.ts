@@ -44,6 +44,8 @@ export interface Options {
   seconds: number;
   source: string;
   cpuProf: boolean;
+  /** Extra Node/V8 flags for both servers (`--trace-gc` lands in the server's log). */
+  nodeOptions: string[];
   log: (...parts: unknown[]) => void;
 }
 
@@ -137,7 +139,7 @@ function slope(points: Array<{ t: number; y: number }>): number {
 
 function startServer(target: Target, o: Options, port: number, dataDir: string): Promise<ServerChild> {
   // The inspector lets the benchmark force a GC before reading RSS (forceGc); it costs nothing unattached.
-  const execArgv = ['--inspect=127.0.0.1:0'];
+  const execArgv = ['--inspect=127.0.0.1:0', ...o.nodeOptions];
   if (o.cpuProf) execArgv.push('--cpu-prof', '--cpu-prof-dir', path.join(o.runDir, `cpu-prof-${target}`));
   const env: Record<string, string> =
     target === 'bare'

@@ -5,6 +5,7 @@
  *
  *   npm run bench:streaming -- [--streams 200] [--mbps 1] [--chunk-ms 100] [--warmup-seconds 10]
  *                              [--seconds 30] [--workers 2] [--targets bare,ours] [--cpu-prof]
+ *                              [--node-options="--trace-gc ..."]
  *                              [--recording-minutes 60] [--finalize-trials 3] [--skip-finalize] [--max-minutes 20]
  *
  * Servers and workers are child processes of this one; all traffic stays on 127.0.0.1. Results: a table on
@@ -35,6 +36,7 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '2' },
     targets: { type: 'string', default: 'bare,ours' },
     'cpu-prof': { type: 'boolean', default: false },
+    'node-options': { type: 'string', default: '' },
     'recording-minutes': { type: 'string', default: '60' },
     'finalize-trials': { type: 'string', default: '3' },
     'skip-finalize': { type: 'boolean', default: false },
@@ -86,6 +88,7 @@ async function main() {
     seconds: SECONDS,
     source,
     cpuProf: args['cpu-prof'],
+    nodeOptions: args['node-options'].split(' ').filter(Boolean),
     log,
   };
   const results: TargetResult[] = [];

@@ -32,7 +32,7 @@ import { createMediaService } from './media/media.service.js';
 import { mediaRoutes } from './media/media.routes.js';
 import { createSlowViewers } from './streaming/slow-viewers.js';
 import { createViewerServing, registerStreamingHandlers, registerWatchHandlers } from './streaming/streaming.socket.js';
-import { createStreams } from './streaming/streams.service.js';
+import { createStreams, STREAM_SWEEP_MS } from './streaming/streams.service.js';
 import { createRemoteWatch } from './streaming/remote-watch.js';
 import { createViewers } from './streaming/viewers.js';
 import { createLiveness } from './cluster/liveness.js';
@@ -42,9 +42,6 @@ export interface BuildOptions {
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
 }
-
-/** How often open recordings are flushed to disk (fsync) and gone clients' recordings finalized. */
-const STREAM_SWEEP_MS = 1000;
 
 export type VaahShareApp = Awaited<ReturnType<typeof buildApp>>;
 
@@ -56,7 +53,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(cookie);
   if (config.CORS_ORIGINS.length) await app.register(cors, { origin: config.CORS_ORIGINS, credentials: true });
 
-  const database = openDatabase({
+  const database = await openDatabase({
     dataDir: config.DATA_DIR,
     databaseUrl: config.DATABASE_URL,
     onIdleError: (err) => app.log.warn({ err }, 'idle database connection lost'),
@@ -107,7 +104,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   // On PostgreSQL, heartbeats use a pool of their own so that they never wait behind a storm of presence
   // queries. SQLite keeps one connection: a second one in the same process would wait for the first one's
   // open transaction synchronously, blocking the event loop that transaction needs to finish.
-  const livenessDb = config.DATABASE_URL ? openDatabase({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL }).db : ctx.db;
+  const livenessDb = config.DATABASE_URL ? (await openDatabase({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL })).db : ctx.db;
   const liveness = createLiveness({
     db: livenessDb,
     clock: ctx.clock,

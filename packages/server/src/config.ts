@@ -52,6 +52,12 @@ const envSchema = z.object({
   AGENT_TOKEN: optionalText.pipe(z.string().min(8, 'AGENT_TOKEN must have at least 8 characters').optional()),
   /** Accept token-less original VaahShare clients. */
   LEGACY_AGENTS: flag,
+  /**
+   * How often each recording's file is fdatasync'ed: what a power loss can take of acknowledged video (a crash
+   * of the server process takes nothing; the kernel holds what `write()` accepted). Rounded to whole seconds,
+   * as the stream sweep runs once a second.
+   */
+  STREAM_FSYNC_MS: z.coerce.number().int().min(1_000).default(5_000),
   /** Largest accepted `video-frame` packet. */
   MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   /** A live viewer holding more than this, not yet sent, is paused until it caught up (a slow link must not fill the server's memory). */

@@ -1,6 +1,4 @@
-import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { createClient } from 'redis';
 import type { Socket } from 'socket.io';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@vaahshare/protocol';
@@ -28,7 +26,9 @@ const adapterOptions = (config: Config) => ({
   heartbeatTimeout: config.NODE_DEAD_AFTER_MS,
 });
 
+/** Loaded only when REDIS_URL is set: a single node should not keep the Redis client's modules in its heap. */
 async function connectRedis(url: string, log: FastifyBaseLogger) {
+  const { createClient } = await import('redis');
   const client = createClient({ url });
   // Without a listener a lost connection would crash the process; the client reconnects by itself.
   client.on('error', (err: Error) => log.warn({ err }, 'Redis connection problem'));
@@ -55,6 +55,7 @@ export async function createIo(app: FastifyInstance, config: Config, log: Fastif
   // nodes apply them in the order this node sent them (a late viewer's catch-up, then its room join);
   // a node that loses Redis for a moment reads on from its last offset instead of losing messages; and
   // Socket.IO's connection-state recovery works with it (PROTOCOL.md §8.8).
+  const { createAdapter } = await import('@socket.io/redis-streams-adapter');
   io.adapter(createAdapter(redis, adapterOptions(config)));
   return {
     io,

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import type { Database } from './schema.js';
 import { dialects, type Dialect } from './migrations/columns.js';
 import { migrationProvider } from './migrations/index.js';
@@ -15,11 +14,20 @@ export interface DatabaseHandle {
   dialect: Dialect;
 }
 
-// PostgreSQL returns int8 (our millisecond times) as strings; they fit a JS number.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+/**
+ * The PostgreSQL driver is loaded only when a deployment uses it: every module loaded stays in the heap
+ * that each full GC marks, and the SQLite default should not pay for it.
+ */
+async function loadPg() {
+  const { default: pg } = await import('pg');
+  // PostgreSQL returns int8 (our millisecond times) as strings; they fit a JS number.
+  pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+  return pg;
+}
 
-export function openDatabase(options: { dataDir: string; databaseUrl?: string; onIdleError?: (err: Error) => void }): DatabaseHandle {
+export async function openDatabase(options: { dataDir: string; databaseUrl?: string; onIdleError?: (err: Error) => void }): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
+    const pg = await loadPg();
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
     // An idle connection the server ends (restart, failover, a dropped database) is discarded by the pool and
     // the next query opens a new one; without a listener its 'error' event would crash the process.

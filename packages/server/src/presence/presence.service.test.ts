@@ -21,7 +21,7 @@ describe('presence service', () => {
 
   before(async () => {
     database = await freshDatabaseEnv();
-    handle = openDatabase({ dataDir: dir, databaseUrl: database.env.DATABASE_URL });
+    handle = await openDatabase({ dataDir: dir, databaseUrl: database.env.DATABASE_URL });
     await migrateToLatest(handle);
     companyId = (await insertCompany(handle.db, 'Acme', now)).id;
   });

@@ -6,9 +6,32 @@ import { WebmScanner } from './webm-scanner.js';
 /** The header of a WebM stream is small (EBML + Info + Tracks); more than this is not a stream we can relay. */
 const MAX_HEADER_BYTES = 1024 * 1024;
 
-/** `fs.write` at a position; cheaper than `FileHandle.write`, which adds a promise layer per call. */
+interface PendingWrite {
+  fd: number;
+  bytes: Buffer;
+  position: number;
+  done: (err: Error | null, written: number) => void;
+}
+
+let pendingWrites: PendingWrite[] = [];
+
+function submitPendingWrites() {
+  const batch = pendingWrites;
+  pendingWrites = [];
+  for (const { fd, bytes, position, done } of batch) fs.write(fd, bytes, 0, bytes.length, position, done);
+}
+
+/**
+ * `fs.write` at a position (cheaper than `FileHandle.write`, which adds a promise layer per call), handed to
+ * the thread pool once the event loop has read this turn's frames, all together: a pool thread woken for
+ * one write then finds the others queued, instead of sleeping and being woken again for each frame (each
+ * wake-up is a futex call on both sides, which cost more than the writes themselves).
+ */
 const writeAt = (fd: number, bytes: Buffer, position: number) =>
-  new Promise<number>((resolve, reject) => fs.write(fd, bytes, 0, bytes.length, position, (err, written) => (err ? reject(err) : resolve(written))));
+  new Promise<number>((resolve, reject) => {
+    if (pendingWrites.length === 0) setImmediate(submitPendingWrites);
+    pendingWrites.push({ fd, bytes, position, done: (err, written) => (err ? reject(err) : resolve(written)) });
+  });
 
 export type SegmentRow = Pick<MediaRow, 'id' | 'company_id' | 'client_id' | 'segment_id' | 'original_name'>;
 
@@ -22,7 +45,10 @@ export class OpenSegment {
   header: Buffer | null = null;
   /** Where the newest cluster starting with a keyframe begins; the first cluster until one is seen. */
   startPoint: number | null = null;
+  /** Bytes were written since the last fdatasync. */
   dirty = false;
+  /** The size last stored in the media row (by the sweep). */
+  storedSize = 0;
   private relayBroken = false;
   private headerParts: Buffer[] = [];
   private headerBytes = 0;

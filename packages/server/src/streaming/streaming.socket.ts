@@ -10,7 +10,8 @@ import type { StreamingConnection, Streams } from './streams.service.js';
 function streamingConnectionOf(socket: AgentSocket): StreamingConnection {
   const connection = connectionOf(socket);
   if (!connection) throw badRequest('Send client-connected first');
-  return { ...connection, legacy: socket.data.legacy };
+  const { clientId, generation, companyId, userHost } = connection;
+  return { clientId, generation, companyId, userHost, legacy: socket.data.legacy };
 }
 
 const toBuffer = (data: Uint8Array | ArrayBuffer) =>
@@ -31,7 +32,7 @@ export function registerStreamingHandlers(ctx: AppContext, handlers: SocketHandl
     const connection = streamingConnectionOf(socket);
     // The original client sends neither segment ids nor offsets; ignore whatever it sends.
     const frame = connection.legacy ? { buffer } : { buffer, segment_id: payload.segment_id, offset: payload.offset };
-    return { ok: true, ...(await streams.frame(connection, frame)) };
+    return { ok: true, offset: await streams.frame(connection, frame) };
   });
 
   handlers.on(socket, 'stop-streaming', stopStreamingSchema, async (payload) => {

@@ -30,6 +30,9 @@ const keepsWebmStart = (offset: number, bytes: Buffer) => {
  */
 const FLUSH_CONCURRENCY = 2;
 
+/** How often recordings' sizes are stored, files due are fdatasync'ed, and gone clients' recordings finalized. */
+export const STREAM_SWEEP_MS = 1000;
+
 const newSegmentId = () => `seg_${Date.now().toString(36)}_${randomBytes(6).toString('hex')}`;
 
 /** Sends a late viewer the header or the catch-up bytes of a segment. */
@@ -43,7 +46,9 @@ export function createStreams(ctx: AppContext, mediaService: MediaService, viewe
   const open = new Map<number, OpenSegment>();
   const serial = new KeyedSerial<number>();
   const flushLimit = pLimit(FLUSH_CONCURRENCY);
+  const sweepsPerFlush = Math.max(1, Math.round(ctx.config.STREAM_FSYNC_MS / STREAM_SWEEP_MS));
   let sweeping = false;
+  let sweepNumber = 0;
   const nodeId = ctx.config.NODE_ID;
 
   async function announceStreaming(connection: StreamingConnection, streaming: boolean, segmentId: string) {
@@ -145,18 +150,18 @@ export function createStreams(ctx: AppContext, mediaService: MediaService, viewe
         throw new AppError('not_webm', 'A segment must start with a WebM header (EBML magic 1A 45 DF A3): send the recorder output from its start');
       }
       await segment.append(frame.buffer, (headerCompleted, afterHeader) => relay(connection.clientId, segment, headerCompleted, afterHeader));
-      return { offset: segment.size };
+      return segment.size;
     });
   }
 
   function relay(clientId: number, segment: OpenSegment, headerCompleted: boolean, bytes: Buffer | null) {
     if (!segment.relayable) return;
     const room = ctx.io.to(watchRoom(clientId)).except(pausedRoom(clientId));
-    const ids = { client_id: clientId, segment_id: segment.row.segment_id };
+    const segmentId = segment.row.segment_id;
     // The header is small and goes out even when nobody is known to watch yet, so that a viewer whose
     // report from another node is still on its way can decode; video bytes only go where someone watches.
-    if (headerCompleted) room.emit('stream-init', { ...ids, buffer: segment.header! });
-    if (bytes?.length && viewers.watched(clientId)) room.emit('video-frame', { ...ids, buffer: bytes });
+    if (headerCompleted) room.emit('stream-init', { client_id: clientId, segment_id: segmentId, buffer: segment.header! });
+    if (bytes?.length && viewers.watched(clientId)) room.emit('video-frame', { client_id: clientId, segment_id: segmentId, buffer: bytes });
   }
 
   function stop(connection: StreamingConnection, segmentId: string | undefined) {
@@ -196,19 +201,24 @@ export function createStreams(ctx: AppContext, mediaService: MediaService, viewe
   }
 
   /**
-   * Every second: flush files to disk, store how much each recording holds, let go of segments another node
-   * took over, and finalize recordings whose client is gone (any node, any crash). A sweep that is still
-   * running when the next one is due (a slow disk) makes that one skip, rather than stacking fdatasyncs up
-   * in the thread pool.
+   * Every second: fdatasync the files whose turn it is, store how much each recording holds, let go of
+   * segments another node took over, and finalize recordings whose client is gone (any node, any crash). Each
+   * file's turn comes once every STREAM_FSYNC_MS, by media id, so that each sweep syncs an even share of the
+   * files rather than all of them at once (each fdatasync of a grown file is a journal commit). A sweep that is
+   * still running when the next one is due (a slow disk) makes that one skip, rather than stacking fdatasyncs
+   * up in the thread pool.
    */
   async function sweep() {
     if (sweeping) return;
     sweeping = true;
     try {
-      const dirty = [...open.values()].filter((segment) => segment.dirty);
-      await Promise.all(dirty.map((segment) => flushLimit(() => segment.flush())));
-      const sizes = dirty.map((segment) => ({ id: segment.row.id, size: segment.size }));
-      await media.updateReceived(ctx.db, sizes, nodeId, ctx.clock.now());
+      const segments = [...open.values()];
+      const turn = sweepNumber++ % sweepsPerFlush;
+      const due = segments.filter((segment) => segment.dirty && segment.row.id % sweepsPerFlush === turn);
+      await Promise.all(due.map((segment) => flushLimit(() => segment.flush())));
+      const grown = segments.filter((segment) => segment.size !== segment.storedSize).map((segment) => ({ segment, size: segment.size }));
+      await media.updateReceived(ctx.db, grown.map(({ segment, size }) => ({ id: segment.row.id, size })), nodeId, ctx.clock.now());
+      for (const { segment, size } of grown) segment.storedSize = size;
       await letGoOfMoved();
       for (const { id } of await media.abandonedRecordings(ctx.db)) {
         const local = [...open.values()].find((s) => s.row.id === id);
