@@ -42,8 +42,9 @@ async function waitForServer(server) {
 }
 
 await import('../packages/agent/scripts/build.mjs').then((m) => m.buildWeb());
-const serverMain = await import('../packages/server/scripts/build.mjs').then((m) => m.buildServer());
-const server = run('server', ['--enable-source-maps', serverMain], {
+const { buildServer, serverNodeFlags } = await import('../packages/server/scripts/build.mjs');
+const serverMain = await buildServer();
+const server = run('server', [...serverNodeFlags, serverMain], {
   PORT: port,
   DATA_DIR: dataDir,
   AGENT_TOKEN: token,

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 // `ws` is Socket.IO's own WebSocket implementation (a dependency of engine.io), hoisted in the workspace.
 import WebSocket from 'ws';
+import { serverNodeFlags } from '../../packages/server/scripts/build.mjs';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -298,9 +299,9 @@ export function ourServerScript(root: string): string {
   return path.join(root, 'packages/server/dist/main.js');
 }
 
-/** Starts a server script (TypeScript through tsx, or a built bundle) in its own process and waits until GET /healthz answers 200. */
+/** Starts a server script (TypeScript through tsx, or a built bundle with the flags `npm start` gives it) in its own process and waits until GET /healthz answers 200. */
 export async function spawnServer(options: SpawnServerOptions): Promise<ServerChild> {
-  const loader = options.script.endsWith('.ts') ? ['--import', 'tsx'] : ['--enable-source-maps'];
+  const loader = options.script.endsWith('.ts') ? ['--import', 'tsx'] : serverNodeFlags;
   const child = track(
     spawn(process.execPath, [...(options.execArgv ?? []), ...loader, options.script], {
       env: { ...process.env, ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
