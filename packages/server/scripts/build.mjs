@@ -10,9 +10,9 @@ import { bundle, isFresh, nodeModuleOptions } from '../../../scripts/bundle.mjs'
 /**
  * How Node runs the bundle (`npm start`, deploy/, the demo and the benchmarks; a test keeps them the same).
  * Source maps make stack traces name our TypeScript files. The young generation is capped at 8 MiB per
- * semi-space: left alone, V8 grows it to 16 MiB under a stream's steady allocation, which holds ~16 MiB more
- * of dead frames between scavenges and makes scavenges rarer, so received frames' buffers wait longer to be
- * freed and full GCs come sooner (BENCHMARKS.md, Streaming: less CPU, lower relay p99, less RSS per stream).
+ * semi-space: left alone, V8 grows it to 16 MiB under live streams, and every MiB of it is resident memory
+ * holding dead frames until the next scavenge; capped, the streaming benchmark measured less RSS per stream,
+ * less CPU and a lower relay p99 (BENCHMARKS.md, Streaming).
  */
 export const serverNodeFlags = ['--enable-source-maps', '--max-semi-space-size=8'];
 
