@@ -33,6 +33,10 @@ const FLUSH_CONCURRENCY = 2;
 /** How often recordings' sizes are stored, files due are fdatasync'ed, and gone clients' recordings finalized. */
 export const STREAM_SWEEP_MS = 1000;
 
+/** The open segments whose file is fdatasync'ed in sweep number `sweep`: each dirty one once every `sweepsPerSync` sweeps, by media id. */
+export const dueForSync = <S extends { dirty: boolean; row: { id: number } }>(segments: S[], sweep: number, sweepsPerSync: number): S[] =>
+  segments.filter((segment) => segment.dirty && segment.row.id % sweepsPerSync === sweep % sweepsPerSync);
+
 const newSegmentId = () => `seg_${Date.now().toString(36)}_${randomBytes(6).toString('hex')}`;
 
 /** Sends a late viewer the header or the catch-up bytes of a segment. */
@@ -213,8 +217,7 @@ export function createStreams(ctx: AppContext, mediaService: MediaService, viewe
     sweeping = true;
     try {
       const segments = [...open.values()];
-      const turn = sweepNumber++ % sweepsPerFlush;
-      const due = segments.filter((segment) => segment.dirty && segment.row.id % sweepsPerFlush === turn);
+      const due = dueForSync(segments, sweepNumber++, sweepsPerFlush);
       await Promise.all(due.map((segment) => flushLimit(() => segment.flush())));
       const grown = segments.filter((segment) => segment.size !== segment.storedSize).map((segment) => ({ segment, size: segment.size }));
       await media.updateReceived(ctx.db, grown.map(({ segment, size }) => ({ id: segment.row.id, size })), nodeId, ctx.clock.now());
