@@ -244,11 +244,9 @@ export function createStreams(ctx: AppContext, mediaService: MediaService, viewe
     }
   }
 
+  /** At shutdown, once sockets are closed: each file is closed in its client's queue, after the frames still being written. */
   async function closeAll() {
-    for (const [clientId, segment] of open) {
-      open.delete(clientId);
-      await segment.close();
-    }
+    await Promise.all([...open].map(([clientId, segment]) => serial.run(clientId, () => letGo(clientId, segment))));
   }
 
   return { start, frame, stop, serveWatcher, clientGone, sweep, closeAll, isOpen: (clientId: number) => open.has(clientId) };
