@@ -50,7 +50,7 @@ export function createStreams(ctx: AppContext, mediaService: MediaService, viewe
   const open = new Map<number, OpenSegment>();
   const serial = new KeyedSerial<number>();
   const flushLimit = pLimit(FLUSH_CONCURRENCY);
-  const sweepsPerFlush = Math.max(1, Math.round(ctx.config.STREAM_FSYNC_MS / STREAM_SWEEP_MS));
+  const sweepsPerSync = Math.max(1, Math.round(ctx.config.STREAM_FSYNC_MS / STREAM_SWEEP_MS));
   let sweeping = false;
   let sweepNumber = 0;
   const nodeId = ctx.config.NODE_ID;
@@ -208,7 +208,7 @@ export function createStreams(ctx: AppContext, mediaService: MediaService, viewe
    * Every second: fdatasync the files whose turn it is, store how much each recording holds, let go of
    * segments another node took over, and finalize recordings whose client is gone (any node, any crash). Each
    * file's turn comes once every STREAM_FSYNC_MS, by media id, so that each sweep syncs an even share of the
-   * files rather than all of them at once (each fdatasync of a grown file is a journal commit). A sweep that is
+   * files rather than all of them at once (fewer, larger fdatasyncs cost less CPU: BENCHMARKS.md). A sweep that is
    * still running when the next one is due (a slow disk) makes that one skip, rather than stacking fdatasyncs
    * up in the thread pool.
    */
@@ -217,7 +217,7 @@ export function createStreams(ctx: AppContext, mediaService: MediaService, viewe
     sweeping = true;
     try {
       const segments = [...open.values()];
-      const due = dueForSync(segments, sweepNumber++, sweepsPerFlush);
+      const due = dueForSync(segments, sweepNumber++, sweepsPerSync);
       await Promise.all(due.map((segment) => flushLimit(() => segment.flush())));
       const grown = segments.filter((segment) => segment.size !== segment.storedSize).map((segment) => ({ segment, size: segment.size }));
       await media.updateReceived(ctx.db, grown.map(({ segment, size }) => ({ id: segment.row.id, size })), nodeId, ctx.clock.now());
