@@ -59,6 +59,49 @@ describe('recordings survive failures', () => {
     }
   });
 
+  test('a shutdown while frames are still being written keeps every acknowledged byte, and the agent resumes', async () => {
+    const webm = await makeWebm({ seconds: 10, fps: 10, gop: 10 });
+    const dataDir = tempDir();
+    const database = await freshDatabaseEnv();
+    const env = testEnv(dataDir, { ...database.env, PORT: String(await freePort()) });
+    let server = await spawnServer(env);
+    try {
+      const first = await connectAgent(server.url, 'shutdown@pc');
+      await startSegment(first.socket, 'shutdown-1');
+      // Frames emitted back to back, without waiting for acks: many are queued or being written when SIGTERM comes.
+      let acked = 0;
+      const chunk = 4 * 1024;
+      for (let offset = 0; offset < webm.length * 0.8; offset += chunk) {
+        const buffer = webm.subarray(offset, offset + chunk);
+        first.socket.emit('video-frame', { buffer, segment_id: 'shutdown-1', offset }, (reply: { ok: boolean; offset?: number }) => {
+          if (reply.ok) acked = Math.max(acked, reply.offset!);
+        });
+      }
+      const sentEnd = Math.min(webm.length, Math.ceil((webm.length * 0.8) / chunk) * chunk);
+      await waitUntil(() => acked > 0, 5000, 'a first ack');
+      await server.stop('SIGTERM');
+      first.socket.disconnect();
+      assert.ok(acked < sentEnd, `frames were still in flight at the shutdown (${acked} of ${sentEnd} bytes acknowledged)`);
+
+      server = await spawnServer(env);
+      const second = await connectAgent(server.url, 'shutdown@pc');
+      const resumed = await startSegment(second.socket, 'shutdown-1');
+      assert.ok(resumed.offset >= acked, `the server holds ${resumed.offset} bytes, ${acked} were acknowledged`);
+      await sendFrames(second.socket, 'shutdown-1', webm, resumed.offset);
+      const processed = waitForEvent<{ media: Media }>(second.socket, 'video-processed', 30_000);
+      await second.socket.emitWithAck('stop-streaming', { segment_id: 'shutdown-1' });
+      const { media } = await processed;
+      const decoded = await decodeFrames(mediaPaths(dataDir, media).final);
+      assert.equal(decoded.errors, '', 'what was kept before the shutdown is the source, byte for byte');
+      assert.equal(decoded.frames, 100);
+      second.socket.disconnect();
+    } finally {
+      await server.stop('SIGKILL');
+      await database.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   test('kill -9 mid-stream and the agent never returns: the segment is finalized after its fresh grace', async () => {
     const webm = await makeWebm({ seconds: 8, fps: 10, gop: 10 });
     const dataDir = tempDir();
