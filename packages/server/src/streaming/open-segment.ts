@@ -47,8 +47,6 @@ export class OpenSegment {
   startPoint: number | null = null;
   /** Bytes were written since the last fdatasync. */
   dirty = false;
-  /** The size last stored in the media row (by the sweep). */
-  storedSize = 0;
   private relayBroken = false;
   private headerParts: Buffer[] = [];
   private headerBytes = 0;

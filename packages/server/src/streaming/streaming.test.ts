@@ -116,7 +116,8 @@ describe('live streaming', () => {
       const now = await stored();
       return Object.entries(sizes).every(([segmentId, bytes]) => now[segmentId] === bytes);
     };
-    await waitUntil(matches, 5000, 'the sweep to store both sizes');
+    // A recording's size is stored when its file is synced: once every STREAM_FSYNC_MS (5 s), plus a sweep.
+    await waitUntil(matches, 8000, 'the sweep to store both sizes');
     for (const agent of agents) agent.socket.disconnect();
   });
 

@@ -205,10 +205,11 @@ export function createStreams(ctx: AppContext, mediaService: MediaService, viewe
   }
 
   /**
-   * Every second: fdatasync the files whose turn it is, store how much each recording holds, let go of
-   * segments another node took over, and finalize recordings whose client is gone (any node, any crash). Each
-   * file's turn comes once every STREAM_FSYNC_MS, by media id, so that each sweep syncs an even share of the
-   * files rather than all of them at once (fewer, larger fdatasyncs cost less CPU: BENCHMARKS.md). A sweep that is
+   * Every second: fdatasync the files whose turn it is and store how much each of those recordings holds, let
+   * go of segments another node took over, and finalize recordings whose client is gone (any node, any crash).
+   * Each file's turn comes once every STREAM_FSYNC_MS, by media id, so that each sweep syncs an even share of
+   * the files rather than all of them at once (fewer, larger fdatasyncs cost less CPU: BENCHMARKS.md), and
+   * SQLite, which blocks the event loop, updates a share of the rows, not all of them every second. A sweep that is
    * still running when the next one is due (a slow disk) makes that one skip, rather than stacking fdatasyncs
    * up in the thread pool.
    */
@@ -216,12 +217,11 @@ export function createStreams(ctx: AppContext, mediaService: MediaService, viewe
     if (sweeping) return;
     sweeping = true;
     try {
-      const segments = [...open.values()];
-      const due = dueForSync(segments, sweepNumber++, sweepsPerSync);
+      const due = dueForSync([...open.values()], sweepNumber++, sweepsPerSync);
+      // Sizes taken before the sync are bytes the sync makes durable: the stored size never claims more.
+      const synced = due.map((segment) => ({ segment, size: segment.size }));
       await Promise.all(due.map((segment) => flushLimit(() => segment.flush())));
-      const grown = segments.filter((segment) => segment.size !== segment.storedSize).map((segment) => ({ segment, size: segment.size }));
-      await media.updateReceived(ctx.db, grown.map(({ segment, size }) => ({ id: segment.row.id, size })), nodeId, ctx.clock.now());
-      for (const { segment, size } of grown) segment.storedSize = size;
+      await media.updateReceived(ctx.db, synced.map(({ segment, size }) => ({ id: segment.row.id, size })), nodeId, ctx.clock.now());
       await letGoOfMoved();
       for (const { id } of await media.abandonedRecordings(ctx.db)) {
         const local = [...open.values()].find((s) => s.row.id === id);
