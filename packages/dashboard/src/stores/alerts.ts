@@ -13,20 +13,29 @@ export const useAlertsStore = defineStore('alerts', () => {
   const recent = ref<Alert[]>([]);
   const error = ref<string | null>(null);
   const listeners = new Set<(alert: Alert) => void>();
+  /** One list per refresh under way: the alerts that arrived live meanwhile, which its answer may predate. */
+  const arrivingDuringRefresh = new Set<Alert[]>();
 
   const unacknowledged = computed(() => recent.value.filter((a) => !a.acknowledged_at).length);
 
   async function refresh() {
+    const arrived: Alert[] = [];
+    arrivingDuringRefresh.add(arrived);
     try {
-      recent.value = (await alertsApi.list({ per_page: RECENT })).data;
+      const listed = (await alertsApi.list({ per_page: RECENT })).data;
+      const ids = new Set(listed.map((a) => a.id));
+      recent.value = [...arrived.filter((a) => !ids.has(a.id)), ...listed].slice(0, RECENT);
       error.value = null;
     } catch (err) {
       error.value = `Alerts could not be loaded: ${errorText(err)}`;
+    } finally {
+      arrivingDuringRefresh.delete(arrived);
     }
   }
 
   function add(alert: Alert) {
     if (recent.value.some((a) => a.id === alert.id)) return;
+    arrivingDuringRefresh.forEach((arrived) => arrived.unshift(alert));
     recent.value = [alert, ...recent.value].slice(0, RECENT);
     listeners.forEach((listener) => listener(alert));
   }

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import type { Alert, ListBody } from '@vaahshare/protocol';
+import { createPinia, setActivePinia } from 'pinia';
+import { alertsApi } from '../api';
+import { useAlertsStore } from './alerts';
+
+const alert = (id: number, acknowledged = false): Alert => ({
+  id,
+  company_id: 1,
+  client_id: 1,
+  user_host: 'ana@desk-1',
+  type: 'idle',
+  idle_seconds: 420,
+  created_at: new Date().toISOString(),
+  acknowledged_at: acknowledged ? new Date().toISOString() : null,
+});
+
+/** The alerts list as the server answers it, held back until the test lets it through. */
+function heldListAnswer(data: Alert[]) {
+  let release!: () => void;
+  const answered = new Promise<ListBody<Alert>>((resolve) => {
+    release = () => resolve({ data, meta: { total: data.length, page: 1, per_page: 200 } });
+  });
+  return { answered, release };
+}
+
+describe('alerts store', () => {
+  const realList = alertsApi.list;
+  beforeEach(() => setActivePinia(createPinia()));
+  afterEach(() => {
+    alertsApi.list = realList;
+  });
+
+  test('an alert that arrives live while the list is on its way is kept when the older list lands', async () => {
+    const list = heldListAnswer([alert(1, true)]);
+    alertsApi.list = () => list.answered;
+    const store = useAlertsStore();
+    const refreshed = store.refresh();
+    store.add(alert(2));
+    list.release();
+    await refreshed;
+    assert.deepEqual(store.recent.map((a) => a.id), [2, 1]);
+    assert.equal(store.unacknowledged, 1);
+  });
+
+  test('a live alert the list already holds is kept once, as the list has it', async () => {
+    const list = heldListAnswer([alert(2, true), alert(1, true)]);
+    alertsApi.list = () => list.answered;
+    const store = useAlertsStore();
+    const refreshed = store.refresh();
+    store.add(alert(2));
+    list.release();
+    await refreshed;
+    assert.deepEqual(store.recent.map((a) => a.id), [2, 1]);
+    assert.equal(store.unacknowledged, 0, 'the list is newer about what was acknowledged');
+  });
+
+  test('what the store held before the refresh started is replaced by the list', async () => {
+    const store = useAlertsStore();
+    store.add(alert(7));
+    const list = heldListAnswer([alert(3)]);
+    alertsApi.list = () => list.answered;
+    const refreshed = store.refresh();
+    list.release();
+    await refreshed;
+    assert.deepEqual(store.recent.map((a) => a.id), [3]);
+  });
+});
