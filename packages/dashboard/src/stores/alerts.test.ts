@@ -16,13 +16,17 @@ const alert = (id: number, acknowledged = false): Alert => ({
   acknowledged_at: acknowledged ? new Date().toISOString() : null,
 });
 
-/** The alerts list as the server answers it, held back until the test lets it through. */
-function heldListAnswer(data: Alert[]) {
+/** Refreshes the store while the server's answer (`listed`) is held back, and `live` alerts arrive meanwhile. */
+async function refreshWhile(store: ReturnType<typeof useAlertsStore>, listed: Alert[], live: Alert[]) {
   let release!: () => void;
   const answered = new Promise<ListBody<Alert>>((resolve) => {
-    release = () => resolve({ data, meta: { total: data.length, page: 1, per_page: 200 } });
+    release = () => resolve({ data: listed, meta: { total: listed.length, page: 1, per_page: 200 } });
   });
-  return { answered, release };
+  alertsApi.list = () => answered;
+  const refreshed = store.refresh();
+  live.forEach(store.add);
+  release();
+  await refreshed;
 }
 
 describe('alerts store', () => {
@@ -33,25 +37,15 @@ describe('alerts store', () => {
   });
 
   test('an alert that arrives live while the list is on its way is kept when the older list lands', async () => {
-    const list = heldListAnswer([alert(1, true)]);
-    alertsApi.list = () => list.answered;
     const store = useAlertsStore();
-    const refreshed = store.refresh();
-    store.add(alert(2));
-    list.release();
-    await refreshed;
+    await refreshWhile(store, [alert(1, true)], [alert(2)]);
     assert.deepEqual(store.recent.map((a) => a.id), [2, 1]);
     assert.equal(store.unacknowledged, 1);
   });
 
   test('a live alert the list already holds is kept once, as the list has it', async () => {
-    const list = heldListAnswer([alert(2, true), alert(1, true)]);
-    alertsApi.list = () => list.answered;
     const store = useAlertsStore();
-    const refreshed = store.refresh();
-    store.add(alert(2));
-    list.release();
-    await refreshed;
+    await refreshWhile(store, [alert(2, true), alert(1, true)], [alert(2)]);
     assert.deepEqual(store.recent.map((a) => a.id), [2, 1]);
     assert.equal(store.unacknowledged, 0, 'the list is newer about what was acknowledged');
   });
@@ -59,11 +53,7 @@ describe('alerts store', () => {
   test('what the store held before the refresh started is replaced by the list', async () => {
     const store = useAlertsStore();
     store.add(alert(7));
-    const list = heldListAnswer([alert(3)]);
-    alertsApi.list = () => list.answered;
-    const refreshed = store.refresh();
-    list.release();
-    await refreshed;
+    await refreshWhile(store, [alert(3)], []);
     assert.deepEqual(store.recent.map((a) => a.id), [3]);
   });
 });
