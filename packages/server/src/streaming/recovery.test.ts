@@ -25,48 +25,71 @@ async function mediaOf(t: TestServer, segmentId: string) {
   return row && toMedia(row);
 }
 
+interface ServerNode {
+  url: string;
+  dataDir: string;
+  stop: (signal: 'SIGKILL' | 'SIGTERM') => Promise<void>;
+  /** Starts the server again on the same port, data directory and database. */
+  start: () => Promise<void>;
+}
+
+/** A real server process on a fresh data directory and database, which the test may stop and start again. */
+async function withServerProcess(extraEnv: Record<string, string>, body: (node: ServerNode) => Promise<void>) {
+  const dataDir = tempDir();
+  const database = await freshDatabaseEnv();
+  const env = testEnv(dataDir, { ...database.env, PORT: String(await freePort()), ...extraEnv });
+  let server = await spawnServer(env);
+  try {
+    await body({
+      url: server.url,
+      dataDir,
+      stop: (signal) => server.stop(signal),
+      start: async () => {
+        server = await spawnServer(env);
+      },
+    });
+  } finally {
+    await server.stop('SIGKILL');
+    await database.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The agent sends the rest of the source from `offset`, stops, and the processed recording is decoded. */
+async function finishAndDecode(node: ServerNode, agent: Awaited<ReturnType<typeof connectAgent>>, segmentId: string, webm: Buffer, offset: number) {
+  await sendFrames(agent.socket, segmentId, webm, offset);
+  const processed = waitForEvent<{ media: Media }>(agent.socket, 'video-processed', 30_000);
+  await agent.socket.emitWithAck('stop-streaming', { segment_id: segmentId });
+  const { media } = await processed;
+  agent.socket.disconnect();
+  return { media, decoded: await decodeFrames(mediaPaths(node.dataDir, media).final) };
+}
+
 describe('recordings survive failures', () => {
   test('kill -9 of the server mid-stream: the agent resumes and the recording plays with the right duration', async () => {
     const webm = await makeWebm({ seconds: 10, fps: 10, gop: 10 });
-    const dataDir = tempDir();
-    const database = await freshDatabaseEnv();
-    const env = testEnv(dataDir, { ...database.env, PORT: String(await freePort()) });
-    let server = await spawnServer(env);
-    try {
-      const first = await connectAgent(server.url, 'crash@pc');
+    await withServerProcess({}, async (node) => {
+      const first = await connectAgent(node.url, 'crash@pc');
       await startSegment(first.socket, 'crash-1');
       const acked = await sendFrames(first.socket, 'crash-1', webm, 0, Math.floor(webm.length * 0.6));
-      await server.stop('SIGKILL');
+      await node.stop('SIGKILL');
       first.socket.disconnect();
 
-      server = await spawnServer(env);
-      const second = await connectAgent(server.url, 'crash@pc');
+      await node.start();
+      const second = await connectAgent(node.url, 'crash@pc');
       const resumed = await startSegment(second.socket, 'crash-1');
       assert.equal(resumed.offset, acked, 'every acknowledged byte survived the crash');
-      await sendFrames(second.socket, 'crash-1', webm, resumed.offset);
-      const processed = waitForEvent<{ media: Media }>(second.socket, 'video-processed', 30_000);
-      await second.socket.emitWithAck('stop-streaming', { segment_id: 'crash-1' });
-      const { media } = await processed;
+      const { media, decoded } = await finishAndDecode(node, second, 'crash-1', webm, resumed.offset);
       assert.ok(Math.abs((media.duration_ms ?? 0) - 10_000) <= 200, `duration ${media.duration_ms} ms`);
-      const decoded = await decodeFrames(mediaPaths(dataDir, media).final);
       assert.equal(decoded.errors, '');
       assert.equal(decoded.frames, 100);
-      second.socket.disconnect();
-    } finally {
-      await server.stop('SIGKILL');
-      await database.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('a shutdown while frames are still being written keeps every acknowledged byte, and the agent resumes', async () => {
     const webm = await makeWebm({ seconds: 10, fps: 10, gop: 10 });
-    const dataDir = tempDir();
-    const database = await freshDatabaseEnv();
-    const env = testEnv(dataDir, { ...database.env, PORT: String(await freePort()) });
-    let server = await spawnServer(env);
-    try {
-      const first = await connectAgent(server.url, 'shutdown@pc');
+    await withServerProcess({}, async (node) => {
+      const first = await connectAgent(node.url, 'shutdown@pc');
       await startSegment(first.socket, 'shutdown-1');
       // Frames emitted back to back, without waiting for acks: many are queued or being written when SIGTERM comes.
       let acked = 0;
@@ -79,59 +102,42 @@ describe('recordings survive failures', () => {
       }
       const sentEnd = Math.min(webm.length, Math.ceil((webm.length * 0.8) / chunk) * chunk);
       await waitUntil(() => acked > 0, 5000, 'a first ack');
-      await server.stop('SIGTERM');
+      await node.stop('SIGTERM');
       first.socket.disconnect();
       assert.ok(acked < sentEnd, `frames were still in flight at the shutdown (${acked} of ${sentEnd} bytes acknowledged)`);
 
-      server = await spawnServer(env);
-      const second = await connectAgent(server.url, 'shutdown@pc');
+      await node.start();
+      const second = await connectAgent(node.url, 'shutdown@pc');
       const resumed = await startSegment(second.socket, 'shutdown-1');
       assert.ok(resumed.offset >= acked, `the server holds ${resumed.offset} bytes, ${acked} were acknowledged`);
-      await sendFrames(second.socket, 'shutdown-1', webm, resumed.offset);
-      const processed = waitForEvent<{ media: Media }>(second.socket, 'video-processed', 30_000);
-      await second.socket.emitWithAck('stop-streaming', { segment_id: 'shutdown-1' });
-      const { media } = await processed;
-      const decoded = await decodeFrames(mediaPaths(dataDir, media).final);
+      const { decoded } = await finishAndDecode(node, second, 'shutdown-1', webm, resumed.offset);
       assert.equal(decoded.errors, '', 'what was kept before the shutdown is the source, byte for byte');
       assert.equal(decoded.frames, 100);
-      second.socket.disconnect();
-    } finally {
-      await server.stop('SIGKILL');
-      await database.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('kill -9 mid-stream and the agent never returns: the segment is finalized after its fresh grace', async () => {
     const webm = await makeWebm({ seconds: 8, fps: 10, gop: 10 });
-    const dataDir = tempDir();
-    const database = await freshDatabaseEnv();
-    const env = testEnv(dataDir, { ...database.env, PORT: String(await freePort()), RECONNECT_GRACE_MS: '1000', PRESENCE_SWEEP_MS: '100' });
-    let server = await spawnServer(env);
-    try {
-      const agent = await connectAgent(server.url, 'lost@pc');
+    await withServerProcess({ RECONNECT_GRACE_MS: '1000', PRESENCE_SWEEP_MS: '100' }, async (node) => {
+      const agent = await connectAgent(node.url, 'lost@pc');
       await startSegment(agent.socket, 'lost-1');
       await sendFrames(agent.socket, 'lost-1', webm, 0, Math.floor(webm.length / 2));
-      await server.stop('SIGKILL');
+      await node.stop('SIGKILL');
       agent.socket.disconnect();
-      server = await spawnServer(env);
-      const token = await login(server.url);
+      await node.start();
+      const token = await login(node.url);
       const status = async () => {
-        const { body } = await api(server.url, `/api/clients?per_page=10`, { token });
+        const { body } = await api(node.url, `/api/clients?per_page=10`, { token });
         const client = body.data.find((c: { user_host: string }) => c.user_host === 'lost@pc');
         return client.is_connected;
       };
       assert.equal(await status(), true, 'reconnecting right after the restart');
       await waitUntil(async () => !(await status()), 10_000, 'grace expiry');
-      const finalDir = mediaPaths(dataDir, { id: 1, company_id: 1, client_id: agent.client.id }).dir;
+      const finalDir = mediaPaths(node.dataDir, { id: 1, company_id: 1, client_id: agent.client.id }).dir;
       await waitUntil(() => fs.existsSync(`${finalDir}/1.webm`) && !fs.existsSync(`${finalDir}/1.raw.webm`), 15_000, 'finalized');
       const decoded = await decodeFrames(`${finalDir}/1.webm`);
       assert.ok(decoded.frames >= 30 && decoded.errors === '', `${decoded.frames} frames`);
-    } finally {
-      await server.stop('SIGKILL');
-      await database.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('processing interrupted by a crash is done again at start-up', async () => {
