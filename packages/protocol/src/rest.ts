@@ -101,11 +101,3 @@ export const legacyMediaCheckParamsSchema = z.object({
 export const legacyMediaCheckBodySchema = z.looseObject({ media_names: mediaNamesSchema });
 
 export { presenceStateSchema };
-
-export interface ListBody<T> {
-  data: T[];
-  meta: { total: number; page: number; per_page: number };
-}
-export interface ItemBody<T> {
-  data: T;
-}

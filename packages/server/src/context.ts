@@ -1,11 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@vaahshare/protocol';
-import type { CompanyCache } from './companies/company-cache.js';
+import type { Broadcast } from './broadcast.js';
+import type { CompanyCache } from './companies/index.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle, Db } from './db/database.js';
+import type { DomainEventBus } from './events/domain-events.js';
 import type { Clock } from './infra/clock.js';
 import type { Metrics } from './infra/metrics.js';
+import type { SocketHandlers } from './infra/socket-handler.js';
 
 export type SocketRole = 'agent' | 'dashboard';
 
@@ -15,8 +18,8 @@ export interface SocketData {
   companyId: number | null;
   legacy: boolean;
   userId?: number;
-  /** A dashboard's login session, as its room: logging out disconnects its sockets. */
-  sessionRoom?: string;
+  /** A dashboard's login session (its token's hash, as stored): logging out disconnects its sockets. */
+  sessionTokenHash?: string;
   /** The enrollment token an agent connected with (none for a legacy agent). */
   tokenId?: number;
   /** Set once `client-connected` made this socket a client's socket. */
@@ -42,28 +45,14 @@ export interface AppContext {
   config: Config;
   db: Db;
   database: DatabaseHandle;
+  /** On PostgreSQL a pool of its own for node heartbeats and hand-overs (never behind presence queries); on SQLite `db`. */
+  backgroundDb: Db;
   log: FastifyBaseLogger;
   clock: Clock;
   metrics: Metrics;
-  io: IoServer;
+  broadcast: Broadcast;
+  events: DomainEventBus;
+  /** Socket event handlers: validation, per-socket order, acks. */
+  handlers: SocketHandlers;
   companies: CompanyCache;
 }
-
-export const companyRoom = (companyId: number) => `company:${companyId}`;
-/** Agents of a company, for settings pushed to them. */
-export const agentsRoom = (companyId: number) => `agents:${companyId}`;
-/** The agent sockets of one client (normally one). */
-export const clientRoom = (clientId: number) => `client:${clientId}`;
-/** The dashboard sockets of one login session (named by the session token's hash, as stored). */
-export const sessionRoom = (sessionTokenHash: string) => `session:${sessionTokenHash}`;
-/** The agent sockets that connected with one enrollment token: revoking it disconnects them. */
-export const tokenRoom = (tokenId: number) => `token:${tokenId}`;
-/** Dashboards watching a client's live stream. */
-export const watchRoom = (clientId: number) => `watch:${clientId}`;
-/** Watchers of a client's stream that fell behind: still viewers, but frames skip them until they catch up. */
-export const pausedRoom = (clientId: number) => `paused:${clientId}`;
-/** The client whose stream a room is the watch room of, if it is one. */
-export const watchedClientOf = (room: string): number | undefined => {
-  const match = /^watch:(\d+)$/.exec(room);
-  return match ? Number(match[1]) : undefined;
-};

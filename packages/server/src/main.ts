@@ -1,5 +1,5 @@
 import { buildApp } from './app.js';
-import { describeBootstrap } from './auth/bootstrap.js';
+import { describeBootstrap } from './auth/index.js';
 import { ConfigError, loadConfig } from './config.js';
 
 async function main() {

@@ -1,4 +1,4 @@
-import type { ErrorBody } from '@vaahshare/protocol';
+import { apiRequest, type ApiParams, type ApiResponse, type ApiRoute, type ErrorBody } from '@vaahshare/protocol';
 
 /** A refused or failed API call, with the server's error code and its sentence for humans. */
 export class ApiError extends Error {
@@ -52,6 +52,14 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   const error = (data ?? {}) as Partial<ErrorBody>;
   if (res.status === 401 && !path.startsWith('/api/auth/')) onUnauthorized();
   throw new ApiError(res.status, error.error ?? 'http_error', error.message ?? `The server answered ${res.status} ${res.statusText}`);
+}
+
+type CallOptions<R extends ApiRoute> = { query?: Query; body?: unknown } & (keyof ApiParams<R> extends never ? { params?: never } : { params: ApiParams<R> });
+
+/** Calls a route of the API by its name in `ApiRoutes` (@vaahshare/protocol); the answer has that route's type. */
+export function call<R extends ApiRoute>(route: R, ...[options]: keyof ApiParams<R> extends never ? [CallOptions<R>?] : [CallOptions<R>]) {
+  const { method, path } = apiRequest(route, (options?.params ?? {}) as ApiParams<R>);
+  return request<ApiResponse<R>>(method, withQuery(path, options?.query), options?.body);
 }
 
 export const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));

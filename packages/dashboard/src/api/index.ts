@@ -1,73 +1,62 @@
-import type {
-  Alert,
-  Client,
-  ClientDetail,
-  Company,
-  EnrollmentToken,
-  ItemBody,
-  ListBody,
-  Media,
-  Settings,
-  User,
-} from '@vaahshare/protocol';
-import { request, withQuery, type Query } from './http';
+import type { Client, MediaItem, Settings, User } from '@vaahshare/protocol';
+import { call, type Query } from './http';
 import { companyScope } from './scope';
+
+export type { MediaItem } from '@vaahshare/protocol';
 
 /** The API's largest page: the dashboard holds every client of the company. */
 const PAGE = 1000;
 
 export const authApi = {
-  login: (email: string, password: string) => request<{ token: string; user: User }>('POST', '/api/auth/login', { email, password }),
-  logout: () => request<{ ok: true }>('POST', '/api/auth/logout'),
-  me: () => request<ItemBody<User>>('GET', '/api/auth/me'),
+  login: (email: string, password: string) => call('POST /api/auth/login', { body: { email, password } }),
+  logout: () => call('POST /api/auth/logout'),
+  me: () => call('GET /api/auth/me'),
 };
 
 export const clientsApi = {
-  page: (page: number) => request<ListBody<Client>>('GET', withQuery('/api/clients', { page, per_page: PAGE, company_id: companyScope() })),
+  page: (page: number) => call('GET /api/clients', { query: { page, per_page: PAGE, company_id: companyScope() } }),
   async all(): Promise<Client[]> {
     const first = await clientsApi.page(1);
     const rest = [];
     for (let page = 2; (page - 1) * PAGE < first.meta.total; page++) rest.push(clientsApi.page(page));
     return [first, ...(await Promise.all(rest))].flatMap((body) => body.data);
   },
-  get: (id: number) => request<ItemBody<ClientDetail>>('GET', `/api/clients/${id}`),
+  get: (id: number) => call('GET /api/clients/:id', { params: { id } }),
 };
-
-export type MediaItem = Media & { segment_id?: string; error?: string | null };
 
 export interface MediaQuery extends Query {
   client_id?: number;
   from?: string;
   to?: string;
-  source?: Media['source'];
-  status?: Media['status'];
+  source?: MediaItem['source'];
+  status?: MediaItem['status'];
   page?: number;
   per_page?: number;
 }
 
 export const mediaApi = {
-  list: (query: MediaQuery) => request<ListBody<MediaItem>>('GET', withQuery('/api/media', { ...query, company_id: companyScope() })),
+  list: (query: MediaQuery) => call('GET /api/media', { query: { ...query, company_id: companyScope() } }),
 };
 
 export const alertsApi = {
   list: (query: { client_id?: number; acknowledged?: boolean; page?: number; per_page?: number }) =>
-    request<ListBody<Alert>>('GET', withQuery('/api/alerts', { ...query, company_id: companyScope() })),
-  acknowledge: (id: number) => request<ItemBody<Alert>>('POST', `/api/alerts/${id}/acknowledge`),
+    call('GET /api/alerts', { query: { ...query, company_id: companyScope() } }),
+  acknowledge: (id: number) => call('POST /api/alerts/:id/acknowledge', { params: { id } }),
 };
 
 export const companiesApi = {
-  list: () => request<ListBody<Company>>('GET', '/api/companies'),
-  tokens: (companyId: number) => request<ListBody<EnrollmentToken>>('GET', `/api/companies/${companyId}/tokens`),
+  list: () => call('GET /api/companies'),
+  tokens: (companyId: number) => call('GET /api/companies/:id/tokens', { params: { id: companyId } }),
   createToken: (companyId: number, label?: string) =>
-    request<ItemBody<EnrollmentToken>>('POST', `/api/companies/${companyId}/tokens`, label ? { label } : {}),
-  revokeToken: (companyId: number, tokenId: number) => request<ItemBody<EnrollmentToken>>('DELETE', `/api/companies/${companyId}/tokens/${tokenId}`),
-  settings: (companyId: number) => request<ItemBody<Settings>>('GET', `/api/companies/${companyId}/settings`),
+    call('POST /api/companies/:id/tokens', { params: { id: companyId }, body: label ? { label } : {} }),
+  revokeToken: (companyId: number, tokenId: number) =>
+    call('DELETE /api/companies/:id/tokens/:tokenId', { params: { id: companyId, tokenId } }),
+  settings: (companyId: number) => call('GET /api/companies/:id/settings', { params: { id: companyId } }),
   updateSettings: (companyId: number, settings: Partial<Settings>) =>
-    request<ItemBody<Settings>>('PATCH', `/api/companies/${companyId}/settings`, settings),
+    call('PATCH /api/companies/:id/settings', { params: { id: companyId }, body: settings }),
 };
 
 export const usersApi = {
-  list: () => request<ListBody<User>>('GET', '/api/users'),
-  create: (body: { email: string; password: string; company_id: number; role: User['role'] }) =>
-    request<ItemBody<User>>('POST', '/api/users', body),
+  list: () => call('GET /api/users'),
+  create: (body: { email: string; password: string; company_id: number; role: User['role'] }) => call('POST /api/users', { body }),
 };

@@ -1,12 +1,12 @@
-import { alertsQuerySchema, idParamsSchema } from '@vaahshare/protocol';
+import { alertsQuerySchema, idParamsSchema, type ApiResponse } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
-import { canSeeCompany, requireUser, scopeCompany } from '../auth/guards.js';
+import { canSeeCompany, requireUser, scopeCompany } from '../auth/index.js';
 import { notFound } from '../errors.js';
 import { acknowledgeAlert, companyOfAlert, listAlerts } from './alerts.repository.js';
 
 export const alertsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  app.get('/', { schema: { querystring: alertsQuerySchema } }, async (request) => {
+  app.get('/', { schema: { querystring: alertsQuerySchema } }, async (request): Promise<ApiResponse<'GET /api/alerts'>> => {
     const user = await requireUser(ctx, request);
     const { page, per_page, client_id, acknowledged } = request.query;
     const companyId = scopeCompany(user, request.query.company_id);
@@ -14,7 +14,7 @@ export const alertsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
     return { data: alerts, meta: { total, page, per_page } };
   });
 
-  app.post('/:id/acknowledge', { schema: { params: idParamsSchema } }, async (request) => {
+  app.post('/:id/acknowledge', { schema: { params: idParamsSchema } }, async (request): Promise<ApiResponse<'POST /api/alerts/:id/acknowledge'>> => {
     const user = await requireUser(ctx, request);
     const { id } = request.params;
     const companyId = await companyOfAlert(ctx.db, id);

@@ -1,16 +1,15 @@
 import { alertSchema } from '@vaahshare/protocol';
-import type { AppContext } from '../context.js';
 import { badRequest } from '../errors.js';
 import type { SocketHandlers } from '../infra/socket-handler.js';
-import { connectionOf } from '../presence/presence.socket.js';
+import { connectionOf } from '../presence/index.js';
 import type { AgentSocket } from '../sockets.js';
-import { raiseIdleAlert } from './alerts.service.js';
+import type { Alerts } from './alerts.service.js';
 
-export function registerAlertHandlers(ctx: AppContext, handlers: SocketHandlers, socket: AgentSocket) {
+export function registerAlertHandlers(alerts: Alerts, handlers: SocketHandlers, socket: AgentSocket) {
   handlers.on(socket, 'alert', alertSchema, async (payload) => {
     const connection = connectionOf(socket);
     if (!connection) throw badRequest('Send client-connected first');
-    const alert = await raiseIdleAlert(ctx, connection, payload.idle_seconds);
+    const alert = await alerts.raiseIdle(connection, payload.idle_seconds);
     return { ok: true, alert };
   });
 }

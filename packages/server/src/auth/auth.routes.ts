@@ -1,17 +1,17 @@
-import { loginBodySchema } from '@vaahshare/protocol';
+import { loginBodySchema, type ApiResponse } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { sessionRoom, type AppContext } from '../context.js';
+import type { AppContext } from '../context.js';
 import { unauthorized } from '../errors.js';
 import { requireUser, sessionTokenOf } from './guards.js';
 import { verifyPassword } from './passwords.js';
 import { SESSION_COOKIE } from './session-cookie.js';
-import { newSecretToken, sha256 } from './tokens.js';
+import { newSecretToken, sha256 } from '../infra/secrets.js';
 import { deleteSession, findUserByEmail, insertSession, toUser } from './users.repository.js';
 
 export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const ttlMs = ctx.config.SESSION_TTL_HOURS * 3600_000;
 
-  app.post('/login', { schema: { body: loginBodySchema } }, async (request, reply) => {
+  app.post('/login', { schema: { body: loginBodySchema } }, async (request, reply): Promise<ApiResponse<'POST /api/auth/login'>> => {
     const row = await findUserByEmail(ctx.db, request.body.email);
     if (!row || !(await verifyPassword(row.password_hash, request.body.password))) {
       throw unauthorized('Wrong e-mail or password');
@@ -22,16 +22,15 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     return { token, user: toUser(row) };
   });
 
-  app.post('/logout', async (request, reply) => {
+  app.post('/logout', async (request, reply): Promise<ApiResponse<'POST /api/auth/logout'>> => {
     const token = sessionTokenOf(request);
     if (token) {
       await deleteSession(ctx.db, token);
-      // Dashboards open with this session stop receiving events now, on every node.
-      ctx.io.in(sessionRoom(sha256(token))).disconnectSockets(true);
+      ctx.broadcast.disconnectSession(sha256(token));
     }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return { ok: true };
   });
 
-  app.get('/me', async (request) => ({ data: await requireUser(ctx, request) }));
+  app.get('/me', async (request): Promise<ApiResponse<'GET /api/auth/me'>> => ({ data: await requireUser(ctx, request) }));
 };

@@ -1,8 +1,8 @@
 import type { AppContext } from '../context.js';
 import { exclusively, type Db } from '../db/database.js';
-import * as companies from '../companies/companies.repository.js';
+import { seedDefaultCompany } from '../companies/index.js';
 import { hashPassword } from './passwords.js';
-import { newSecretToken } from './tokens.js';
+import { newSecretToken } from '../infra/secrets.js';
 import { countAdmins, insertUser } from './users.repository.js';
 
 export const GENERATED_ADMIN_EMAIL = 'admin@vaahshare.local';
@@ -25,17 +25,8 @@ export function bootstrap(ctx: Pick<AppContext, 'database' | 'config' | 'clock' 
 async function seed(db: Db, ctx: Pick<AppContext, 'config' | 'clock' | 'log'>): Promise<BootstrapResult> {
   const now = ctx.clock.now();
   const result: BootstrapResult = {};
-  const company = (await companies.firstCompany(db)) ?? (await companies.insertCompany(db, companies.DEFAULT_COMPANY_NAME, now));
-
-  const configured = ctx.config.AGENT_TOKEN;
-  if (configured) {
-    const existing = await companies.findEnrollmentToken(db, configured);
-    if (!existing) await companies.insertEnrollmentToken(db, company.id, configured, 'AGENT_TOKEN', now);
-    else if (existing.company_id !== company.id) ctx.log.warn('AGENT_TOKEN belongs to another company; left as it is');
-  } else if ((await companies.listEnrollmentTokens(db, company.id)).length === 0) {
-    const row = await companies.insertEnrollmentToken(db, company.id, newSecretToken(), 'default', now);
-    result.enrollmentToken = row.token;
-  }
+  const company = await seedDefaultCompany(db, { agentToken: ctx.config.AGENT_TOKEN, now, log: ctx.log });
+  if (company.enrollmentToken) result.enrollmentToken = company.enrollmentToken;
 
   if ((await countAdmins(db)) === 0) {
     const email = ctx.config.ADMIN_EMAIL ?? GENERATED_ADMIN_EMAIL;
@@ -43,7 +34,7 @@ async function seed(db: Db, ctx: Pick<AppContext, 'config' | 'clock' | 'log'>): 
     const password = ctx.config.ADMIN_PASSWORD ?? generated!;
     await insertUser(db, {
       email,
-      company_id: company.id,
+      company_id: company.companyId,
       role: 'superadmin',
       password_hash: await hashPassword(password),
       created_at: now,

@@ -1,8 +1,8 @@
 import { AGENT_APPS, DASHBOARD_APP, MAX_ID } from '@vaahshare/protocol';
 import type { ExtendedError, Socket } from 'socket.io';
-import { sessionRoom, type AppContext, type SocketData } from '../context.js';
-import { sha256 } from './tokens.js';
-import { findCompany } from '../companies/companies.repository.js';
+import type { AppContext, SocketData } from '../context.js';
+import { sha256 } from '../infra/secrets.js';
+import type { CompaniesFace } from '../companies/index.js';
 import { findUserBySession } from './users.repository.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 
@@ -25,7 +25,11 @@ const stringOf = (value: unknown) => (typeof value === 'string' && value.length 
  * enrollment token, a dashboard with an admin's bearer token or session cookie, or — when allowed — a
  * token-less original client. Anything else is refused with a `connect_error` that says why.
  */
-export async function authenticateSocket(ctx: AppContext, socket: HandshakeSocket): Promise<SocketData> {
+export async function authenticateSocket(
+  ctx: AppContext,
+  companies: Pick<CompaniesFace, 'find'>,
+  socket: HandshakeSocket,
+): Promise<SocketData> {
   const app = stringOf(socket.handshake.query.app);
   const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
   const token = stringOf(auth.token);
@@ -49,9 +53,9 @@ export async function authenticateSocket(ctx: AppContext, socket: HandshakeSocke
     const wanted = Number(auth.company_id);
     const companyId = user.role === 'superadmin' && wanted > 0 ? wanted : user.company_id;
     // An id beyond the 32-bit id columns names no company (and PostgreSQL would refuse to compare it).
-    const exists = Number.isInteger(companyId) && companyId <= MAX_ID && (await findCompany(ctx.db, companyId));
+    const exists = Number.isInteger(companyId) && companyId <= MAX_ID && (await companies.find(companyId));
     if (!exists) throw refuse(`Company ${companyId} does not exist`, 'unknown_company');
-    return { role: 'dashboard', companyId, legacy: false, userId: user.id, sessionRoom: sessionRoom(sha256(sessionToken)) };
+    return { role: 'dashboard', companyId, legacy: false, userId: user.id, sessionTokenHash: sha256(sessionToken) };
   }
 
   throw refuse('Unknown app: connect with query.app "agent" or "backend"', 'unknown_app');

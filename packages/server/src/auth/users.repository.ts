@@ -1,7 +1,7 @@
 import type { User } from '@vaahshare/protocol';
 import type { Db } from '../db/database.js';
 import type { UserRow } from '../db/schema.js';
-import { sha256 } from './tokens.js';
+import { sha256 } from '../infra/secrets.js';
 
 export const toUser = (row: Pick<UserRow, 'id' | 'email' | 'company_id' | 'role'>): User => ({
   id: row.id,

@@ -4,12 +4,12 @@ import {
   idParamsSchema,
   tokenParamsSchema,
   updateSettingsBodySchema,
+  type ApiResponse,
 } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
-import { agentsRoom, tokenRoom } from '../context.js';
-import { requireSuperadmin, requireUser, scopeCompany } from '../auth/guards.js';
-import { newSecretToken } from '../auth/tokens.js';
+import { requireSuperadmin, requireUser, scopeCompany } from '../auth/index.js';
+import { newSecretToken } from '../infra/secrets.js';
 import { notFound } from '../errors.js';
 import * as repo from './companies.repository.js';
 
@@ -21,14 +21,14 @@ export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     return company;
   }
 
-  app.get('/', async (request) => {
+  app.get('/', async (request): Promise<ApiResponse<'GET /api/companies'>> => {
     const user = await requireUser(ctx, request);
     const rows = user.role === 'superadmin' ? await repo.listCompanies(ctx.db) : [await repo.findCompany(ctx.db, user.company_id)];
     const data = rows.filter((r) => r !== undefined).map(repo.toCompany);
     return { data, meta: { total: data.length, page: 1, per_page: data.length } };
   });
 
-  app.post('/', { schema: { body: createCompanyBodySchema } }, async (request, reply) => {
+  app.post('/', { schema: { body: createCompanyBodySchema } }, async (request, reply): Promise<ApiResponse<'POST /api/companies'>> => {
     requireSuperadmin(await requireUser(ctx, request));
     const now = ctx.clock.now();
     const company = await repo.insertCompany(ctx.db, request.body.name, now);
@@ -37,40 +37,40 @@ export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     return { data: { ...repo.toCompany(company), enrollment_token: token.token } };
   });
 
-  app.get('/:id/tokens', { schema: { params: idParamsSchema } }, async (request) => {
+  app.get('/:id/tokens', { schema: { params: idParamsSchema } }, async (request): Promise<ApiResponse<'GET /api/companies/:id/tokens'>> => {
     const company = await companyFor(request, request.params.id);
     const data = (await repo.listEnrollmentTokens(ctx.db, company.id)).map(repo.toEnrollmentToken);
     return { data, meta: { total: data.length, page: 1, per_page: data.length } };
   });
 
-  app.post('/:id/tokens', { schema: { params: idParamsSchema, body: createTokenBodySchema } }, async (request, reply) => {
+  app.post('/:id/tokens', { schema: { params: idParamsSchema, body: createTokenBodySchema } }, async (request, reply): Promise<ApiResponse<'POST /api/companies/:id/tokens'>> => {
     const company = await companyFor(request, request.params.id);
     const row = await repo.insertEnrollmentToken(ctx.db, company.id, newSecretToken(), request.body.label ?? null, ctx.clock.now());
     reply.code(201);
     return { data: repo.toEnrollmentToken(row) };
   });
 
-  app.delete('/:id/tokens/:tokenId', { schema: { params: tokenParamsSchema } }, async (request) => {
+  app.delete('/:id/tokens/:tokenId', { schema: { params: tokenParamsSchema } }, async (request): Promise<ApiResponse<'DELETE /api/companies/:id/tokens/:tokenId'>> => {
     const company = await companyFor(request, request.params.id);
     const row = await repo.revokeEnrollmentToken(ctx.db, company.id, request.params.tokenId, ctx.clock.now());
     if (!row) throw notFound(`Active token ${request.params.tokenId}`);
     ctx.companies.forgetTokens();
-    // Agents already connected with it lose their access now, not at their next reconnect (on every node).
-    ctx.io.in(tokenRoom(row.id)).disconnectSockets(true);
+    // Agents already connected with it lose their access now, not at their next reconnect.
+    ctx.broadcast.disconnectToken(row.id);
     return { data: repo.toEnrollmentToken(row) };
   });
 
-  app.get('/:id/settings', { schema: { params: idParamsSchema } }, async (request) => ({
+  app.get('/:id/settings', { schema: { params: idParamsSchema } }, async (request): Promise<ApiResponse<'GET /api/companies/:id/settings'>> => ({
     data: repo.toSettings(await companyFor(request, request.params.id)),
   }));
 
-  app.patch('/:id/settings', { schema: { params: idParamsSchema, body: updateSettingsBodySchema } }, async (request) => {
+  app.patch('/:id/settings', { schema: { params: idParamsSchema, body: updateSettingsBodySchema } }, async (request): Promise<ApiResponse<'PATCH /api/companies/:id/settings'>> => {
     const company = await companyFor(request, request.params.id);
     const updated = await repo.updateSettings(ctx.db, company.id, request.body);
     const settings = repo.toSettings(updated ?? company);
     ctx.companies.forgetSettings(company.id);
     // Agents of the company pick the new idle threshold up at once.
-    ctx.io.to(agentsRoom(company.id)).emit('settings', settings);
+    ctx.broadcast.toAgents(company.id).emit('settings', settings);
     return { data: settings };
   });
 };

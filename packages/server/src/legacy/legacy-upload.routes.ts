@@ -3,9 +3,7 @@ import { legacyUploadFieldsSchema } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import { notFound } from '../errors.js';
-import type { MediaService } from '../media/media.service.js';
-import { toMedia } from '../media/media-view.js';
-import { createUploads, parseUploadFields } from '../media/uploads.js';
+import { parseUploadFields, toMedia, type MediaFace } from '../media/index.js';
 import { findClientBySocketHistory } from './legacy.repository.js';
 import { requireLegacyAgents } from './legacy.routes.js';
 
@@ -13,10 +11,9 @@ import { requireLegacyAgents } from './legacy.routes.js';
  * `POST /upload` of the original client (PROTOCOL.md §6): multipart `socket_id`, `company_id`, `file`. The socket
  * id may be one the client had before a reconnect; the client it names must belong to `company_id`.
  */
-export const legacyUploadRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; media: MediaService }> = async (app, { ctx, media }) => {
+export const legacyUploadRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; uploads: MediaFace['uploads'] }> = async (app, { ctx, uploads }) => {
   app.addHook('onRequest', requireLegacyAgents(ctx));
   await app.register(multipart);
-  const uploads = createUploads(ctx, media);
 
   app.post('/upload', async (request, reply) => {
     const result = await uploads.receive(request, async (fields) => {

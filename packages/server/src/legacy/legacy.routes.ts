@@ -2,12 +2,11 @@ import { legacyAlertBodySchema, legacyMediaCheckBodySchema, legacyMediaCheckPara
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { raiseIdleAlert } from '../alerts/alerts.service.js';
-import { findCompany, firstCompany } from '../companies/companies.repository.js';
+import type { AlertsFace } from '../alerts/index.js';
+import type { CompaniesFace } from '../companies/index.js';
 import { AppError, notFound } from '../errors.js';
-import { toMedia } from '../media/media-view.js';
-import { matchNames } from '../media/names.js';
-import { findClientByIdentity } from '../presence/presence.repository.js';
+import { matchNames, toMedia } from '../media/index.js';
+import type { PresenceFace } from '../presence/index.js';
 import { findClientBySocketHistory } from './legacy.repository.js';
 
 const assetsQuerySchema = z.object({ socket_id: socketIdSchema.optional() });
@@ -19,8 +18,15 @@ export const requireLegacyAgents = (ctx: AppContext) => async () => {
   }
 };
 
+interface LegacyRoutesOptions {
+  ctx: AppContext;
+  companies: Pick<CompaniesFace, 'find' | 'first'>;
+  clients: PresenceFace['clients'];
+  alerts: AlertsFace['alerts'];
+}
+
 /** REST calls of the original VaahShare desktop client (PROTOCOL.md §6), mounted under /api/vaahshare. */
-export const legacyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+export const legacyRoutes: FastifyPluginAsyncZod<LegacyRoutesOptions> = async (app, { ctx, companies, clients, alerts }) => {
   app.addHook('onRequest', requireLegacyAgents(ctx));
 
   async function clientOf(socketId: string) {
@@ -32,8 +38,8 @@ export const legacyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
   app.get('/clients/assets', { schema: { querystring: assetsQuerySchema } }, async (request) => {
     const socketId = request.query.socket_id;
     const company = socketId
-      ? await findCompany(ctx.db, (await clientOf(socketId)).company_id)
-      : await firstCompany(ctx.db);
+      ? await companies.find((await clientOf(socketId)).company_id)
+      : await companies.first();
     if (!company) throw notFound('Company');
     return {
       data: { localization: { idle_message: company.idle_message }, idle_threshold_seconds: company.idle_threshold_seconds },
@@ -46,7 +52,7 @@ export const legacyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
    */
   async function checkMedia(socketId: string, userHost: string | undefined, names: string[]) {
     const known = await clientOf(socketId);
-    const client = userHost === undefined ? known : await findClientByIdentity(ctx.db, known.company_id, userHost);
+    const client = userHost === undefined ? known : await clients.findByIdentity(known.company_id, userHost);
     const found = client ? await matchNames(ctx.db, client.id, names) : [];
     return { data: { medias: found.map(({ name, row }) => ({ name, ...toMedia(row) })) } };
   }
@@ -62,9 +68,9 @@ export const legacyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
   app.post('/alerts', { schema: { body: legacyAlertBodySchema } }, async (request, reply) => {
     const client = await clientOf(request.body.socket_id);
     // The original reports only that the user went idle; the company's threshold is how long that took.
-    const company = await findCompany(ctx.db, client.company_id);
+    const company = await companies.find(client.company_id);
     const idleSeconds = request.body.idle_seconds ?? company?.idle_threshold_seconds ?? 0;
-    const alert = await raiseIdleAlert(ctx, { companyId: client.company_id, clientId: client.id }, idleSeconds);
+    const alert = await alerts.raiseIdle({ companyId: client.company_id, clientId: client.id }, idleSeconds);
     reply.code(201);
     return { data: alert };
   });

@@ -1,9 +1,9 @@
-import type { Media } from '@vaahshare/protocol';
+import type { MediaItem } from '@vaahshare/protocol';
 import { toIso } from '../db/database.js';
 import type { MediaRow } from '../db/schema.js';
 
 /** The media item as the wire contract shows it (PROTOCOL.md §5). */
-export const toMedia = (row: MediaRow): Media & { segment_id: string; error: string | null } => ({
+export const toMedia = (row: MediaRow): MediaItem => ({
   id: row.id,
   client_id: row.client_id,
   company_id: row.company_id,

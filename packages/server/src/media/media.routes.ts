@@ -2,25 +2,39 @@ import path from 'node:path';
 import fs from 'node:fs';
 import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
-import { idParamsSchema, mediaCheckBodySchema, mediaQuerySchema, mediaUploadFieldsSchema, type User } from '@vaahshare/protocol';
+import { idParamsSchema, mediaCheckBodySchema, mediaQuerySchema, mediaUploadFieldsSchema, type User, type ApiResponse } from '@vaahshare/protocol';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import type { AppContext } from '../context.js';
 import type { MediaRow } from '../db/schema.js';
-import { canSeeCompany, requireAgentCompany, requireUser, scopeCompany } from '../auth/guards.js';
+import { canSeeCompany, requireAgentCompany, requireUser, scopeCompany } from '../auth/index.js';
 import { AppError, notFound } from '../errors.js';
 import { runInBackground } from '../infra/background.js';
-import { ensureClient, findClientByIdentity } from '../presence/presence.repository.js';
-import { listMedia } from './library.repository.js';
+import type { PresenceFace } from '../presence/index.js';
+import { listMedia, type MediaFilters } from './library.repository.js';
 import { findMedia } from './media.repository.js';
-import type { MediaService } from './media.service.js';
 import { toMedia } from './media-view.js';
 import { matchNames } from './names.js';
 import { mediaPaths } from './storage.js';
-import { createUploads, parseUploadFields } from './uploads.js';
+import { parseUploadFields, type Uploads } from './uploads.js';
 
 const DAY_MS = 86_400_000;
 const isBareDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value);
+
+/** The library filters of a `GET /api/media` query, within `companyId`. */
+function filtersOf(query: z.output<typeof mediaQuerySchema>, companyId: number): MediaFilters {
+  const { client_id, from, to, source, status } = query;
+  return {
+    companyId,
+    clientId: client_id,
+    from: from === undefined ? undefined : Date.parse(from),
+    // A bare date includes its whole day; a time is included itself.
+    before: to === undefined ? undefined : Date.parse(to) + (isBareDate(to) ? DAY_MS : 1),
+    source,
+    status,
+  };
+}
 
 /** Why a media item's video cannot be served yet (or ever). */
 function notPlayable(row: MediaRow): AppError {
@@ -45,11 +59,13 @@ function fileErrorHandler(this: unknown, err: FastifyError & { status?: number; 
 }
 
 /** Dashboard and agent REST of media items (PROTOCOL.md §5, §8.6), mounted under /api/media. */
-export const mediaRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; media: MediaService }> = async (app, { ctx, media }) => {
+export const mediaRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; uploads: Uploads; clients: PresenceFace['clients'] }> = async (
+  app,
+  { ctx, uploads, clients },
+) => {
   await app.register(multipart);
   // Only for reply.sendFile: nothing is served from a folder by URL.
   await app.register(fastifyStatic, { serve: false });
-  const uploads = createUploads(ctx, media);
   runInBackground(ctx.log, 'removing stale partial uploads', uploads.removeStalePartials());
 
   /** The media item if the user's company may see it; another company's answers 404 like a missing one. */
@@ -59,28 +75,14 @@ export const mediaRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; media: MediaS
     return row;
   }
 
-  app.get('/', { schema: { querystring: mediaQuerySchema } }, async (request) => {
+  app.get('/', { schema: { querystring: mediaQuerySchema } }, async (request): Promise<ApiResponse<'GET /api/media'>> => {
     const user = await requireUser(ctx, request);
-    const { client_id, from, to, source, status, page, per_page } = request.query;
-    const companyId = scopeCompany(user, request.query.company_id);
-    const { total, rows } = await listMedia(
-      ctx.db,
-      {
-        companyId,
-        clientId: client_id,
-        from: from === undefined ? undefined : Date.parse(from),
-        // A bare date includes its whole day; a time is included itself.
-        before: to === undefined ? undefined : Date.parse(to) + (isBareDate(to) ? DAY_MS : 1),
-        source,
-        status,
-      },
-      page,
-      per_page,
-    );
+    const { page, per_page } = request.query;
+    const { total, rows } = await listMedia(ctx.db, filtersOf(request.query, scopeCompany(user, request.query.company_id)), page, per_page);
     return { data: rows.map(toMedia), meta: { total, page, per_page } };
   });
 
-  app.get('/:id', { schema: { params: idParamsSchema } }, async (request) => {
+  app.get('/:id', { schema: { params: idParamsSchema } }, async (request): Promise<ApiResponse<'GET /api/media/:id'>> => {
     const user = await requireUser(ctx, request);
     return { data: toMedia(await visibleMedia(user, request.params.id)) };
   });
@@ -104,22 +106,22 @@ export const mediaRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; media: MediaS
     return reply.sendFile(path.basename(file), path.dirname(file), { cacheControl: false });
   });
 
-  app.post('/upload', async (request, reply) => {
+  app.post('/upload', async (request, reply): Promise<ApiResponse<'POST /api/media/upload'>> => {
     const companyId = await requireAgentCompany(ctx, request);
     const result = await uploads.receive(request, async (fields) => {
       const { user_host } = parseUploadFields(mediaUploadFieldsSchema, fields);
-      const client = await findClientByIdentity(ctx.db, companyId, user_host);
+      const client = await clients.findByIdentity(companyId, user_host);
       // A desktop that never connected: its client is created disconnected, once the upload is accepted.
-      const createClient = async () => (await ensureClient(ctx.db, companyId, user_host, ctx.clock.now())).id;
+      const createClient = async () => (await clients.ensure(companyId, user_host)).id;
       return { companyId, clientId: client?.id, createClient };
     });
     reply.code(result.duplicate ? 200 : 201);
     return { data: toMedia(result.media), duplicate: result.duplicate };
   });
 
-  app.post('/check', { schema: { body: mediaCheckBodySchema } }, async (request) => {
+  app.post('/check', { schema: { body: mediaCheckBodySchema } }, async (request): Promise<ApiResponse<'POST /api/media/check'>> => {
     const companyId = await requireAgentCompany(ctx, request);
-    const client = await findClientByIdentity(ctx.db, companyId, request.body.user_host);
+    const client = await clients.findByIdentity(companyId, request.body.user_host);
     const found = client ? await matchNames(ctx.db, client.id, request.body.media_names) : [];
     return { data: { medias: found.map(({ name, row }) => ({ name, ...toMedia(row) })) } };
   });

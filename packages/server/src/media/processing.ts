@@ -50,6 +50,9 @@ export async function finalizeRecording(dataDir: string, row: Pick<MediaRow, 'id
   return { status: 'ready', size, duration_ms: durationMs, has_thumbnail: hasThumbnail ? 1 : 0, error: null };
 }
 
+/** How many ffmpeg processes may run at once: the machine has to keep serving streams meanwhile. */
+export const FFMPEG_CONCURRENCY = 2;
+
 /** Runs finalizing in child processes, at most `concurrency` at once, whatever the number of requests. */
 export function createProcessingQueue(concurrency: number) {
   const limit = pLimit(concurrency);

@@ -88,6 +88,103 @@ async function drain(stream: Readable) {
   await finished(stream).catch(() => {});
 }
 
+interface UploadDeps {
+  ctx: AppContext;
+  mediaService: MediaService;
+  /** Where partial files are written (under DATA_DIR). */
+  incomingDir: string;
+  /** MAX_UPLOAD_BYTES. */
+  max: number;
+}
+
+async function receiveFile(
+  { ctx, incomingDir, max }: UploadDeps,
+  part: MultipartFile,
+  fields: Record<string, string>,
+  resolveTarget: (fields: Record<string, string>) => Promise<UploadTarget>,
+): Promise<Received> {
+  try {
+    const target = await resolveTarget(fields);
+    const name = displayName(part.filename ?? '');
+    if (!name) throw badRequest('The file needs a name: it is how the recording is known and kept from being stored twice');
+    const existing = target.clientId === undefined ? undefined : await repo.findByName(ctx.db, target.clientId, name);
+    if (existing) return { kind: 'duplicate', media: existing };
+    await fs.promises.mkdir(incomingDir, { recursive: true });
+    // Named by the server, never by the upload: nothing an agent sends becomes part of a path.
+    const partial = path.join(incomingDir, `${randomUUID()}.part`);
+    const sniffer = new WebmSniffer();
+    try {
+      await pipeline(part.file, sniffer, fs.createWriteStream(partial, { flags: 'wx' }));
+      if (part.file.truncated) throw tooLarge(max);
+      if (!sniffer.isWebm) {
+        throw new AppError('unsupported_media_type', 'The file is not a WebM recording (it must start with the EBML magic 1A 45 DF A3)', 415);
+      }
+    } catch (err) {
+      await fs.promises.rm(partial, { force: true });
+      throw err;
+    }
+    return { kind: 'new', target, name, partial, size: sniffer.size };
+  } finally {
+    // Whatever happened, the rest of the file is read, so the request ends and the answer reaches the agent.
+    await drain(part.file);
+  }
+}
+
+
+/** Makes the received file a media item and starts finalizing it; the answer does not wait for ffmpeg. */
+async function store({ ctx, mediaService }: UploadDeps, received: Extract<Received, { kind: 'new' }>): Promise<UploadResult> {
+  const { target, name, partial, size } = received;
+  const clientId = target.clientId ?? (await target.createClient?.());
+  if (clientId === undefined) throw new Error('an upload target has neither a client nor a way to create one');
+  const now = ctx.clock.now();
+  let row: MediaRow;
+  try {
+    row = await repo.insertMedia(ctx.db, {
+      company_id: target.companyId,
+      client_id: clientId,
+      segment_id: `upload_${randomBytes(8).toString('hex')}`,
+      original_name: name,
+      source: 'upload',
+      status: 'processing',
+      size,
+      has_thumbnail: 0,
+      node_id: ctx.config.NODE_ID,
+      started_at: startedAtFromName(name, now),
+      ended_at: now,
+      updated_at: now,
+    });
+  } catch (err) {
+    // The same name uploaded twice at once: the unique (client, name) constraint let one of them in.
+    const existing = await repo.findByName(ctx.db, clientId, name);
+    if (existing) return { media: existing, duplicate: true };
+    throw err;
+  }
+  try {
+    const paths = await ensureMediaDir(ctx.config.DATA_DIR, row);
+    await fs.promises.rename(partial, paths.raw);
+  } catch (err) {
+    await deleteMedia(ctx.db, row.id);
+    throw err;
+  }
+  runInBackground(ctx.log, `finalizing upload ${row.id}`, mediaService.process(row));
+  return { media: row, duplicate: false };
+}
+
+
+/** Partial files a crash left behind (a live upload keeps its file's mtime fresh). */
+async function removeStalePartials(incomingDir: string) {
+  const names = await fs.promises.readdir(incomingDir).catch(() => [] as string[]);
+  const now = Date.now();
+  for (const name of names.filter((n) => n.endsWith('.part'))) {
+    const file = path.join(incomingDir, name);
+    const stat = await fs.promises.stat(file).catch(() => undefined);
+    if (stat && now - stat.mtimeMs > STALE_PARTIAL_MS) await fs.promises.rm(file, { force: true });
+  }
+}
+
+
+export type Uploads = ReturnType<typeof createUploads>;
+
 /**
  * Uploads of recordings made offline (PROTOCOL.md §5, §6): the file streams to a partial file under DATA_DIR
  * (never whole in memory), is checked to be WebM and within MAX_UPLOAD_BYTES, and becomes a media item that the
@@ -96,73 +193,7 @@ async function drain(stream: Readable) {
 export function createUploads(ctx: AppContext, mediaService: MediaService) {
   const incomingDir = path.join(ctx.config.DATA_DIR, 'media', 'incoming');
   const max = ctx.config.MAX_UPLOAD_BYTES;
-
-  async function receiveFile(part: MultipartFile, fields: Record<string, string>, resolveTarget: (fields: Record<string, string>) => Promise<UploadTarget>): Promise<Received> {
-    try {
-      const target = await resolveTarget(fields);
-      const name = displayName(part.filename ?? '');
-      if (!name) throw badRequest('The file needs a name: it is how the recording is known and kept from being stored twice');
-      const existing = target.clientId === undefined ? undefined : await repo.findByName(ctx.db, target.clientId, name);
-      if (existing) return { kind: 'duplicate', media: existing };
-      await fs.promises.mkdir(incomingDir, { recursive: true });
-      // Named by the server, never by the upload: nothing an agent sends becomes part of a path.
-      const partial = path.join(incomingDir, `${randomUUID()}.part`);
-      const sniffer = new WebmSniffer();
-      try {
-        await pipeline(part.file, sniffer, fs.createWriteStream(partial, { flags: 'wx' }));
-        if (part.file.truncated) throw tooLarge(max);
-        if (!sniffer.isWebm) {
-          throw new AppError('unsupported_media_type', 'The file is not a WebM recording (it must start with the EBML magic 1A 45 DF A3)', 415);
-        }
-      } catch (err) {
-        await fs.promises.rm(partial, { force: true });
-        throw err;
-      }
-      return { kind: 'new', target, name, partial, size: sniffer.size };
-    } finally {
-      // Whatever happened, the rest of the file is read, so the request ends and the answer reaches the agent.
-      await drain(part.file);
-    }
-  }
-
-  /** Makes the received file a media item and starts finalizing it; the answer does not wait for ffmpeg. */
-  async function store(received: Extract<Received, { kind: 'new' }>): Promise<UploadResult> {
-    const { target, name, partial, size } = received;
-    const clientId = target.clientId ?? (await target.createClient?.());
-    if (clientId === undefined) throw new Error('an upload target has neither a client nor a way to create one');
-    const now = ctx.clock.now();
-    let row: MediaRow;
-    try {
-      row = await repo.insertMedia(ctx.db, {
-        company_id: target.companyId,
-        client_id: clientId,
-        segment_id: `upload_${randomBytes(8).toString('hex')}`,
-        original_name: name,
-        source: 'upload',
-        status: 'processing',
-        size,
-        has_thumbnail: 0,
-        node_id: ctx.config.NODE_ID,
-        started_at: startedAtFromName(name, now),
-        ended_at: now,
-        updated_at: now,
-      });
-    } catch (err) {
-      // The same name uploaded twice at once: the unique (client, name) constraint let one of them in.
-      const existing = await repo.findByName(ctx.db, clientId, name);
-      if (existing) return { media: existing, duplicate: true };
-      throw err;
-    }
-    try {
-      const paths = await ensureMediaDir(ctx.config.DATA_DIR, row);
-      await fs.promises.rename(partial, paths.raw);
-    } catch (err) {
-      await deleteMedia(ctx.db, row.id);
-      throw err;
-    }
-    runInBackground(ctx.log, `finalizing upload ${row.id}`, mediaService.process(row));
-    return { media: row, duplicate: false };
-  }
+  const deps: UploadDeps = { ctx, mediaService, incomingDir, max };
 
   /**
    * Receives one multipart upload. The fields come first; `resolveTarget` turns them into the client when the
@@ -184,11 +215,11 @@ export function createUploads(ctx: AppContext, mediaService: MediaService) {
           await drain(part.file);
           throw badRequest(`Unexpected file field \`${part.fieldname}\`: send the recording as \`file\``);
         } else {
-          received = await receiveFile(part, fields, resolveTarget);
+          received = await receiveFile(deps, part, fields, resolveTarget);
         }
       }
       if (!received) throw badRequest('No `file` part: send the recording as the multipart field `file`, after the other fields');
-      return received.kind === 'duplicate' ? { media: received.media, duplicate: true } : await store(received);
+      return received.kind === 'duplicate' ? { media: received.media, duplicate: true } : await store(deps, received);
     } catch (err) {
       // An agent that went away mid-upload is no server failure: nothing is kept, and nobody hears the answer.
       if (request.raw.readableAborted && !(err instanceof AppError)) {
@@ -201,16 +232,5 @@ export function createUploads(ctx: AppContext, mediaService: MediaService) {
     }
   }
 
-  /** Partial files a crash left behind (a live upload keeps its file's mtime fresh). */
-  async function removeStalePartials() {
-    const names = await fs.promises.readdir(incomingDir).catch(() => [] as string[]);
-    const now = Date.now();
-    for (const name of names.filter((n) => n.endsWith('.part'))) {
-      const file = path.join(incomingDir, name);
-      const stat = await fs.promises.stat(file).catch(() => undefined);
-      if (stat && now - stat.mtimeMs > STALE_PARTIAL_MS) await fs.promises.rm(file, { force: true });
-    }
-  }
-
-  return { receive, removeStalePartials };
+  return { receive, removeStalePartials: () => removeStalePartials(incomingDir) };
 }

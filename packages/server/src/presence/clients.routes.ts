@@ -1,10 +1,10 @@
-import { clientsQuerySchema, idParamsSchema } from '@vaahshare/protocol';
+import { clientsQuerySchema, idParamsSchema, type ApiResponse } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
 import { toIso } from '../db/database.js';
-import { canSeeCompany, requireAgentCompany, requireUser, scopeCompany } from '../auth/guards.js';
-import { findCompany } from '../companies/companies.repository.js';
+import { canSeeCompany, requireAgentCompany, requireUser, scopeCompany } from '../auth/index.js';
+import type { CompaniesFace } from '../companies/index.js';
 import { notFound } from '../errors.js';
 import { toClient } from './client-view.js';
 import { presenceHistory } from './presence.repository.js';
@@ -14,8 +14,8 @@ const HISTORY_LIMIT = 500;
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export const clientsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  app.get('/', { schema: { querystring: clientsQuerySchema } }, async (request) => {
+export const clientsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pick<CompaniesFace, 'find'> }> = async (app, { ctx, companies }) => {
+  app.get('/', { schema: { querystring: clientsQuerySchema } }, async (request): Promise<ApiResponse<'GET /api/clients'>> => {
     const user = await requireUser(ctx, request);
     const { status, q, page, per_page } = request.query;
     const companyId = scopeCompany(user, request.query.company_id);
@@ -31,15 +31,15 @@ export const clientsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
     return { data: rows.map(toClient), meta: { total: Number(total), page, per_page } };
   });
 
-  app.get('/assets', async (request) => {
-    const company = await findCompany(ctx.db, await requireAgentCompany(ctx, request));
+  app.get('/assets', async (request): Promise<ApiResponse<'GET /api/clients/assets'>> => {
+    const company = await companies.find(await requireAgentCompany(ctx, request));
     if (!company) throw notFound('Company');
     return {
       data: { localization: { idle_message: company.idle_message }, idle_threshold_seconds: company.idle_threshold_seconds },
     };
   });
 
-  app.get('/:id', { schema: { params: idParamsSchema } }, async (request) => {
+  app.get('/:id', { schema: { params: idParamsSchema } }, async (request): Promise<ApiResponse<'GET /api/clients/:id'>> => {
     const user = await requireUser(ctx, request);
     const row = await ctx.db.selectFrom('clients').selectAll().where('id', '=', request.params.id).executeTakeFirst();
     // Another company's client is reported as missing, not as forbidden: ids reveal nothing.

@@ -271,13 +271,3 @@ export const presenceHistory = (db: Db, clientId: number, limit: number) =>
     .orderBy('id', 'desc')
     .limit(limit)
     .execute();
-
-/** Marks whether the client's current connection is streaming; a stale connection changes nothing. */
-export const setStreaming = (db: Db, clientId: number, generation: number, streaming: boolean) =>
-  db
-    .updateTable('clients')
-    .set({ is_streaming: streaming ? 1 : 0 })
-    .where('id', '=', clientId)
-    .where('generation', '=', generation)
-    .returningAll()
-    .executeTakeFirst();

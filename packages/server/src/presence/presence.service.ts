@@ -1,7 +1,8 @@
-import type { Client, PresenceEventName } from '@vaahshare/protocol';
+import type { Client } from '@vaahshare/protocol';
 import DataLoader from 'dataloader';
 import type { Db } from '../db/database.js';
 import type { ClientRow } from '../db/schema.js';
+import type { DomainEventBus } from '../events/domain-events.js';
 import type { Clock } from '../infra/clock.js';
 import { KeyedSerial } from '../infra/serial.js';
 import { toClient } from './client-view.js';
@@ -14,8 +15,8 @@ export interface PresenceDeps {
   clock: Clock;
   graceMs: number;
   nodeId: string;
-  /** Tells the company's dashboards; called once per transition, in the order of the transitions. */
-  announce: (companyId: number, event: PresenceEventName, client: Client) => void;
+  /** Where transitions are announced: once per transition, in the order of the transitions. */
+  events: DomainEventBus;
   onError: (what: string, err: unknown) => void;
 }
 
@@ -39,16 +40,11 @@ export interface ConnectRequest {
 export type Presence = ReturnType<typeof createPresence>;
 
 /**
- * The presence lifecycle: connected → reconnecting → disconnected (PROTOCOL.md §4).
- * Every transition is a guarded database update; only the caller whose update changed a row announces it.
+ * Connects that arrive in the same turn of the event loop are written together. Should the batch fail, each is
+ * tried alone, so one bad connect cannot fail the others.
  */
-export function createPresence(deps: PresenceDeps) {
-  const { db, clock, graceMs } = deps;
-  const serial = new KeyedSerial<string>();
-  const graceTimers = new Map<number, NodeJS.Timeout>();
-  // Connects that arrive in the same turn of the event loop are written together. Should the batch fail,
-  // each is tried alone, so one bad connect cannot fail the others.
-  const connects = new DataLoader<repo.ConnectInput, ClientRow>(
+const batchedConnects = (db: Db) =>
+  new DataLoader<repo.ConnectInput, ClientRow>(
     (inputs) =>
       repo.connectClients(db, inputs).catch(() =>
         Promise.all(inputs.map((input) => repo.connectClients(db, [input]).then(([row]) => row, (err: Error) => err))),
@@ -56,44 +52,68 @@ export function createPresence(deps: PresenceDeps) {
     { cache: false, maxBatchSize: 500, batchScheduleFn: (flush) => setImmediate(flush) },
   );
 
-  const announce = (event: PresenceEventName, row: ClientRow) => deps.announce(row.company_id, event, toClient(row));
+/**
+ * A socket repeating `client-connected` only refreshes its machine info: the refreshed row if this socket still
+ * holds the live connection. A new socket (the common case, and all of a reconnect storm) goes to the one upsert.
+ */
+async function refreshedBySameSocket(db: Db, { held, companyId, userHost, socketId, meta }: ConnectRequest): Promise<ClientRow | undefined> {
+  if (held?.userHost !== userHost || held.companyId !== companyId) return undefined;
+  const row = await repo.updateMeta(db, held.clientId, held.generation, JSON.stringify(meta));
+  return row?.socket_id === socketId && row.is_connected === 1 && row.is_reconnecting === 0 ? row : undefined;
+}
 
-  function clearGraceTimer(clientId: number) {
-    clearTimeout(graceTimers.get(clientId));
-    graceTimers.delete(clientId);
-  }
+/** This node's timers of the grace periods it started: each expires its client when the stored deadline comes. */
+function createGraceTimers(clock: Clock, expire: (row: ClientRow) => void) {
+  const timers = new Map<number, NodeJS.Timeout>();
+  const clear = (clientId: number) => {
+    clearTimeout(timers.get(clientId));
+    timers.delete(clientId);
+  };
+  return {
+    clear,
+    has: (clientId: number) => timers.has(clientId),
+    arm(row: ClientRow) {
+      clear(row.id);
+      const delay = Math.max(0, (row.grace_deadline ?? clock.now()) - clock.now());
+      const timer = setTimeout(() => {
+        timers.delete(row.id);
+        expire(row);
+      }, delay);
+      timer.unref();
+      timers.set(row.id, timer);
+    },
+    stop() {
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+    },
+  };
+}
 
-  function armGraceTimer(row: ClientRow) {
-    clearGraceTimer(row.id);
-    const delay = Math.max(0, (row.grace_deadline ?? clock.now()) - clock.now());
-    const timer = setTimeout(() => {
-      graceTimers.delete(row.id);
-      expire(row).catch((err) => deps.onError('grace expiry', err));
-    }, delay);
-    timer.unref();
-    graceTimers.set(row.id, timer);
-  }
+/**
+ * The presence lifecycle: connected → reconnecting → disconnected (PROTOCOL.md §4).
+ * Every transition is a guarded database update; only the caller whose update changed a row announces it.
+ */
+export function createPresence(deps: PresenceDeps) {
+  const { db, clock, graceMs } = deps;
+  const serial = new KeyedSerial<string>();
+  const connects = batchedConnects(db);
+  const graceTimers = createGraceTimers(clock, (row) => void expire(row).catch((err) => deps.onError('grace expiry', err)));
+
+  const announce = (event: 'client-connected' | 'client-reconnecting' | 'client-gone', row: ClientRow) =>
+    deps.events.emit(event, toClient(row));
 
   async function connect(request: ConnectRequest): Promise<{ client: Client; connection: Connection; changed: boolean }> {
-    const { companyId, userHost, socketId } = request;
+    const { companyId, userHost } = request;
     return serial.run(identityKey(companyId, userHost), async () => {
+      const refreshed = await refreshedBySameSocket(db, request);
       const meta = JSON.stringify(request.meta);
-      // A socket repeating `client-connected` only refreshes its machine info; a new socket (the common case,
-      // and all of a reconnect storm) goes straight to the one upsert.
-      const { held } = request;
-      const refreshed = held?.userHost === userHost && held.companyId === companyId
-        ? await repo.updateMeta(db, held.clientId, held.generation, meta)
-        : undefined;
-      const alreadyThisSocket = refreshed?.socket_id === socketId && refreshed.is_connected === 1 && refreshed.is_reconnecting === 0;
-      const row = alreadyThisSocket
-        ? refreshed
-        : await connects.load({ companyId, userHost, socketId, meta, nodeId: deps.nodeId, now: clock.now() });
-      if (!alreadyThisSocket) {
-        clearGraceTimer(row.id);
+      const row = refreshed ?? (await connects.load({ companyId, userHost, socketId: request.socketId, meta, nodeId: deps.nodeId, now: clock.now() }));
+      if (!refreshed) {
+        graceTimers.clear(row.id);
         announce('client-connected', row);
       }
       const connection = { clientId: row.id, generation: row.generation, companyId, userHost };
-      return { client: toClient(row), connection, changed: !alreadyThisSocket };
+      return { client: toClient(row), connection, changed: !refreshed };
     });
   }
 
@@ -103,7 +123,7 @@ export function createPresence(deps: PresenceDeps) {
       const row = await repo.markReconnecting(db, connection.clientId, connection.generation, clock.now(), graceMs);
       if (!row) return undefined;
       announce('client-reconnecting', row);
-      armGraceTimer(row);
+      graceTimers.arm(row);
       return toClient(row);
     });
   }
@@ -113,8 +133,8 @@ export function createPresence(deps: PresenceDeps) {
     return serial.run(identityKey(connection.companyId, connection.userHost), async () => {
       const row = await repo.markClosed(db, connection.clientId, connection.generation, clock.now());
       if (!row) return undefined;
-      clearGraceTimer(row.id);
-      announce('client-disconnected', row);
+      graceTimers.clear(row.id);
+      announce('client-gone', row);
       return toClient(row);
     });
   }
@@ -122,7 +142,7 @@ export function createPresence(deps: PresenceDeps) {
   function expire(target: Pick<ClientRow, 'id' | 'generation' | 'company_id' | 'user_host'>) {
     return serial.run(identityKey(target.company_id, target.user_host), async () => {
       const row = await repo.expireGrace(db, target.id, target.generation, clock.now());
-      if (row) announce('client-disconnected', row);
+      if (row) announce('client-gone', row);
       return row && toClient(row);
     });
   }
@@ -151,10 +171,5 @@ export function createPresence(deps: PresenceDeps) {
     return dropped.length;
   }
 
-  function stop() {
-    for (const timer of graceTimers.values()) clearTimeout(timer);
-    graceTimers.clear();
-  }
-
-  return { connect, drop, close, sweepExpired, releaseNode, releaseOrphans, stop };
+  return { connect, drop, close, sweepExpired, releaseNode, releaseOrphans, stop: graceTimers.stop };
 }

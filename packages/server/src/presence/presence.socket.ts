@@ -1,9 +1,8 @@
 import { clientConnectedSchema } from '@vaahshare/protocol';
 import { z } from 'zod';
-import { agentsRoom, type AppContext } from '../context.js';
-import { findCompany } from '../companies/companies.repository.js';
+import type { AppContext } from '../context.js';
+import type { CompaniesFace } from '../companies/index.js';
 import { AppError, badRequest } from '../errors.js';
-import type { SocketHandlers } from '../infra/socket-handler.js';
 import type { AgentSocket } from '../sockets.js';
 import type { Connection, Presence } from './presence.service.js';
 
@@ -17,10 +16,10 @@ export function connectionOf(socket: AgentSocket): Connection | undefined {
   return { clientId, generation, companyId, userHost };
 }
 
-async function resolveCompany(ctx: AppContext, socket: AgentSocket, requested: number | undefined): Promise<number> {
+async function resolveCompany(companies: Pick<CompaniesFace, 'find'>, socket: AgentSocket, requested: number | undefined): Promise<number> {
   if (!socket.data.legacy) return socket.data.companyId!;
   // A legacy client names its company itself; it must exist, else nothing is stored and the socket goes.
-  if (requested === undefined || !(await findCompany(ctx.db, requested))) {
+  if (requested === undefined || !(await companies.find(requested))) {
     setImmediate(() => socket.disconnect(true));
     throw new AppError('unknown_company', `Company ${requested ?? '(none)'} does not exist: check the company id in the app's settings`);
   }
@@ -29,13 +28,12 @@ async function resolveCompany(ctx: AppContext, socket: AgentSocket, requested: n
 
 export function registerPresenceHandlers(
   ctx: AppContext,
-  handlers: SocketHandlers,
-  presence: Presence,
+  { presence, companies, isShuttingDown }: { presence: Presence; companies: Pick<CompaniesFace, 'find'>; isShuttingDown: () => boolean },
   socket: AgentSocket,
-  hooks: { isShuttingDown: () => boolean; afterConnect: (connection: Connection, changed: boolean) => Promise<void> },
 ) {
+  const { handlers, events } = ctx;
   handlers.on(socket, 'client-connected', clientConnectedSchema, async (payload) => {
-    const companyId = await resolveCompany(ctx, socket, payload.company_id);
+    const companyId = await resolveCompany(companies, socket, payload.company_id);
     const { client, connection, changed } = await presence.connect({
       companyId,
       userHost: payload.machine_info.user_host,
@@ -49,11 +47,12 @@ export function registerPresenceHandlers(
       generation: connection.generation,
       userHost: connection.userHost,
     });
-    void socket.join(agentsRoom(companyId));
+    ctx.broadcast.joinCompanyAgents(socket, companyId);
     socket.emit('client-connected-success', { client });
     const settings = await ctx.companies.settings(companyId);
     if (settings) socket.emit('settings', settings);
-    await hooks.afterConnect(connection, changed);
+    ctx.broadcast.joinClient(socket, connection.clientId);
+    await events.emitAndWait('agent-connected', { clientId: connection.clientId, legacy: socket.data.legacy, changed });
     return { ok: true, client };
   });
 
@@ -68,6 +67,6 @@ export function registerPresenceHandlers(
   handlers.onDisconnect(socket, async () => {
     // At shutdown the node hands all its clients over at once (releaseNode), not one by one.
     const connection = connectionOf(socket);
-    if (connection && !hooks.isShuttingDown()) await presence.drop(connection);
+    if (connection && !isShuttingDown()) await presence.drop(connection);
   });
 }

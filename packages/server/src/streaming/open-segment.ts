@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { MediaRow } from '../db/schema.js';
-import { ensureMediaDir } from '../media/storage.js';
+import { ensureMediaDir } from '../media/index.js';
 import { WebmScanner } from './webm-scanner.js';
 
 /** The header of a WebM stream is small (EBML + Info + Tracks); more than this is not a stream we can relay. */

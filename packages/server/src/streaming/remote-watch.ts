@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { Broadcast } from '../broadcast.js';
 import type { IoServer } from '../context.js';
-import { pausedRoom, watchRoom } from '../context.js';
 import type { Streams } from './streams.service.js';
 import type { Viewers } from './viewers.js';
 
@@ -9,15 +9,14 @@ import type { Viewers } from './viewers.js';
  * receives the stream sends the header and catch-up to the dashboard socket and joins it to the watch room,
  * all through the Redis stream, so the socket's node applies them in that order before any later frame.
  */
-export function createRemoteWatch(io: IoServer, streams: Streams, viewers: Viewers, options: { nodeId: string; log: FastifyBaseLogger }) {
+export function createRemoteWatch(io: IoServer, broadcast: Broadcast, streams: Streams, viewers: Viewers, options: { nodeId: string; log: FastifyBaseLogger }) {
   io.on('watch-request', ({ node_id, client_id, socket_id }, reply) => {
     streams
       .serveWatcher(client_id, {
-        send: (event, buffer, segmentId) => io.to(socket_id).emit(event, { client_id, segment_id: segmentId, buffer }),
+        send: (event, buffer, segmentId) => broadcast.toSocket(socket_id).emit(event, { client_id, segment_id: segmentId, buffer }),
         join: () => {
           viewers.noteRemoteViewer(node_id, client_id);
-          io.in(socket_id).socketsJoin(watchRoom(client_id));
-          io.in(socket_id).socketsLeave(pausedRoom(client_id));
+          broadcast.watch(socket_id, client_id);
         },
         joinAnyway: false,
       })

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { pausedRoom, watchedClientOf } from '../context.js';
+import type { Broadcast } from '../broadcast.js';
 import type { Metrics } from '../infra/metrics.js';
 import { runInBackground } from '../infra/background.js';
 import type { AgentSocket } from '../sockets.js';
@@ -23,6 +23,7 @@ export function unsentBytes(socket: AgentSocket): number {
 }
 
 interface SlowViewerOptions {
+  broadcast: Pick<Broadcast, 'watchedBy' | 'pausedFor' | 'pause'>;
   maxUnsentBytes: number;
   metrics: Metrics;
   log: FastifyBaseLogger;
@@ -51,14 +52,14 @@ export function createSlowViewers(options: SlowViewerOptions) {
   }
 
   function check(socket: AgentSocket) {
-    const watched = [...socket.rooms].flatMap((room) => watchedClientOf(room) ?? []);
+    const watched = options.broadcast.watchedBy(socket);
     if (!watched.length) return;
-    const paused = watched.filter((clientId) => socket.rooms.has(pausedRoom(clientId)));
+    const paused = options.broadcast.pausedFor(socket);
     const unsent = unsentBytes(socket);
     if (paused.length < watched.length && unsent > options.maxUnsentBytes) {
       options.metrics.viewersPaused.inc();
       options.log.warn({ socket: socket.id, unsent, clients: watched }, 'a live viewer falls behind: paused until it catches up');
-      void socket.join(watched.map(pausedRoom));
+      options.broadcast.pause(socket, watched);
     } else if (paused.length && unsent <= resumeBelow) {
       options.log.info({ socket: socket.id, clients: paused }, 'a paused live viewer caught up: served again from a keyframe');
       for (const clientId of paused) resume(socket, clientId);

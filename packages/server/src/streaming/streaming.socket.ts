@@ -1,9 +1,8 @@
 import { startStreamingSchema, stopStreamingSchema, videoFrameSchema, watchSchema } from '@vaahshare/protocol';
+import type { Broadcast } from '../broadcast.js';
 import type { AppContext } from '../context.js';
-import { pausedRoom, watchRoom } from '../context.js';
 import { AppError, badRequest, notFound } from '../errors.js';
-import type { SocketHandlers } from '../infra/socket-handler.js';
-import { connectionOf } from '../presence/presence.socket.js';
+import { connectionOf } from '../presence/index.js';
 import type { AgentSocket } from '../sockets.js';
 import type { StreamingConnection, Streams } from './streams.service.js';
 
@@ -17,7 +16,8 @@ function streamingConnectionOf(socket: AgentSocket): StreamingConnection {
 const toBuffer = (data: Uint8Array | ArrayBuffer) =>
   data instanceof ArrayBuffer ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 
-export function registerStreamingHandlers(ctx: AppContext, handlers: SocketHandlers, streams: Streams, socket: AgentSocket) {
+export function registerStreamingHandlers(ctx: AppContext, streams: Streams, socket: AgentSocket) {
+  const { handlers } = ctx;
   handlers.on(socket, 'start-streaming', startStreamingSchema, async (payload) => {
     const connection = streamingConnectionOf(socket);
     return { ok: true, ...(await streams.start(connection, connection.legacy ? undefined : payload.segment_id)) };
@@ -48,12 +48,9 @@ export type WatchElsewhere = (clientId: number, socketId: string) => Promise<boo
  * Serves a dashboard socket a client's stream: its header and last keyframe cluster, then live frames —
  * from this node, or from the node receiving it. Also how a paused viewer is served again.
  */
-export function createViewerServing(streams: Streams, watchElsewhere: WatchElsewhere | null) {
+export function createViewerServing(streams: Streams, broadcast: Pick<Broadcast, 'watch'>, watchElsewhere: WatchElsewhere | null) {
   return async function serveViewer(socket: AgentSocket, clientId: number) {
-    const join = () => {
-      void socket.join(watchRoom(clientId));
-      void socket.leave(pausedRoom(clientId));
-    };
+    const join = () => broadcast.watch(socket, clientId);
     const servedHere = await streams.serveWatcher(clientId, {
       send: (event, buffer, segmentId) => socket.emit(event, { client_id: clientId, segment_id: segmentId, buffer }),
       join,
@@ -67,7 +64,8 @@ export function createViewerServing(streams: Streams, watchElsewhere: WatchElsew
 
 export type ServeViewer = ReturnType<typeof createViewerServing>;
 
-export function registerWatchHandlers(ctx: AppContext, handlers: SocketHandlers, serveViewer: ServeViewer, socket: AgentSocket) {
+export function registerWatchHandlers(ctx: AppContext, serveViewer: ServeViewer, socket: AgentSocket) {
+  const { handlers } = ctx;
   handlers.on(socket, 'watch', watchSchema, async ({ client_id }) => {
     const client = await ctx.db.selectFrom('clients').select('company_id').where('id', '=', client_id).executeTakeFirst();
     // Another company's client is reported as missing: a dashboard learns nothing about other tenants.
@@ -76,7 +74,6 @@ export function registerWatchHandlers(ctx: AppContext, handlers: SocketHandlers,
   });
 
   handlers.on(socket, 'unwatch', watchSchema, async ({ client_id }) => {
-    await socket.leave(watchRoom(client_id));
-    await socket.leave(pausedRoom(client_id));
+    await ctx.broadcast.unwatch(socket, client_id);
   });
 }

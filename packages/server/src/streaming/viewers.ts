@@ -1,27 +1,42 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { Broadcast } from '../broadcast.js';
 import type { IoServer } from '../context.js';
-import { clientRoom, watchedClientOf, watchRoom } from '../context.js';
 import { runInBackground } from '../infra/background.js';
 
-
 export type Viewers = ReturnType<typeof createViewers>;
+
+/** The adapter learns the other nodes from their heartbeats, within a heartbeat interval of starting. */
+async function othersKnown(io: IoServer, waitMs: number) {
+  const deadline = Date.now() + waitMs;
+  while ((await io.of('/').adapter.serverCount()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100).unref());
+}
+
+/** Asks the other nodes which clients their dashboards watch. */
+async function askOthers(io: IoServer, nodeId: string, waitMs: number, watchedThere: (nodeId: string, clientId: number) => void): Promise<void> {
+  await othersKnown(io, waitMs);
+  await new Promise<void>((resolve) => {
+    io.serverSideEmit('viewers-snapshot', nodeId, (_err, answers) => {
+      // A node that did not answer in time (dead, or not up yet) has no viewers to report; its later changes come as reports.
+      for (const answer of answers) answer.watched.forEach((clientId) => watchedThere(answer.node_id, clientId));
+      resolve();
+    });
+  });
+}
 
 /**
  * Who watches which client's stream, on this node and on the others. The agent hears `connect-stream`
  * when the first viewer anywhere arrives and `disconnect-stream` when the last one leaves — from the node
  * its socket is on, which learns about other nodes' viewers from their reports (through Redis).
  */
-export function createViewers(io: IoServer, options: { nodeId: string; clustered: boolean; log: FastifyBaseLogger }) {
-  const adapter = io.of('/').adapter;
+export function createViewers(io: IoServer, broadcast: Broadcast, options: { nodeId: string; clustered: boolean; log: FastifyBaseLogger }) {
   /** client id → the other nodes that have viewers of it. */
   const remote = new Map<number, Set<string>>();
 
-  const localCount = (clientId: number) => adapter.rooms.get(watchRoom(clientId))?.size ?? 0;
-  const watched = (clientId: number) => localCount(clientId) > 0 || (remote.get(clientId)?.size ?? 0) > 0;
+  const watched = (clientId: number) => broadcast.watchersHere(clientId) > 0 || (remote.get(clientId)?.size ?? 0) > 0;
 
   /** Tells the client's agents on this node (not original clients, which restart their recorder on it). */
   async function tellAgents(clientId: number, event: 'connect-stream' | 'disconnect-stream') {
-    for (const socket of await io.in(clientRoom(clientId)).local.fetchSockets()) {
+    for (const socket of await broadcast.clientSocketsHere(clientId)) {
       if (!socket.data.legacy) socket.emit(event);
     }
   }
@@ -55,47 +70,26 @@ export function createViewers(io: IoServer, options: { nodeId: string; clustered
     for (const nodeId of known) if (!alive.includes(nodeId)) forgetNode(nodeId);
   }
 
-  const watchedHere = () => [...adapter.rooms.keys()].flatMap((room) => watchedClientOf(room) ?? []);
-
-  function onLocalRoom(room: string, watching: boolean) {
-    const clientId = watchedClientOf(room);
-    if (clientId === undefined) return;
+  broadcast.onWatchedHere((clientId, watching) => {
     // The room is created before its first member is in it, and deleted once empty: with viewers on other
     // nodes nothing changes for the agent; without, this is the first viewer arriving or the last leaving.
     if (!remote.get(clientId)?.size) {
       runInBackground(options.log, 'telling the agent about viewers', tellAgents(clientId, watching ? 'connect-stream' : 'disconnect-stream'));
     }
     if (options.clustered) io.serverSideEmit('viewers', { node_id: options.nodeId, client_id: clientId, watching });
-  }
-  adapter.on('create-room', (room: string) => onLocalRoom(room, true));
-  adapter.on('delete-room', (room: string) => onLocalRoom(room, false));
+  });
 
   if (options.clustered) {
     io.on('viewers', (report) => setRemote(report.node_id, report.client_id, report.watching));
     io.on('viewers-snapshot', (nodeId, reply) => {
       forgetNode(nodeId);
-      reply({ node_id: options.nodeId, watched: watchedHere() });
+      reply({ node_id: options.nodeId, watched: broadcast.watchedHere() });
     });
-  }
-
-  /** The adapter learns the other nodes from their heartbeats, within a heartbeat interval of starting. */
-  async function othersKnown(waitMs: number) {
-    const deadline = Date.now() + waitMs;
-    while ((await adapter.serverCount()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100).unref());
   }
 
   /** After start-up: what the other nodes' dashboards already watch. */
-  async function syncFromOthers(waitMs: number): Promise<void> {
-    if (!options.clustered) return;
-    await othersKnown(waitMs);
-    await new Promise<void>((resolve) => {
-      io.serverSideEmit('viewers-snapshot', options.nodeId, (_err, answers) => {
-        // A node that did not answer in time (dead, or not up yet) has no viewers to report; its later changes come as reports.
-        for (const answer of answers) answer.watched.forEach((clientId) => setRemote(answer.node_id, clientId, true));
-        resolve();
-      });
-    });
-  }
+  const syncFromOthers = (waitMs: number) =>
+    options.clustered ? askOthers(io, options.nodeId, waitMs, (nodeId, clientId) => setRemote(nodeId, clientId, true)) : Promise.resolve();
 
   return {
     watched,

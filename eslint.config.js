@@ -1,0 +1,27 @@
+// Lint rules that keep the server's seams (docs/ARCHITECTURE.md): `npm run lint`, run by .ci/run.
+import tsParser from '@typescript-eslint/parser';
+
+/** The feature folders of packages/server/src: each is entered from outside only through its face, `index.ts`. */
+const FEATURES = ['alerts', 'auth', 'cluster', 'companies', 'legacy', 'media', 'presence', 'share', 'streaming', 'web'];
+
+const facesOnly = {
+  patterns: [
+    {
+      regex: `^\\.\\.?/(${FEATURES.join('|')})/(?!index\\.js$)`,
+      message: "Another feature is used only through its face (its index.ts): import '../<feature>/index.js', and offer what is missing there.",
+    },
+  ],
+};
+
+export default [
+  {
+    files: ['packages/server/src/**/*.ts'],
+    languageOptions: { parser: tsParser },
+    rules: { 'no-restricted-imports': ['error', facesOnly] },
+  },
+  {
+    files: ['packages/server/src/**/*.ts'],
+    ignores: ['**/*.test.ts', 'packages/server/src/test/**'],
+    rules: { 'max-lines-per-function': ['error', { max: 80 }] },
+  },
+];

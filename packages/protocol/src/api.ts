@@ -1,0 +1,69 @@
+import type { Alert, Client, ClientDetail, Company, EnrollmentToken, Media, Settings, User } from './models.js';
+
+/** A media item as the REST API and the media events show it: the wire model plus its segment id and failure. */
+export type MediaItem = Media & { segment_id: string; error: string | null };
+
+export interface ListBody<T> {
+  data: T[];
+  meta: { total: number; page: number; per_page: number };
+}
+export interface ItemBody<T> {
+  data: T;
+}
+
+/** What agents read at start: the company's idle settings, in the original client's shape. */
+export interface ClientAssets {
+  localization: { idle_message: string };
+  idle_threshold_seconds: number;
+}
+
+/** The answer to an agent asking which of its local recordings the server has. */
+export type MediaCheck = ItemBody<{ medias: Array<MediaItem & { name: string }> }>;
+
+/**
+ * Every dashboard and agent REST route (`METHOD /path`, parameters as `:name`) and its success body: the server's
+ * handlers are typed with it, and the dashboard's API client calls routes by these names.
+ */
+export interface ApiRoutes {
+  'POST /api/auth/login': { token: string; user: User };
+  'POST /api/auth/logout': { ok: true };
+  'GET /api/auth/me': ItemBody<User>;
+  'GET /api/users': ListBody<User>;
+  'POST /api/users': ItemBody<User>;
+  'GET /api/companies': ListBody<Company>;
+  'POST /api/companies': ItemBody<Company & { enrollment_token: string }>;
+  'GET /api/companies/:id/tokens': ListBody<EnrollmentToken>;
+  'POST /api/companies/:id/tokens': ItemBody<EnrollmentToken>;
+  'DELETE /api/companies/:id/tokens/:tokenId': ItemBody<EnrollmentToken>;
+  'GET /api/companies/:id/settings': ItemBody<Settings>;
+  'PATCH /api/companies/:id/settings': ItemBody<Settings>;
+  'GET /api/clients': ListBody<Client>;
+  'GET /api/clients/assets': ItemBody<ClientAssets>;
+  'GET /api/clients/:id': ItemBody<ClientDetail>;
+  'GET /api/alerts': ListBody<Alert>;
+  'POST /api/alerts/:id/acknowledge': ItemBody<Alert>;
+  'GET /api/media': ListBody<MediaItem>;
+  'GET /api/media/:id': ItemBody<MediaItem>;
+  'POST /api/media/upload': ItemBody<MediaItem> & { duplicate: boolean };
+  'POST /api/media/check': MediaCheck;
+}
+
+export type ApiRoute = keyof ApiRoutes;
+export type ApiResponse<R extends ApiRoute> = ApiRoutes[R];
+
+type ParamNames<Path extends string> = Path extends `${string}:${infer Name}/${infer Rest}`
+  ? Name | ParamNames<`/${Rest}`>
+  : Path extends `${string}:${infer Name}`
+    ? Name
+    : never;
+type PathOf<R extends ApiRoute> = R extends `${string} ${infer Path}` ? Path : never;
+/** The values of a route's `:name` parameters. */
+export type ApiParams<R extends ApiRoute> = Record<ParamNames<PathOf<R>>, string | number>;
+
+/** `METHOD /path/:id` with its parameters filled in: `{ method, path }`. */
+export function apiRequest<R extends ApiRoute>(route: R, params: ApiParams<R>): { method: string; path: string } {
+  const [method, template] = route.split(' ') as [string, string];
+  const values = params as Record<string, string | number>;
+  const path = template.replace(/:([A-Za-z]+)/g, (_match, name: string) => encodeURIComponent(String(values[name])));
+  return { method, path };
+}

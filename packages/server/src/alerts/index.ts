@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+import type { Feature } from '../feature.js';
+import { insertAlert } from './alerts.repository.js';
+import { alertsRoutes } from './alerts.routes.js';
+import { createAlerts } from './alerts.service.js';
+import { registerAlertHandlers } from './alerts.socket.js';
+
+export type AlertsFace = ReturnType<typeof createAlertsFeature>;
+
+/** Idle alerts: raised by agents over their socket (or the original client over REST), listed and acknowledged. */
+export function createAlertsFeature(ctx: AppContext) {
+  const alerts = createAlerts({ broadcast: ctx.broadcast, clock: ctx.clock, insertAlert: (alert) => insertAlert(ctx.db, alert) });
+  return {
+    alerts,
+    routes: async (app: FastifyInstance) => {
+      await app.register(alertsRoutes, { prefix: '/api/alerts', ctx });
+    },
+    onAgent: (socket) => registerAlertHandlers(alerts, ctx.handlers, socket),
+  } satisfies Feature & Record<string, unknown>;
+}

@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import type { CompaniesFace } from '../companies/index.js';
+import type { AppContext } from '../context.js';
+import type { Feature } from '../feature.js';
+import type { AgentSocket } from '../sockets.js';
+import { authRoutes } from './auth.routes.js';
+import { bootstrap } from './bootstrap.js';
+import { authenticateSocket } from './handshake.js';
+import { usersRoutes } from './users.routes.js';
+
+export { describeBootstrap, type BootstrapResult } from './bootstrap.js';
+export { canSeeCompany, requireAgentCompany, requireSuperadmin, requireUser, scopeCompany } from './guards.js';
+
+/** Logins, sessions, users, the socket handshake, and what a first start creates. */
+export function createAuthFeature(ctx: AppContext, { companies }: { companies: CompaniesFace }) {
+  return {
+    routes: async (app: FastifyInstance) => {
+      await app.register(authRoutes, { prefix: '/api/auth', ctx });
+      await app.register(usersRoutes, { prefix: '/api/users', ctx, companies });
+    },
+    authenticateSocket: (socket: AgentSocket) => authenticateSocket(ctx, companies, socket),
+    /** A default company, its token and a superadmin on a fresh installation. */
+    bootstrap: () => bootstrap(ctx),
+  } satisfies Feature & Record<string, unknown>;
+}

@@ -1,0 +1,105 @@
+import type { ServerToClientEvents } from '@vaahshare/protocol';
+import type { BroadcastOperator } from 'socket.io';
+import type { IoServer, SocketData } from './context.js';
+import type { AgentSocket } from './sockets.js';
+
+/** Sends one event to a set of sockets, on every node. */
+export type Emitter = Pick<BroadcastOperator<ServerToClientEvents, SocketData>, 'emit'>;
+
+// The Socket.IO rooms. Nothing outside this module knows their names.
+const companyRoom = (companyId: number) => `company:${companyId}`;
+/** Agents of a company, for settings pushed to them. */
+const agentsRoom = (companyId: number) => `agents:${companyId}`;
+/** The agent sockets of one client (normally one). */
+const clientRoom = (clientId: number) => `client:${clientId}`;
+/** The dashboard sockets of one login session (named by the session token's hash, as stored). */
+const sessionRoom = (sessionTokenHash: string) => `session:${sessionTokenHash}`;
+/** The agent sockets that connected with one enrollment token: revoking it disconnects them. */
+const tokenRoom = (tokenId: number) => `token:${tokenId}`;
+/** Dashboards watching a client's live stream. */
+const watchRoom = (clientId: number) => `watch:${clientId}`;
+/** Watchers of a client's stream that fell behind: still viewers, but frames skip them until they catch up. */
+const pausedRoom = (clientId: number) => `paused:${clientId}`;
+/** The client whose stream a room is the watch room of, if it is one. */
+const watchedClientOf = (room: string): number | undefined => {
+  const match = /^watch:(\d+)$/.exec(room);
+  return match ? Number(match[1]) : undefined;
+};
+
+export type Broadcast = ReturnType<typeof createBroadcast>;
+
+/**
+ * The one port to Socket.IO's rooms: who hears an event (a company's dashboards, a client's agents, a
+ * stream's viewers), and who is in which room. Services take it (or a fake of the part they use).
+ */
+export function createBroadcast(io: IoServer) {
+  const adapter = io.of('/').adapter;
+  const watchedBy = (socket: AgentSocket) => [...socket.rooms].flatMap((room) => watchedClientOf(room) ?? []);
+  return {
+    /** The dashboards of a company. */
+    toCompany: (companyId: number): Emitter => io.to(companyRoom(companyId)),
+    /** The agent sockets of one client. */
+    toClient: (clientId: number): Emitter => io.to(clientRoom(clientId)),
+    /** The agent sockets of a company. */
+    toAgents: (companyId: number): Emitter => io.to(agentsRoom(companyId)),
+    /** The viewers of a client's live stream that keep up (paused ones are skipped). */
+    toWatchers: (clientId: number): Emitter => io.to(watchRoom(clientId)).except(pausedRoom(clientId)),
+    /** One socket, on whichever node it is connected. */
+    toSocket: (socketId: string): Emitter => io.to(socketId),
+    /** The client's agent sockets connected to this node. */
+    clientSocketsHere: (clientId: number) => io.in(clientRoom(clientId)).local.fetchSockets(),
+    /** Agents that connected with a revoked enrollment token lose their access now (on every node). */
+    disconnectToken: (tokenId: number) => io.in(tokenRoom(tokenId)).disconnectSockets(true),
+    /** Dashboards of a login session that ended stop receiving events now (on every node). */
+    disconnectSession: (sessionTokenHash: string) => io.in(sessionRoom(sessionTokenHash)).disconnectSockets(true),
+
+    /** This node's agents connect again (to this node or another); their sockets here are closed. */
+    closeAgentConnectionsHere() {
+      for (const socket of io.of('/').sockets.values()) if (socket.data.role === 'agent') socket.conn.close();
+    },
+
+    /** A dashboard hears its company's events and goes with its login session. */
+    admitDashboard: (socket: AgentSocket) => void socket.join([companyRoom(socket.data.companyId!), sessionRoom(socket.data.sessionTokenHash!)]),
+    /** An agent goes with the enrollment token it connected with. */
+    admitAgent: (socket: AgentSocket) => {
+      if (socket.data.tokenId !== undefined) void socket.join(tokenRoom(socket.data.tokenId));
+    },
+    /** An agent socket hears what is pushed to its company's agents. */
+    joinCompanyAgents: (socket: AgentSocket, companyId: number) => void socket.join(agentsRoom(companyId)),
+    /** An agent socket hears what is said to its client. */
+    joinClient: (socket: AgentSocket, clientId: number) => void socket.join(clientRoom(clientId)),
+
+    /** A viewer (here, or on another node by socket id) receives the client's live frames from now on. */
+    watch(socket: AgentSocket | string, clientId: number) {
+      if (typeof socket === 'string') {
+        io.in(socket).socketsJoin(watchRoom(clientId));
+        io.in(socket).socketsLeave(pausedRoom(clientId));
+      } else {
+        void socket.join(watchRoom(clientId));
+        void socket.leave(pausedRoom(clientId));
+      }
+    },
+    async unwatch(socket: AgentSocket, clientId: number) {
+      await socket.leave(watchRoom(clientId));
+      await socket.leave(pausedRoom(clientId));
+    },
+    /** The clients whose streams a dashboard socket watches, and those of them paused for it. */
+    watchedBy,
+    pausedFor: (socket: AgentSocket) => watchedBy(socket).filter((clientId) => socket.rooms.has(pausedRoom(clientId))),
+    /** Frames of these clients skip the socket until it is watched again. */
+    pause: (socket: AgentSocket, clientIds: number[]) => void socket.join(clientIds.map(pausedRoom)),
+    /** How many sockets of this node watch the client's stream. */
+    watchersHere: (clientId: number) => adapter.rooms.get(watchRoom(clientId))?.size ?? 0,
+    /** The clients watched by sockets of this node. */
+    watchedHere: () => [...adapter.rooms.keys()].flatMap((room) => watchedClientOf(room) ?? []),
+    /** Called when the first socket of this node starts watching a client, and when the last one stops. */
+    onWatchedHere(listener: (clientId: number, watching: boolean) => void) {
+      const onRoom = (room: string, watching: boolean) => {
+        const clientId = watchedClientOf(room);
+        if (clientId !== undefined) listener(clientId, watching);
+      };
+      adapter.on('create-room', (room: string) => onRoom(room, true));
+      adapter.on('delete-room', (room: string) => onRoom(room, false));
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { createBroadcast } from './broadcast.js';
+import { createCompanyCache } from './companies/index.js';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { migrateToLatest, openDatabase, type DatabaseHandle } from './db/database.js';
+import { createDomainEvents } from './events/domain-events.js';
+import { frameworkErrors } from './http-errors.js';
+import { systemClock, type Clock } from './infra/clock.js';
+import { createMetrics } from './infra/metrics.js';
+import { createSocketHandlers } from './infra/socket-handler.js';
+import { createIo, type SocketServer } from './sockets.js';
+
+export interface BuildOptions {
+  clock?: Clock;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export interface Infrastructure {
+  app: FastifyInstance;
+  ctx: AppContext;
+  sockets: SocketServer;
+}
+
+async function createHttp(config: Config, options: BuildOptions) {
+  const app = Fastify({ logger: options.logger ?? { level: config.LOG_LEVEL }, trustProxy: true, frameworkErrors });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await app.register(cookie);
+  if (config.CORS_ORIGINS.length) await app.register(cors, { origin: config.CORS_ORIGINS, credentials: true });
+  return app;
+}
+
+/** Opens what a failure after it must close: the database, then Socket.IO (with Redis when clustered). */
+async function openStores(app: FastifyInstance, config: Config): Promise<{ database: DatabaseHandle; sockets: SocketServer }> {
+  const database = await openDatabase({
+    dataDir: config.DATA_DIR,
+    databaseUrl: config.DATABASE_URL,
+    onIdleError: (err) => app.log.warn({ err }, 'idle database connection lost'),
+  });
+  try {
+    await migrateToLatest(database);
+    return { database, sockets: await createIo(app, config, app.log) };
+  } catch (err) {
+    await database.db.destroy();
+    throw err;
+  }
+}
+
+/** The HTTP server, the database, Socket.IO and what every feature shares (AppContext). */
+export async function openInfrastructure(config: Config, options: BuildOptions): Promise<Infrastructure> {
+  const app = await createHttp(config, options);
+  const { database, sockets } = await openStores(app, config);
+  const metrics = createMetrics();
+  // On PostgreSQL, node heartbeats and hand-overs use a pool of their own so that they never wait behind a storm
+  // of presence queries. SQLite keeps one connection: a second one in the same process would wait for the first
+  // one's open transaction synchronously, blocking the event loop that transaction needs to finish.
+  const backgroundDb = config.DATABASE_URL ? (await openDatabase({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL })).db : database.db;
+  const ctx: AppContext = {
+    config,
+    database,
+    db: database.db,
+    backgroundDb,
+    log: app.log,
+    clock: options.clock ?? systemClock,
+    metrics,
+    broadcast: createBroadcast(sockets.io),
+    events: createDomainEvents((event, err) => app.log.error({ err }, `reacting to ${event} failed`)),
+    handlers: createSocketHandlers({ log: app.log, metrics }),
+    companies: createCompanyCache(database.db),
+  };
+  return { app, ctx, sockets };
+}

@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import type { CompaniesFace } from '../companies/index.js';
+import type { AppContext } from '../context.js';
+import type { Feature } from '../feature.js';
+import { every } from '../infra/background.js';
+import { addClientsByStateGauge } from '../infra/metrics.js';
+import { announceTransitions } from './announcements.js';
+import { clientsRoutes } from './clients.routes.js';
+import { countByState, ensureClient, findClientByIdentity } from './presence.repository.js';
+import { createPresence } from './presence.service.js';
+import { registerPresenceHandlers } from './presence.socket.js';
+
+export { toClient } from './client-view.js';
+export { connectionOf } from './presence.socket.js';
+export type { Connection } from './presence.service.js';
+
+export type PresenceFace = ReturnType<typeof createPresenceFeature>;
+
+/** Who is online: the presence lifecycle of clients, its socket handlers and `/api/clients`. */
+export function createPresenceFeature(ctx: AppContext, { companies }: { companies: CompaniesFace }) {
+  const { config, events, log } = ctx;
+  const presence = createPresence({
+    db: ctx.db,
+    clock: ctx.clock,
+    graceMs: config.RECONNECT_GRACE_MS,
+    nodeId: config.NODE_ID,
+    events,
+    onError: (what, err) => log.error({ err }, `${what} failed`),
+  });
+  announceTransitions(events, ctx.broadcast, ctx.metrics);
+  addClientsByStateGauge(ctx.metrics, () => countByState(ctx.db));
+  // Clients of nodes found dead are reconnecting now; on a pool of its own, not behind the storm of connects it races.
+  events.on('nodes-checked', () => presence.releaseOrphans(ctx.backgroundDb));
+  let closing = false;
+  let stopSweep = () => {};
+
+  return {
+    presence,
+    /** Clients by identity, for REST callers that name one (uploads, the original client's checks). */
+    clients: {
+      findByIdentity: (companyId: number, userHost: string) => findClientByIdentity(ctx.db, companyId, userHost),
+      /** A desktop that never connected gets its client, disconnected. */
+      ensure: (companyId: number, userHost: string) => ensureClient(ctx.db, companyId, userHost, ctx.clock.now()),
+    },
+    routes: async (app: FastifyInstance) => {
+      await app.register(clientsRoutes, { prefix: '/api/clients', ctx, companies });
+    },
+    onAgent: (socket) => registerPresenceHandlers(ctx, { presence, companies, isShuttingDown: () => closing }, socket),
+    start: async () => {
+      // Clients this node held before a crash get a fresh grace period to come back.
+      await presence.releaseNode();
+      stopSweep = every(log, 'presence sweep', config.PRESENCE_SWEEP_MS, () => presence.sweepExpired());
+    },
+    stop: async () => {
+      closing = true;
+      stopSweep();
+      // Clients get their grace period to reach another node or this one once it is back.
+      await presence.releaseNode().catch((err) => log.error({ err }, 'releasing clients at shutdown failed'));
+      presence.stop();
+    },
+  } satisfies Feature & Record<string, unknown>;
+}
