@@ -38,6 +38,16 @@ if (all.some((f) => f.includes(`${path.sep}dashboard${path.sep}e2e${path.sep}`))
   }
 }
 
+// Tests that start server processes run the server's bundle, as `npm start` does: built once here (when a source
+// is newer than it), not by several test files at once.
+if (all.some((f) => f.includes(`${path.sep}server${path.sep}`))) {
+  const build = spawnSync(process.execPath, ['packages/server/scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.log('\n0 passed, 1 failed');
+    process.exit(1);
+  }
+}
+
 /** Runs node's test runner on some files, its output passed through; resolves with its exit code and output. */
 function runTests(run) {
   const child = spawn(

@@ -24,8 +24,8 @@ import { agentArgs, runAgent } from '../../packages/agent/test/agent-process.js'
 import { startCutProxy } from '../../packages/agent/test/cut-proxy.js';
 import { clientId, finalizedMedia } from '../../packages/agent/test/helpers.js';
 import { startXvfb } from '../../packages/agent/test/xvfb.js';
-import { connectDashboard, login, openSocket, tempDir, testEnv, type TestSocket } from '../../packages/server/src/test/harness.js';
-import { freePort, spawnServer } from '../../packages/server/src/test/process.js';
+import { connectDashboard, login, openSocket, tempDir, testEnv, type TestSocket } from '@vaahshare/testkit';
+import { freePort, spawnServer } from '@vaahshare/testkit/process';
 import { percentile, round, sleep } from '../presence/lib.js';
 import { childPids, measure } from './proc.js';
 import { WebmFrameTimes } from './webm-times.js';

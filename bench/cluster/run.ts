@@ -23,10 +23,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { io as ioClient } from 'socket.io-client';
-import { api, freshDatabaseEnv, login, tempDir, testEnv, AGENT_TOKEN } from '../../packages/server/src/test/harness.js';
-import { reconnectingAgent, streamAcrossDrops } from '../../packages/server/src/test/cluster.js';
-import { startNginx } from '../../packages/server/src/test/nginx.js';
-import { makeWebm } from '../../packages/server/src/test/webm.js';
+import { api, freshDatabaseEnv, login, tempDir, testEnv, AGENT_TOKEN } from '@vaahshare/testkit';
+import { reconnectingAgent, streamAcrossDrops } from '@vaahshare/testkit/cluster';
+import { startNginx } from '@vaahshare/testkit/nginx';
+import { makeWebm } from '@vaahshare/testkit/webm';
 import {
   forkWorkers,
   freePort,

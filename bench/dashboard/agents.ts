@@ -1,6 +1,6 @@
 // Child process of the dashboard benchmark: keeps N agents connected, so their sockets' work does not run in
 // the server's event loop (as real agents on other machines would not). Sends "ready" once all are connected.
-import { connectAgent } from '../../packages/server/src/test/harness.js';
+import { connectAgent } from '@vaahshare/testkit';
 
 const [url, from, to] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 const agents: Array<Awaited<ReturnType<typeof connectAgent>>> = [];

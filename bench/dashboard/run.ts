@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { DIST_DIR } from '../../packages/dashboard/build/ensure-build.js';
 import { launchBrowser, logIn, openPage, startDashboardServer } from '../../packages/dashboard/e2e/browser.js';
-import { connectAgent, type TestServer } from '../../packages/server/src/test/harness.js';
+import { connectAgent, type TestServer } from '@vaahshare/testkit';
 import { percentile, round } from '../presence/lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -53,7 +53,7 @@ interface Emit {
 /** Notes when each presence event leaves the server, just before Socket.IO sends it. */
 function recordEmits(t: TestServer): Emit[] {
   const emits: Emit[] = [];
-  const io = t.server.ctx.io;
+  const io = t.server.io;
   const to = io.to.bind(io);
   io.to = ((room: string) => {
     const operator = to(room);

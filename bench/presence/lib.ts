@@ -16,7 +16,7 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 /** Wall clock in ms with sub-ms resolution; comparable between processes of one machine to about 1 ms. */
 export const wallNow = () => performance.timeOrigin + performance.now();
 
-export { freePort } from '../../packages/server/src/test/process.js';
+export { freePort } from '@vaahshare/testkit/process';
 
 /** Rejects after `ms` with a message saying what was awaited. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -47,7 +47,7 @@ import {
   type ServerChild,
   type WorkerHandle,
 } from './lib.js';
-import { login as loginAs } from '../../packages/server/src/test/harness.js';
+import { login as loginAs } from '@vaahshare/testkit';
 import { startProxy, type SilentProxy } from './proxy.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { runFfmpeg } from '../../packages/server/src/media/ffmpeg.js';
-import { webmFile } from '../../packages/server/src/test/webm.js';
+import { webmFile } from '@vaahshare/testkit/webm';
 
 /** 640×360 at 15 fps with noise, so that the encoder really spends ~1 Mbit/s; a keyframe every 2 s. */
 const CLIP = { fps: 15, gop: 30, size: '640x360', bitrate: '1000k', noisy: true, live: true } as const;

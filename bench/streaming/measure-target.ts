@@ -29,7 +29,7 @@ import {
   type ServerChild,
   type WorkerHandle,
 } from '../presence/lib.js';
-import { login } from '../../packages/server/src/test/harness.js';
+import { login } from '@vaahshare/testkit';
 
 export type Target = 'bare' | 'ours';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Media } from '@vaahshare/protocol';
-import { api, login, startServer, waitUntil, type TestServer } from '../../server/src/test/harness.js';
+import { api, login, startServer, waitUntil, type TestServer } from '@vaahshare/testkit';
 
 /** The media of one client, once every item is finalized (ready or error). */
 export async function finalizedMedia(url: string, token: string, clientId: number, count: number, timeoutMs = 20_000): Promise<Media[]> {
@@ -53,4 +53,21 @@ export async function settled(file: string, quietMs = 600, timeoutMs = 10_000) {
 export async function serverWithAdmin(): Promise<{ t: TestServer; token: string }> {
   const t = await startServer();
   return { t, token: await login(t.url) };
+}
+
+/**
+ * Waits until the agent's capture has written `bytes` more into its spool (files the agent deletes once the
+ * server has them still count): capture going on is the event, not time passing.
+ */
+export async function capturedMore(dataDir: string, bytes: number, timeoutMs = 20_000) {
+  const seen = new Map<string, number>();
+  const total = () => {
+    for (const file of spooledFiles(dataDir)) {
+      const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
+      seen.set(file, Math.max(seen.get(file) ?? 0, size));
+    }
+    return [...seen.values()].reduce((sum, size) => sum + size, 0);
+  };
+  const start = total();
+  await waitUntil(() => total() >= start + bytes, timeoutMs, `${bytes} more bytes captured into ${dataDir}`);
 }

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { api, connectDashboard, sleep, tempDir, waitUntil, type TestServer } from '../../server/src/test/harness.js';
-import { decodeFrames } from '../../server/src/test/webm.js';
+import { api, connectDashboard, tempDir, waitUntil, type TestServer } from '@vaahshare/testkit';
+import { decodeFrames } from '@vaahshare/testkit/webm';
 import { agentArgs, runAgent } from './agent-process.js';
 import { startCutProxy } from './cut-proxy.js';
-import { clientId, downloadVideo, finalizedMedia, serverWithAdmin, spooledFiles } from './helpers.js';
+import { capturedMore, clientId, downloadVideo, finalizedMedia, serverWithAdmin, spooledFiles } from './helpers.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/vaahshare-agent.js');
 interface CliResult {
@@ -31,7 +31,7 @@ describe('agent without a server: record, offline start, uploads, status and sto
     const dataDir = tempDir('vaahshare-agent-');
     const recorder = runAgent(['record', '--user-host', 'away@pc', '--data-dir', dataDir, '--source', 'test', '--size', '320x240']);
     await recorder.waitFor(/recording locally/);
-    await sleep(2000);
+    await capturedMore(dataDir, 50_000);
     assert.equal(await recorder.stop('SIGINT'), 0, recorder.output());
     const [recorded] = spooledFiles(dataDir);
     assert.match(path.basename(recorded), /^\d{13}-local\.webm$/);
@@ -47,7 +47,8 @@ describe('agent without a server: record, offline start, uploads, status and sto
       assert.equal(report.running, true);
       assert.equal(report.status.state, 'connecting');
       assert.equal(report.pending.length, 1, 'the recording made by `record` waits to be sent');
-      await sleep(2500);
+      // Capture goes on while the server is unreachable.
+      await capturedMore(dataDir, 50_000);
       proxy.restore();
       await agent.waitFor(/connected to/, 20_000);
       await agent.waitFor(/uploaded \d{13}-local/);

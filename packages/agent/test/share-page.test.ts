@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { Client } from '@vaahshare/protocol';
-import { api, connectDashboard, login, startServer, waitUntil, type TestServer } from '../../server/src/test/harness.js';
-import { decodeFrames } from '../../server/src/test/webm.js';
+import { api, connectDashboard, login, startServer, waitUntil, type TestServer } from '@vaahshare/testkit';
+import { decodeFrames } from '@vaahshare/testkit/webm';
 import { launchChromium } from './browser.js';
 import { downloadVideo, finalizedMedia } from './helpers.js';
 

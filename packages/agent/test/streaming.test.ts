@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { api, connectDashboard, sleep, tempDir, waitUntil, type TestServer } from '../../server/src/test/harness.js';
-import { decodeFrames } from '../../server/src/test/webm.js';
+import { api, connectDashboard, tempDir, waitUntil, type TestServer } from '@vaahshare/testkit';
+import { decodeFrames } from '@vaahshare/testkit/webm';
 import { agentArgs, runAgent } from './agent-process.js';
 import { startCutProxy } from './cut-proxy.js';
-import { clientId, downloadVideo, finalizedMedia, serverWithAdmin, settled, spooledFiles } from './helpers.js';
+import { capturedMore, clientId, downloadVideo, finalizedMedia, serverWithAdmin, settled, spooledFiles } from './helpers.js';
+
+/** About a second of the test picture at the agent's 300 kbit/s. */
+const SECOND = 37_000;
 
 describe('agent streaming (real agent process, real server, real ffmpeg)', () => {
   let t: TestServer;
@@ -21,15 +24,15 @@ describe('agent streaming (real agent process, real server, real ffmpeg)', () =>
     try {
       const captureStart = await agent.waitFor(/capturing a test picture/);
       await agent.waitFor(/connected to/);
-      await sleep(2500);
+      await capturedMore(dataDir, 2 * SECOND);
       proxy.cut();
       await waitUntil(() => dash.of('cut@pc').includes('client-reconnecting'), 10_000, 'the drop seen by the dashboard');
-      await sleep(6000);
+      await capturedMore(dataDir, 3 * SECOND);
       proxy.restore();
       await agent.waitFor(/reconnected/, 20_000);
       await agent.waitFor(/sending [\d.]+ MB captured while the connection was down/);
       await agent.waitFor(/caught up: live again/);
-      await sleep(1500);
+      await capturedMore(dataDir, SECOND);
       const stopAt = Date.now();
       assert.equal(await agent.stop('SIGINT'), 0, agent.output());
 
@@ -57,7 +60,7 @@ describe('agent streaming (real agent process, real server, real ffmpeg)', () =>
     const agent = runAgent(agentArgs(t.url, 'quits@pc', dataDir));
     try {
       await agent.waitFor(/connected to/);
-      await sleep(1500);
+      await capturedMore(dataDir, SECOND);
       const quitAt = Date.now();
       agent.child.kill('SIGINT');
       await waitUntil(() => dash.of('quits@pc').includes('client-disconnected'), 5000, 'client-disconnected');
@@ -80,7 +83,7 @@ describe('agent streaming (real agent process, real server, real ffmpeg)', () =>
     let restarted: ReturnType<typeof runAgent> | undefined;
     try {
       await crashed.waitFor(/connected to/);
-      await sleep(2000);
+      await capturedMore(dataDir, 2 * SECOND);
       await crashed.stop('SIGKILL');
       await waitUntil(() => dash.of('crash@pc').includes('client-reconnecting'), 5000, 'client-reconnecting');
       assert.deepEqual(dash.of('crash@pc'), ['client-connected', 'client-reconnecting']);
@@ -117,7 +120,7 @@ describe('agent streaming (real agent process, real server, real ffmpeg)', () =>
       const id = await clientId(t.url, token, 'rotates@pc');
       const ready = async () => (await api(t.url, `/api/media?client_id=${id}&status=ready`, { token })).body.data.length;
       await waitUntil(async () => (await ready()) >= 1, 10_000, 'the first 3-second recording ready while the agent still streams');
-      await sleep(1000);
+      await capturedMore(dataDir, SECOND);
       const stopAt = Date.now();
       assert.equal(await agent.stop('SIGINT'), 0);
       const items = (await finalizedMedia(t.url, token, id, 2)).sort((a, b) => a.started_at.localeCompare(b.started_at));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Alert } from '@vaahshare/protocol';
-import { api, connectDashboard, sleep, tempDir, waitUntil, type TestServer } from '../../server/src/test/harness.js';
-import { decodeFrames } from '../../server/src/test/webm.js';
+import { api, connectDashboard, sleep, tempDir, waitUntil, type TestServer } from '@vaahshare/testkit';
+import { decodeFrames } from '@vaahshare/testkit/webm';
 import { runAgent } from './agent-process.js';
 import { clientId, downloadVideo, finalizedMedia, serverWithAdmin } from './helpers.js';
 import { startXvfb } from './xvfb.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, startServer, type TestServer } from '../../server/src/test/harness.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startServer, type TestServer } from '@vaahshare/testkit';
 import { DIST_DIR, ensureDashboardBuild } from '../build/ensure-build.js';
 import { acquireLock } from '../build/lock.js';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { api, connectAgent, login, sleep, waitUntil, type TestServer } from '../../server/src/test/harness.js';
-import { sendFrames, startSegment } from '../../server/src/test/streaming.js';
-import { makeWebm } from '../../server/src/test/webm.js';
+import { api, connectAgent, login, sleep, waitUntil, type TestServer } from '@vaahshare/testkit';
+import { sendFrames, startSegment } from '@vaahshare/testkit/streaming';
+import { makeWebm } from '@vaahshare/testkit/webm';
 import { launchBrowser, logIn, openPage, screenshot, startDashboardServer } from './browser.js';
 
 /** Sends the bytes in slices with pauses, as an agent recording in real time would. */

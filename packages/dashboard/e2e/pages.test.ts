@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { api, connectAgent, connected, login, openSocket, sleep, waitUntil, type TestServer } from '../../server/src/test/harness.js';
-import { handshakeRefusal } from '../../server/src/test/probes.js';
-import { sendFrames, startSegment } from '../../server/src/test/streaming.js';
-import { makeWebm } from '../../server/src/test/webm.js';
+import { api, connectAgent, connected, login, openSocket, sleep, waitUntil, type TestServer } from '@vaahshare/testkit';
+import { handshakeRefusal } from '@vaahshare/testkit/probes';
+import { sendFrames, startSegment } from '@vaahshare/testkit/streaming';
+import { makeWebm } from '@vaahshare/testkit/webm';
 import { DESKTOP, PHONE, launchBrowser, logIn, openPage, screenshot, startDashboardServer, waitForRowState } from './browser.js';
 
 type Agent = Awaited<ReturnType<typeof connectAgent>>;

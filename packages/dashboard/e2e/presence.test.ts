@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { connectAgent, type TestServer } from '../../server/src/test/harness.js';
+import { connectAgent, type TestServer } from '@vaahshare/testkit';
 import { launchBrowser, liveCount, logIn, openPage, rowState, screenshot, startDashboardServer, waitForRowState } from './browser.js';
 
 const GRACE_MS = 3000;

@@ -17,9 +17,9 @@ import {
   waitUntil,
   type TestServer,
   type TestSocket,
-} from './test/harness.js';
-import { handshakeRefusal, http, rowCount, untyped } from './test/probes.js';
-import { makeWebm } from './test/webm.js';
+} from '@vaahshare/testkit';
+import { handshakeRefusal, http, rowCount, untyped } from '@vaahshare/testkit/probes';
+import { makeWebm } from '@vaahshare/testkit/webm';
 
 /** The default MAX_FRAME_BYTES; packets up to twice that are read (and refused), larger ones close the transport. */
 const MAX_FRAME = 4 * 1024 * 1024;

@@ -9,12 +9,12 @@ import {
   login,
   machineInfo,
   openSocket,
-  sleep,
+  roundTrip,
   startServer,
   waitUntil,
   type TestServer,
-} from '../test/harness.js';
-import { assertError, http, rowCount } from '../test/probes.js';
+} from '@vaahshare/testkit';
+import { assertError, http, rowCount } from '@vaahshare/testkit/probes';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -78,7 +78,7 @@ describe('idle alerts', () => {
     await waitUntil(() => created.length === before + 1, 2000, 'alert-created');
     assert.equal(created.at(-1)!.client_id, client.id);
     assert.equal(created.at(-1)!.idle_seconds, 0);
-    await sleep(50);
+    await roundTrip(socket);
     assert.deepEqual(errors, []);
     socket.disconnect();
   });
@@ -119,7 +119,7 @@ describe('idle alerts', () => {
     const row = await t.server.ctx.db.selectFrom('alerts').select('acknowledged_at').where('id', '=', ids[0]).executeTakeFirstOrThrow();
     assert.equal(new Date(Number(row.acknowledged_at)).toISOString(), ack.body.data.acknowledged_at);
     // Acknowledging again keeps the first time; the other alerts are untouched.
-    await sleep(5);
+    await waitUntil(() => Date.now() > Date.parse(ack.body.data.acknowledged_at), 1000, 'the clock moved on');
     const again = await api(t.url, `/api/alerts/${ids[0]}/acknowledge`, { token, method: 'POST' });
     assert.equal(again.status, 200);
     assert.equal(again.body.data.acknowledged_at, ack.body.data.acknowledged_at);

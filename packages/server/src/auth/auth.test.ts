@@ -14,8 +14,8 @@ import {
   startServer,
   waitUntil,
   type TestServer,
-} from '../test/harness.js';
-import { assertError, handshakeRefusal, http, rowCount } from '../test/probes.js';
+} from '@vaahshare/testkit';
+import { assertError, handshakeRefusal, http, rowCount } from '@vaahshare/testkit/probes';
 
 const json = { 'content-type': 'application/json' };
 

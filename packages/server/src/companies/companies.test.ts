@@ -12,12 +12,12 @@ import {
   login,
   machineInfo,
   openSocket,
-  sleep,
+  roundTrip,
   startServer,
   waitUntil,
   type TestServer,
-} from '../test/harness.js';
-import { assertError, handshakeRefusal, http, rowCount } from '../test/probes.js';
+} from '@vaahshare/testkit';
+import { assertError, handshakeRefusal, http, rowCount } from '@vaahshare/testkit/probes';
 
 const json = { 'content-type': 'application/json' };
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -130,7 +130,7 @@ describe('companies and enrollment tokens', () => {
 
     const revoked = await api(t.url, `/api/companies/${acme.id}/tokens/${laptops.id}`, { token: acmeAdmin, method: 'DELETE' });
     assert.equal(await cutOff, 'io server disconnect', 'an agent connected with the revoked token loses its connection at once');
-    await sleep(100);
+    await roundTrip(bystander.socket);
     assert.equal(bystander.socket.connected, true, 'agents of the company’s other tokens stay');
     bystander.socket.disconnect();
     assert.equal(revoked.status, 200);
@@ -242,7 +242,8 @@ describe('companies and enrollment tokens', () => {
     });
     assertError(invalid, 400, 'bad_request', 'Invalid body: idle_threshold_seconds: Too small: expected number to be >=10', 'too small');
 
-    await sleep(200);
+    // Whatever the refused PATCHes might have pushed has arrived after a round trip on each socket.
+    for (const socket of [acmeAgent.socket, defaultAgent.socket, silent]) await roundTrip(socket);
     assert.equal(acmeAgent.settings.length, 3);
     assert.deepEqual(defaultAgent.settings, [{ idle_threshold_seconds: 300, idle_message: DEFAULT_IDLE_MESSAGE }], 'another company’s agent got nothing');
     assert.deepEqual(silentSettings, [], 'a socket that never sent client-connected got nothing');

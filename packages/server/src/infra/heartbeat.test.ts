@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { Server } from 'socket.io';
 import WebSocket from 'ws';
 import { startHeartbeat } from './heartbeat.js';
-import { sleep, waitUntil } from '../test/harness.js';
+import { sleep, waitUntil } from '@vaahshare/testkit';
 
 const INTERVAL_MS = 400;
 const TIMEOUT_MS = 200;
@@ -51,7 +51,9 @@ test('a peer that answers pings stays; one that answers nothing is dropped withi
   const since = performance.now();
   const closedAt = await silent.closed;
   assert.ok(closedAt - since <= INTERVAL_MS + TIMEOUT_MS + 150, `dropped after ${Math.round(closedAt - since)} ms`);
-  await sleep(INTERVAL_MS * 2);
+  // Two more pings answered: two more chances to be dropped, not taken.
+  const answered = healthy.pings();
+  await waitUntil(() => healthy.pings() >= answered + 2, INTERVAL_MS * 10, 'two more pings');
   assert.equal(healthy.ws.readyState, WebSocket.OPEN);
   healthy.ws.close();
 });
@@ -72,7 +74,8 @@ test('a peer whose pongs are held up but whose packets arrive is not dropped', a
   const busy = await peer(false);
   // engine.io packets stand in for the video an uploading agent sends while its pong waits.
   const sending = setInterval(() => busy.ws.send('3'), TIMEOUT_MS / 2);
-  await sleep(INTERVAL_MS * 4);
+  // Pings left unanswered, each outliving its timeout (the next one comes after it), while packets kept arriving.
+  await waitUntil(() => busy.pings() >= 4, INTERVAL_MS * 10, 'four unanswered pings');
   clearInterval(sending);
   assert.equal(busy.ws.readyState, WebSocket.OPEN);
   await waitUntil(() => busy.ws.readyState === WebSocket.CLOSED, INTERVAL_MS * 3, 'dropped once it falls silent');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Media } from '@vaahshare/protocol';
-import { api, connected, login, machineInfo, openSocket, startServer, waitForEvent, waitUntil, type TestServer, type TestSocket } from '../test/harness.js';
-import { makeWebm } from '../test/webm.js';
+import { api, connected, login, machineInfo, openSocket, startServer, waitForEvent, waitUntil, type TestServer, type TestSocket } from '@vaahshare/testkit';
+import { makeWebm } from '@vaahshare/testkit/webm';
 
 /** The original VaahShare client: token-less, company id from a text field (PROTOCOL.md §6). */
 async function connectOriginal(url: string, userHost: string): Promise<TestSocket> {

@@ -5,9 +5,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Media } from '@vaahshare/protocol';
-import { ensureClient } from '../presence/presence.repository.js';
-import { AGENT_TOKEN, api, connectAgent, login, startServer, tempDir, waitForEvent, waitUntil, type TestServer } from '../test/harness.js';
-import { decodeFrames, makeWebm } from '../test/webm.js';
+import { AGENT_TOKEN, api, connectAgent, login, startServer, tempDir, waitForEvent, waitUntil, type TestServer } from '@vaahshare/testkit';
+import { decodeFrames, makeWebm } from '@vaahshare/testkit/webm';
 import { insertMedia } from './media.repository.js';
 import { mediaPaths } from './storage.js';
 
@@ -256,7 +255,7 @@ describe('media REST and uploads', () => {
 
   test('GET /api/media filters by client, dates, source and status, newest first, in pages', async () => {
     const db = t.server.ctx.db;
-    const client = await ensureClient(db, 1, 'filter@pc-7', Date.now());
+    const client = await t.server.clients.ensure(1, 'filter@pc-7');
     const day = (d: number, h = 12) => Date.UTC(2024, 0, d, h);
     const specs = [
       { d: 1, source: 'live', status: 'ready' },

@@ -7,14 +7,14 @@ import {
   connectDashboard,
   freshDatabaseEnv,
   login,
-  sleep,
+  graceOver,
   startServer,
   tempDir,
   testEnv,
   waitUntil,
   type TestServer,
-} from '../test/harness.js';
-import { freePort, spawnServer } from '../test/process.js';
+} from '@vaahshare/testkit';
+import { freePort, spawnServer } from '@vaahshare/testkit/process';
 
 const GRACE_MS = 600;
 
@@ -47,7 +47,8 @@ describe('several nodes sharing one database', () => {
     await waitUntil(() => onA.of('moves@pc').length === 2);
     const second = await connectAgent(b.url, 'moves@pc');
     assert.equal(second.client.id, first.client.id);
-    await sleep(GRACE_MS * 3);
+    // A's grace timer of the first connection would have fired before a witness dropped on A now is disconnected.
+    await graceOver(a.url, onA, GRACE_MS);
     assert.deepEqual(onA.of('moves@pc'), ['client-connected', 'client-reconnecting']);
     const { body } = await api(b.url, `/api/clients/${first.client.id}`, { token });
     assert.equal(body.data.is_connected, true);
@@ -62,7 +63,9 @@ describe('several nodes sharing one database', () => {
     const onB = await connectDashboard(b.url, token);
     const agent = await connectAgent(a.url, 'leaves@pc');
     agent.socket.disconnect();
-    await sleep(GRACE_MS * 4);
+    // Both nodes had their turn: A's timer and B's sweeps, before witnesses dropped now on each are disconnected.
+    await graceOver(a.url, onA, GRACE_MS);
+    await graceOver(b.url, onB, GRACE_MS);
     const disconnects = [...onA.of('leaves@pc'), ...onB.of('leaves@pc')].filter((e) => e === 'client-disconnected');
     assert.equal(disconnects.length, 1);
     const { body } = await api(a.url, `/api/clients/${agent.client.id}`, { token });

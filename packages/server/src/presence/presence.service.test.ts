@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import type { Client, PresenceEventName } from '@vaahshare/protocol';
+import type { Client } from '@vaahshare/protocol';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/database.js';
-import { insertCompany } from '../companies/companies.repository.js';
-import { freshDatabaseEnv, tempDir } from '../test/harness.js';
+import { seedDefaultCompany } from '../companies/index.js';
+import { createDomainEvents, type DomainEvents } from '../events/domain-events.js';
+import { fakeLog } from '../test/fakes.js';
+import { freshDatabaseEnv, tempDir } from '@vaahshare/testkit';
 import { createPresence, type Presence } from './presence.service.js';
 
 const GRACE_MS = 60_000;
@@ -15,7 +17,7 @@ describe('presence service', () => {
   let handle: DatabaseHandle;
   let companyId: number;
   let now = 1_700_000_000_000;
-  let announced: Array<{ event: PresenceEventName; client: Client }>;
+  let announced: Array<{ event: keyof DomainEvents; client: Client }>;
   let presence: Presence;
   let database: Awaited<ReturnType<typeof freshDatabaseEnv>>;
 
@@ -23,7 +25,7 @@ describe('presence service', () => {
     database = await freshDatabaseEnv();
     handle = await openDatabase({ dataDir: dir, databaseUrl: database.env.DATABASE_URL });
     await migrateToLatest(handle);
-    companyId = (await insertCompany(handle.db, 'Acme', now)).id;
+    companyId = (await seedDefaultCompany(handle.db, { now, log: fakeLog().log })).companyId;
   });
   after(async () => {
     await handle.db.destroy();
@@ -38,10 +40,18 @@ describe('presence service', () => {
       clock: { now: () => now },
       graceMs: GRACE_MS,
       nodeId: 'n1',
-      announce: (_company, event, client) => announced.push({ event, client }),
+      events: transitionsRecorded(),
       onError: (what, err) => assert.fail(`${what}: ${String(err)}`),
     });
   });
+
+  function transitionsRecorded() {
+    const events = createDomainEvents((event, err) => assert.fail(`${event}: ${String(err)}`));
+    for (const event of ['client-connected', 'client-reconnecting', 'client-gone'] as const) {
+      events.on(event, (client) => void announced.push({ event, client }));
+    }
+    return events;
+  }
 
   const connect = (userHost: string, socketId: string) =>
     presence.connect({ companyId, userHost, socketId, meta: { user_host: userHost } });
@@ -68,7 +78,7 @@ describe('presence service', () => {
     now += 1;
     await presence.sweepExpired();
     await presence.sweepExpired();
-    assert.deepEqual(events('b@x'), ['client-connected', 'client-reconnecting', 'client-disconnected']);
+    assert.deepEqual(events('b@x'), ['client-connected', 'client-reconnecting', 'client-gone']);
   });
 
   test('a comeback clears the deadline: a later sweep changes nothing', async () => {
@@ -110,12 +120,12 @@ describe('presence service', () => {
     assert.ok(released >= 1);
     assert.equal(await presence.releaseNode(), 0);
     assert.deepEqual(events('e@x'), ['client-connected', 'client-reconnecting']);
-    assert.deepEqual(events('f@x'), ['client-connected', 'client-disconnected']);
+    assert.deepEqual(events('f@x'), ['client-connected', 'client-gone']);
   });
 
   test('concurrent transitions of one client are announced in the order they were asked', async () => {
     const { connection } = await connect('g@x', 's1');
     await Promise.all([presence.close(connection), presence.drop(connection), connect('g@x', 's2')]);
-    assert.deepEqual(events('g@x'), ['client-connected', 'client-disconnected', 'client-connected']);
+    assert.deepEqual(events('g@x'), ['client-connected', 'client-gone', 'client-connected']);
   });
 });

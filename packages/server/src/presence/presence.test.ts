@@ -7,13 +7,14 @@ import {
   login,
   openSocket,
   connected,
+  graceOver,
+  heardAll,
   machineInfo,
-  sleep,
   startServer,
   waitForEvent,
   waitUntil,
   type TestServer,
-} from '../test/harness.js';
+} from '@vaahshare/testkit';
 
 const GRACE_MS = 400;
 
@@ -80,7 +81,7 @@ describe('presence lifecycle', () => {
     const reply = await socket.emitWithAck('app-closed');
     assert.equal(reply.ok, true);
     socket.disconnect();
-    await sleep(GRACE_MS * 2);
+    await graceOver(t.url, dashboard, GRACE_MS);
     assert.deepEqual(dashboard.of('cy@desk-3'), ['client-connected', 'client-disconnected']);
   });
 
@@ -88,7 +89,7 @@ describe('presence lifecycle', () => {
     const { socket } = await connectAgent(t.url, 'di@desk-4');
     socket.emit('app-closed');
     socket.disconnect();
-    await sleep(GRACE_MS * 2);
+    await graceOver(t.url, dashboard, GRACE_MS);
     assert.deepEqual(dashboard.of('di@desk-4'), ['client-connected', 'client-disconnected']);
   });
 
@@ -98,7 +99,8 @@ describe('presence lifecycle', () => {
     await waitUntil(() => dashboard.of('ed@desk-5').length === 2);
     const second = await connectAgent(t.url, 'ed@desk-5');
     assert.equal(second.client.id, first.client.id, 'the same client, identified by company and user_host');
-    await sleep(GRACE_MS * 3);
+    // The first connection's grace would have ended by now; no late disconnect.
+    await graceOver(t.url, dashboard, GRACE_MS);
     assert.deepEqual(dashboard.of('ed@desk-5'), ['client-connected', 'client-reconnecting', 'client-connected']);
     second.socket.disconnect();
   });
@@ -110,7 +112,7 @@ describe('presence lifecycle', () => {
     const closeReply = await a.socket.emitWithAck('app-closed');
     assert.equal(closeReply.ok, true);
     a.socket.disconnect();
-    await sleep(GRACE_MS * 2);
+    await graceOver(t.url, dashboard, GRACE_MS);
     assert.deepEqual(dashboard.of('fi@desk-6'), ['client-connected', 'client-connected']);
     const { body } = await api(t.url, `/api/clients/${b.client.id}`, { token });
     assert.equal(body.data.socket_id, b.socket.id);
@@ -122,7 +124,7 @@ describe('presence lifecycle', () => {
   test('repeating client-connected on the same socket updates meta without a new event', async () => {
     const { socket, client } = await connectAgent(t.url, 'gu@desk-7');
     await socket.emitWithAck('client-connected', { machine_info: { ...machineInfo('gu@desk-7'), platform: 'win32' } });
-    await sleep(100);
+    await heardAll(t.url, dashboard);
     assert.deepEqual(dashboard.of('gu@desk-7'), ['client-connected']);
     const { body } = await api(t.url, `/api/clients/${client.id}`, { token });
     assert.equal(body.data.meta.platform, 'win32');
@@ -136,7 +138,7 @@ describe('presence lifecycle', () => {
       last = await connectAgent(t.url, 'ha@desk-8');
     }
     await waitUntil(() => dashboard.of('ha@desk-8').length === 41, 3000, '41 events');
-    await sleep(GRACE_MS * 2);
+    await graceOver(t.url, dashboard, GRACE_MS);
     const events = dashboard.of('ha@desk-8');
     assert.equal(events.length, 41);
     events.forEach((e, i) => assert.equal(e, i % 2 === 0 ? 'client-connected' : 'client-reconnecting', `event ${i}`));

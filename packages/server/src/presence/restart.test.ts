@@ -4,14 +4,15 @@ import { describe, test } from 'node:test';
 import {
   api,
   connectAgent,
+  connectDashboard,
   freshDatabaseEnv,
   login,
-  sleep,
+  graceOver,
   tempDir,
   testEnv,
   waitUntil,
-} from '../test/harness.js';
-import { freePort, spawnServer } from '../test/process.js';
+} from '@vaahshare/testkit';
+import { freePort, spawnServer } from '@vaahshare/testkit/process';
 
 const GRACE_MS = 2500;
 
@@ -44,12 +45,14 @@ async function restartScenario(signal: NodeJS.Signals) {
     const deadline = Date.parse(before['stays@pc-1'].grace_deadline);
     assert.ok(deadline >= restartedAt + GRACE_MS - 50, 'the grace deadline is fresh, counted from the restart');
 
+    const dashboard = await connectDashboard(server.url, token);
     // One agent comes back within grace; the other never does.
     const back = await connectAgent(server.url, 'stays@pc-1');
     assert.equal(back.client.id, staying.client.id);
     await waitUntil(async () => (await clients())['leaves@pc-2'].is_connected === false, GRACE_MS * 3, 'grace expiry');
     assert.ok(Date.now() - restartedAt >= GRACE_MS - 100, 'not disconnected before its fresh grace ended');
-    await sleep(300);
+    // Sweeps after the common deadline have run by the time a witness dropped now is disconnected.
+    await graceOver(server.url, dashboard, GRACE_MS);
     const final = await clients();
     assert.equal(final['stays@pc-1'].is_connected, true);
     assert.equal(final['stays@pc-1'].is_reconnecting, false);
@@ -58,7 +61,7 @@ async function restartScenario(signal: NodeJS.Signals) {
       history.body.data.presence.map((p: { state: string }) => p.state),
       ['disconnected', 'reconnecting', 'connected'],
     );
-    for (const a of [staying, leaving, back]) a.socket.disconnect();
+    for (const a of [staying, leaving, back, dashboard]) a.socket.disconnect();
   } finally {
     await server.stop('SIGKILL');
     await database.drop();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startFreezingProxy } from '../test/freezing-proxy.js';
-import { connectAgent, connectDashboard, login, sleep, startServer, waitUntil } from '../test/harness.js';
+import { startFreezingProxy } from '@vaahshare/testkit/freezing-proxy';
+import { connectAgent, connectDashboard, heardAll, login, startServer, waitUntil } from '@vaahshare/testkit';
 
 // Short heartbeat settings keep the test quick; the defaults' sum stays under 10 s (config.test.ts) and the
 // presence benchmark measures them. The allowance covers a loaded machine's late timers.
@@ -26,8 +26,11 @@ test('a silent drop (no TCP close) is reconnecting within the heartbeat interval
     assert.deepEqual(dashboard.of('lid@laptop'), ['client-connected', 'client-reconnecting']);
     assert.ok(noticedAfter <= bound, `noticed after ${noticedAfter} ms`);
 
-    // A healthy, idle agent answers the pings and is never dropped by them.
-    await sleep(INTERVAL_MS + TIMEOUT_MS);
+    // A healthy, idle agent answers the pings and is never dropped by them: two more pings answered.
+    const pinged = () => new Promise((resolve) => direct.socket.io.engine.once('ping', resolve));
+    await pinged();
+    await pinged();
+    await heardAll(t.url, dashboard);
     assert.deepEqual(dashboard.of('desk@tower'), ['client-connected']);
     viaProxy.socket.disconnect();
     direct.socket.disconnect();

@@ -5,13 +5,14 @@ import {
   api,
   connectAgent,
   connectDashboard,
+  graceOver,
   login,
-  sleep,
+  roundTrip,
   startServer,
   waitUntil,
   type TestServer,
-} from '../test/harness.js';
-import { assertError, http } from '../test/probes.js';
+} from '@vaahshare/testkit';
+import { assertError, http } from '@vaahshare/testkit/probes';
 
 const GRACE_MS = 300;
 
@@ -84,8 +85,8 @@ describe('tenant isolation', () => {
     assert.equal(dashA.alerts[0].client_id, ana.client.id);
     assert.equal(dashA.alerts[0].company_id, companyA);
 
-    await sleep(100);
     for (const [name, d] of [['B', dashB], ['B asking for A', dashBPrying], ['superadmin on B', dashSuperOnB]] as const) {
+      await roundTrip(d.socket);
       assert.deepEqual(d.all, [], `${name} dashboard received ${d.all.join(', ')}`);
     }
 
@@ -146,7 +147,7 @@ describe('tenant isolation', () => {
     a.socket.emit('app-closed');
     a.socket.disconnect();
     await waitUntil(() => dashA.of('cy@same-name').length === 2, 2000, 'A closed');
-    await sleep(GRACE_MS * 2);
+    await graceOver(t.url, dashA, GRACE_MS);
     const detailB = await api(t.url, `/api/clients/${b.client.id}`, { token: adminB });
     assert.equal(detailB.body.data.is_connected, true);
     assert.equal(detailB.body.data.is_reconnecting, false);

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import Fastify from 'fastify';
 import { installErrorHandlers } from '../http-errors.js';
 import { createMetrics } from '../infra/metrics.js';
-import { tempDir } from '../test/harness.js';
+import { tempDir } from '@vaahshare/testkit';
 import { shareRoutes } from './share.routes.js';
 
 async function appServing(dir: string) {

@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { toMedia } from '../media/media-view.js';
+import { toMedia } from '../media/index.js';
 import {
   connectDashboard,
   connected,
   login,
   machineInfo,
   openSocket,
-  sleep,
+  roundTrip,
   startServer,
   waitUntil,
   type TestServer,
   type TestSocket,
-} from '../test/harness.js';
-import { chunks, makeWebm } from '../test/webm.js';
+} from '@vaahshare/testkit';
+import { chunks, makeWebm } from '@vaahshare/testkit/webm';
 
 /** The original VaahShare client: token-less, no segment ids, no offsets, no acks (PROTOCOL.md §6). */
 async function connectOriginal(url: string, userHost: string): Promise<TestSocket> {
@@ -77,9 +77,11 @@ describe('original clients stream as they always did', () => {
 
     socket.disconnect();
     const again = await connectOriginal(t.url, 'old@pc-2');
+    again.on('connect-stream', () => told.push('connect-stream'));
+    again.on('disconnect-stream', () => told.push('disconnect-stream'));
     await waitUntil(async () => (await mediaOf('old@pc-2'))[1].status === 'ready', 15_000, 'the comeback finished the open one');
     await dashboard.socket.emitWithAck('unwatch', { client_id: client.id });
-    await sleep(200);
+    await roundTrip(again);
     assert.deepEqual(told, []);
     again.disconnect();
     dashboard.socket.disconnect();

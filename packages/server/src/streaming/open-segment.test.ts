@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { tempDir } from '../test/harness.js';
-import { chunks, makeWebm } from '../test/webm.js';
+import { tempDir } from '@vaahshare/testkit';
+import { chunks, makeWebm } from '@vaahshare/testkit/webm';
 import { OpenSegment } from './open-segment.js';
 
 describe('OpenSegment', () => {

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, test } from 'node:test';
 import type { Media } from '@vaahshare/protocol';
-import { mediaPaths } from '../media/storage.js';
-import { toMedia } from '../media/media-view.js';
+import { mediaPaths, toMedia } from '../media/index.js';
 import {
   api,
   connectAgent,
@@ -15,10 +14,10 @@ import {
   waitForEvent,
   waitUntil,
   type TestServer,
-} from '../test/harness.js';
-import { freePort, spawnServer } from '../test/process.js';
-import { sendFrames, startSegment } from '../test/streaming.js';
-import { decodeFrames, makeWebm } from '../test/webm.js';
+} from '@vaahshare/testkit';
+import { freePort, spawnServer } from '@vaahshare/testkit/process';
+import { sendFrames, startSegment } from '@vaahshare/testkit/streaming';
+import { decodeFrames, makeWebm } from '@vaahshare/testkit/webm';
 
 async function mediaOf(t: TestServer, segmentId: string) {
   const row = await t.server.ctx.db.selectFrom('media').selectAll().where('segment_id', '=', segmentId).executeTakeFirst();
@@ -118,14 +117,15 @@ describe('recordings survive failures', () => {
 
   test('kill -9 mid-stream and the agent never returns: the segment is finalized after its fresh grace', async () => {
     const webm = await makeWebm({ seconds: 8, fps: 10, gop: 10 });
-    await withServerProcess({ RECONNECT_GRACE_MS: '1000', PRESENCE_SWEEP_MS: '100' }, async (node) => {
+    // The grace must outlast the restart and one API call on a loaded machine; the login (argon2) is done before.
+    await withServerProcess({ RECONNECT_GRACE_MS: '3000', PRESENCE_SWEEP_MS: '100' }, async (node) => {
+      const token = await login(node.url);
       const agent = await connectAgent(node.url, 'lost@pc');
       await startSegment(agent.socket, 'lost-1');
       await sendFrames(agent.socket, 'lost-1', webm, 0, Math.floor(webm.length / 2));
       await node.stop('SIGKILL');
       agent.socket.disconnect();
       await node.start();
-      const token = await login(node.url);
       const status = async () => {
         const { body } = await api(node.url, `/api/clients?per_page=10`, { token });
         const client = body.data.find((c: { user_host: string }) => c.user_host === 'lost@pc');

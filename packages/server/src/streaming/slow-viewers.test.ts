@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { pausedRoom } from '../context.js';
-import { connectAgent, connectDashboard, login, startServer, waitUntil, type TestServer } from '../test/harness.js';
-import { recordStreams, sendFrames, startSegment, tcpOf } from '../test/streaming.js';
-import { decodeFrames, makeWebm } from '../test/webm.js';
+import { connectAgent, connectDashboard, login, startServer, waitUntil, type TestServer } from '@vaahshare/testkit';
+import { recordStreams, sendFrames, startSegment, tcpOf } from '@vaahshare/testkit/streaming';
+import { decodeFrames, makeWebm } from '@vaahshare/testkit/webm';
 import { unsentBytes } from './slow-viewers.js';
 
 const LIMIT = 256 * 1024;
@@ -29,7 +28,7 @@ describe('a live viewer slower than the stream', () => {
     const fastRuns = recordStreams(fast.socket);
     const slowRuns = recordStreams(slow.socket);
     for (const viewer of [fast, slow]) assert.equal((await viewer.socket.emitWithAck('watch', { client_id: agent.client.id })).ok, true);
-    const slowOnServer = t.server.ctx.io.of('/').sockets.get(slow.socket.id!)!;
+    const slowOnServer = t.server.io.of('/').sockets.get(slow.socket.id!)!;
 
     await startSegment(agent.socket, 'busy-1');
     let offset = 0;
@@ -44,14 +43,14 @@ describe('a live viewer slower than the stream', () => {
     const threeQuarters = Math.floor(webm.length * 0.75);
     await sendUntil(threeQuarters);
     clearInterval(sampler);
-    assert.ok(slowOnServer.rooms.has(pausedRoom(agent.client.id)), 'paused');
+    assert.ok(t.server.broadcast.pausedFor(slowOnServer).includes(agent.client.id), 'paused');
     // Unpaused, it would hold everything the kernel buffers did not take (over 10 MB here).
     assert.ok(mostUnsent < 4 * 1024 * 1024, `at most ${mostUnsent} bytes queued for the slow viewer`);
     assert.match(await (await fetch(`${t.url}/metrics`)).text(), /^vaahshare_viewers_paused_total 1$/m);
 
     tcpOf(slow.socket).resume();
     await waitUntil(() => slowRuns.length === 2, 10_000, 'the caught-up viewer served again (a new stream-init)');
-    await waitUntil(() => !slowOnServer.rooms.has(pausedRoom(agent.client.id)), 5000, 'no longer paused');
+    await waitUntil(() => !t.server.broadcast.pausedFor(slowOnServer).includes(agent.client.id), 5000, 'no longer paused');
     await sendUntil(webm.length);
 
     await waitUntil(() => Buffer.concat(fastRuns[0].frames).length + fastRuns[0].init.length === webm.length, 10_000, 'the fast viewer has it all');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Media } from '@vaahshare/protocol';
-import { mediaPaths } from '../media/storage.js';
+import { mediaPaths } from '../media/index.js';
 import {
   api,
   connectAgent,
@@ -12,9 +12,9 @@ import {
   waitForEvent,
   waitUntil,
   type TestServer,
-} from '../test/harness.js';
-import { sendFrames, startSegment } from '../test/streaming.js';
-import { decodeFrames, makeWebm } from '../test/webm.js';
+} from '@vaahshare/testkit';
+import { sendFrames, startSegment } from '@vaahshare/testkit/streaming';
+import { decodeFrames, makeWebm } from '@vaahshare/testkit/webm';
 
 const EBML_MAGIC = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
 const CLUSTER_ID = Buffer.from([0x1f, 0x43, 0xb6, 0x75]);

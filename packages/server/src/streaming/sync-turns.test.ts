@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dueForSync } from './streams.service.js';
+import { dueForSync } from './stream-sweep.js';
 
 const segment = (id: number, dirty = true) => ({ id, dirty, row: { id } });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chunks, makeWebm } from '../test/webm.js';
+import { chunks, makeWebm } from '@vaahshare/testkit/webm';
 import { WebmScanner } from './webm-scanner.js';
 
 const CLUSTER_ID = Buffer.from([0x1f, 0x43, 0xb6, 0x75]);

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
-import { startServer, tempDir, type TestServer } from '../test/harness.js';
-import { assertError, http } from '../test/probes.js';
+import { startServer, tempDir, type TestServer } from '@vaahshare/testkit';
+import { assertError, http } from '@vaahshare/testkit/probes';
 
 const INDEX = '<!doctype html><title>VaahShare</title><div id="app"></div>';
 const SCRIPT = 'console.log("the dashboard");'.repeat(20);

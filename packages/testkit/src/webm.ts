@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runFfmpeg } from '../media/ffmpeg.js';
+import { runFfmpeg } from '@vaahshare/server/ffmpeg';
 
 export interface WebmOptions {
   seconds: number;

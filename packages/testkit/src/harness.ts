@@ -5,8 +5,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import type { Client, ClientToServerEvents, MachineInfo, ServerToClientEvents } from '@vaahshare/protocol';
-import { buildApp, type VaahShareApp } from '../app.js';
-import { loadConfig } from '../config.js';
+import { buildApp, type VaahShareApp } from '@vaahshare/server/app';
+import { loadConfig } from '@vaahshare/server/config';
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct horse battery';
@@ -168,6 +168,41 @@ export async function connectDashboard(url: string, token: string, auth: Record<
   }
   await connected(socket);
   return { socket, events, of: (userHost: string) => events.filter((e) => e.client.user_host === userHost).map((e) => e.event) };
+}
+
+/**
+ * A round trip on one socket (an event the server answers at once, changing nothing): once it returns, everything
+ * the server sent this socket before has arrived, a connection delivering in order.
+ */
+export async function roundTrip(socket: TestSocket): Promise<void> {
+  const reply = await (socket as unknown as Socket).timeout(5000).emitWithAck('round-trip');
+  if (reply?.error !== 'unknown_event') throw new Error(`round trip answered ${JSON.stringify(reply)}`);
+}
+
+type Dashboard = Awaited<ReturnType<typeof connectDashboard>>;
+let witnesses = 0;
+
+/**
+ * Waits until `dashboard` has heard every presence event announced before now: a witness agent connects (with
+ * `token`, in that company) and its `client-connected` reaches the dashboard after them, a company's events
+ * arriving in order. Instead of "nothing else arrived after a sleep".
+ */
+export async function heardAll(url: string, dashboard: Dashboard, token?: string): Promise<void> {
+  const userHost = `witness-${++witnesses}@testkit`;
+  const witness = await connectAgent(url, userHost, token ? { token } : {});
+  await waitUntil(() => dashboard.of(userHost).length > 0, 10_000, `${userHost} announced`);
+  witness.socket.disconnect();
+}
+
+/**
+ * Waits until a grace period starting now is over for every client dropped before now: a witness agent dropped
+ * now is disconnected after them (grace timers fire in deadline order) and the dashboard hears it after theirs.
+ */
+export async function graceOver(url: string, dashboard: Dashboard, graceMs: number, token?: string): Promise<void> {
+  const userHost = `witness-${++witnesses}@testkit`;
+  const witness = await connectAgent(url, userHost, token ? { token } : {});
+  witness.socket.disconnect();
+  await waitUntil(() => dashboard.of(userHost).includes('client-disconnected'), graceMs * 10 + 10_000, `${userHost} disconnected after its grace`);
 }
 
 export async function login(url: string, email = ADMIN_EMAIL, password = ADMIN_PASSWORD): Promise<string> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'socket.io-client';
-import type { Database } from '../db/schema.js';
+import type { Database } from '@vaahshare/server/db/schema';
 import type { TestServer, TestSocket } from './harness.js';
 
 /** What a refused handshake reported: the error's message and its `data` ({ error: code }). */

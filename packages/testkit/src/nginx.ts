@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { tempDir } from './harness.js';
 import { freePort } from './process.js';
 
-const DEPLOY_NGINX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../deploy/nginx');
+const DEPLOY_NGINX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../deploy/nginx');
 
 /** The deployment's own scripts fill the templates, so the tests run the config users get. */
 const deployScript = (script: string, args: string[]) => execFileSync(path.join(DEPLOY_NGINX, script), args, { encoding: 'utf8' });

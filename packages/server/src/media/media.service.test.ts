@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { MediaRow } from '../db/schema.js';
+import { fakeBroadcast, fakeLog, mediaRow } from '../test/fakes.js';
+import { createMediaService, type FinalizingRepository } from './media.service.js';
+import type { ProcessingOutcome } from './processing.js';
+
+const NOW = 1_700_000_000_000;
+
+/** A media service over an in-memory table and a queue whose ffmpeg outcome the test decides. */
+function setUp(rows: MediaRow[], outcome: ProcessingOutcome) {
+  const broadcast = fakeBroadcast();
+  const { log, lines } = fakeLog();
+  const table = new Map(rows.map((row) => [row.id, row]));
+  const ran: number[] = [];
+  const repository: FinalizingRepository = {
+    async claimForProcessing(id, nodeId, now) {
+      const row = table.get(id);
+      if (row?.status !== 'recording') return undefined;
+      const claimed = { ...row, status: 'processing' as const, node_id: nodeId, ended_at: now };
+      table.set(id, claimed);
+      return claimed;
+    },
+    async finishProcessing(id, result, now) {
+      const row = table.get(id);
+      if (row?.status !== 'processing') return undefined;
+      const done = { ...row, ...result, updated_at: now };
+      table.set(id, done);
+      return done;
+    },
+    claimInterrupted: async (of, nodeId) => [...table.values()].filter((r) => r.status === 'processing' && (of === 'mine') === (r.node_id === nodeId)),
+  };
+  const queue = {
+    run: async (_dataDir: string, row: MediaRow) => {
+      ran.push(row.id);
+      return outcome;
+    },
+    pending: 0,
+  };
+  const media = createMediaService({ broadcast, clock: { now: () => NOW }, repository, queue, dataDir: '/data', nodeId: 'n1', log });
+  const events = () => broadcast.sent.map(({ to, event }) => `${to}: ${event}`);
+  return { media, table, ran, lines, events };
+}
+
+const ready: ProcessingOutcome = { status: 'ready', size: 2048, duration_ms: 3000, has_thumbnail: 1, error: null };
+
+test('finalizing claims the recording, processes it, and tells its agent and its company at each step', async () => {
+  const { media, table, events } = setUp([mediaRow({ id: 5 })], ready);
+  const done = await media.finalize(5);
+  assert.equal(done?.status, 'ready');
+  assert.equal(table.get(5)?.ended_at, NOW);
+  assert.deepEqual(events(), [
+    'client 7: processing-video',
+    'company 3: media-updated',
+    'client 7: video-processed',
+    'company 3: media-updated',
+  ]);
+});
+
+test('a recording another caller claimed first is neither processed nor announced again', async () => {
+  const { media, ran, events } = setUp([mediaRow({ id: 5, status: 'processing' })], ready);
+  assert.equal(await media.finalize(5), undefined);
+  assert.deepEqual(ran, []);
+  assert.deepEqual(events(), []);
+});
+
+test('a recording ffmpeg cannot read ends in error: the agent hears video-error, and it is logged', async () => {
+  const failed: ProcessingOutcome = { status: 'error', size: 10, duration_ms: null, has_thumbnail: 0, error: 'no decodable frames' };
+  const { media, events, lines } = setUp([mediaRow({ id: 5 })], failed);
+  const done = await media.finalize(5);
+  assert.equal(done?.error, 'no decodable frames');
+  assert.deepEqual(events().slice(2), ['client 7: video-error', 'company 3: media-updated']);
+  assert.deepEqual(lines, [{ level: 'warn', msg: 'recording could not be finalized' }]);
+});
+
+test('at start-up what this node was processing is processed again; items of live other nodes are left alone', async () => {
+  const { media, ran } = setUp([mediaRow({ id: 5, status: 'processing', node_id: 'n1' }), mediaRow({ id: 6, status: 'processing', node_id: 'n2' })], ready);
+  await media.resumeInterrupted();
+  assert.deepEqual(ran, [5]);
+});
