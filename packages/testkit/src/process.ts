@@ -36,11 +36,19 @@ interface ServerBuild {
   serverNodeFlags: string[];
 }
 
-/** The server's bundle, as `npm start` runs it: built once (packages/server/scripts/build.mjs rebuilds it only when a source is newer). */
-async function serverBundle(): Promise<{ main: string; flags: string[] }> {
-  const serverDir = path.dirname(createRequire(import.meta.url).resolve('@vaahshare/server/package.json'));
-  const build = (await import(pathToFileURL(path.join(serverDir, 'scripts', 'build.mjs')).href)) as ServerBuild;
-  return { main: await build.buildServer(), flags: build.serverNodeFlags };
+let bundle: Promise<{ main: string; flags: string[] }> | undefined;
+
+/**
+ * The server's bundle, as `npm start` runs it (packages/server/scripts/build.mjs rebuilds it only when a source
+ * is newer): looked at once per test process, so that nodes started together do not build it twice.
+ */
+function serverBundle(): Promise<{ main: string; flags: string[] }> {
+  bundle ??= (async () => {
+    const serverDir = path.dirname(createRequire(import.meta.url).resolve('@vaahshare/server/package.json'));
+    const build = (await import(pathToFileURL(path.join(serverDir, 'scripts', 'build.mjs')).href)) as ServerBuild;
+    return { main: await build.buildServer(), flags: build.serverNodeFlags };
+  })();
+  return bundle;
 }
 
 const loadAverage = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');

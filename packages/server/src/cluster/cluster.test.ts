@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Media } from '@vaahshare/protocol';
 import { mediaPaths } from '../media/index.js';
 import { createCluster, clusterUnavailable, nodesOf, reconnectingAgent, streamAcrossDrops, type Cluster } from '@vaahshare/testkit/cluster';
-import { api, connectAgent, connectDashboard, disconnectAll, login, sleep, waitForEvent, waitUntil, type TestSocket } from '@vaahshare/testkit';
+import { api, connectAgent, connectDashboard, disconnectAll, graceOver, heardAll, login, roundTrip, waitForEvent, waitUntil, type TestSocket } from '@vaahshare/testkit';
 import { startNginx, type Nginx } from '@vaahshare/testkit/nginx';
 import type { ServerProcess } from '@vaahshare/testkit/process';
 import { recordStreams, sendFrames, startSegment, tcpOf } from '@vaahshare/testkit/streaming';
@@ -73,7 +73,9 @@ describe('two nodes on PostgreSQL and Redis', { skip: unavailable ?? false }, ()
 
     assert.equal((await onB.socket.emitWithAck('watch', { client_id: agent.client.id })).ok, true);
     for (const viewer of [onA.socket, lateDashboard.socket]) await viewer.emitWithAck('unwatch', { client_id: agent.client.id });
-    await sleep(500);
+    // A's reports travel in A's Redis stream, before a witness announced by A; then B's word to the agent has arrived.
+    await heardAll(a.url, onB);
+    await roundTrip(agent.socket);
     assert.deepEqual(told, ['connect-stream'], 'viewers remain on B: the agent keeps streaming');
     await onB.socket.emitWithAck('unwatch', { client_id: agent.client.id });
     await waitUntil(() => told.length === 2, 5000, 'disconnect-stream once the last viewer anywhere left');
@@ -107,7 +109,9 @@ describe('two nodes on PostgreSQL and Redis', { skip: unavailable ?? false }, ()
     assert.ok(Math.abs((media.duration_ms ?? 0) - 10_000) <= 200, `duration ${media.duration_ms} ms`);
     assert.equal((await decodeFrames(mediaPaths(cluster.dataDir, media).final)).frames, 100);
 
-    await sleep(GRACE_MS + 1000);
+    // Each node's stale grace timers would have fired before a witness dropped on that node now is disconnected.
+    await graceOver(a.url, onA, GRACE_MS);
+    await graceOver(b.url, onB, GRACE_MS);
     const expected = ['client-connected', 'client-reconnecting', 'client-connected', 'client-reconnecting', 'client-connected'];
     assert.deepEqual(onA.of('mover@pc'), expected);
     assert.deepEqual(onB.of('mover@pc'), expected);
@@ -218,7 +222,8 @@ describe('a node killed with kill -9 behind nginx', { skip: unavailable ?? false
       const lostMedia = async () => (await cluster.sql.query(`select status, duration_ms from media where segment_id = 'crash-lost'`)).rows[0];
       await waitUntil(async () => (await lostMedia()).status === 'ready', 20_000, 'the orphaned segment finalized');
       assert.ok(Math.abs((await lostMedia()).duration_ms - 5000) <= 1000, `about half of 10 s (${(await lostMedia()).duration_ms} ms)`);
-      await sleep(1000);
+      // A second announcement would come from the survivor's timers or sweeps, before a witness's grace ends.
+      await graceOver(survivor.url, watcher, GRACE_MS);
       assert.deepEqual(watcher.of('lost@pc-8'), ['client-connected', 'client-reconnecting', 'client-disconnected'], 'each transition announced once');
       const { rows: history } = await cluster.sql.query(
         `select state from presence_events join clients on clients.id = client_id where user_host = 'lost@pc-8' order by presence_events.id`,

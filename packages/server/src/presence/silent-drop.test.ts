@@ -27,7 +27,7 @@ test('a silent drop (no TCP close) is reconnecting within the heartbeat interval
     assert.ok(noticedAfter <= bound, `noticed after ${noticedAfter} ms`);
 
     // A healthy, idle agent answers the pings and is never dropped by them: two more pings answered.
-    const pinged = () => new Promise((resolve) => direct.socket.io.engine.once('ping', resolve));
+    const pinged = () => new Promise<void>((resolve) => direct.socket.io.engine.once('ping', () => resolve()));
     await pinged();
     await pinged();
     await heardAll(t.url, dashboard);
