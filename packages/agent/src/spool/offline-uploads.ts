@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { ApiResponse } from '@vaahshare/protocol';
 import type { LocalSegment, Spool } from './spool.js';
 
 export interface UploadTarget {
@@ -21,10 +22,8 @@ async function post(target: UploadTarget, route: string, body: FormData | object
 
 /** The names of `segments` the server already has (`POST /api/media/check`). */
 async function namesOnServer(target: UploadTarget, segments: LocalSegment[]): Promise<Set<string>> {
-  const body = (await post(target, '/api/media/check', { user_host: target.userHost, media_names: segments.map((s) => s.name) })) as {
-    data: { medias: Array<{ original_name: string; name?: string }> };
-  };
-  return new Set(body.data.medias.flatMap((m) => [m.original_name, m.name ?? m.original_name]));
+  const body = (await post(target, '/api/media/check', { user_host: target.userHost, media_names: segments.map((s) => s.name) })) as ApiResponse<'POST /api/media/check'>;
+  return new Set(body.data.medias.flatMap((m) => [m.original_name, m.name]));
 }
 
 async function uploadOne(target: UploadTarget, segment: LocalSegment) {
