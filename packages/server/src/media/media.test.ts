@@ -196,13 +196,14 @@ describe('media REST and uploads', () => {
   });
 
   test('a video still recording or processing answers 409', async () => {
-    // A connected client: the sweep finalizes recordings only of clients that are gone.
+    // A connected client: the sweep finalizes recordings only of clients that are gone. The rows are this live
+    // node's: a node that is not in cluster_nodes would have its processing taken over at the next beat.
     const agent = await connectAgent(t.url, 'busy@pc-9');
     const now = Date.now();
     const row = (status: 'recording' | 'processing', name: string) =>
       insertMedia(t.server.ctx.db, {
         company_id: 1, client_id: agent.client.id, segment_id: name, original_name: name, source: 'live', status,
-        size: 0, has_thumbnail: 0, node_id: 'elsewhere', started_at: now, updated_at: now,
+        size: 0, has_thumbnail: 0, node_id: t.server.ctx.config.NODE_ID, started_at: now, updated_at: now,
       });
     for (const [status, message] of [['recording', /still recording/], ['processing', /still processing/]] as const) {
       const media = await row(status, `busy-${status}`);

@@ -137,7 +137,7 @@ describe('presence lifecycle', () => {
       last.socket.disconnect();
       last = await connectAgent(t.url, 'ha@desk-8');
     }
-    await waitUntil(() => dashboard.of('ha@desk-8').length === 41, 3000, '41 events');
+    await waitUntil(() => dashboard.of('ha@desk-8').length === 41, 30_000, '41 events');
     await graceOver(t.url, dashboard, GRACE_MS);
     const events = dashboard.of('ha@desk-8');
     assert.equal(events.length, 41);
