@@ -58,7 +58,12 @@ describe('dashboard: a second company’s admin sees none of the first company',
     assert.equal(await liveCount(page), 1);
     agents.push(await connectAgent(t.url, 'amy@a-corp'));
     await streamingA.socket.emitWithAck('alert', { type: 'idle', idle_seconds: 900 });
-    await sleep(1000);
+    // B's own client drops and comes back: the page shows that after anything sent to it before.
+    const bob = agents.find((a) => a.client.user_host === 'bob@b-corp')!;
+    bob.socket.disconnect();
+    await waitForRowState(page, 'bob@b-corp', 'reconnecting', 5000);
+    agents.push(await connectAgent(t.url, 'bob@b-corp', { token: tokenB }));
+    await waitForRowState(page, 'bob@b-corp', 'connected', 5000);
     assert.deepEqual(await rowsShown(page), ['bob@b-corp']);
     assert.equal(await liveCount(page), 1);
     assert.equal(await page.locator('.p-toast-message').count(), 0, 'no toast for company A’s alert');
@@ -92,11 +97,10 @@ describe('dashboard: a second company’s admin sees none of the first company',
     await pick('B Corp');
     await waitUntil(async () => JSON.stringify(await rowsShown(admin)) === '["bob@b-corp"]', 5000, 'only B’s client');
     assert.equal(await liveCount(admin), 1);
-    // Live events of B arrive (the socket follows B now), none of A's.
-    agents.push(await connectAgent(t.url, 'bea@b-corp', { token: tokenB }));
+    // Live events of B arrive (the socket follows B now), none of A's: A's, sent first, would be on screen before B's.
     agents.push(await connectAgent(t.url, 'abe@a-corp'));
+    agents.push(await connectAgent(t.url, 'bea@b-corp', { token: tokenB }));
     await waitForRowState(admin, 'bea@b-corp', 'connected', 2000);
-    await sleep(500);
     assert.deepEqual(await rowsShown(admin), ['bea@b-corp', 'bob@b-corp']);
     await screenshot(admin, 'clients-superadmin-following-b');
     await admin.locator('.app-nav a[href="/settings"]').click();
