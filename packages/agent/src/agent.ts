@@ -1,8 +1,10 @@
 import fs from 'node:fs';
-import { settingsSchema, type MachineInfo } from '@vaahshare/protocol';
+import { settingsSchema, viewersSchema, type MachineInfo } from '@vaahshare/protocol';
 import type { CaptureTools } from './capture/capture.js';
 import type { CaptureOptions } from './capture/capture-args.js';
 import { openConnection } from './connection.js';
+import { SendTracker } from './gui/send-tracker.js';
+import type { GuiView, SegmentView } from './gui/view.js';
 import { IdleWatcher, type IdleTools } from './idle.js';
 import { CatchUpProgress } from './progress.js';
 import { finishRecording, startRecording, type Recording } from './recording.js';
@@ -53,7 +55,16 @@ export class Agent {
   private unreachableAtStart = false;
   private quitting = false;
   private state: AgentStatus['state'] = 'connecting';
+  private stateSince = new Date();
   private readonly startedAt = new Date().toISOString();
+  /** What the agent's window shows besides the state. */
+  private company: string | null = null;
+  private viewers: string[] = [];
+  private idleNow: GuiView['idle'] = null;
+  private readonly sends = new SendTracker();
+  private readonly changeListeners = new Set<() => void>();
+  /** The port of the agent's window, once it listens (for `vaahshare-agent open`). */
+  guiPort: number | null = null;
 
   constructor(private readonly o: AgentOptions) {
     this.done = new Promise((resolve) => (this.finish = resolve));
@@ -64,9 +75,12 @@ export class Agent {
     }
     this.current = this.record();
     this.progress = new CatchUpProgress(o.log, (catchingUp) => this.setState(catchingUp ? 'catching-up' : 'live'));
-    this.idle = new IdleWatcher(o.tools, o.capture.display, (seconds, message) => this.sendIdleAlert(seconds, message), o.log);
+    this.idle = new IdleWatcher(o.tools, o.capture.display, (seconds, message) => this.sendIdleAlert(seconds, message), o.log, () => this.showIdle(null));
     this.socket = openConnection(o.server, o.token, o.machine, {
-      ready: () => this.onReady(),
+      ready: (_socket, company) => {
+        this.company = company;
+        this.onReady();
+      },
       lost: (reason) => this.onLost(reason),
       unreachable: (reason) => this.onUnreachable(reason),
       fatal: (message) => void this.fail(message),
@@ -74,6 +88,12 @@ export class Agent {
     this.socket.on('settings', (payload) => {
       const parsed = settingsSchema.safeParse(payload);
       if (parsed.success) this.idle.configure(parsed.data);
+    });
+    this.socket.on('viewers', (payload) => {
+      const parsed = viewersSchema.safeParse(payload);
+      if (!parsed.success) return;
+      this.viewers = parsed.data.names;
+      this.changed();
     });
     this.socket.on('video-processed', ({ media }) => o.log(`the server finished recording ${media.original_name}`));
     this.statusTimer = setInterval(() => this.writeStatus(), 1000);
@@ -134,6 +154,9 @@ export class Agent {
   private onLost(reason: string) {
     this.generation++;
     this.progress.end(false);
+    this.viewers = [];
+    const inFlight = this.leftovers.values().next().value?.segment ?? this.current.segment;
+    this.sends.failed(inFlight.id, `connection lost (${reason})`);
     if (!this.quitting) this.o.log(`connection lost (${reason}); capture goes on locally, reconnecting…`);
     this.setState('offline');
   }
@@ -163,6 +186,7 @@ export class Agent {
           await this.keepForUpload(segment, err.message);
           continue;
         }
+        this.sends.failed(segment.id, (err as Error).message);
         if (gen === this.generation && this.socket.connected) {
           this.o.log(`streaming failed (${(err as Error).message}); reconnecting`);
           this.socket.io.engine?.close();
@@ -176,6 +200,7 @@ export class Agent {
     let uploader = this.uploaders.get(segment.id);
     if (!uploader) {
       uploader = new SegmentUploader(segment.id, segment.started_at, source, ({ acked, size }) => {
+        this.sends.progress(segment.id, acked);
         if (segment === this.current.segment) this.progress.update(acked, size);
       });
       this.uploaders.set(segment.id, uploader);
@@ -187,6 +212,7 @@ export class Agent {
   private sent(segment: LocalSegment) {
     this.leftovers.delete(segment.id);
     this.uploaders.delete(segment.id);
+    this.sends.forget(segment.id);
     void this.leftoverSource(segment)?.close();
     this.o.spool.remove(segment);
   }
@@ -227,6 +253,7 @@ export class Agent {
       const busy = [this.current.segment.id, ...this.leftovers.keys()];
       await uploadPending({ server: this.o.server, token: this.o.token, userHost: this.o.machine.user_host }, this.o.spool, busy, this.o.log);
     } catch (err) {
+      for (const s of this.o.spool.list().filter((s) => s.mode === 'upload')) this.sends.failed(s.id, (err as Error).message);
       this.o.log(`uploading local recordings failed (${(err as Error).message}); will retry after the next reconnect`);
     } finally {
       this.uploading = false;
@@ -235,6 +262,7 @@ export class Agent {
 
   private sendIdleAlert(idleSeconds: number, message: string) {
     this.o.log(`idle for ${idleSeconds} s: ${message}`);
+    this.showIdle({ message, since: new Date(Date.now() - idleSeconds * 1000).toISOString() });
     if (!this.socket.connected) return;
     this.socket.timeout(5000).emit('alert', { type: 'idle', idle_seconds: idleSeconds }, () => undefined);
   }
@@ -259,8 +287,10 @@ export class Agent {
 
   private setState(state: AgentStatus['state']) {
     if (this.state === 'stopping' && state !== 'stopped') return;
+    if (state !== this.state) this.stateSince = new Date();
     this.state = state;
     this.writeStatus();
+    this.changed();
   }
 
   private pendingBytes(): number {
@@ -278,7 +308,48 @@ export class Agent {
       segment: this.current?.segment.id ?? null,
       pending_bytes: this.pendingBytes(),
       started_at: this.startedAt,
+      gui_port: this.guiPort,
     });
+  }
+
+  /** Calls `listener` when the window should update at once; returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed() {
+    for (const listener of this.changeListeners) listener();
+  }
+
+  private showIdle(idle: GuiView['idle']) {
+    this.idleNow = idle;
+    this.changed();
+  }
+
+  /** The agent's part of what its window shows. */
+  view(): Omit<GuiView, 'settings'> {
+    const spooled = this.o.spool.list();
+    const segments: SegmentView[] = spooled.map((s) => ({
+      id: s.id,
+      mode: s.mode,
+      current: s.id === this.current.segment.id,
+      started_at: new Date(s.started_at).toISOString(),
+      size: fileSize(s.file),
+      ...this.sends.report(s.id),
+    }));
+    return {
+      user_host: this.o.machine.user_host,
+      server: this.o.server,
+      company: this.company,
+      state: this.state === 'recording' ? 'live' : this.state,
+      since: this.stateSince.toISOString(),
+      pending_bytes: this.pendingBytes(),
+      recording: this.quitting ? null : { id: this.current.segment.id, started_at: new Date(this.current.segment.started_at).toISOString() },
+      viewers: this.viewers,
+      segments,
+      idle: this.idleNow,
+    };
   }
 }
 

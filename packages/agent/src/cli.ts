@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { openCommand } from './commands/open.js';
 import { recordCommand } from './commands/record.js';
 import { withCaptureOptions, withIdentityOptions } from './commands/capture-options.js';
 import { setupCommand } from './commands/setup.js';
@@ -32,6 +33,11 @@ withIdentityOptions(program.command('stop'))
   .description('quit a running agent cleanly (as Ctrl-C does)')
   .option('--all', 'stop every agent that uses this data directory')
   .action(async (flags) => exit(await stopCommand(flags)));
+
+withIdentityOptions(program.command('open'))
+  .description("open the running agent's window (what it records, who watches, its recordings and settings) in the default browser")
+  .option('--print', 'print its address (with its secret) instead of opening it')
+  .action(async (flags) => exit(await openCommand(flags)));
 
 withCaptureOptions(connectionOptions(program.command('setup')))
   .description('check the server and token and save them (and capture choices) in the config file')

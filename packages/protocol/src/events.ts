@@ -5,7 +5,7 @@ import type {
   VideoFramePayload,
 } from './agent-events.js';
 import type { WatchPayload } from './dashboard-events.js';
-import type { Alert, Client, Media, Settings } from './models.js';
+import type { Alert, Client, Company, Media, Settings, ViewersPayload } from './models.js';
 
 /** Every failed ack and every `error` event carries a stable code and a sentence for humans. */
 export interface ErrorReply {
@@ -19,6 +19,8 @@ export type Ack<T extends object = object> = (reply: Reply<T>) => void;
 
 export interface ClientConnectedSuccess {
   client: Client;
+  /** The company the desktop belongs to (its agent shows the name; the original client ignores it). */
+  company?: Company;
 }
 
 /** Events a socket may send to the server (agents and dashboards share the namespace). */
@@ -43,6 +45,8 @@ export type ClientWithSegment = Client & { segment_id: string };
 export interface ServerToClientEvents {
   'client-connected-success': (payload: ClientConnectedSuccess) => void;
   settings: (payload: Settings) => void;
+  /** Who watches this desktop live now (agents only, PROTOCOL.md §8.9): sent on every change. */
+  viewers: (payload: ViewersPayload) => void;
   'connect-stream': () => void;
   'disconnect-stream': () => void;
   'processing-video': (payload: MediaEventPayload) => void;

@@ -80,5 +80,14 @@ export type Media = z.infer<typeof mediaSchema>;
 export const settingsSchema = z.object({
   idle_threshold_seconds: z.number(),
   idle_message: z.string(),
+  /** Agents' windows name who watches live; false: "an administrator" (the viewing itself is never hidden). Older servers omit it. */
+  viewer_names_shown: z.boolean().optional(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
+
+/**
+ * Server → agent `viewers`: the people watching this desktop live now, one name per viewer (the same
+ * person twice when watching from two windows); "an administrator" each when the company hides names.
+ */
+export const viewersSchema = z.object({ names: z.array(z.string().max(255)).max(1000) });
+export type ViewersPayload = z.infer<typeof viewersSchema>;

@@ -80,7 +80,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   };
 
   const mediaService = createMediaService(ctx);
-  const viewers = createViewers(io, { nodeId: config.NODE_ID, clustered, log: ctx.log });
+  const viewers = createViewers(io, { nodeId: config.NODE_ID, clustered, log: ctx.log, companies: ctx.companies });
   const streams = createStreams(ctx, mediaService, viewers);
   const remoteWatch = clustered ? createRemoteWatch(io, streams, viewers, { nodeId: config.NODE_ID, log: ctx.log }) : null;
   const serveViewer = createViewerServing(streams, remoteWatch?.watchElsewhere ?? null);

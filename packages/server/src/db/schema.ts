@@ -6,6 +6,8 @@ export interface CompaniesTable {
   name: string;
   idle_threshold_seconds: number;
   idle_message: string;
+  /** 1: agents' windows show who watches by name; 0: "an administrator". */
+  viewer_names_shown: Generated<number>;
   created_at: number;
 }
 
