@@ -7,6 +7,7 @@ import { launchBrowser } from '../../dashboard/e2e/browser.js';
 import { ADMIN_EMAIL, api, connectDashboard, tempDir, waitUntil, type TestServer } from '../../server/src/test/harness.js';
 import { agentArgs, runAgent } from '../test/agent-process.js';
 import { startCutProxy } from '../test/cut-proxy.js';
+import { buildGui } from '../scripts/build.mjs';
 import { serverWithAdmin } from '../test/helpers.js';
 import { openWindow, screenshot, showPage, text, waitForText, windowAddress } from './window.js';
 
@@ -16,6 +17,7 @@ describe("the agent's window in Chromium, against a real agent and server", () =
   let browser: Browser;
   before(async () => {
     ({ t, token } = await serverWithAdmin());
+    await buildGui();
     browser = await launchBrowser();
   });
   after(async () => {
@@ -125,6 +127,49 @@ describe("the agent's window in Chromium, against a real agent and server", () =
       assert.deepEqual({ server: saved.server, token: saved.token, fps: saved.fps, size: saved.size }, { server: t.url, token: 'test-enrollment-token', fps: 5, size: '800x600' });
       assert.equal(fs.statSync(config).mode & 0o777, 0o600);
       await screenshot(page, 'settings-saved');
+    } finally {
+      await agent.stop('SIGTERM');
+    }
+  });
+
+  test('Pause: not offered while the company forbids it; allowed, a pause too long is refused, a pause stops streaming (still connected) until resumed', async () => {
+    const dataDir = tempDir('vaahshare-agent-');
+    const agent = runAgent(agentArgs(t.url, 'pause@desk', dataDir));
+    try {
+      await agent.waitFor(/connected to/);
+      const page = await openWindow(browser, await windowAddress(dataDir));
+      await waitForText(page, 'pause-not-allowed', /does not allow pausing/);
+      await screenshot(page, 'home-pause-not-allowed');
+
+      const { body } = await api(t.url, '/api/companies', { token });
+      const companyId = body.data[0].id;
+      await api(t.url, `/api/companies/${companyId}/settings`, { token, method: 'PATCH', body: { pause_allowed: true, pause_max_minutes: 20 } });
+      await page.locator('[data-test=pause-minutes]').waitFor();
+      await page.locator('[data-test=pause-minutes]').fill('45');
+      await page.locator('[data-test=pause-reason]').fill('Private call');
+      await page.locator('[data-test=pause-submit]').click();
+      await waitForText(page, 'pause-result', /allows pauses of at most 20 minutes/);
+
+      const client = async () => (await api(t.url, '/api/clients?q=pause%40desk', { token })).body.data[0];
+      await waitUntil(async () => (await client()).is_streaming, 10_000, 'streaming before the pause');
+      await page.locator('[data-test=pause-minutes]').fill('10');
+      await page.locator('[data-test=pause-submit]').click();
+      await waitForText(page, 'state-title', /^Paused until \d/);
+      assert.match(await text(page, 'not-recording'), /Paused: “Private call”/);
+      assert.equal(await text(page, 'header-state'), 'Paused');
+      await waitUntil(async () => !(await client()).is_streaming, 10_000, 'not streaming while paused');
+      assert.equal((await client()).is_connected, true, 'still connected while paused');
+      await screenshot(page, 'home-paused');
+      const detail = await api(t.url, `/api/clients/${(await client()).id}`, { token });
+      assert.equal(detail.body.data.pauses[0].reason, 'Private call');
+      assert.equal(detail.body.data.pauses[0].ended_at, null);
+
+      await page.locator('[data-test=resume]').click();
+      await waitForText(page, 'state-title', /^Live$/);
+      await waitUntil(async () => (await client()).is_streaming, 10_000, 'streaming again after the pause');
+      const after = await api(t.url, `/api/clients/${(await client()).id}`, { token });
+      assert.ok(after.body.data.pauses[0].ended_at, 'the pause ended early');
+      assert.match(agent.output(), /recording paused for 10 min: Private call[\s\S]*recording again after the pause/);
     } finally {
       await agent.stop('SIGTERM');
     }

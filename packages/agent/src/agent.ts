@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import { settingsSchema, viewersSchema, type MachineInfo } from '@vaahshare/protocol';
+import { settingsSchema, viewersSchema, type MachineInfo, type Settings as CompanySettings } from '@vaahshare/protocol';
 import type { CaptureTools } from './capture/capture.js';
 import type { CaptureOptions } from './capture/capture-args.js';
 import { openConnection } from './connection.js';
 import { SendTracker } from './gui/send-tracker.js';
-import type { GuiView, SegmentView } from './gui/view.js';
+import type { ActionResult, GuiView, SegmentView } from './gui/view.js';
 import { IdleWatcher, type IdleTools } from './idle.js';
 import { CatchUpProgress } from './progress.js';
 import { finishRecording, startRecording, type Recording } from './recording.js';
@@ -61,6 +61,11 @@ export class Agent {
   private company: string | null = null;
   private viewers: string[] = [];
   private idleNow: GuiView['idle'] = null;
+  private companySettings: CompanySettings | null = null;
+  /** A pause the person asked for: no capture until it ends. */
+  private paused: { until: number; reason: string; timer: NodeJS.Timeout } | null = null;
+  /** The server holds all of the current recording (it ended for a pause): nothing to stream until the next. */
+  private currentSent = false;
   private readonly sends = new SendTracker();
   private readonly changeListeners = new Set<() => void>();
   /** The port of the agent's window, once it listens (for `vaahshare-agent open`). */
@@ -87,7 +92,10 @@ export class Agent {
     });
     this.socket.on('settings', (payload) => {
       const parsed = settingsSchema.safeParse(payload);
-      if (parsed.success) this.idle.configure(parsed.data);
+      if (!parsed.success) return;
+      this.companySettings = parsed.data;
+      this.idle.configure(parsed.data);
+      this.changed();
     });
     this.socket.on('viewers', (payload) => {
       const parsed = viewersSchema.safeParse(payload);
@@ -115,6 +123,7 @@ export class Agent {
   }
 
   private record(): Recording {
+    this.currentSent = false;
     const recording = startRecording(this.o.spool, 'live', this.o.capture, this.o.tools);
     void recording.capture.exited.then(({ code, stderr }) => this.onCaptureExit(recording, code, stderr));
     this.o.log(`capturing ${this.o.capture.source === 'test' ? 'a test picture' : 'the screen'} into ${recording.segment.file}`);
@@ -174,6 +183,7 @@ export class Agent {
     const transport = socketTransport(this.socket);
     while (gen === this.generation) {
       const leftover = this.leftovers.values().next().value;
+      if (!leftover && this.currentSent) return;
       const segment = leftover?.segment ?? this.current.segment;
       const uploader = this.uploaderOf(segment, leftover?.source ?? this.current.source);
       try {
@@ -210,6 +220,7 @@ export class Agent {
 
   /** The server holds all of it: the local copy can go. */
   private sent(segment: LocalSegment) {
+    if (segment === this.current.segment) this.currentSent = true;
     this.leftovers.delete(segment.id);
     this.uploaders.delete(segment.id);
     this.sends.forget(segment.id);
@@ -239,7 +250,7 @@ export class Agent {
 
   /** Starts a new segment, then ends the old one (a short overlap rather than a gap). */
   private async rotate(keep: (old: Recording) => void) {
-    if (this.quitting) return;
+    if (this.quitting || this.paused) return;
     const old = this.current;
     this.current = this.record();
     await finishRecording(old);
@@ -277,6 +288,7 @@ export class Agent {
 
   private close(code: number) {
     clearInterval(this.statusTimer);
+    if (this.paused) clearTimeout(this.paused.timer);
     if (this.rotateTimer) clearInterval(this.rotateTimer);
     this.socket.disconnect();
     const pending = this.o.spool.list();
@@ -294,7 +306,7 @@ export class Agent {
   }
 
   private pendingBytes(): number {
-    const current = this.current.source.size() - (this.uploaders.get(this.current.segment.id)?.acked ?? 0);
+    const current = this.currentSent ? 0 : this.current.source.size() - (this.uploaders.get(this.current.segment.id)?.acked ?? 0);
     const others = this.o.spool.list([this.current.segment.id]).reduce((sum, s) => sum + fileSize(s.file), 0);
     return current + others;
   }
@@ -329,7 +341,9 @@ export class Agent {
 
   /** The agent's part of what its window shows. */
   view(): Omit<GuiView, 'settings'> {
-    const spooled = this.o.spool.list();
+    // The spool drops a segment with no byte yet: the one being captured is left out of its listing.
+    const spooled = this.o.spool.list([this.current.segment.id]);
+    if (!this.currentSent) spooled.push(this.current.segment);
     const segments: SegmentView[] = spooled.map((s) => ({
       id: s.id,
       mode: s.mode,
@@ -345,11 +359,47 @@ export class Agent {
       state: this.state === 'recording' ? 'live' : this.state,
       since: this.stateSince.toISOString(),
       pending_bytes: this.pendingBytes(),
-      recording: this.quitting ? null : { id: this.current.segment.id, started_at: new Date(this.current.segment.started_at).toISOString() },
+      recording: this.quitting || this.paused ? null : { id: this.current.segment.id, started_at: new Date(this.current.segment.started_at).toISOString() },
       viewers: this.viewers,
       segments,
       idle: this.idleNow,
+      pause: this.paused && { until: new Date(this.paused.until).toISOString(), reason: this.paused.reason },
+      pause_policy: this.companySettings && { allowed: Boolean(this.companySettings.pause_allowed), max_minutes: this.companySettings.pause_max_minutes ?? 0 },
     };
+  }
+
+  /**
+   * The person pauses the recording for `minutes` (PROTOCOL.md §8.9): the server checks the company's policy
+   * and records the pause; the agent ends the recording (the rest is sent, then `stop-streaming`: connected,
+   * not streaming) and starts a new one when the pause ends or the person resumes.
+   */
+  async pause(minutes: number, reason: string): Promise<ActionResult> {
+    if (this.quitting) return { ok: false, message: 'The agent is stopping' };
+    if (!this.socket.connected) return { ok: false, message: 'A pause needs the server, which is out of reach now: try again once connected' };
+    const reply = await this.socket.timeout(10_000).emitWithAck('pause', { minutes, reason }).catch(() => null);
+    if (!reply) return { ok: false, message: 'The server did not answer: try again' };
+    if (!reply.ok) return { ok: false, message: reply.message };
+    if (this.paused) clearTimeout(this.paused.timer);
+    this.paused = { until: Date.now() + minutes * 60_000, reason, timer: setTimeout(() => void this.resume(), minutes * 60_000) };
+    this.o.log(`recording paused for ${minutes} min: ${reason}`);
+    this.changed();
+    if (!this.current.capture.stopRequested) await finishRecording(this.current);
+    return { ok: true, message: `Recording paused for ${minutes} min` };
+  }
+
+  /** The pause ends (on time, or early when the person resumes): a new recording starts. */
+  async resume(): Promise<ActionResult> {
+    if (!this.paused) return { ok: false, message: 'The recording is not paused' };
+    clearTimeout(this.paused.timer);
+    this.paused = null;
+    if (this.quitting) return { ok: true, message: 'The agent is stopping' };
+    if (this.socket.connected) this.socket.timeout(5000).emit('resume', {}, () => undefined);
+    this.current = this.record();
+    this.o.log('recording again after the pause');
+    const gen = this.generation;
+    if (this.socket.connected) this.pumping = this.pumping.then(() => this.pump(gen)).catch((err: Error) => this.o.log(`streaming stopped: ${err.message}`));
+    this.changed();
+    return { ok: true, message: 'Recording again' };
   }
 }
 

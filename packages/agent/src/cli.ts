@@ -18,6 +18,7 @@ const connectionOptions = (command: Command) =>
 withIdentityOptions(withCaptureOptions(connectionOptions(program.command('start'))))
   .description('capture the screen and stream it to the server; reconnects forever, Ctrl-C to quit')
   .option('--segment-minutes <n>', 'start a new recording this often; 0 = one per run (default 30; env VAAHSHARE_SEGMENT_MINUTES)')
+  .option('--no-window', "serve no local window (`vaahshare-agent open`), e.g. on a machine nobody sits at")
   .action(async (flags) => exit(await startCommand(flags)));
 
 withIdentityOptions(withCaptureOptions(program.command('record')))

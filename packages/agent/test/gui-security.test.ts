@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { tempDir, type TestServer } from '../../server/src/test/harness.js';
 import { agentArgs, runAgent, type AgentProcess } from './agent-process.js';
+import { buildGui } from '../scripts/build.mjs';
 import { serverWithAdmin } from './helpers.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/vaahshare-agent.js');
@@ -49,6 +50,8 @@ describe("the agent's window: only this desktop's browser, with the secret, may 
   let secret: string;
   let port: number;
   before(async () => {
+    // Built first, so the agent's start does not wait for it.
+    await buildGui();
     ({ t } = await serverWithAdmin());
     dataDir = tempDir('vaahshare-agent-');
     agent = runAgent(agentArgs(t.url, 'gui@desk', dataDir));

@@ -1,11 +1,12 @@
 import type {
   AlertPayload,
   ClientConnectedPayload,
+  PausePayload,
   StartStreamingPayload,
   VideoFramePayload,
 } from './agent-events.js';
 import type { WatchPayload } from './dashboard-events.js';
-import type { Alert, Client, Company, Media, Settings, ViewersPayload } from './models.js';
+import type { Alert, Client, Company, Media, Pause, Settings, ViewersPayload } from './models.js';
 
 /** Every failed ack and every `error` event carries a stable code and a sentence for humans. */
 export interface ErrorReply {
@@ -31,6 +32,9 @@ export interface ClientToServerEvents {
   'video-frame': (payload: VideoFramePayload, ack?: Ack<{ offset: number }>) => void;
   'stop-streaming': (payload?: unknown, ack?: Ack) => void;
   alert: (payload: AlertPayload, ack?: Ack<{ alert: Alert }>) => void;
+  /** Agents only (PROTOCOL.md §8.9): the person pauses the recording, when the company allows it; `resume` ends it early. */
+  pause: (payload: PausePayload, ack?: Ack<{ pause: Pause }>) => void;
+  resume: (payload?: unknown, ack?: Ack<{ pause: Pause | null }>) => void;
   watch: (payload: WatchPayload, ack?: Ack) => void;
   unwatch: (payload: WatchPayload, ack?: Ack) => void;
 }
@@ -60,6 +64,8 @@ export interface ServerToClientEvents {
   'start-streaming': (payload: ClientWithSegment) => void;
   'stop-streaming': (payload: ClientWithSegment) => void;
   'alert-created': (payload: { alert: Alert }) => void;
+  /** A client's pause started, or ended early (`ended_at`). */
+  'pause-updated': (payload: { pause: Pause }) => void;
   'media-updated': (payload: { media: Media }) => void;
   'stream-init': (payload: { client_id: number; segment_id: string; buffer: Uint8Array }) => void;
   'video-frame': (payload: { client_id: number; segment_id: string; buffer: Uint8Array }) => void;

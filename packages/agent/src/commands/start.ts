@@ -6,7 +6,7 @@ import { findTools } from '../tools.js';
 import { captureOptions } from './capture-options.js';
 import { log as printLine, onQuitSignals, openSpool } from './run-helpers.js';
 
-export async function startCommand(flags: Flags): Promise<number> {
+export async function startCommand(flags: Flags & { window?: boolean }): Promise<number> {
   const settings = requireServer(loadSettings(flags));
   const tools = findTools(settings);
   const { machine, spool } = openSpool(settings);
@@ -16,9 +16,9 @@ export async function startCommand(flags: Flags): Promise<number> {
     printLine(line);
   };
   const agent = new Agent({ server: settings.server, token: settings.token, machine, capture: captureOptions(settings, tools), tools, spool, segmentMs: settings.segmentMinutes * 60_000, log });
-  const window = await openWindow(agent, settings, logLines, log, flags.config);
+  const window = flags.window === false ? null : await openWindow(agent, settings, logLines, log, flags.config);
   onQuitSignals(() => agent.quit());
   const code = await agent.done;
-  await window.close();
+  await window?.close();
   return code;
 }

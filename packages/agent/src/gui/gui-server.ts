@@ -111,7 +111,7 @@ function serveFile(res: http.ServerResponse, distDir: string, relative: string) 
  * The agent's own window, served as a local web page (as Syncthing does) on 127.0.0.1 only, at a port
  * the system picks, every request guarded by the per-install secret, the Host and the Origin.
  */
-export async function startGuiServer(options: { secret: string; distDir: string; backend: GuiBackend; log: (line: string) => void }) {
+export async function startGuiServer(options: { secret: string; distDir: string; backend: GuiBackend }) {
   const { secret, distDir, backend } = options;
   const streams = createEventStreams(backend);
   let port = 0;
@@ -121,24 +121,24 @@ export async function startGuiServer(options: { secret: string; distDir: string;
     void route(req, res, admitted.path).catch((err: Error) => sendJson(res, 400, { ok: false, message: err.message }));
   });
 
-  async function route(req: http.IncomingMessage, res: http.ServerResponse, route: string) {
-    if (route === '') {
+  async function route(req: http.IncomingMessage, res: http.ServerResponse, subpath: string) {
+    if (subpath === '') {
       res.writeHead(302, { ...SECURITY_HEADERS, location: `/${secret}/` });
       return res.end();
     }
-    if (req.method === 'GET' && route === '/api/view') return sendJson(res, 200, backend.view());
-    if (req.method === 'GET' && route === '/api/events') return streams.add(req, res);
-    if (req.method === 'GET' && route === '/api/logs') return sendJson(res, 200, { lines: backend.logs() });
-    const action = /^\/api\/([a-z-]+)$/.exec(route)?.[1];
+    if (req.method === 'GET' && subpath === '/api/view') return sendJson(res, 200, backend.view());
+    if (req.method === 'GET' && subpath === '/api/events') return streams.add(req, res);
+    if (req.method === 'GET' && subpath === '/api/logs') return sendJson(res, 200, { lines: backend.logs() });
+    const action = /^\/api\/([a-z-]+)$/.exec(subpath)?.[1];
     if (action && Object.hasOwn(backend.actions, action)) {
       if (req.method !== 'POST') return sendJson(res, 405, { ok: false, message: 'use POST' });
       const result = await backend.actions[action](await readJson(req));
       return sendJson(res, result.ok ? 200 : 400, result);
     }
-    if (route.startsWith('/api/')) return sendJson(res, 404, { ok: false, message: 'no such API' });
+    if (subpath.startsWith('/api/')) return sendJson(res, 404, { ok: false, message: 'no such API' });
     if (req.method !== 'GET') return sendJson(res, 405, { ok: false, message: 'use GET' });
-    // Any other path is the single-page app (its own router) or one of its files.
-    serveFile(res, distDir, path.extname(route) ? path.posix.normalize(route) : '/');
+    // Any other path is the single-page app or one of its files.
+    serveFile(res, distDir, path.extname(subpath) ? path.posix.normalize(subpath) : '/');
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -34,6 +34,10 @@ export interface GuiView {
   segments: SegmentView[];
   /** The company's idle message, while the person is idle past the company's threshold. */
   idle: { message: string; since: string } | null;
+  /** A pause of the recording the person asked for, until it ends. */
+  pause: { until: string; reason: string } | null;
+  /** The company's pause policy (null until the server sent its settings). */
+  pause_policy: { allowed: boolean; max_minutes: number } | null;
   settings: EditableSettings;
 }
 

@@ -5,6 +5,7 @@ import { defaultConfigFile, type Settings } from '../settings.js';
 import { startGuiServer } from './gui-server.js';
 import type { LogLines } from './log-lines.js';
 import { loadOrCreateSecret } from './secret.js';
+import { pauseActions } from './pause-actions.js';
 import { settingsActions, editableSettings } from './settings-actions.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -17,12 +18,11 @@ export async function openWindow(agent: Agent, settings: Settings & { server: st
   const gui = await startGuiServer({
     secret,
     distDir: GUI_DIST,
-    log,
     backend: {
       view: () => ({ ...agent.view(), settings: editableSettings(settings, configFile) }),
       onChange: (listener) => agent.onChange(listener),
       logs: () => logLines.all(),
-      actions: settingsActions(settings, configFile),
+      actions: { ...settingsActions(settings, configFile), ...pauseActions(agent) },
     },
   });
   agent.guiPort = gui.port;

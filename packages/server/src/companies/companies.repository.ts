@@ -10,6 +10,8 @@ export const toSettings = (row: CompanyRow): Settings => ({
   idle_threshold_seconds: row.idle_threshold_seconds,
   idle_message: row.idle_message,
   viewer_names_shown: Boolean(row.viewer_names_shown),
+  pause_allowed: Boolean(row.pause_allowed),
+  pause_max_minutes: row.pause_max_minutes,
 });
 
 export const toEnrollmentToken = (row: EnrollmentTokenRow): EnrollmentToken => ({
@@ -35,10 +37,12 @@ export const firstCompany = (db: Db) => db.selectFrom('companies').selectAll().o
 
 export const listCompanies = (db: Db) => db.selectFrom('companies').selectAll().orderBy('id').execute();
 
-export const updateSettings = (db: Db, companyId: number, { viewer_names_shown, ...settings }: Partial<Settings>) =>
+const flag = (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0);
+
+export const updateSettings = (db: Db, companyId: number, { viewer_names_shown, pause_allowed, ...settings }: Partial<Settings>) =>
   db
     .updateTable('companies')
-    .set({ ...settings, ...(viewer_names_shown !== undefined && { viewer_names_shown: viewer_names_shown ? 1 : 0 }) }).where('id', '=', companyId).returningAll().executeTakeFirst();
+    .set({ ...settings, viewer_names_shown: flag(viewer_names_shown), pause_allowed: flag(pause_allowed) }).where('id', '=', companyId).returningAll().executeTakeFirst();
 
 export const insertEnrollmentToken = (db: Db, companyId: number, token: string, label: string | null, now: number) =>
   db
