@@ -46,7 +46,7 @@ export async function buildWeb({ force = false } = {}) {
   return true;
 }
 
-export const guiIsFresh = () => fresh(path.join(dist, 'gui', 'index.html'), ['gui', 'src/gui/view.ts']);
+export const guiIsFresh = () => fresh(path.join(dist, 'gui', 'index.html'), ['gui', 'src/gui/view.ts', '../dashboard/src/theme.css']);
 
 /** Builds the window into a fresh folder and swaps it in, so a running agent never serves half a build. */
 export async function buildGui({ force = false } = {}) {

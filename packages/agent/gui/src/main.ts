@@ -2,6 +2,7 @@ import Aura from '@primeuix/themes/aura';
 import 'primeicons/primeicons.css';
 import PrimeVue from 'primevue/config';
 import { createApp } from 'vue';
+import '../../../dashboard/src/theme.css';
 import App from './App.vue';
 import './styles.css';
 
