@@ -3,12 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { launchBrowser } from '../../dashboard/e2e/browser.js';
-import { ADMIN_EMAIL, api, connectDashboard, tempDir, waitUntil, type TestServer } from '../../server/src/test/harness.js';
+import { launchBrowser, logIn, openPage, startDashboardServer } from '../../dashboard/e2e/browser.js';
+import { ADMIN_EMAIL, api, connectDashboard, login, tempDir, waitUntil, type TestServer } from '../../server/src/test/harness.js';
 import { agentArgs, runAgent } from '../test/agent-process.js';
 import { startCutProxy } from '../test/cut-proxy.js';
 import { buildGui } from '../scripts/build.mjs';
-import { serverWithAdmin } from '../test/helpers.js';
 import { openWindow, screenshot, showPage, text, waitForText, windowAddress } from './window.js';
 
 describe("the agent's window in Chromium, against a real agent and server", () => {
@@ -16,7 +15,9 @@ describe("the agent's window in Chromium, against a real agent and server", () =
   let token: string;
   let browser: Browser;
   before(async () => {
-    ({ t, token } = await serverWithAdmin());
+    // The dashboard too: the pause shows on the client's page.
+    t = await startDashboardServer();
+    token = await login(t.url);
     await buildGui();
     browser = await launchBrowser();
   });
@@ -170,6 +171,14 @@ describe("the agent's window in Chromium, against a real agent and server", () =
       const after = await api(t.url, `/api/clients/${(await client()).id}`, { token });
       assert.ok(after.body.data.pauses[0].ended_at, 'the pause ended early');
       assert.match(agent.output(), /recording paused for 10 min: Private call[\s\S]*recording again after the pause/);
+
+      const admin = await openPage(browser);
+      await logIn(admin, t.url);
+      await admin.goto(`${t.url}/clients/${(await client()).id}`);
+      await admin.locator('[data-test=pauses]').waitFor();
+      assert.match(await admin.locator('[data-test=pauses]').innerText(), /Private call/);
+      assert.equal(await admin.locator('[data-test=presence-timeline] rect[data-state=paused]').count(), 1);
+      await screenshot(admin, 'dashboard-client-pauses');
     } finally {
       await agent.stop('SIGTERM');
     }

@@ -70,7 +70,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   } else {
     await buildCli({ force });
     const web = await buildWeb({ force });
-    const gui = await buildGui({ force });
-    console.log(`vaahshare-agent built; share page ${web ? 'built' : 'up to date'}, window ${gui ? 'built' : 'up to date'} (${path.relative(process.cwd(), dist)})`);
+    // The server and the agent run without the window (an install without Vite): say so, and go on.
+    const gui = await buildGui({ force }).then(
+      (built) => (built ? 'built' : 'up to date'),
+      (err) => `not built (${err.message.split('\n')[0]}); the agent runs without it`,
+    );
+    console.log(`vaahshare-agent built; share page ${web ? 'built' : 'up to date'}, window ${gui} (${path.relative(process.cwd(), dist)})`);
   }
 }

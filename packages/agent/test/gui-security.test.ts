@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { tempDir, type TestServer } from '../../server/src/test/harness.js';
+import { tempDir, waitUntil, type TestServer } from '../../server/src/test/harness.js';
 import { agentArgs, runAgent, type AgentProcess } from './agent-process.js';
 import { buildGui } from '../scripts/build.mjs';
 import { serverWithAdmin } from './helpers.js';
@@ -120,4 +120,19 @@ describe("the agent's window: only this desktop's browser, with the secret, may 
       assert.equal(reached, false, `${external.address}:${port} must not answer`);
     }
   });
+
+  test('`open` hands the address to the desktop\'s opener (xdg-open, which calls $BROWSER when no desktop environment runs)', async () => {
+    const dir = tempDir('vaahshare-open-');
+    const opened = path.join(dir, 'opened-url');
+    const browser = path.join(dir, 'browser.sh');
+    fs.writeFileSync(browser, `#!/bin/sh\necho "$1" > ${opened}\n`, { mode: 0o755 });
+    const env: NodeJS.ProcessEnv = { ...process.env, VAAHSHARE_CONFIG: '/nonexistent/vaahshare-agent-test/config.json', BROWSER: browser };
+    delete env.DISPLAY;
+    delete env.XDG_CURRENT_DESKTOP;
+    const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'open', '--data-dir', dataDir], { env });
+    assert.match(stdout, /Opened the agent's window in your browser/);
+    await waitUntil(() => fs.existsSync(opened) && fs.readFileSync(opened, 'utf8').length > 0, 5000, 'the browser was started');
+    assert.equal(fs.readFileSync(opened, 'utf8').trim(), url.href);
+  });
 });
+
