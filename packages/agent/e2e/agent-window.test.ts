@@ -49,6 +49,15 @@ describe("the agent's window in Chromium, against a real agent and server", () =
       await screenshot(page, 'home-watched');
       await dash.socket.emitWithAck('unwatch', { client_id: body.data[0].id });
       await waitForText(page, 'viewers', /Nobody is watching/, 5000);
+      // The company hides names: the person still sees that someone watches.
+      const { body: companies } = await api(t.url, '/api/companies', { token });
+      await api(t.url, `/api/companies/${companies.data[0].id}/settings`, { token, method: 'PATCH', body: { viewer_names_shown: false } });
+      assert.equal((await dash.socket.emitWithAck('watch', { client_id: body.data[0].id })).ok, true);
+      await waitForText(page, 'viewers', /an administrator/, 5000);
+      assert.doesNotMatch(await text(page, 'viewers'), /@/);
+      await dash.socket.emitWithAck('unwatch', { client_id: body.data[0].id });
+      await waitForText(page, 'viewers', /Nobody is watching/, 5000);
+      await api(t.url, `/api/companies/${companies.data[0].id}/settings`, { token, method: 'PATCH', body: { viewer_names_shown: true } });
       dash.socket.disconnect();
 
       proxy.cut();

@@ -64,7 +64,7 @@ export class Agent {
   private companySettings: CompanySettings | null = null;
   /** A pause the person asked for: no capture until it ends. */
   private paused: { until: number; reason: string; timer: NodeJS.Timeout } | null = null;
-  /** The server holds all of the current recording (it ended for a pause): nothing to stream until the next. */
+  /** Nothing more of the current recording goes out by streaming (it ended for a pause and was sent, or goes as an upload). */
   private currentSent = false;
   private readonly sends = new SendTracker();
   private readonly changeListeners = new Set<() => void>();
@@ -238,11 +238,13 @@ export class Agent {
    */
   private async keepForUpload(segment: LocalSegment, why: string) {
     this.o.log(`the server no longer takes segment ${segment.id} (${why}); it will be uploaded whole`);
-    if (segment === this.current.segment) {
+    if (segment === this.current.segment && !this.paused) {
       await this.rotate((old) => this.o.spool.toUpload(old.segment, `${old.segment.id}-full`));
     } else {
       this.o.spool.toUpload(segment, `${segment.id}-full`);
       this.leftovers.delete(segment.id);
+      // Paused: the recording already ended; no new one starts before the pause does.
+      if (segment === this.current.segment) this.currentSent = true;
     }
     this.uploaders.delete(segment.id);
     void this.uploadLeftovers();
@@ -264,7 +266,7 @@ export class Agent {
       const busy = [this.current.segment.id, ...this.leftovers.keys()];
       await uploadPending({ server: this.o.server, token: this.o.token, userHost: this.o.machine.user_host }, this.o.spool, busy, this.o.log);
     } catch (err) {
-      for (const s of this.o.spool.list().filter((s) => s.mode === 'upload')) this.sends.failed(s.id, (err as Error).message);
+      for (const s of this.o.spool.list([this.current.segment.id]).filter((s) => s.mode === 'upload')) this.sends.failed(s.id, (err as Error).message);
       this.o.log(`uploading local recordings failed (${(err as Error).message}); will retry after the next reconnect`);
     } finally {
       this.uploading = false;
