@@ -25,6 +25,24 @@ const watchedClientOf = (room: string): number | undefined => {
   const match = /^watch:(\d+)$/.exec(room);
   return match ? Number(match[1]) : undefined;
 };
+/** The client whose stream a room is the watch or the paused room of, if it is one of them. */
+const viewedClientOf = (room: string): number | undefined => {
+  const match = /^(?:watch|paused):(\d+)$/.exec(room);
+  return match ? Number(match[1]) : undefined;
+};
+
+/** Calls `listener` with the client of each room, of those `clientOf` knows, that the adapter reports `event` of. */
+function onRoomsOf(
+  adapter: IoServer['sockets']['adapter'],
+  event: 'create-room' | 'delete-room' | 'join-room' | 'leave-room',
+  clientOf: (room: string) => number | undefined,
+  listener: (clientId: number) => void,
+) {
+  adapter.on(event, (room: string) => {
+    const clientId = clientOf(room);
+    if (clientId !== undefined) listener(clientId);
+  });
+}
 
 export type Broadcast = ReturnType<typeof createBroadcast>;
 
@@ -92,14 +110,19 @@ export function createBroadcast(io: IoServer) {
     watchersHere: (clientId: number) => adapter.rooms.get(watchRoom(clientId))?.size ?? 0,
     /** The clients watched by sockets of this node. */
     watchedHere: () => [...adapter.rooms.keys()].flatMap((room) => watchedClientOf(room) ?? []),
+    /** This node's sockets viewing a client's stream, paused ones included (a paused viewer still watches). */
+    viewersHere(clientId: number): AgentSocket[] {
+      const ids = new Set([...(adapter.rooms.get(watchRoom(clientId)) ?? []), ...(adapter.rooms.get(pausedRoom(clientId)) ?? [])]);
+      return [...ids].flatMap((id) => io.of('/').sockets.get(id) ?? []);
+    },
+    /** Called whenever a socket of this node starts or stops viewing (or being paused on) a client's stream. */
+    onViewersChanged(listener: (clientId: number) => void) {
+      for (const event of ['join-room', 'leave-room'] as const) onRoomsOf(adapter, event, viewedClientOf, listener);
+    },
     /** Called when the first socket of this node starts watching a client, and when the last one stops. */
     onWatchedHere(listener: (clientId: number, watching: boolean) => void) {
-      const onRoom = (room: string, watching: boolean) => {
-        const clientId = watchedClientOf(room);
-        if (clientId !== undefined) listener(clientId, watching);
-      };
-      adapter.on('create-room', (room: string) => onRoom(room, true));
-      adapter.on('delete-room', (room: string) => onRoom(room, false));
+      onRoomsOf(adapter, 'create-room', watchedClientOf, (clientId) => listener(clientId, true));
+      onRoomsOf(adapter, 'delete-room', watchedClientOf, (clientId) => listener(clientId, false));
     },
   };
 }

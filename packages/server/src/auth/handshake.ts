@@ -55,7 +55,7 @@ export async function authenticateSocket(
     // An id beyond the 32-bit id columns names no company (and PostgreSQL would refuse to compare it).
     const exists = Number.isInteger(companyId) && companyId <= MAX_ID && (await companies.find(companyId));
     if (!exists) throw refuse(`Company ${companyId} does not exist`, 'unknown_company');
-    return { role: 'dashboard', companyId, legacy: false, userId: user.id, sessionTokenHash: sha256(sessionToken) };
+    return { role: 'dashboard', companyId, legacy: false, userId: user.id, userName: user.email, sessionTokenHash: sha256(sessionToken) };
   }
 
   throw refuse('Unknown app: connect with query.app "agent" or "backend"', 'unknown_app');

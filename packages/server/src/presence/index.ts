@@ -5,6 +5,8 @@ import type { Feature } from '../feature.js';
 import { every } from '../infra/background.js';
 import { addClientsByStateGauge } from '../infra/metrics.js';
 import { announceTransitions } from './announcements.js';
+import { createPauses } from './pauses.js';
+import { registerPauseHandlers } from './pauses.socket.js';
 import { clientsRoutes } from './clients.routes.js';
 import { countByState, ensureClient, findClientByIdentity } from './presence.repository.js';
 import { createPresence } from './presence.service.js';
@@ -27,6 +29,7 @@ export function createPresenceFeature(ctx: AppContext, { companies }: { companie
     events,
     onError: (what, err) => log.error({ err }, `${what} failed`),
   });
+  const pauses = createPauses({ db: ctx.db, clock: ctx.clock, broadcast: ctx.broadcast, companies: ctx.companies });
   announceTransitions(events, ctx.broadcast, ctx.metrics);
   addClientsByStateGauge(ctx.metrics, () => countByState(ctx.db));
   // Clients of nodes found dead are reconnecting now; on a pool of its own, not behind the storm of connects it races.
@@ -45,7 +48,10 @@ export function createPresenceFeature(ctx: AppContext, { companies }: { companie
     routes: async (app: FastifyInstance) => {
       await app.register(clientsRoutes, { prefix: '/api/clients', ctx, companies });
     },
-    onAgent: (socket) => registerPresenceHandlers(ctx, { presence, companies, isShuttingDown: () => closing }, socket),
+    onAgent: (socket) => {
+      registerPresenceHandlers(ctx, { presence, companies, isShuttingDown: () => closing }, socket);
+      registerPauseHandlers(ctx.handlers, pauses, socket);
+    },
     start: async () => {
       // Clients this node held before a crash get a fresh grace period to come back.
       await presence.releaseNode();

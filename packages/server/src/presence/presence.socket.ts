@@ -53,7 +53,8 @@ export function registerPresenceHandlers(
     if (settings) socket.emit('settings', settings);
     ctx.broadcast.joinClient(socket, connection.clientId);
     await events.emitAndWait('agent-connected', { clientId: connection.clientId, legacy: socket.data.legacy, changed });
-    return { ok: true, client };
+    const company = await ctx.companies.company(companyId);
+    return { ok: true, client, ...(company && { company }) };
   });
 
   handlers.on(socket, 'app-closed', noPayload, async () => {

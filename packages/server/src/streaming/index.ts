@@ -16,7 +16,7 @@ export type StreamingFace = ReturnType<typeof createStreamingFeature>;
 /** Live segments: frames to disk and to viewers (on any node), slow viewers paused, recordings closed for finalizing. */
 export function createStreamingFeature(ctx: AppContext, { io, clustered }: Pick<SocketServer, 'io' | 'clustered'>) {
   const { config, broadcast, log } = ctx;
-  const viewers = createViewers(io, broadcast, { nodeId: config.NODE_ID, clustered, log });
+  const viewers = createViewers(io, broadcast, { nodeId: config.NODE_ID, clustered, log, companies: ctx.companies });
   const streams = createStreams({
     broadcast,
     clock: ctx.clock,

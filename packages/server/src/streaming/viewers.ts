@@ -1,7 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Broadcast } from '../broadcast.js';
 import type { IoServer } from '../context.js';
+import type { CompanyCache } from '../companies/index.js';
 import { runInBackground } from '../infra/background.js';
+import { createViewerNames } from './viewer-names.js';
 
 export type Viewers = ReturnType<typeof createViewers>;
 
@@ -9,6 +11,13 @@ export type Viewers = ReturnType<typeof createViewers>;
 async function othersKnown(io: IoServer, waitMs: number) {
   const deadline = Date.now() + waitMs;
   while ((await io.of('/').adapter.serverCount()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100).unref());
+}
+
+/** Tells the client's agents on this node (not original clients, which restart their recorder on it). */
+async function tellAgentsHere(broadcast: Pick<Broadcast, 'clientSocketsHere'>, clientId: number, event: 'connect-stream' | 'disconnect-stream') {
+  for (const socket of await broadcast.clientSocketsHere(clientId)) {
+    if (!socket.data.legacy) socket.emit(event);
+  }
 }
 
 /** Asks the other nodes which clients their dashboards watch. */
@@ -28,18 +37,18 @@ async function askOthers(io: IoServer, nodeId: string, waitMs: number, watchedTh
  * when the first viewer anywhere arrives and `disconnect-stream` when the last one leaves — from the node
  * its socket is on, which learns about other nodes' viewers from their reports (through Redis).
  */
-export function createViewers(io: IoServer, broadcast: Broadcast, options: { nodeId: string; clustered: boolean; log: FastifyBaseLogger }) {
+export function createViewers(
+  io: IoServer,
+  broadcast: Broadcast,
+  options: { nodeId: string; clustered: boolean; log: FastifyBaseLogger; companies: CompanyCache },
+) {
+  const names = createViewerNames(io, broadcast, options);
   /** client id → the other nodes that have viewers of it. */
   const remote = new Map<number, Set<string>>();
 
   const watched = (clientId: number) => broadcast.watchersHere(clientId) > 0 || (remote.get(clientId)?.size ?? 0) > 0;
 
-  /** Tells the client's agents on this node (not original clients, which restart their recorder on it). */
-  async function tellAgents(clientId: number, event: 'connect-stream' | 'disconnect-stream') {
-    for (const socket of await broadcast.clientSocketsHere(clientId)) {
-      if (!socket.data.legacy) socket.emit(event);
-    }
-  }
+  const tellAgents = (clientId: number, event: 'connect-stream' | 'disconnect-stream') => tellAgentsHere(broadcast, clientId, event);
 
   /** Runs `change` and tells the agents when it turned the client from unwatched to watched or back. */
   function changing(clientId: number, change: () => void) {
@@ -68,6 +77,7 @@ export function createViewers(io: IoServer, broadcast: Broadcast, options: { nod
   function retainNodes(alive: string[]) {
     const known = new Set([...remote.values()].flatMap((nodes) => [...nodes]));
     for (const nodeId of known) if (!alive.includes(nodeId)) forgetNode(nodeId);
+    names.retainNodes(alive);
   }
 
   broadcast.onWatchedHere((clientId, watching) => {
@@ -100,6 +110,7 @@ export function createViewers(io: IoServer, broadcast: Broadcast, options: { nod
     /** The agent just connected here: if someone watches, it should stream. */
     async greetAgent(clientId: number) {
       if (watched(clientId)) await tellAgents(clientId, 'connect-stream');
+      await names.greetAgent(clientId);
     },
   };
 }
