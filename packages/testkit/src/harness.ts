@@ -196,13 +196,17 @@ export async function heardAll(url: string, dashboard: Dashboard, token?: string
 
 /**
  * Waits until a grace period starting now is over for every client dropped before now: a witness agent dropped
- * now is disconnected after them (grace timers fire in deadline order) and the dashboard hears it after theirs.
+ * now is disconnected after them (grace timers and sweeps go by deadline) and the dashboards hear it after theirs.
+ * With several nodes, pass a dashboard of each: whichever node expires the witness tells only its own dashboards.
  */
-export async function graceOver(url: string, dashboard: Dashboard, graceMs: number, token?: string): Promise<void> {
+export async function graceOver(url: string, dashboards: Dashboard | Dashboard[], graceMs: number, token?: string): Promise<void> {
+  const all = Array.isArray(dashboards) ? dashboards : [dashboards];
   const userHost = `witness-${++witnesses}@testkit`;
   const witness = await connectAgent(url, userHost, token ? { token } : {});
   witness.socket.disconnect();
-  await waitUntil(() => dashboard.of(userHost).includes('client-disconnected'), graceMs * 10 + 10_000, `${userHost} disconnected after its grace`);
+  const heard = () => all.some((dashboard) => dashboard.of(userHost).includes('client-disconnected'));
+  await waitUntil(heard, graceMs * 10 + 10_000, `${userHost} disconnected after its grace`);
+  for (const dashboard of all) await roundTrip(dashboard.socket);
 }
 
 export async function login(url: string, email = ADMIN_EMAIL, password = ADMIN_PASSWORD): Promise<string> {

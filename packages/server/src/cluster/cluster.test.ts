@@ -110,8 +110,8 @@ describe('two nodes on PostgreSQL and Redis', { skip: unavailable ?? false }, ()
     assert.equal((await decodeFrames(mediaPaths(cluster.dataDir, media).final)).frames, 100);
 
     // Each node's stale grace timers would have fired before a witness dropped on that node now is disconnected.
-    await graceOver(a.url, onA, GRACE_MS);
-    await graceOver(b.url, onB, GRACE_MS);
+    await graceOver(a.url, [onA, onB], GRACE_MS);
+    await graceOver(b.url, [onA, onB], GRACE_MS);
     const expected = ['client-connected', 'client-reconnecting', 'client-connected', 'client-reconnecting', 'client-connected'];
     assert.deepEqual(onA.of('mover@pc'), expected);
     assert.deepEqual(onB.of('mover@pc'), expected);

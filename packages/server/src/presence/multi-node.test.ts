@@ -48,7 +48,9 @@ describe('several nodes sharing one database', () => {
     const second = await connectAgent(b.url, 'moves@pc');
     assert.equal(second.client.id, first.client.id);
     // A's grace timer of the first connection would have fired before a witness dropped on A now is disconnected.
-    await graceOver(a.url, onA, GRACE_MS);
+    const onB = await connectDashboard(b.url, token);
+    await graceOver(a.url, [onA, onB], GRACE_MS);
+    onB.socket.disconnect();
     assert.deepEqual(onA.of('moves@pc'), ['client-connected', 'client-reconnecting']);
     const { body } = await api(b.url, `/api/clients/${first.client.id}`, { token });
     assert.equal(body.data.is_connected, true);
@@ -64,8 +66,8 @@ describe('several nodes sharing one database', () => {
     const agent = await connectAgent(a.url, 'leaves@pc');
     agent.socket.disconnect();
     // Both nodes had their turn: A's timer and B's sweeps, before witnesses dropped now on each are disconnected.
-    await graceOver(a.url, onA, GRACE_MS);
-    await graceOver(b.url, onB, GRACE_MS);
+    await graceOver(a.url, [onA, onB], GRACE_MS);
+    await graceOver(b.url, [onA, onB], GRACE_MS);
     const disconnects = [...onA.of('leaves@pc'), ...onB.of('leaves@pc')].filter((e) => e === 'client-disconnected');
     assert.equal(disconnects.length, 1);
     const { body } = await api(a.url, `/api/clients/${agent.client.id}`, { token });
