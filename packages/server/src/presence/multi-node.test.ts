@@ -16,7 +16,8 @@ import {
 } from '@vaahshare/testkit';
 import { freePort, spawnServer } from '@vaahshare/testkit/process';
 
-const GRACE_MS = 600;
+// Long enough that a comeback on the other node lands within it on a loaded machine.
+const GRACE_MS = 3000;
 
 /** Two server nodes on one database (no Redis yet: each dashboard hears only its own node). */
 describe('several nodes sharing one database', () => {
