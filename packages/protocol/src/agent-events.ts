@@ -7,8 +7,21 @@ import { idSchema } from './ids.js';
  */
 export const textSchema = () => z.string().regex(/^[^\u0000]*$/, 'must not contain NUL characters');
 
-/** `username@hostname`; also the client's identity inside its company, so it is bounded. */
-export const userHostSchema = textSchema().trim().min(1).max(255);
+/**
+ * A user name as operating systems report it (`os.userInfo().username`): any printable characters, spaces inside
+ * included (Windows allows "Jane Doe"), but no control or invisible format characters, no `@`, no path separators,
+ * and not made of dots only, so that an identity can never read as a path (`..`) or hide characters in a list.
+ */
+const USERNAME = String.raw`(?!\.+@)[^\p{C}\s@/\\](?:[^\p{C}@/\\]*[^\p{C}\s@/\\])?`;
+/** A host name (`os.hostname()`): dot-separated labels of letters, digits, `-` and `_`. */
+const HOSTNAME = String.raw`[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)*`;
+const USER_HOST = new RegExp(`^${USERNAME}@${HOSTNAME}$`, 'u');
+
+export const USER_HOST_RULE =
+  'user_host must be username@hostname: a user name without control characters, `@`, `/` or `\\` (not only dots), then a host name of letters, digits, `-`, `_` and dots';
+
+/** `username@hostname` (PROTOCOL.md §8.9); also the client's identity inside its company, so it is bounded. */
+export const userHostSchema = z.string().trim().min(1, { abort: true }).max(255, { abort: true }).regex(USER_HOST, USER_HOST_RULE);
 
 /** The original client reads the company id from a text field, so numeric strings are accepted. */
 export const companyIdSchema = z.union(
