@@ -240,7 +240,7 @@ describe('companies and enrollment tokens', () => {
       headers: json,
       body: JSON.stringify({ idle_threshold_seconds: 5 }),
     });
-    assertError(invalid, 400, 'bad_request', 'Invalid body: idle_threshold_seconds: Too small: expected number to be >=10', 'too small');
+    assertError(invalid, 400, 'bad_request', 'Invalid body: idle_threshold_seconds: The idle threshold must be at least 10 seconds', 'too small');
 
     await sleep(200);
     assert.equal(acmeAgent.settings.length, 3);
