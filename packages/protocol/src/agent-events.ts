@@ -76,8 +76,18 @@ export const stopStreamingSchema = z.preprocess(
   z.looseObject({ segment_id: segmentIdSchema.optional() }),
 );
 
+const TEN_YEARS_S = 10 * 365 * 24 * 3600;
+
+/**
+ * An idle alert. The original client sends `{ type, idle_seconds }` only; this project's agent also names the idle
+ * period (`alert_id`), says when the threshold was crossed (`occurred_at`, for an alert it held while offline) and,
+ * once the person is back, how long they were away (`away_seconds`): a repeat with the same id updates the alert.
+ */
 export const alertSchema = z.looseObject({
   type: z.literal('idle'),
-  idle_seconds: z.number().nonnegative().max(10 * 365 * 24 * 3600),
+  idle_seconds: z.number().nonnegative().max(TEN_YEARS_S),
+  alert_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'alert_id must be 1-64 of A-Za-z0-9_-').optional(),
+  occurred_at: z.iso.datetime({ offset: true, error: 'occurred_at must be an ISO 8601 date-time' }).optional(),
+  away_seconds: z.number().nonnegative().max(TEN_YEARS_S).optional(),
 });
 export type AlertPayload = z.input<typeof alertSchema>;

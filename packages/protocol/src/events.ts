@@ -56,6 +56,8 @@ export interface ServerToClientEvents {
   'start-streaming': (payload: ClientWithSegment) => void;
   'stop-streaming': (payload: ClientWithSegment) => void;
   'alert-created': (payload: { alert: Alert }) => void;
+  /** An alert changed: its person came back (`away_seconds`). */
+  'alert-updated': (payload: { alert: Alert }) => void;
   'media-updated': (payload: { media: Media }) => void;
   'stream-init': (payload: { client_id: number; segment_id: string; buffer: Uint8Array }) => void;
   'video-frame': (payload: { client_id: number; segment_id: string; buffer: Uint8Array }) => void;

@@ -56,6 +56,9 @@ export const alertModelSchema = z.object({
   user_host: z.string(),
   type: z.literal('idle'),
   idle_seconds: z.number(),
+  /** The whole idle span, once the person came back (null while away, or from an original client). */
+  away_seconds: z.number().nullable(),
+  /** When the idle threshold was crossed (the agent's time, for an alert it held while offline). */
   created_at: z.string(),
   acknowledged_at: z.string().nullable(),
 });

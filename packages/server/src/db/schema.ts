@@ -67,6 +67,9 @@ export interface AlertsTable {
   client_id: number;
   type: 'idle';
   idle_seconds: number;
+  /** The agent's id of the idle period; null from original clients. */
+  agent_alert_id: string | null;
+  away_seconds: number | null;
   created_at: number;
   acknowledged_at: number | null;
 }
