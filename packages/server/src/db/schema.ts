@@ -1,3 +1,4 @@
+import type { DisconnectReason } from '@vaahshare/protocol';
 import type { Generated, Insertable, Selectable } from 'kysely';
 
 /** Times are milliseconds since the epoch; flags are 0/1 integers (the same on SQLite and PostgreSQL). */
@@ -50,6 +51,8 @@ export interface ClientsTable {
   node_id: string | null;
   grace_deadline: number | null;
   last_seen_at: number | null;
+  /** Why the client is disconnected; null while it is connected or reconnecting. */
+  disconnect_reason: DisconnectReason | null;
   created_at: number;
 }
 

@@ -1,5 +1,6 @@
 import { PostgresAdapter, sql } from 'kysely';
 import type { Db } from '../db/database.js';
+import type { DisconnectReason } from '@vaahshare/protocol';
 import type { ClientRow, PresenceEventsTable } from '../db/schema.js';
 
 type State = PresenceEventsTable['state'];
@@ -84,6 +85,7 @@ export function connectClients(db: Db, inputs: readonly ConnectInput[]): Promise
           node_id: input.nodeId,
           grace_deadline: null,
           last_seen_at: input.now,
+          disconnect_reason: null,
           created_at: input.now,
         })),
       )
@@ -98,6 +100,7 @@ export function connectClients(db: Db, inputs: readonly ConnectInput[]): Promise
           node_id: eb.ref('excluded.node_id'),
           grace_deadline: null,
           last_seen_at: eb.ref('excluded.last_seen_at'),
+          disconnect_reason: null,
         })),
       )
       .returningAll()
@@ -139,12 +142,12 @@ export function markReconnecting(db: Db, clientId: number, generation: number, n
   });
 }
 
-/** Connected → disconnected at once (`app-closed`), only for the client's current connection. */
-export function markClosed(db: Db, clientId: number, generation: number, now: number) {
+/** Connected → disconnected at once (`app-closed`, a revoked token), only for the client's current connection. */
+export function markClosed(db: Db, clientId: number, generation: number, now: number, reason: DisconnectReason) {
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('clients')
-      .set({ is_connected: 0, is_reconnecting: 0, is_streaming: 0, grace_deadline: null, last_seen_at: now })
+      .set({ is_connected: 0, is_reconnecting: 0, is_streaming: 0, grace_deadline: null, last_seen_at: now, disconnect_reason: reason })
       .where('id', '=', clientId)
       .where('generation', '=', generation)
       .where('is_connected', '=', 1)
@@ -160,7 +163,7 @@ export function expireGrace(db: Db, clientId: number, generation: number, now: n
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('clients')
-      .set({ is_connected: 0, is_reconnecting: 0, grace_deadline: null })
+      .set({ is_connected: 0, is_reconnecting: 0, grace_deadline: null, disconnect_reason: 'grace_expired' })
       .where('id', '=', clientId)
       .where('generation', '=', generation)
       .where('is_reconnecting', '=', 1)

@@ -1,4 +1,4 @@
-import type { Client, PresenceEventName } from '@vaahshare/protocol';
+import type { Client, DisconnectReason, PresenceEventName } from '@vaahshare/protocol';
 import DataLoader from 'dataloader';
 import type { Db } from '../db/database.js';
 import type { ClientRow } from '../db/schema.js';
@@ -108,10 +108,10 @@ export function createPresence(deps: PresenceDeps) {
     });
   }
 
-  /** The app is quitting on purpose: disconnected at once, no grace. */
-  function close(connection: Connection): Promise<Client | undefined> {
+  /** The app is quitting on purpose, or its token was revoked: disconnected at once, no grace. */
+  function close(connection: Connection, reason: DisconnectReason = 'app_closed'): Promise<Client | undefined> {
     return serial.run(identityKey(connection.companyId, connection.userHost), async () => {
-      const row = await repo.markClosed(db, connection.clientId, connection.generation, clock.now());
+      const row = await repo.markClosed(db, connection.clientId, connection.generation, clock.now(), reason);
       if (!row) return undefined;
       clearGraceTimer(row.id);
       announce('client-disconnected', row);

@@ -1,7 +1,7 @@
 import { clientConnectedSchema } from '@vaahshare/protocol';
 import { z } from 'zod';
 import { agentsRoom, type AppContext } from '../context.js';
-import { findCompany } from '../companies/companies.repository.js';
+import { findCompany, isTokenActive } from '../companies/companies.repository.js';
 import { AppError, badRequest } from '../errors.js';
 import type { SocketHandlers } from '../infra/socket-handler.js';
 import type { AgentSocket } from '../sockets.js';
@@ -25,6 +25,12 @@ async function resolveCompany(ctx: AppContext, socket: AgentSocket, requested: n
     throw new AppError('unknown_company', `Company ${requested ?? '(none)'} does not exist: check the company id in the app's settings`);
   }
   return requested;
+}
+
+/** The server cut this socket because the enrollment token it connected with is revoked now. */
+async function cutForRevokedToken(ctx: AppContext, socket: AgentSocket, reason: string): Promise<boolean> {
+  const { tokenId } = socket.data;
+  return reason === 'server namespace disconnect' && tokenId !== undefined && !(await isTokenActive(ctx.db, tokenId));
 }
 
 export function registerPresenceHandlers(
@@ -65,9 +71,12 @@ export function registerPresenceHandlers(
     socket.data.generation = undefined;
   });
 
-  handlers.onDisconnect(socket, async () => {
+  handlers.onDisconnect(socket, async (reason) => {
     // At shutdown the node hands all its clients over at once (releaseNode), not one by one.
     const connection = connectionOf(socket);
-    if (connection && !hooks.isShuttingDown()) await presence.drop(connection);
+    if (!connection || hooks.isShuttingDown()) return;
+    // Revoking a token cuts its sockets (on every node): their agents stop, so they are not coming back.
+    if (await cutForRevokedToken(ctx, socket, reason)) await presence.close(connection, 'token_revoked');
+    else await presence.drop(connection);
   });
 }
