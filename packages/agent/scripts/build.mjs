@@ -46,7 +46,9 @@ export async function buildWeb({ force = false } = {}) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const force = process.argv.includes('--force');
+  const cliStale = force || !fresh(path.join(dist, 'cli.js'), ['src', '../protocol/src']);
   await buildCli({ force });
   const web = await buildWeb({ force });
-  console.log(`vaahshare-agent built; share page ${web ? 'built' : 'up to date'} (${path.relative(process.cwd(), dist)})`);
+  // `npm start` runs this every time: it speaks only when it built something.
+  if (cliStale || web) console.log(`built ${[cliStale && 'vaahshare-agent', web && 'the share page'].filter(Boolean).join(' and ')} (${path.relative(process.cwd(), dist)})`);
 }

@@ -1,6 +1,6 @@
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { alertsRoutes } from './alerts/alerts.routes.js';
@@ -18,6 +18,7 @@ import { frameworkErrors, installErrorHandlers } from './http-errors.js';
 import { runInBackground } from './infra/background.js';
 import { systemClock, type Clock } from './infra/clock.js';
 import { startHeartbeat } from './infra/heartbeat.js';
+import { DebugRequestLog } from './infra/logging.js';
 import { addClientsByStateGauge, createMetrics } from './infra/metrics.js';
 import { createSocketHandlers } from './infra/socket-handler.js';
 import { legacyRoutes } from './legacy/legacy.routes.js';
@@ -41,13 +42,16 @@ import { webRoutes } from './web/web.routes.js';
 export interface BuildOptions {
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
+  /** A logger made by the caller (`main.ts`: readable in a terminal); else `logger`, else JSON at LOG_LEVEL. */
+  loggerInstance?: FastifyBaseLogger;
 }
 
 export type VaahShareApp = Awaited<ReturnType<typeof buildApp>>;
 
 /** Builds the whole server without listening, so tests can start it on a random port. */
 export async function buildApp(config: Config, options: BuildOptions = {}) {
-  const app = Fastify({ logger: options.logger ?? { level: config.LOG_LEVEL }, trustProxy: true, frameworkErrors });
+  const logging = options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? { level: config.LOG_LEVEL } };
+  const app = Fastify({ ...logging, logController: new DebugRequestLog(), trustProxy: true, frameworkErrors });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(cookie);
