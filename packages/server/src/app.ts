@@ -134,7 +134,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   await app.register(authRoutes, { prefix: '/api/auth', ctx });
   await app.register(usersRoutes, { prefix: '/api/users', ctx });
-  await app.register(companiesRoutes, { prefix: '/api/companies', ctx });
+  await app.register(companiesRoutes, { prefix: '/api/companies', ctx, onTokenRevoked: presence.revokeToken });
   await app.register(clientsRoutes, { prefix: '/api/clients', ctx });
   await app.register(alertsRoutes, { prefix: '/api/alerts', ctx });
   await app.register(legacyRoutes, { prefix: '/api/vaahshare', ctx });

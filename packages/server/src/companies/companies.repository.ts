@@ -60,11 +60,6 @@ export const revokeEnrollmentToken = (db: Db, companyId: number, tokenId: number
 export const findEnrollmentToken = (db: Db, token: string) =>
   db.selectFrom('enrollment_tokens').selectAll().where('token', '=', token).executeTakeFirst();
 
-export async function isTokenActive(db: Db, tokenId: number): Promise<boolean> {
-  const row = await db.selectFrom('enrollment_tokens').select('id').where('id', '=', tokenId).where('revoked_at', 'is', null).executeTakeFirst();
-  return row !== undefined;
-}
-
 /** The active enrollment token `token` (its id and company), or undefined for an unknown or revoked one. */
 export const findActiveToken = (db: Db, token: string) =>
   db

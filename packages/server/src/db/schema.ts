@@ -53,6 +53,8 @@ export interface ClientsTable {
   last_seen_at: number | null;
   /** Why the client is disconnected; null while it is connected or reconnecting. */
   disconnect_reason: DisconnectReason | null;
+  /** The enrollment token of its current (or last) connection; null for original clients. */
+  token_id: number | null;
   created_at: number;
 }
 

@@ -9,6 +9,8 @@ export interface ConnectInput {
   companyId: number;
   userHost: string;
   socketId: string;
+  /** The enrollment token the socket connected with (null: an original client). */
+  tokenId: number | null;
   meta: string;
   nodeId: string;
   now: number;
@@ -86,6 +88,7 @@ export function connectClients(db: Db, inputs: readonly ConnectInput[]): Promise
           grace_deadline: null,
           last_seen_at: input.now,
           disconnect_reason: null,
+          token_id: input.tokenId,
           created_at: input.now,
         })),
       )
@@ -101,6 +104,7 @@ export function connectClients(db: Db, inputs: readonly ConnectInput[]): Promise
           grace_deadline: null,
           last_seen_at: eb.ref('excluded.last_seen_at'),
           disconnect_reason: null,
+          token_id: eb.ref('excluded.token_id'),
         })),
       )
       .returningAll()
@@ -155,6 +159,29 @@ export function markClosed(db: Db, clientId: number, generation: number, now: nu
       .executeTakeFirst();
     if (row) await recordEvents(trx, [row], 'disconnected', now);
     return row;
+  });
+}
+
+/** Connected or reconnecting → disconnected for every client whose connection came with a token now revoked. */
+export function closeClientsOfToken(db: Db, tokenId: number, now: number) {
+  return db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .updateTable('clients')
+      .set({
+        is_connected: 0,
+        is_reconnecting: 0,
+        is_streaming: 0,
+        grace_deadline: null,
+        // A reconnecting client was last seen when it dropped.
+        last_seen_at: sql<number>`case when is_reconnecting = 1 then last_seen_at else ${now} end`,
+        disconnect_reason: 'token_revoked',
+      })
+      .where('token_id', '=', tokenId)
+      .where('is_connected', '=', 1)
+      .returningAll()
+      .execute();
+    await recordEvents(trx, rows, 'disconnected', now);
+    return rows;
   });
 }
 

@@ -1,7 +1,7 @@
 import { clientConnectedSchema } from '@vaahshare/protocol';
 import { z } from 'zod';
 import { agentsRoom, type AppContext } from '../context.js';
-import { findCompany, isTokenActive } from '../companies/companies.repository.js';
+import { findCompany } from '../companies/companies.repository.js';
 import { AppError, badRequest } from '../errors.js';
 import type { SocketHandlers } from '../infra/socket-handler.js';
 import type { AgentSocket } from '../sockets.js';
@@ -27,12 +27,6 @@ async function resolveCompany(ctx: AppContext, socket: AgentSocket, requested: n
   return requested;
 }
 
-/** The server cut this socket because the enrollment token it connected with is revoked now. */
-async function cutForRevokedToken(ctx: AppContext, socket: AgentSocket, reason: string): Promise<boolean> {
-  const { tokenId } = socket.data;
-  return reason === 'server namespace disconnect' && tokenId !== undefined && !(await isTokenActive(ctx.db, tokenId));
-}
-
 export function registerPresenceHandlers(
   ctx: AppContext,
   handlers: SocketHandlers,
@@ -46,6 +40,7 @@ export function registerPresenceHandlers(
       companyId,
       userHost: payload.machine_info.user_host,
       socketId: socket.id,
+      tokenId: socket.data.tokenId,
       meta: payload.machine_info,
       held: connectionOf(socket),
     });
@@ -71,12 +66,9 @@ export function registerPresenceHandlers(
     socket.data.generation = undefined;
   });
 
-  handlers.onDisconnect(socket, async (reason) => {
+  handlers.onDisconnect(socket, async () => {
     // At shutdown the node hands all its clients over at once (releaseNode), not one by one.
     const connection = connectionOf(socket);
-    if (!connection || hooks.isShuttingDown()) return;
-    // Revoking a token cuts its sockets (on every node): their agents stop, so they are not coming back.
-    if (await cutForRevokedToken(ctx, socket, reason)) await presence.close(connection, 'token_revoked');
-    else await presence.drop(connection);
+    if (connection && !hooks.isShuttingDown()) await presence.drop(connection);
   });
 }
