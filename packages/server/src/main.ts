@@ -5,7 +5,7 @@ import { createLogger } from './infra/logging.js';
 
 async function main() {
   const config = loadConfig();
-  const server = await buildApp(config, { loggerInstance: createLogger(config.LOG_LEVEL) });
+  const server = await buildApp(config, { loggerInstance: (await createLogger(config.LOG_LEVEL)).logger });
   const address = await server.listen();
   const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   const banner = describeBootstrap(server.bootstrapResult, url);
