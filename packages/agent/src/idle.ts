@@ -27,7 +27,7 @@ export interface IdlePeriod {
 export interface IdleEvents {
   /** The user passed the threshold. */
   idle(period: IdlePeriod, message: string): void;
-  /** The user is back after `period`: `awaySeconds` from the last input before it to the first one after. */
+  /** The user is back after `period`: `awaySeconds` from the last input before it to the input that ended it (within a poll). */
   back(period: IdlePeriod, awaySeconds: number): void;
 }
 
@@ -67,16 +67,17 @@ export class IdleWatcher {
     const idleMs = await this.readIdleMs();
     if (idleMs === null || !this.settings) return;
     const now = Date.now();
-    const idle = idleMs >= this.settings.idle_threshold_seconds * 1000;
-    if (idle && !this.period) {
-      this.period = { idleSeconds: Math.floor(idleMs / 1000), since: now - idleMs, at: now };
+    // The idle time restarts at every input: the last one was `idleMs` ago.
+    const lastInput = now - idleMs;
+    // Back only after real input (a threshold raised meanwhile is no return); a poll's jitter is no input.
+    if (this.period && lastInput > this.period.since + POLL_MS) {
+      this.events.back(this.period, Math.round((lastInput - this.period.since) / 1000));
+      this.period = null;
+    }
+    if (!this.period && idleMs >= this.settings.idle_threshold_seconds * 1000) {
+      this.period = { idleSeconds: Math.floor(idleMs / 1000), since: lastInput, at: now };
       this.events.idle(this.period, this.settings.idle_message);
       this.notify(this.settings.idle_message);
-    } else if (!idle && this.period) {
-      // The idle time restarted at the first input: that input is `idleMs` ago.
-      const backAt = now - idleMs;
-      this.events.back(this.period, Math.max(0, Math.round((backAt - this.period.since) / 1000)));
-      this.period = null;
     }
   }
 
