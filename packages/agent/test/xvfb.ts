@@ -5,8 +5,8 @@ const run = promisify(execFile);
 
 /** A virtual X server (Xvfb) on a display number it picks itself, for real x11grab capture in tests. */
 export async function startXvfb(size = '1280x720') {
-  // -noreset: without it the server starts afresh (its idle time too) whenever its last client leaves, as every
-  // xprintidle run does when no capture holds the display open.
+  // -noreset: without it Xvfb resets (and its idle time with it) whenever its last client leaves, e.g. after each
+  // xprintidle when nothing captures the screen; a real desktop always has clients.
   const child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', `${size}x24`, '-nolisten', 'tcp', '-noreset'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
   const display = await new Promise<string>((resolve, reject) => {
     let out = '';

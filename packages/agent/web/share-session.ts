@@ -91,7 +91,7 @@ export class ShareSession {
   }
 
   private machineInfo() {
-    // A bare name ("Jane Doe") becomes the identity `Jane Doe@browser` (PROTOCOL.md §8.9).
+    // A bare name ("Jane Doe") becomes the identity `Jane Doe@browser` (PROTOCOL.md §8.10).
     const [username, hostname = 'browser'] = this.userHost.split('@');
     return { user_host: `${username}@${hostname}`, username, hostname, platform: 'browser', operatingSystem: navigator.userAgent.slice(0, 255) };
   }

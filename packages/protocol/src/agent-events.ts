@@ -20,7 +20,7 @@ const USER_HOST = new RegExp(`^${USERNAME}@${HOSTNAME}$`, 'u');
 export const USER_HOST_RULE =
   'user_host must be username@hostname: a user name without control characters, `@`, `/` or `\\` (not only dots), then a host name of letters, digits, `-`, `_` and dots';
 
-/** `username@hostname` (PROTOCOL.md §8.9); also the client's identity inside its company, so it is bounded. */
+/** `username@hostname` (PROTOCOL.md §8.10); also the client's identity inside its company, so it is bounded. */
 export const userHostSchema = z.string().trim().min(1, { abort: true }).max(255, { abort: true }).regex(USER_HOST, USER_HOST_RULE);
 
 /** The original client reads the company id from a text field, so numeric strings are accepted. */
@@ -75,6 +75,13 @@ export const stopStreamingSchema = z.preprocess(
   (value) => (value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {}),
   z.looseObject({ segment_id: segmentIdSchema.optional() }),
 );
+
+/** `pause`: stop recording for `minutes` (within the company's maximum), with a reason the admins see. */
+export const pauseSchema = z.object({
+  minutes: z.number({ error: 'minutes must be a number' }).int('minutes must be a whole number').min(1, 'pause for at least 1 minute').max(24 * 60, 'pause for at most 1440 minutes'),
+  reason: textSchema().trim().min(1, 'give a reason').max(500, 'the reason may have at most 500 characters'),
+});
+export type PausePayload = z.input<typeof pauseSchema>;
 
 const TEN_YEARS_S = 10 * 365 * 24 * 3600;
 

@@ -93,7 +93,7 @@ async function expectSocketErrors(socket: TestSocket, cases: SocketCase[]): Prom
 }
 
 const invalid = (event: string, problem: string) => `Invalid ${event} payload: ${problem}`;
-/** Identities that are not `username@hostname` (PROTOCOL.md §8.9): paths, control and invisible characters, halves. */
+/** Identities that are not `username@hostname` (PROTOCOL.md §8.10): paths, control and invisible characters, halves. */
 const HOSTILE_USER_HOSTS = ['../../x', '..\\..\\x', '/etc/passwd', 'media/../../../x', '..@desk', 'ana/../x@desk', 'ana@desk/../x', 'ana\u0000@desk', 'an\u0007a@desk', 'ana\u001b[2J@desk', 'ana\u200b@desk', 'ana@', '@desk', 'ana', 'ana@desk@x', 'ana@de sk'];
 const huge = 'x'.repeat(1_000_000);
 const nested = { deep: { deeper: [1, { x: null, y: [[[]]] }], fn: 'function(){}' } };
@@ -526,7 +526,7 @@ describe('bad input on REST routes', () => {
     const route = `/api/companies/${companyId}/settings`;
     await expectRestErrors([
       ...malformedBodies('PATCH', route),
-      bad('nothing to change', 'PATCH', route, {}, 'Invalid body: body: send idle_threshold_seconds and/or idle_message'),
+      bad('nothing to change', 'PATCH', route, {}, 'Invalid body: body: send at least one of idle_threshold_seconds, idle_message, viewer_names_shown, pause_allowed, pause_max_minutes'),
       bad('threshold as a string', 'PATCH', route, { idle_threshold_seconds: '60' }, 'Invalid body: idle_threshold_seconds: Invalid input: expected number, received string'),
       bad('threshold too small', 'PATCH', route, { idle_threshold_seconds: 5 }, 'Invalid body: idle_threshold_seconds: The idle threshold must be at least 10 seconds'),
       bad('threshold fractional', 'PATCH', route, { idle_threshold_seconds: 60.5 }, 'Invalid body: idle_threshold_seconds: The idle threshold is a whole number of seconds'),

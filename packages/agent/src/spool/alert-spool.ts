@@ -11,7 +11,7 @@ const FILE = 'alerts.queue';
 const queueSchema = z.array(spooledAlertSchema);
 
 /**
- * Idle alerts not yet acknowledged by the server, kept on disk beside the recordings (PROTOCOL.md §8.10): an alert
+ * Idle alerts not yet acknowledged by the server, kept on disk beside the recordings (PROTOCOL.md §8.11): an alert
  * raised while the server is unreachable, or before the agent restarts, is sent with its real time once connected.
  * One entry per idle period; a newer version of a period (the person came back) replaces the older one.
  */

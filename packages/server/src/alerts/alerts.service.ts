@@ -4,7 +4,7 @@ import { findAgentAlert, findAlert, insertAlert, setAwaySeconds } from './alerts
 
 type AlertsContext = Pick<AppContext, 'db' | 'io' | 'clock'>;
 
-/** What an agent reports of an idle period (PROTOCOL.md §8.10); the original client sends `idleSeconds` only. */
+/** What an agent reports of an idle period (PROTOCOL.md §8.11); the original client sends `idleSeconds` only. */
 export interface IdleReport {
   idleSeconds: number;
   /** The agent's id of the idle period: a repeat updates that alert instead of adding one. */

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 
 /**
  * Idle alerts named by the agent (`agent_alert_id`: a resend or the person's return updates the same alert) and the
- * whole idle span once the person is back (`away_seconds`); PROTOCOL.md §8.10.
+ * whole idle span once the person is back (`away_seconds`); PROTOCOL.md §8.11.
  */
 export function alertTimes() {
   return {

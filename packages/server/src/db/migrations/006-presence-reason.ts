@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 
 /**
  * Why a disconnected client is disconnected (`app_closed`, `grace_expired`, `token_revoked`), and the enrollment
- * token its connection came with, so that revoking the token ends it even while it is reconnecting; PROTOCOL.md §8.11.
+ * token its connection came with, so that revoking the token ends it even while it is reconnecting; PROTOCOL.md §8.12.
  */
 export function presenceReason() {
   return {
