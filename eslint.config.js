@@ -22,6 +22,7 @@ export default [
   {
     files: ['packages/server/src/**/*.ts'],
     ignores: ['**/*.test.ts', 'packages/server/src/test/**'],
-    rules: { 'max-lines-per-function': ['error', { max: 80 }] },
+    // Lines of code: a comment that says why never pushes a function over the limit.
+    rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }] },
   },
 ];

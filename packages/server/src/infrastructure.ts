@@ -1,6 +1,6 @@
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createBroadcast } from './broadcast.js';
 import { createCompanyCache } from './companies/index.js';
@@ -10,6 +10,7 @@ import { migrateToLatest, openDatabase, type DatabaseHandle } from './db/databas
 import { createDomainEvents } from './events/domain-events.js';
 import { frameworkErrors } from './http-errors.js';
 import { systemClock, type Clock } from './infra/clock.js';
+import { DebugRequestLog } from './infra/logging.js';
 import { createMetrics } from './infra/metrics.js';
 import { createSocketHandlers } from './infra/socket-handler.js';
 import { createIo, type SocketServer } from './sockets.js';
@@ -17,6 +18,8 @@ import { createIo, type SocketServer } from './sockets.js';
 export interface BuildOptions {
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
+  /** A logger made by the caller (`main.ts`: readable in a terminal); else `logger`, else JSON at LOG_LEVEL. */
+  loggerInstance?: FastifyBaseLogger;
 }
 
 export interface Infrastructure {
@@ -26,7 +29,8 @@ export interface Infrastructure {
 }
 
 async function createHttp(config: Config, options: BuildOptions) {
-  const app = Fastify({ logger: options.logger ?? { level: config.LOG_LEVEL }, trustProxy: true, frameworkErrors });
+  const logging = options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? { level: config.LOG_LEVEL } };
+  const app = Fastify({ ...logging, logController: new DebugRequestLog(), trustProxy: true, frameworkErrors });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(cookie);

@@ -3,20 +3,56 @@ import { test } from 'node:test';
 import type { Alert } from '@vaahshare/protocol';
 import { fakeBroadcast } from '../test/fakes.js';
 import type { NewAlert } from './alerts.repository.js';
-import { createAlerts } from './alerts.service.js';
+import { createAlerts, type AlertsStore } from './alerts.service.js';
+
+const NOW = 1_700_000_000_000;
+
+/** An in-memory alerts table: one alert per agent id and client, as the unique index has it. */
+function fakeStore() {
+  const rows: Array<Alert & { agentAlertId?: string }> = [];
+  const store: AlertsStore = {
+    insert: async (alert: NewAlert) => {
+      if (alert.agentAlertId && rows.some((r) => r.client_id === alert.clientId && r.agentAlertId === alert.agentAlertId)) return undefined;
+      const row = {
+        id: rows.length + 1,
+        company_id: alert.companyId,
+        client_id: alert.clientId,
+        idle_seconds: alert.idleSeconds,
+        away_seconds: alert.awaySeconds ?? null,
+        created_at: new Date(alert.at).toISOString(),
+        agentAlertId: alert.agentAlertId,
+      } as Alert & { agentAlertId?: string };
+      rows.push(row);
+      return row;
+    },
+    findAgentAlert: async (clientId, agentAlertId) => rows.find((r) => r.client_id === clientId && r.agentAlertId === agentAlertId),
+    find: async (id) => rows.find((r) => r.id === id)!,
+    setAwaySeconds: async (id, awaySeconds) => Object.assign(rows.find((r) => r.id === id)!, { away_seconds: awaySeconds }),
+  };
+  return { rows, store };
+}
 
 test('an idle alert is stored at the clock\'s time and told to the company\'s dashboards only', async () => {
   const broadcast = fakeBroadcast();
-  const stored: NewAlert[] = [];
-  const alerts = createAlerts({
-    broadcast,
-    clock: { now: () => 1_700_000_000_000 },
-    insertAlert: async (alert) => {
-      stored.push(alert);
-      return { id: 9, company_id: alert.companyId, client_id: alert.clientId, idle_seconds: alert.idleSeconds } as Alert;
-    },
-  });
-  const alert = await alerts.raiseIdle({ companyId: 3, clientId: 7 }, 120);
-  assert.deepEqual(stored, [{ companyId: 3, clientId: 7, idleSeconds: 120, now: 1_700_000_000_000 }]);
+  const { rows, store } = fakeStore();
+  const alerts = createAlerts({ broadcast, clock: { now: () => NOW }, store });
+  const alert = await alerts.raiseIdle({ companyId: 3, clientId: 7 }, { idleSeconds: 120 });
+  assert.deepEqual(rows.map((r) => [r.company_id, r.client_id, r.idle_seconds, r.created_at]), [[3, 7, 120, new Date(NOW).toISOString()]]);
   assert.deepEqual(broadcast.sent, [{ to: 'company 3', event: 'alert-created', payload: { alert } }]);
+});
+
+test('an alert held offline keeps its real time, never one in the future; its return is told once as alert-updated', async () => {
+  const broadcast = fakeBroadcast();
+  const { rows, store } = fakeStore();
+  const alerts = createAlerts({ broadcast, clock: { now: () => NOW }, store });
+  const held = { idleSeconds: 60, alertId: 'idle-1', occurredAt: new Date(NOW - 300_000).toISOString() };
+  await alerts.raiseIdle({ companyId: 3, clientId: 7 }, held);
+  assert.equal(rows[0]!.created_at, held.occurredAt);
+  await alerts.raiseIdle({ companyId: 3, clientId: 7 }, { ...held, awaySeconds: 318.4 });
+  await alerts.raiseIdle({ companyId: 3, clientId: 7 }, { ...held, awaySeconds: 318.4 });
+  await alerts.raiseIdle({ companyId: 3, clientId: 8 }, { idleSeconds: 60, alertId: 'idle-2', occurredAt: new Date(NOW + 60_000).toISOString() });
+  assert.equal(rows.length, 2, 'a resend is the same alert');
+  assert.equal(rows[0]!.away_seconds, 318);
+  assert.equal(rows[1]!.created_at, new Date(NOW).toISOString(), 'an agent clock ahead of the server does not date it later');
+  assert.deepEqual(broadcast.sent.map((s) => s.event), ['alert-created', 'alert-updated', 'alert-created']);
 });

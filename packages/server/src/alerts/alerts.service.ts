@@ -3,20 +3,55 @@ import type { Broadcast } from '../broadcast.js';
 import type { Clock } from '../infra/clock.js';
 import type { NewAlert } from './alerts.repository.js';
 
+/** The queries the alerts service needs (alerts.repository.ts in the app, fakes in its fast test). */
+export interface AlertsStore {
+  /** Undefined when the agent's id is already taken by an alert of that client. */
+  insert: (alert: NewAlert) => Promise<Alert | undefined>;
+  findAgentAlert: (clientId: number, agentAlertId: string) => Promise<{ id: number; away_seconds: number | null } | undefined>;
+  find: (id: number) => Promise<Alert>;
+  setAwaySeconds: (id: number, awaySeconds: number) => Promise<Alert>;
+}
+
 export interface AlertsDeps {
   broadcast: Pick<Broadcast, 'toCompany'>;
   clock: Clock;
-  insertAlert: (alert: NewAlert) => Promise<Alert>;
+  store: AlertsStore;
+}
+
+/** What an agent reports of an idle period (PROTOCOL.md §8.11); the original client sends `idleSeconds` only. */
+export interface IdleReport {
+  idleSeconds: number;
+  /** The agent's id of the idle period: a repeat updates that alert instead of adding one. */
+  alertId?: string;
+  /** When the threshold was crossed, for an alert the agent held while offline. */
+  occurredAt?: string;
+  /** The whole idle span, once the person is back. */
+  awaySeconds?: number;
 }
 
 export type Alerts = ReturnType<typeof createAlerts>;
 
-export function createAlerts({ broadcast, clock, insertAlert }: AlertsDeps) {
+export function createAlerts({ broadcast, clock, store }: AlertsDeps) {
   return {
-    /** Stores an idle alert of a client and tells the company's dashboards. */
-    async raiseIdle(target: { companyId: number; clientId: number }, idleSeconds: number): Promise<Alert> {
-      const alert = await insertAlert({ ...target, idleSeconds, now: clock.now() });
-      broadcast.toCompany(target.companyId).emit('alert-created', { alert });
+    /**
+     * Stores an idle alert of a client and tells the company's dashboards (`alert-created`); a report for an alert
+     * the agent already sent records how long the person was away (`alert-updated`), and a plain resend changes nothing.
+     */
+    async raiseIdle(target: { companyId: number; clientId: number }, report: IdleReport): Promise<Alert> {
+      const now = clock.now();
+      // The agent's clock may run ahead of the server's: an alert is never dated in the future.
+      const at = Math.min(report.occurredAt === undefined ? now : Date.parse(report.occurredAt), now);
+      const created = await store.insert({ ...target, idleSeconds: report.idleSeconds, at, agentAlertId: report.alertId, awaySeconds: report.awaySeconds });
+      if (created) {
+        broadcast.toCompany(target.companyId).emit('alert-created', { alert: created });
+        return created;
+      }
+      // Only an alert named by the agent can conflict: it exists already.
+      const known = (await store.findAgentAlert(target.clientId, report.alertId!))!;
+      const away = report.awaySeconds === undefined ? undefined : Math.round(report.awaySeconds);
+      if (away === undefined || away === known.away_seconds) return store.find(known.id);
+      const alert = await store.setAwaySeconds(known.id, away);
+      broadcast.toCompany(target.companyId).emit('alert-updated', { alert });
       return alert;
     },
   };

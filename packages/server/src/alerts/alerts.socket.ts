@@ -9,7 +9,12 @@ export function registerAlertHandlers(alerts: Alerts, handlers: SocketHandlers, 
   handlers.on(socket, 'alert', alertSchema, async (payload) => {
     const connection = connectionOf(socket);
     if (!connection) throw badRequest('Send client-connected first');
-    const alert = await alerts.raiseIdle(connection, payload.idle_seconds);
+    const alert = await alerts.raiseIdle(connection, {
+      idleSeconds: payload.idle_seconds,
+      alertId: payload.alert_id,
+      occurredAt: payload.occurred_at,
+      awaySeconds: payload.away_seconds,
+    });
     return { ok: true, alert };
   });
 }

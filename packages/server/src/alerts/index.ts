@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { Feature } from '../feature.js';
-import { insertAlert } from './alerts.repository.js';
+import { findAgentAlert, findAlert, insertAlert, setAwaySeconds } from './alerts.repository.js';
 import { alertsRoutes } from './alerts.routes.js';
 import { createAlerts } from './alerts.service.js';
 import { registerAlertHandlers } from './alerts.socket.js';
@@ -10,7 +10,16 @@ export type AlertsFace = ReturnType<typeof createAlertsFeature>;
 
 /** Idle alerts: raised by agents over their socket (or the original client over REST), listed and acknowledged. */
 export function createAlertsFeature(ctx: AppContext) {
-  const alerts = createAlerts({ broadcast: ctx.broadcast, clock: ctx.clock, insertAlert: (alert) => insertAlert(ctx.db, alert) });
+  const alerts = createAlerts({
+    broadcast: ctx.broadcast,
+    clock: ctx.clock,
+    store: {
+      insert: (alert) => insertAlert(ctx.db, alert),
+      findAgentAlert: (clientId, agentAlertId) => findAgentAlert(ctx.db, clientId, agentAlertId),
+      find: (id) => findAlert(ctx.db, id),
+      setAwaySeconds: (id, awaySeconds) => setAwaySeconds(ctx.db, id, awaySeconds),
+    },
+  });
   return {
     alerts,
     routes: async (app: FastifyInstance) => {

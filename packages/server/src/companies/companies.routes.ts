@@ -55,7 +55,9 @@ export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     const row = await repo.revokeEnrollmentToken(ctx.db, company.id, request.params.tokenId, ctx.clock.now());
     if (!row) throw notFound(`Active token ${request.params.tokenId}`);
     ctx.companies.forgetTokens();
-    // Agents already connected with it lose their access now, not at their next reconnect.
+    // Their clients are disconnected first, so the sockets' disconnects below find nothing left to drop.
+    await ctx.events.emitAndWait('token-revoked', { tokenId: row.id });
+    // Agents already connected with it lose their access now, not at their next reconnect (on every node).
     ctx.broadcast.disconnectToken(row.id);
     return { data: repo.toEnrollmentToken(row) };
   });

@@ -20,6 +20,8 @@ export interface DomainEvents {
    * is taken over, each item by one node's guarded update. Awaited: the next beat waits for it.
    */
   'nodes-checked': { alive: string[] };
+  /** An enrollment token was revoked: its agents can no longer come back. Awaited before their sockets are cut. */
+  'token-revoked': { tokenId: number };
   /** A live segment is open on this node (new, or resumed after a reconnect). */
   'segment-opened': { clientId: number; mediaId: number; segmentId: string };
   /** A live segment is closed for good (stopped, its client gone, or abandoned by a dead node): it is to be finalized. */

@@ -70,7 +70,7 @@ export const legacyRoutes: FastifyPluginAsyncZod<LegacyRoutesOptions> = async (a
     // The original reports only that the user went idle; the company's threshold is how long that took.
     const company = await companies.find(client.company_id);
     const idleSeconds = request.body.idle_seconds ?? company?.idle_threshold_seconds ?? 0;
-    const alert = await alerts.raiseIdle({ companyId: client.company_id, clientId: client.id }, idleSeconds);
+    const alert = await alerts.raiseIdle({ companyId: client.company_id, clientId: client.id }, { idleSeconds });
     reply.code(201);
     return { data: alert };
   });

@@ -34,6 +34,8 @@ export function createPresenceFeature(ctx: AppContext, { companies }: { companie
   addClientsByStateGauge(ctx.metrics, () => countByState(ctx.db));
   // Clients of nodes found dead are reconnecting now; on a pool of its own, not behind the storm of connects it races.
   events.on('nodes-checked', () => presence.releaseOrphans(ctx.backgroundDb));
+  // A revoked token's agents stop: their clients are disconnected at once instead of waiting out a grace period.
+  events.on('token-revoked', ({ tokenId }) => presence.revokeToken(tokenId));
   let closing = false;
   let stopSweep = () => {};
 

@@ -1,4 +1,4 @@
-import type { Client } from '@vaahshare/protocol';
+import type { Client, DisconnectReason } from '@vaahshare/protocol';
 import DataLoader from 'dataloader';
 import type { Db } from '../db/database.js';
 import type { ClientRow } from '../db/schema.js';
@@ -32,6 +32,8 @@ export interface ConnectRequest {
   companyId: number;
   userHost: string;
   socketId: string;
+  /** The enrollment token the socket connected with (none: an original client). */
+  tokenId?: number | null;
   meta: Record<string, unknown>;
   /** The connection the requesting socket already holds, if it sent `client-connected` before. */
   held?: Connection;
@@ -99,15 +101,19 @@ export function createPresence(deps: PresenceDeps) {
   const connects = batchedConnects(db);
   const graceTimers = createGraceTimers(clock, (row) => void expire(row).catch((err) => deps.onError('grace expiry', err)));
 
-  const announce = (event: 'client-connected' | 'client-reconnecting' | 'client-gone', row: ClientRow) =>
-    deps.events.emit(event, toClient(row));
+  type Transition = 'client-connected' | 'client-reconnecting' | 'client-gone';
+  const announce = (event: Transition, row: ClientRow) => deps.events.emit(event, toClient(row));
+  const announceEach = (event: Transition, rows: ClientRow[]) => {
+    for (const row of rows) announce(event, row);
+    return rows.length;
+  };
 
   async function connect(request: ConnectRequest): Promise<{ client: Client; connection: Connection; changed: boolean }> {
-    const { companyId, userHost } = request;
+    const { companyId, userHost, tokenId } = request;
     return serial.run(identityKey(companyId, userHost), async () => {
       const refreshed = await refreshedBySameSocket(db, request);
       const meta = JSON.stringify(request.meta);
-      const row = refreshed ?? (await connects.load({ companyId, userHost, socketId: request.socketId, meta, nodeId: deps.nodeId, now: clock.now() }));
+      const row = refreshed ?? (await connects.load({ companyId, userHost, socketId: request.socketId, tokenId: tokenId ?? null, meta, nodeId: deps.nodeId, now: clock.now() }));
       if (!refreshed) {
         graceTimers.clear(row.id);
         announce('client-connected', row);
@@ -128,15 +134,25 @@ export function createPresence(deps: PresenceDeps) {
     });
   }
 
-  /** The app is quitting on purpose: disconnected at once, no grace. */
-  function close(connection: Connection): Promise<Client | undefined> {
+  /** The app is quitting on purpose, or its token was revoked: disconnected at once, no grace. */
+  function close(connection: Connection, reason: DisconnectReason = 'app_closed'): Promise<Client | undefined> {
     return serial.run(identityKey(connection.companyId, connection.userHost), async () => {
-      const row = await repo.markClosed(db, connection.clientId, connection.generation, clock.now());
+      const row = await repo.markClosed(db, connection.clientId, connection.generation, clock.now(), reason);
       if (!row) return undefined;
       graceTimers.clear(row.id);
       announce('client-gone', row);
       return toClient(row);
     });
+  }
+
+  /**
+   * An enrollment token was revoked: its agents stop (the handshake refuses them from now on), so its clients are
+   * disconnected at once, reconnecting ones too, rather than after a grace period for a return that cannot come.
+   */
+  async function revokeToken(tokenId: number): Promise<void> {
+    const closed = await repo.closeClientsOfToken(db, tokenId, clock.now());
+    for (const row of closed) graceTimers.clear(row.id);
+    announceEach('client-gone', closed);
   }
 
   function expire(target: Pick<ClientRow, 'id' | 'generation' | 'company_id' | 'user_host'>) {
@@ -156,9 +172,7 @@ export function createPresence(deps: PresenceDeps) {
 
   /** Hands this node's clients over to the grace period (at start-up after a crash, and at shutdown). */
   async function releaseNode(): Promise<number> {
-    const dropped = await repo.releaseNodeClients(db, deps.nodeId, clock.now(), graceMs);
-    for (const row of dropped) announce('client-reconnecting', row);
-    return dropped.length;
+    return announceEach('client-reconnecting', await repo.releaseNodeClients(db, deps.nodeId, clock.now(), graceMs));
   }
 
   /**
@@ -166,10 +180,8 @@ export function createPresence(deps: PresenceDeps) {
    * `on`: a database handle of its own, so that the hand-over does not queue behind the storm of connects it races.
    */
   async function releaseOrphans(on: Db = db): Promise<number> {
-    const dropped = await repo.releaseOrphanedClients(on, clock.now(), graceMs);
-    for (const row of dropped) announce('client-reconnecting', row);
-    return dropped.length;
+    return announceEach('client-reconnecting', await repo.releaseOrphanedClients(on, clock.now(), graceMs));
   }
 
-  return { connect, drop, close, sweepExpired, releaseNode, releaseOrphans, stop: graceTimers.stop };
+  return { connect, drop, close, revokeToken, sweepExpired, releaseNode, releaseOrphans, stop: graceTimers.stop };
 }
