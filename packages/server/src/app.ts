@@ -181,9 +181,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const stopTasks: Array<() => void> = [];
 
   async function listen() {
+    const lastBeat = await liveness.lastBeat();
     await liveness.register();
-    // Clients this node held before a crash get a fresh grace period to come back.
-    await presence.releaseNode();
+    // Clients this node held before a crash get a fresh grace period to come back; they were last seen
+    // when the node last beat, not now.
+    await presence.releaseNode(lastBeat);
     await mediaService.resumeInterrupted();
     runInBackground(ctx.log, 'learning the other nodes\' viewers', viewers.syncFromOthers(2 * config.NODE_DEAD_AFTER_MS));
     const sweep = setInterval(() => runInBackground(ctx.log, 'presence sweep', presence.sweepExpired()), config.PRESENCE_SWEEP_MS);
