@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { api, connectAgent, login, sleep, waitUntil, type TestServer } from '../../server/src/test/harness.js';
 import { sendFrames, startSegment } from '../../server/src/test/streaming.js';
 import { makeWebm } from '../../server/src/test/webm.js';
-import { launchBrowser, liveCount, logIn, openPage, rowState, screenshot, startDashboardServer, waitForRowState } from './browser.js';
+import { launchBrowser, onlineCount, logIn, openPage, rowState, screenshot, startDashboardServer, waitForRowState } from './browser.js';
 
 const B_EMAIL = 'boss@b-corp.example';
 const B_PASSWORD = 'b-corp password';
@@ -55,12 +55,12 @@ describe('dashboard: a second company’s admin sees none of the first company',
   test('clients and the live count are only its own, also as company A changes live', async () => {
     await waitForRowState(page, 'bob@b-corp', 'connected', 2000);
     assert.deepEqual(await rowsShown(page), ['bob@b-corp']);
-    assert.equal(await liveCount(page), 1);
+    assert.equal(await onlineCount(page), 1);
     agents.push(await connectAgent(t.url, 'amy@a-corp'));
     await streamingA.socket.emitWithAck('alert', { type: 'idle', idle_seconds: 900 });
     await sleep(1000);
     assert.deepEqual(await rowsShown(page), ['bob@b-corp']);
-    assert.equal(await liveCount(page), 1);
+    assert.equal(await onlineCount(page), 1);
     assert.equal(await page.locator('.p-toast-message').count(), 0, 'no toast for company A’s alert');
     assert.equal(await rowState(page, 'ann@a-corp'), null);
   });
@@ -91,7 +91,7 @@ describe('dashboard: a second company’s admin sees none of the first company',
 
     await pick('B Corp');
     await waitUntil(async () => JSON.stringify(await rowsShown(admin)) === '["bob@b-corp"]', 5000, 'only B’s client');
-    assert.equal(await liveCount(admin), 1);
+    assert.equal(await onlineCount(admin), 1);
     // Live events of B arrive (the socket follows B now), none of A's.
     agents.push(await connectAgent(t.url, 'bea@b-corp', { token: tokenB }));
     agents.push(await connectAgent(t.url, 'abe@a-corp'));

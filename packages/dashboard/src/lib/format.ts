@@ -1,7 +1,11 @@
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
+const moment = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
 export const formatDateTime = (iso: string | null | undefined) => (iso ? dateTime.format(new Date(iso)) : '—');
+/** To the second, for when something was last known. */
+export const formatMoment = (iso: string | null | undefined) => (iso ? moment.format(new Date(iso)) : '—');
 export const formatTime = (date: Date) => time.format(date);
 /** `14:02:11`: when something happened today, to the second. */
 export const formatClock = (ms: number, locale?: string) =>
