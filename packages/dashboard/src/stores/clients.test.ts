@@ -83,4 +83,15 @@ describe('clients store (presence events as the seed’s backend store handles t
     assert.equal(store.statusTime(5000), 5000);
     assert.equal(presenceOf(store.get(1)!), 'connected');
   });
+
+  test('the list stays sorted by user_host as clients arrive, whether by event or by a refresh', async () => {
+    const store = useClientsStore();
+    for (const [id, userHost] of [[3, 'cy@pc'], [1, 'ana@pc'], [4, 'dee@pc'], [2, 'bo@pc']] as const) store.apply(client(id, userHost, 'connected'));
+    store.apply(client(1, 'ana@pc', 'reconnecting'));
+    assert.deepEqual(store.list.map((c) => c.user_host), ['ana@pc', 'bo@pc', 'cy@pc', 'dee@pc']);
+    clientsApi.all = async () => [client(9, 'zed@pc', 'connected'), client(8, 'al@pc', 'connected')];
+    await store.refresh();
+    store.apply(client(7, 'm@pc', 'connected'));
+    assert.deepEqual(store.list.map((c) => c.user_host), ['al@pc', 'm@pc', 'zed@pc']);
+  });
 });

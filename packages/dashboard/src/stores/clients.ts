@@ -1,6 +1,6 @@
 import { PRESENCE_EVENTS, type Client, type ClientWithSegment } from '@vaahshare/protocol';
 import { defineStore } from 'pinia';
-import { computed, reactive, ref, shallowReactive } from 'vue';
+import { computed, reactive, ref, shallowReactive, shallowRef } from 'vue';
 import { clientsApi } from '../api';
 import { errorText } from '../api/http';
 import { formatMoment } from '../lib/format';
@@ -47,7 +47,9 @@ export const useClientsStore = defineStore('clients', () => {
   const unreachableSince = ref<number | null>(null);
   let arrivedDuringFetch: Client[] | null = null;
 
-  const list = computed(() => [...byId.values()].sort(byUserHost));
+  /** Every client by `user_host`: a new one is inserted in its place, never the 10 000 sorted again per event. */
+  const sorted = shallowRef<Client[]>([]);
+  const list = computed(() => sorted.value);
   const onlineCount = computed(() => counts.connected);
   const streaming = computed(() => [...streamingIds].map((id) => byId.get(id)!).sort(byUserHost));
 
@@ -63,10 +65,28 @@ export const useClientsStore = defineStore('clients', () => {
     } else {
       existing = reactiveClient(client);
       byId.set(client.id, existing);
+      insertSorted(existing);
     }
-    count(existing, 1);
-    if (isLive(existing)) streamingIds.add(client.id);
+    place(existing);
+  }
+
+  /** Counts a client under its presence, and in or out of the streaming set. */
+  function place(client: Client) {
+    count(client, 1);
+    if (isLive(client)) streamingIds.add(client.id);
     else streamingIds.delete(client.id);
+  }
+
+  function insertSorted(client: Client) {
+    const all = sorted.value;
+    let low = 0;
+    let high = all.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (byUserHost(all[mid]!, client) <= 0) low = mid + 1;
+      else high = mid;
+    }
+    sorted.value = [...all.slice(0, low), client, ...all.slice(low)];
   }
 
   function apply(client: Client) {
@@ -76,6 +96,7 @@ export const useClientsStore = defineStore('clients', () => {
 
   function forgetAll() {
     byId.clear();
+    sorted.value = [];
     streamingIds.clear();
     Object.assign(counts, { connected: 0, reconnecting: 0, disconnected: 0 });
   }
@@ -85,7 +106,11 @@ export const useClientsStore = defineStore('clients', () => {
     try {
       const fresh = await clientsApi.all();
       forgetAll();
-      fresh.forEach(upsert);
+      // Sorted once, not inserted one by one.
+      const all = fresh.sort(byUserHost).map(reactiveClient);
+      for (const client of all) byId.set(client.id, client);
+      sorted.value = all;
+      for (const client of all) place(client);
       loaded.value = true;
       error.value = null;
       unreachableSince.value = null;
