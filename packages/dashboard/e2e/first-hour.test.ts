@@ -11,10 +11,7 @@ type Agent = Awaited<ReturnType<typeof connectAgent>>;
 /** Holds the next request to `path` until the test lets it through; resolves once it was sent. */
 function holdNext(page: Page, path: string): Promise<Route> {
   return new Promise((resolve) => {
-    void page.route(`**${path}`, async (route) => {
-      await page.unroute(`**${path}`);
-      resolve(route);
-    });
+    void page.route(`**${path}`, (route) => resolve(route), { times: 1 });
   });
 }
 

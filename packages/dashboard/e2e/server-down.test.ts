@@ -55,10 +55,11 @@ describe('dashboard: the server goes down and comes back', () => {
     await t.close();
     const banner = page.locator('[data-test=server-unreachable]');
     await banner.waitFor({ timeout: 3000 });
-    const shown = /Server unreachable since (\d\d):(\d\d):(\d\d) — statuses as of then/.exec(await banner.innerText());
+    const shown = /Server unreachable since (\d\d):(\d\d):(\d\d)\s?([AP]M)? — statuses as of then/.exec(await banner.innerText());
     assert.ok(shown, `the banner names the moment: ${await banner.innerText()}`);
     const since = new Date(stoppedAt);
-    since.setHours(Number(shown[1]), Number(shown[2]), Number(shown[3]));
+    const hour = (Number(shown[1]) % 12) + (shown[4] === 'PM' ? 12 : shown[4] === 'AM' ? 0 : Number(shown[1]) >= 12 ? 12 : 0);
+    since.setHours(hour, Number(shown[2]), Number(shown[3]));
     assert.ok(Math.abs(since.getTime() - stoppedAt) < 3000, `lost at ${since.toISOString()}, stopped at ${new Date(stoppedAt).toISOString()}`);
     const greyed = await page.locator('tr', { has: page.locator('a[data-user-host="ana@desk-1"]') }).locator('.presence').evaluate((el) => getComputedStyle(el).filter);
     assert.match(greyed, /grayscale/);
