@@ -36,6 +36,8 @@ const { values: args } = parseArgs({
     flips: { type: 'string', default: '100' },
     streaming: { type: 'string', default: '12' },
     workers: { type: 'string', default: '2' },
+    /** Writes a CPU profile of the page while typing and filtering to bench/results/ (read it with DevTools). */
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
 
@@ -125,7 +127,7 @@ const children: ChildProcess[] = [];
 
 /** Drops and brings back agents whose rows are on screen; each drop and each comeback is one change. */
 async function measure(page: Page, t: TestServer, emits: Emit[], flips: number, visible: string[]) {
-  emits.length = 0;
+  const from = emits.length;
   await page.evaluate('window.__changes = []');
   for (let i = 0; i < flips; i++) {
     const userHost = visible[i % visible.length];
@@ -140,7 +142,7 @@ async function measure(page: Page, t: TestServer, emits: Emit[], flips: number, 
   const paint: number[] = [];
   for (const change of changes) {
     // The newest emit for this client and state before the page saw it.
-    const emit = emits.filter((e) => e.userHost === change.userHost && stateOf[e.event] === change.state && e.at <= change.domAt).at(-1);
+    const emit = emits.slice(from).filter((e) => e.userHost === change.userHost && stateOf[e.event] === change.state && e.at <= change.domAt).at(-1);
     if (!emit) continue;
     dom.push(change.domAt - emit.at);
     paint.push(change.paintAt - emit.at);
@@ -213,6 +215,9 @@ async function tabMemory(page: Page) {
   return { renderer_rss_mib: rendererRssMiB(), js_heap_used_mib: round(metric('JSHeapUsedSize') / 2 ** 20, 1), dom_nodes: metric('Nodes') };
 }
 
+/** Each phase's figures as soon as they are known (a long run that fails later still tells what it saw). */
+const progress = (phase: string, figures: unknown) => console.error(`[${new Date().toISOString()}] ${phase}: ${JSON.stringify(figures)}`);
+
 /** Load average and the CPU other processes used: this machine is shared. */
 function machineLoad() {
   return { loadavg: os.loadavg().map((l) => round(l, 2)), cpus: os.cpus().length };
@@ -272,14 +277,28 @@ async function main() {
     const churnStart = emits.length;
     const churnAt = wallNow();
     fleet.forEach((child) => child.send({ churnPerSecond: churn / workers }));
-    const rendered = await page.evaluate(`document.querySelectorAll('.clients-table tbody tr').length`);
+    const rendered = await page.evaluate(`document.querySelectorAll('.clients-table .client-row').length`);
     const loaded = await measure(page, t, emits, flips, flippers);
+    progress('presence at scale', { connectSeconds, clientsPageMs, loaded });
     noteLoad('presence measured');
     await page.evaluate(INPUT_PROBE);
+    const profiler = args['cpu-prof'] ? await page.context().newCDPSession(page) : null;
+    await profiler?.send('Profiler.enable');
+    await profiler?.send('Profiler.start');
     const typing = await typeSearches(page);
-    const filters = await pickFilters(page);
+    progress('search typing', typing);
+    if (profiler) {
+      const { profile } = await profiler.send('Profiler.stop');
+      fs.mkdirSync(path.join(here, '../results'), { recursive: true });
+      fs.writeFileSync(path.join(here, `../results/dashboard-page-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    }
+    const filters = await pickFilters(page).catch(async (err: Error) => {
+      await page.screenshot({ path: path.join(here, '../results/dashboard-failure.png') });
+      throw err;
+    });
     noteLoad('input measured');
     const memory = await tabMemory(page);
+    progress('memory', memory);
 
     // The Live page: only the streaming clients are rendered, whatever the fleet's size.
     const liveStart = Date.now();
@@ -290,8 +309,18 @@ async function main() {
     const churned = emits.length - churnStart;
     const churnRate = round(churned / ((wallNow() - churnAt) / 1000), 1);
     fleet.forEach((child) => child.send({ stop: true }));
-    const onlineShown = await page.evaluate(`Number.parseInt(document.querySelector('[data-test=online-count]').textContent, 10)`);
-    const onlineApi = (await api(t.url, '/api/clients?status=live&per_page=1', { token: await login(t.url) })).body.meta.total;
+    // Changes still in flight when the churn stopped settle within a few seconds: then the count must agree.
+    const token = await login(t.url);
+    const online = async () => ({
+      shown: Number(await page.evaluate(`Number.parseInt(document.querySelector('[data-test=online-count]').textContent, 10)`)),
+      api: (await api(t.url, '/api/clients?status=live&per_page=1', { token })).body.meta.total as number,
+    });
+    let count = await online();
+    for (let tries = 0; count.shown !== count.api && tries < 50; tries++) {
+      await page.waitForTimeout(200);
+      count = await online();
+    }
+    const [onlineShown, onlineApi] = [count.shown, count.api];
     noteLoad('end');
 
     const big = `${clients + flippers.length} clients, ${churn} changes/s`;
