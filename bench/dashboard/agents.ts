@@ -6,10 +6,20 @@ import { connectAgent, machineInfo } from '../../packages/server/src/test/harnes
 
 const [url, from, to] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 const userHostOf = (i: number) => `bench-${String(i).padStart(5, '0')}@host`;
+/** On a loaded machine a handshake may time out (Socket.IO's 20 s): that agent tries again, as a real one would. */
+async function connectPatiently(userHost: string, tries = 5): Promise<Awaited<ReturnType<typeof connectAgent>>> {
+  try {
+    return await connectAgent(url, userHost);
+  } catch (err) {
+    if (tries <= 1) throw err;
+    return connectPatiently(userHost, tries - 1);
+  }
+}
+
 const agents: Array<Awaited<ReturnType<typeof connectAgent>>> = [];
 for (let i = from; i < to; i += 50) {
   const batch = [];
-  for (let j = i; j < Math.min(i + 50, to); j++) batch.push(connectAgent(url, userHostOf(j)));
+  for (let j = i; j < Math.min(i + 50, to); j++) batch.push(connectPatiently(userHostOf(j)));
   agents.push(...(await Promise.all(batch)));
 }
 
