@@ -30,6 +30,18 @@ const withoutSegment = ({ segment_id: _segment, ...client }: ClientWithSegment):
 const collator = new Intl.Collator();
 const byUserHost = (a: Client, b: Client) => collator.compare(a.user_host, b.user_host);
 
+/** Where a client is, or would go, in a list sorted by `byUserHost` (binary search). */
+export function placeOf(list: readonly Client[], client: Client) {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (byUserHost(list[mid]!, client) < 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 /**
  * Every client of the company with its live presence, as the seed's backend store keeps it: presence events
  * update the client in place (or add it), and the counts follow. A full re-fetch after each socket
@@ -46,6 +58,7 @@ export const useClientsStore = defineStore('clients', () => {
   /** When the tab lost the server (null while it has it): every status shown is as of then. */
   const unreachableSince = ref<number | null>(null);
   let arrivedDuringFetch: Client[] | null = null;
+  const changeListeners = new Set<(client: Client) => void>();
 
   /** Every client by `user_host`: a new one is inserted in its place, never the 10 000 sorted again per event. */
   const sorted = shallowRef<Client[]>([]);
@@ -62,12 +75,23 @@ export const useClientsStore = defineStore('clients', () => {
     if (existing) {
       count(existing, -1);
       Object.assign(existing, client);
-    } else {
-      existing = reactiveClient(client);
-      byId.set(client.id, existing);
-      insertSorted(existing);
+      place(existing);
+      changeListeners.forEach((listener) => listener(existing!));
+      return;
     }
+    existing = reactiveClient(client);
+    byId.set(client.id, existing);
+    insertSorted(existing);
     place(existing);
+  }
+
+  /**
+   * Called after a known client changed (not for new ones, which change `list`): a filtered view updates
+   * that one client's place instead of filtering all of them again at every event.
+   */
+  function onChange(listener: (client: Client) => void) {
+    changeListeners.add(listener);
+    return () => changeListeners.delete(listener);
   }
 
   /** Counts a client under its presence, and in or out of the streaming set. */
@@ -79,14 +103,8 @@ export const useClientsStore = defineStore('clients', () => {
 
   function insertSorted(client: Client) {
     const all = sorted.value;
-    let low = 0;
-    let high = all.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (byUserHost(all[mid]!, client) <= 0) low = mid + 1;
-      else high = mid;
-    }
-    sorted.value = [...all.slice(0, low), client, ...all.slice(low)];
+    const at = placeOf(all, client);
+    sorted.value = [...all.slice(0, at), client, ...all.slice(at)];
   }
 
   function apply(client: Client) {
@@ -159,6 +177,7 @@ export const useClientsStore = defineStore('clients', () => {
     clear,
     markUnreachable,
     statusTime,
+    onChange,
     get: (id: number) => byId.get(id),
   };
 });
