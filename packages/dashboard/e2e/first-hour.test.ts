@@ -80,6 +80,24 @@ describe('dashboard: the first hour of a new admin', () => {
     assert.equal(await row.locator('.streaming-pill').count(), 0, 'online but not streaming: not live');
   });
 
+  test('a status filter follows presence: a client leaves "Online" when it drops and is back when it returns', async () => {
+    const cy = await connectAgent(t.url, 'cy@desk-3');
+    await waitForRowState(page, 'cy@desk-3', 'connected', 5000);
+    await page.locator('[data-test=clients-status]').click();
+    await page.locator('.p-select-option', { hasText: 'Online' }).click();
+    const cyRow = page.locator('.clients-table a[data-user-host="cy@desk-3"]');
+    await cyRow.waitFor();
+    cy.socket.disconnect();
+    await cyRow.waitFor({ state: 'detached', timeout: 5000 });
+    assert.equal(await page.locator('.clients-table a[data-user-host="ana@desk-1"]').count(), 1, 'the others stay');
+    agents.push(await connectAgent(t.url, 'cy@desk-3'));
+    await cyRow.waitFor({ timeout: 5000 });
+    await page.locator('[data-test=clients-search]').fill('desk-3');
+    assert.equal(await page.locator('.clients-table .client-row').count(), 1);
+    await page.locator('[data-test=clients-search]').fill('');
+    await page.locator('[data-test=clients-status] .p-select-clear-icon').click();
+  });
+
   test('"last seen" is "online now" while connected, and the moment the connection dropped after', async () => {
     const bo = await connectAgent(t.url, 'bo@desk-2');
     await page.goto(`${t.url}/clients/${bo.client.id}`);

@@ -94,4 +94,15 @@ describe('clients store (presence events as the seed’s backend store handles t
     store.apply(client(7, 'm@pc', 'connected'));
     assert.deepEqual(store.list.map((c) => c.user_host), ['al@pc', 'm@pc', 'zed@pc']);
   });
+
+  test('a filtered view hears of each change of a known client (new ones change the list instead)', () => {
+    const store = useClientsStore();
+    const changed: string[] = [];
+    const stop = store.onChange((c) => changed.push(`${c.user_host} ${presenceOf(c)}`));
+    store.apply(client(1, 'ana@pc', 'connected'));
+    store.apply(client(1, 'ana@pc', 'reconnecting'));
+    stop();
+    store.apply(client(1, 'ana@pc', 'connected'));
+    assert.deepEqual(changed, ['ana@pc reconnecting']);
+  });
 });
