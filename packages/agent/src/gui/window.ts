@@ -1,0 +1,31 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Agent } from '../agent.js';
+import { defaultConfigFile, type Settings } from '../settings.js';
+import { startGuiServer } from './gui-server.js';
+import type { LogLines } from './log-lines.js';
+import { loadOrCreateSecret } from './secret.js';
+import { pauseActions } from './pause-actions.js';
+import { settingsActions, editableSettings } from './settings-actions.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The built window: next to the bundled CLI (dist/cli.js), or packages/agent/dist/gui from the sources. */
+export const GUI_DIST = path.basename(here) === 'dist' ? path.join(here, 'gui') : path.resolve(here, '../../dist/gui');
+
+/** Serves the agent's window while the agent runs; the port goes into the status file for `open`. */
+export async function openWindow(agent: Agent, settings: Settings & { server: string }, logLines: LogLines, log: (line: string) => void, configFile = defaultConfigFile()) {
+  const secret = loadOrCreateSecret(settings.dataDir);
+  const gui = await startGuiServer({
+    secret,
+    distDir: GUI_DIST,
+    backend: {
+      view: () => ({ ...agent.view(), settings: editableSettings(settings, configFile) }),
+      onChange: (listener) => agent.onChange(listener),
+      logs: () => logLines.all(),
+      actions: { ...settingsActions(settings, configFile), ...pauseActions(agent) },
+    },
+  });
+  agent.guiPort = gui.port;
+  log(`the agent's window is at http://127.0.0.1:${gui.port}/ (open it with \`vaahshare-agent open\`)`);
+  return gui;
+}
