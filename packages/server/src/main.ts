@@ -1,13 +1,16 @@
 import { buildApp } from './app.js';
 import { describeBootstrap } from './auth/bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './infra/logging.js';
 
 async function main() {
   const config = loadConfig();
-  const server = await buildApp(config);
+  const server = await buildApp(config, { loggerInstance: (await createLogger(config.LOG_LEVEL)).logger });
   const address = await server.listen();
-  const banner = describeBootstrap(server.bootstrapResult, address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost'));
-  if (banner) process.stdout.write(`${banner}\n`);
+  const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
+  const banner = describeBootstrap(server.bootstrapResult, url);
+  // Last, so that it is what a terminal shows once the server is up.
+  process.stdout.write(`${banner ? `${banner}\n` : ''}VaahShare is running at ${url} (Ctrl-C stops it)\n`);
 
   let stopping = false;
   const stop = (signal: string) => {
