@@ -1,3 +1,4 @@
+import { guessServerUrl } from './agent-downloads/public-url.js';
 import { buildApp } from './app.js';
 import { describeBootstrap } from './auth/bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -5,8 +6,10 @@ import { ConfigError, loadConfig } from './config.js';
 async function main() {
   const config = loadConfig();
   const server = await buildApp(config);
-  const address = await server.listen();
-  const banner = describeBootstrap(server.bootstrapResult, address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost'));
+  await server.listen();
+  const { port } = server.app.server.address() as { port: number };
+  const publicUrl = config.PUBLIC_URL ?? guessServerUrl(config.HOST, port);
+  const banner = describeBootstrap(server.bootstrapResult, { url: publicUrl, configured: Boolean(config.PUBLIC_URL) });
   if (banner) process.stdout.write(`${banner}\n`);
 
   let stopping = false;

@@ -2,6 +2,7 @@ import { machineInfo } from '../machine-info.js';
 import { runningAgent } from '../status.js';
 import { SettingsError, type Settings } from '../settings.js';
 import { Spool, spoolDirOf } from '../spool/spool.js';
+import { agentCommand } from '../invocation.js';
 
 export const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
@@ -11,7 +12,7 @@ export function openSpool(settings: Settings) {
   const dir = spoolDirOf(settings.dataDir, machine.user_host);
   const running = runningAgent(dir);
   if (running && running.pid !== process.pid) {
-    throw new SettingsError(`An agent for ${machine.user_host} is already running (pid ${running.pid}): stop it with \`vaahshare-agent stop\`, or pass another --user-host`);
+    throw new SettingsError(`An agent for ${machine.user_host} is already running (pid ${running.pid}): stop it with \`${agentCommand()} stop\`, or pass another --user-host`);
   }
   return { machine, spool: new Spool(dir) };
 }

@@ -2,6 +2,7 @@ import { machineInfo } from '../machine-info.js';
 import { loadSettings, type Flags } from '../settings.js';
 import { isAlive } from '../status.js';
 import { collectReports } from './status.js';
+import { agentCommand } from '../invocation.js';
 
 /** Long enough for an agent to send the rest of its segment and say goodbye (it waits at most ~20 s). */
 const STOP_WAIT_MS = 30_000;
@@ -12,7 +13,7 @@ export async function stopCommand(flags: Flags & { all?: boolean }): Promise<num
   const userHost = flags.all ? undefined : machineInfo(settings.userHost).user_host;
   const running = collectReports(settings.dataDir, userHost).filter((r) => r.running);
   if (!running.length) {
-    process.stdout.write(`No running agent${userHost ? ` for ${userHost}` : ''} (see \`vaahshare-agent status\`)\n`);
+    process.stdout.write(`No running agent${userHost ? ` for ${userHost}` : ''} (see \`${agentCommand()} status\`)\n`);
     return 1;
   }
   for (const report of running) process.kill(report.status!.pid, 'SIGTERM');
