@@ -28,7 +28,7 @@ export async function recordCommand(flags: Flags): Promise<number> {
     onQuitSignals(async () => {
       await finishRecording(recording);
       resolve(0);
-    });
+    }, spool.dir);
     void recording.capture.exited.then(({ code, stderr }) => {
       if (recording.capture.stopRequested) return;
       log(`error: ffmpeg stopped (exit ${code}): ${stderr}`);

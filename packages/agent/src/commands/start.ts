@@ -9,6 +9,6 @@ export async function startCommand(flags: Flags): Promise<number> {
   const tools = findTools(settings);
   const { machine, spool } = openSpool(settings);
   const agent = new Agent({ server: settings.server, token: settings.token, machine, capture: captureOptions(settings, tools), tools, spool, segmentMs: settings.segmentMinutes * 60_000, log });
-  onQuitSignals(() => agent.quit());
+  onQuitSignals(() => agent.quit(), spool.dir);
   return agent.done;
 }
