@@ -81,7 +81,7 @@ function blobMaker(version, log, platform) {
 }
 
 /** The CLI in one CommonJS file: a single executable's main script can require only Node's built-ins. */
-async function bundleCli(outfile) {
+async function bundleCli(outfile, version) {
   const { build } = await import('esbuild');
   const builtIn = (name, contents) => ({
     name,
@@ -99,6 +99,7 @@ async function bundleCli(outfile) {
     minify: true,
     logLevel: 'warning',
     outfile,
+    define: { __VAAHSHARE_AGENT_VERSION__: JSON.stringify(version) },
     plugins: [
       // The executable carries no npm ffmpeg: its own is installed beside it (capture/ffmpeg-binary.ts).
       builtIn('@ffmpeg-installer/ffmpeg', 'module.exports = { path: null };'),
@@ -164,10 +165,12 @@ export async function buildExecutables({ platforms = Object.keys(PLATFORMS), ifS
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vaahshare-sea-'));
   try {
     const cli = path.join(work, 'cli.cjs');
-    await bundleCli(cli);
     const { version: packageVersion } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-    // The version names the code: a rebuild from changed sources is a newer build for self-update.
+    // The version names the code (a hash of the bundle made without it), then is built into the agent, which
+    // reports it in client-connected.
+    await bundleCli(cli, 'unversioned');
     const version = `${packageVersion}+${sha256File(cli).slice(0, 10)}`;
+    await bundleCli(cli, version);
     const built = [];
     for (const platform of todo) built.push(await buildPlatform(platform, work, version, log));
     return built;

@@ -3,17 +3,15 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { writeBuild } from '../../server/src/agent-downloads/test-helpers.js';
-import { AGENT_TOKEN, connectAgent, tempDir, type TestServer } from '../../server/src/test/harness.js';
+import { AGENT_TOKEN, connected, machineInfo, openSocket, tempDir, type TestServer, type TestSocket } from '../../server/src/test/harness.js';
 import { launchBrowser, logIn, openPage, screenshot, startDashboardServer } from './browser.js';
-
-type Agent = Awaited<ReturnType<typeof connectAgent>>;
 
 describe('dashboard: Add a desktop', () => {
   let t: TestServer;
   let browser: Browser;
   let page: Page;
   let builds: string;
-  let agent: Agent | undefined;
+  let agent: TestSocket | undefined;
   // Desktops reach this server at another address than the test's browser does.
   const PUBLIC_URL = 'https://vaahshare.example.com';
 
@@ -27,7 +25,7 @@ describe('dashboard: Add a desktop', () => {
     await page.locator('[data-test=add-desktop]').waitFor();
   });
   after(async () => {
-    agent?.socket.disconnect();
+    agent?.disconnect();
     await browser?.close();
     await t?.dispose();
     fs.rmSync(builds, { recursive: true, force: true });
@@ -52,15 +50,18 @@ describe('dashboard: Add a desktop', () => {
     await screenshot(page, 'add-desktop');
   });
 
-  test('"waiting for the first connection…" turns into the new client, linked to its page', async () => {
+  test('"waiting for the first connection…" turns into the new client, linked to its page with its agent version', async () => {
     const waiting = page.locator('[data-test=first-connection]');
     assert.match(await waiting.innerText(), /Waiting for the first connection…/);
-    agent = await connectAgent(t.url, 'new@desk-9');
+    agent = openSocket(t.url);
+    await connected(agent);
+    await agent.emitWithAck('client-connected', { machine_info: { ...machineInfo('new@desk-9'), agent_version: '0.1.0+4b1d2c3e5f' } });
     const arrived = waiting.locator('[data-test=new-client]', { hasText: 'new@desk-9' });
     await arrived.waitFor({ timeout: 5000 });
     assert.match(await arrived.innerText(), /new@desk-9 connected/);
     await arrived.locator('a').click();
     await page.waitForURL(/\/clients\/\d+$/);
+    await page.getByText('0.1.0+4b1d2c3e5f').waitFor();
   });
 });
 

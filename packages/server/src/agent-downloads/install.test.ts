@@ -58,6 +58,8 @@ test('one line installs the agent for a user without Node: it connects, streams,
   assert.deepEqual(config, { server: server.url, token: AGENT_TOKEN });
 
   await waitUntil(async () => (await clientNamed('installed@desktop-1'))?.is_streaming === true, 60_000, 'the installed agent streaming');
+  const manifest = JSON.parse(fs.readFileSync(fileURLToPath(new URL('../../../agent/dist/executables/linux-x64/manifest.json', import.meta.url)), 'utf8'));
+  assert.equal((await clientNamed('installed@desktop-1'))!.meta.agent_version, manifest.version, 'the agent reports its build');
 
   const uninstall = await runInstallLine(`${server.url}/agent/install.sh`, ['--uninstall'], env);
   assert.equal(uninstall.code, 0, `uninstall failed: ${uninstall.stdout}${uninstall.stderr}`);
