@@ -44,7 +44,8 @@ describe('the Windows agent under Wine', { skip, timeout: 300_000 }, () => {
     ({ t, token } = await serverWithAdmin());
   });
   after(async () => {
-    spawnSync('wineserver', ['-k'], { env: { ...process.env, WINEPREFIX: prefix } });
+    // The prefix's wineserver would linger for a few seconds after the last Windows process.
+    if (prefix) spawnSync(path.join(path.dirname(WINE!), 'wineserver'), ['-k'], { env: { ...process.env, WINEPREFIX: prefix } });
     await t?.dispose();
     for (const dir of [prefix, work]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -140,12 +140,11 @@ say "config: $config_dir/config.json (server $SERVER)"
 started=no
 if [ "$service" = yes ]; then
   if out=$("$agent" autostart enable 2>&1); then
-    say "$out"
     started=yes
   else
-    say "$out"
-    say "so it does not start at login: starting it now in the background"
+    out="$out; so it does not start at login: starting it now in the background"
   fi
+  say "\${out#vaahshare-agent: }"
 fi
 if [ "$started" = no ]; then
   mkdir -p "$data_dir"
@@ -153,9 +152,9 @@ if [ "$started" = no ]; then
   say "started (pid $!); its log: $data_dir/agent.log"
 fi
 case ":$PATH:" in
-  *":$HOME/.local/bin:"*) ;;
-  *) say "add ~/.local/bin to your PATH to run vaahshare-agent by name" ;;
+  *":$HOME/.local/bin:"*) command=vaahshare-agent ;;
+  *) command="$link"; say "add ~/.local/bin to your PATH to run vaahshare-agent by name" ;;
 esac
-say "check it with: vaahshare-agent status; uninstall with: curl -fsSL \\"$SERVER/agent/install.sh\\" | sh -s -- --uninstall"
+say "check it with: $command status; uninstall with: curl -fsSL \\"$SERVER/agent/install.sh\\" | sh -s -- --uninstall"
 `;
 }
