@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -81,6 +82,7 @@ describe('agent downloads and install scripts', () => {
       ['?token=not-a-token', /the server does not know this enrollment token/],
       [`?token=${revoked.token}`, /this enrollment token was revoked/],
       ['', /no enrollment token in the command/],
+      ['?token=%00abc', /the server does not know this enrollment token/],
     ] as const;
     for (const [query, why] of cases) {
       const home = tempDir('vaahshare-home-');
@@ -111,6 +113,18 @@ describe('agent downloads and install scripts', () => {
     assert.deepEqual(listTree(home), []);
     fs.rmSync(home, { recursive: true });
   });
+});
+
+test('a token with quotes and spaces reaches the script as itself', async () => {
+  const token = `it's a "token" $(id)`;
+  const server = await startServer({ AGENT_TOKEN: token });
+  try {
+    const script = await (await fetch(`${server.url}/agent/install.sh?token=${encodeURIComponent(token)}`)).text();
+    const assignment = script.split('\n').find((line) => line.startsWith('TOKEN='))!;
+    assert.equal(execFileSync('sh', ['-c', `${assignment}; printf %s "$TOKEN"`], { encoding: 'utf8' }), token);
+  } finally {
+    await server.dispose();
+  }
 });
 
 describe('PUBLIC_URL', () => {
