@@ -72,3 +72,15 @@ test('one line installs the agent for a user without Node: it connects, streams,
   assert.deepEqual(listTree(home), [], 'nothing left in HOME');
   await waitUntil(async () => (await clientNamed('installed@desktop-1'))?.is_connected === false, 10_000, 'the client disconnected');
 });
+
+test('--no-service installs and starts the agent without trying to start it at login', { timeout: 120_000 }, async () => {
+  const env = { HOME: home, PATH: bin, VAAHSHARE_SOURCE: 'test', VAAHSHARE_SIZE: '320x240', VAAHSHARE_FPS: '5', VAAHSHARE_USER_HOST: 'no-service@desktop-2' };
+  const install = await runInstallLine(`${server.url}/agent/install.sh?token=${AGENT_TOKEN}`, ['--no-service'], env);
+  assert.equal(install.code, 0, `install failed: ${install.stdout}${install.stderr}`);
+  assert.doesNotMatch(install.stdout, /at login/);
+  assert.match(install.stdout, /started \(pid \d+\); its log: /);
+  await waitUntil(async () => (await clientNamed('no-service@desktop-2'))?.is_connected === true, 60_000, 'the agent connected');
+  const uninstall = await runInstallLine(`${server.url}/agent/install.sh`, ['--uninstall'], env);
+  assert.equal(uninstall.code, 0, uninstall.stderr);
+  assert.deepEqual(listTree(home), []);
+});
