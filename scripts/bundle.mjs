@@ -2,14 +2,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Newest modification time of any file under `dir`. */
-const newest = (dir) =>
-  fs.readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
-    const full = path.join(dir, e.name);
-    return Math.max(max, e.isDirectory() ? newest(full) : fs.statSync(full).mtimeMs);
-  }, 0);
+/** Newest modification time of a file, or of any file under a directory. */
+const newest = (target) =>
+  fs.statSync(target).isDirectory()
+    ? fs.readdirSync(target).reduce((max, name) => Math.max(max, newest(path.join(target, name))), 0)
+    : fs.statSync(target).mtimeMs;
 
-/** Whether `output` exists and is newer than every file under the (absolute) `sourceDirs`. */
+/** Whether `output` exists and is newer than every file under the (absolute) `sourceDirs` (directories or files). */
 export const isFresh = (output, sourceDirs) => fs.existsSync(output) && fs.statSync(output).mtimeMs >= Math.max(...sourceDirs.map(newest));
 
 /** For bundles that run in Node as ES modules: CommonJS dependencies call require(), so the bundle gets one. */

@@ -99,7 +99,9 @@ async function bundleCli(outfile, version) {
     minify: true,
     logLevel: 'warning',
     outfile,
-    define: { __VAAHSHARE_AGENT_VERSION__: JSON.stringify(version) },
+    // The sources are ES modules: in the one CommonJS file, import.meta.url is the executable's own address.
+    define: { __VAAHSHARE_AGENT_VERSION__: JSON.stringify(version), 'import.meta.url': '__vaahshare_executable_url' },
+    banner: { js: 'var __vaahshare_executable_url = require("node:url").pathToFileURL(process.execPath).href;' },
     plugins: [
       // The executable carries no npm ffmpeg: its own is installed beside it (capture/ffmpeg-binary.ts).
       builtIn('@ffmpeg-installer/ffmpeg', 'module.exports = { path: null };'),
@@ -108,6 +110,18 @@ async function bundleCli(outfile, version) {
       ...['bufferutil', 'utf-8-validate', 'supports-color'].map((name) => builtIn(name, "throw new Error('not bundled');")),
     ],
   });
+}
+
+/**
+ * The agent's window (dist/gui, built by scripts/build.mjs) as assets of the executable: `gui/<file>` each, and
+ * `gui/files.json` listing them (Node 20 cannot list a blob's assets). src/gui/window.ts extracts them.
+ */
+function guiAssets() {
+  const dir = path.join(root, 'dist', 'gui');
+  const files = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(dir, f)).isFile()).map((f) => f.split(path.sep).join('/'));
+  const list = path.join(os.tmpdir(), `vaahshare-gui-files-${process.pid}.json`);
+  fs.writeFileSync(list, JSON.stringify(files));
+  return Object.fromEntries([['gui/files.json', list], ...files.map((f) => [`gui/${f}`, path.join(dir, f)])]);
 }
 
 async function buildPlatform(platform, work, version, log) {
@@ -121,7 +135,7 @@ async function buildPlatform(platform, work, version, log) {
   log(platform, `Node ${node.version}: preparing the blob`);
   const blob = path.join(work, `${platform}.blob`);
   const seaConfig = path.join(work, `${platform}.sea.json`);
-  fs.writeFileSync(seaConfig, JSON.stringify({ main: path.join(work, 'cli.cjs'), output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false }));
+  fs.writeFileSync(seaConfig, JSON.stringify({ main: path.join(work, 'cli.cjs'), output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, assets: guiAssets() }));
   execFileSync(blobMaker(node.version, log, platform), ['--experimental-sea-config', seaConfig], { stdio: 'ignore' });
 
   const agentFile = path.join(staging, `vaahshare-agent${target.exe}`);
@@ -154,7 +168,7 @@ async function buildPlatform(platform, work, version, log) {
 }
 
 /** The sources an executable is made of: rebuilt when any is newer than its manifest. */
-const sourceDirs = [path.join(root, 'src'), path.join(repo, 'packages', 'protocol', 'src')];
+const sourceDirs = [path.join(root, 'src'), path.join(root, 'gui'), path.join(repo, 'packages', 'protocol', 'src')];
 export const isBuildFresh = (platform) => isFresh(path.join(EXECUTABLES_DIR, platform, 'manifest.json'), sourceDirs);
 
 /** Builds `platforms` (all by default); with `ifStale`, only those older than their sources. */
@@ -164,6 +178,8 @@ export async function buildExecutables({ platforms = Object.keys(PLATFORMS), ifS
   if (!todo.length) return [];
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vaahshare-sea-'));
   try {
+    const { buildGui } = await import('./build.mjs');
+    await buildGui();
     const cli = path.join(work, 'cli.cjs');
     const { version: packageVersion } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
     // The version names the code (a hash of the bundle made without it), then is built into the agent, which

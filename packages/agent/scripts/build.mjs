@@ -1,8 +1,10 @@
 // Builds what runs from packages/agent/dist, each only when a source file is newer than its output:
 // - dist/cli.js: the vaahshare-agent CLI bundled by esbuild (about half the memory of running the
 //   TypeScript through tsx; bin/vaahshare-agent.js builds it on demand);
-// - dist/web/: the browser share page the server serves at /share (`npm start` builds it).
-//   node scripts/build.mjs [--force]
+// - dist/web/: the browser share page the server serves at /share (`npm start` builds it);
+// - dist/gui/: the agent's own window (Vue + PrimeVue, built by Vite), which a running agent serves on 127.0.0.1
+//   (`npm start` and `vaahshare-agent start` build it when stale).
+//   node scripts/build.mjs [--force] [--gui]   (--gui: only the window)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,9 +46,35 @@ export async function buildWeb({ force = false } = {}) {
   return true;
 }
 
+export const guiIsFresh = () => fresh(path.join(dist, 'gui', 'index.html'), ['gui', 'src/gui/view.ts', '../dashboard/src/theme.css']);
+
+/** Builds the window into a fresh folder and swaps it in, so a running agent never serves half a build. */
+export async function buildGui({ force = false } = {}) {
+  if (!force && guiIsFresh()) return false;
+  const { build } = await import('vite');
+  const out = path.join(dist, `gui.building-${process.pid}`);
+  try {
+    await build({ root: path.join(root, 'gui'), configFile: path.join(root, 'gui', 'vite.config.ts'), logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
+    fs.rmSync(path.join(dist, 'gui'), { recursive: true, force: true });
+    fs.renameSync(out, path.join(dist, 'gui'));
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+  return true;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const force = process.argv.includes('--force');
-  await buildCli({ force });
-  const web = await buildWeb({ force });
-  console.log(`vaahshare-agent built; share page ${web ? 'built' : 'up to date'} (${path.relative(process.cwd(), dist)})`);
+  if (process.argv.includes('--gui')) {
+    console.log(`the agent's window ${(await buildGui({ force })) ? 'built' : 'up to date'}`);
+  } else {
+    await buildCli({ force });
+    const web = await buildWeb({ force });
+    // The server and the agent run without the window (an install without Vite): say so, and go on.
+    const gui = await buildGui({ force }).then(
+      (built) => (built ? 'built' : 'up to date'),
+      (err) => `not built (${err.message.split('\n')[0]}); the agent runs without it`,
+    );
+    console.log(`vaahshare-agent built; share page ${web ? 'built' : 'up to date'}, window ${gui} (${path.relative(process.cwd(), dist)})`);
+  }
 }

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
-import { settingsSchema, type MachineInfo } from '@vaahshare/protocol';
+import { settingsSchema, viewersSchema, type MachineInfo, type Settings as CompanySettings } from '@vaahshare/protocol';
 import type { CaptureTools } from './capture/capture.js';
 import type { CaptureOptions } from './capture/capture-args.js';
 import { openConnection } from './connection.js';
+import { SendTracker } from './gui/send-tracker.js';
+import type { ActionResult, GuiView, SegmentView } from './gui/view.js';
 import { IdleWatcher, type IdleTools } from './idle.js';
 import { CatchUpProgress } from './progress.js';
 import { finishRecording, startRecording, type Recording } from './recording.js';
@@ -53,7 +55,21 @@ export class Agent {
   private unreachableAtStart = false;
   private quitting = false;
   private state: AgentStatus['state'] = 'connecting';
+  private stateSince = new Date();
   private readonly startedAt = new Date().toISOString();
+  /** What the agent's window shows besides the state. */
+  private company: string | null = null;
+  private viewers: string[] = [];
+  private idleNow: GuiView['idle'] = null;
+  private companySettings: CompanySettings | null = null;
+  /** A pause the person asked for: no capture until it ends. */
+  private paused: { until: number; reason: string; timer: NodeJS.Timeout } | null = null;
+  /** Nothing more of the current recording goes out by streaming (it ended for a pause and was sent, or goes as an upload). */
+  private currentSent = false;
+  private readonly sends = new SendTracker();
+  private readonly changeListeners = new Set<() => void>();
+  /** The port of the agent's window, once it listens (for `vaahshare-agent open`). */
+  guiPort: number | null = null;
 
   constructor(private readonly o: AgentOptions) {
     this.done = new Promise((resolve) => (this.finish = resolve));
@@ -64,16 +80,28 @@ export class Agent {
     }
     this.current = this.record();
     this.progress = new CatchUpProgress(o.log, (catchingUp) => this.setState(catchingUp ? 'catching-up' : 'live'));
-    this.idle = new IdleWatcher(o.tools, o.capture.display, (seconds, message) => this.sendIdleAlert(seconds, message), o.log);
+    this.idle = new IdleWatcher(o.tools, o.capture.display, (seconds, message) => this.sendIdleAlert(seconds, message), o.log, () => this.showIdle(null));
     this.socket = openConnection(o.server, o.token, o.machine, {
-      ready: () => this.onReady(),
+      ready: (_socket, company) => {
+        this.company = company;
+        this.onReady();
+      },
       lost: (reason) => this.onLost(reason),
       unreachable: (reason) => this.onUnreachable(reason),
       fatal: (message) => void this.fail(message),
     });
     this.socket.on('settings', (payload) => {
       const parsed = settingsSchema.safeParse(payload);
-      if (parsed.success) this.idle.configure(parsed.data);
+      if (!parsed.success) return;
+      this.companySettings = parsed.data;
+      this.idle.configure(parsed.data);
+      this.changed();
+    });
+    this.socket.on('viewers', (payload) => {
+      const parsed = viewersSchema.safeParse(payload);
+      if (!parsed.success) return;
+      this.viewers = parsed.data.names;
+      this.changed();
     });
     this.socket.on('video-processed', ({ media }) => o.log(`the server finished recording ${media.original_name}`));
     this.statusTimer = setInterval(() => this.writeStatus(), 1000);
@@ -95,6 +123,7 @@ export class Agent {
   }
 
   private record(): Recording {
+    this.currentSent = false;
     const recording = startRecording(this.o.spool, 'live', this.o.capture, this.o.tools);
     void recording.capture.exited.then(({ code, stderr }) => this.onCaptureExit(recording, code, stderr));
     this.o.log(`capturing ${this.o.capture.source === 'test' ? 'a test picture' : 'the screen'} into ${recording.segment.file}`);
@@ -134,6 +163,9 @@ export class Agent {
   private onLost(reason: string) {
     this.generation++;
     this.progress.end(false);
+    this.viewers = [];
+    const inFlight = this.leftovers.values().next().value?.segment ?? this.current.segment;
+    this.sends.failed(inFlight.id, `connection lost (${reason})`);
     if (!this.quitting) this.o.log(`connection lost (${reason}); capture goes on locally, reconnecting…`);
     this.setState('offline');
   }
@@ -151,6 +183,7 @@ export class Agent {
     const transport = socketTransport(this.socket);
     while (gen === this.generation) {
       const leftover = this.leftovers.values().next().value;
+      if (!leftover && this.currentSent) return;
       const segment = leftover?.segment ?? this.current.segment;
       const uploader = this.uploaderOf(segment, leftover?.source ?? this.current.source);
       try {
@@ -163,6 +196,7 @@ export class Agent {
           await this.keepForUpload(segment, err.message);
           continue;
         }
+        this.sends.failed(segment.id, (err as Error).message);
         if (gen === this.generation && this.socket.connected) {
           this.o.log(`streaming failed (${(err as Error).message}); reconnecting`);
           this.socket.io.engine?.close();
@@ -176,6 +210,7 @@ export class Agent {
     let uploader = this.uploaders.get(segment.id);
     if (!uploader) {
       uploader = new SegmentUploader(segment.id, segment.started_at, source, ({ acked, size }) => {
+        this.sends.progress(segment.id, acked);
         if (segment === this.current.segment) this.progress.update(acked, size);
       });
       this.uploaders.set(segment.id, uploader);
@@ -185,8 +220,10 @@ export class Agent {
 
   /** The server holds all of it: the local copy can go. */
   private sent(segment: LocalSegment) {
+    if (segment === this.current.segment) this.currentSent = true;
     this.leftovers.delete(segment.id);
     this.uploaders.delete(segment.id);
+    this.sends.forget(segment.id);
     void this.leftoverSource(segment)?.close();
     this.o.spool.remove(segment);
   }
@@ -201,11 +238,13 @@ export class Agent {
    */
   private async keepForUpload(segment: LocalSegment, why: string) {
     this.o.log(`the server no longer takes segment ${segment.id} (${why}); it will be uploaded whole`);
-    if (segment === this.current.segment) {
+    if (segment === this.current.segment && !this.paused) {
       await this.rotate((old) => this.o.spool.toUpload(old.segment, `${old.segment.id}-full`));
     } else {
       this.o.spool.toUpload(segment, `${segment.id}-full`);
       this.leftovers.delete(segment.id);
+      // Paused: the recording already ended; no new one starts before the pause does.
+      if (segment === this.current.segment) this.currentSent = true;
     }
     this.uploaders.delete(segment.id);
     void this.uploadLeftovers();
@@ -213,7 +252,7 @@ export class Agent {
 
   /** Starts a new segment, then ends the old one (a short overlap rather than a gap). */
   private async rotate(keep: (old: Recording) => void) {
-    if (this.quitting) return;
+    if (this.quitting || this.paused) return;
     const old = this.current;
     this.current = this.record();
     await finishRecording(old);
@@ -227,6 +266,7 @@ export class Agent {
       const busy = [this.current.segment.id, ...this.leftovers.keys()];
       await uploadPending({ server: this.o.server, token: this.o.token, userHost: this.o.machine.user_host }, this.o.spool, busy, this.o.log);
     } catch (err) {
+      for (const s of this.o.spool.list([this.current.segment.id]).filter((s) => s.mode === 'upload')) this.sends.failed(s.id, (err as Error).message);
       this.o.log(`uploading local recordings failed (${(err as Error).message}); will retry after the next reconnect`);
     } finally {
       this.uploading = false;
@@ -235,6 +275,7 @@ export class Agent {
 
   private sendIdleAlert(idleSeconds: number, message: string) {
     this.o.log(`idle for ${idleSeconds} s: ${message}`);
+    this.showIdle({ message, since: new Date(Date.now() - idleSeconds * 1000).toISOString() });
     if (!this.socket.connected) return;
     this.socket.timeout(5000).emit('alert', { type: 'idle', idle_seconds: idleSeconds }, () => undefined);
   }
@@ -249,6 +290,7 @@ export class Agent {
 
   private close(code: number) {
     clearInterval(this.statusTimer);
+    if (this.paused) clearTimeout(this.paused.timer);
     if (this.rotateTimer) clearInterval(this.rotateTimer);
     this.socket.disconnect();
     const pending = this.o.spool.list();
@@ -259,12 +301,14 @@ export class Agent {
 
   private setState(state: AgentStatus['state']) {
     if (this.state === 'stopping' && state !== 'stopped') return;
+    if (state !== this.state) this.stateSince = new Date();
     this.state = state;
     this.writeStatus();
+    this.changed();
   }
 
   private pendingBytes(): number {
-    const current = this.current.source.size() - (this.uploaders.get(this.current.segment.id)?.acked ?? 0);
+    const current = this.currentSent ? 0 : this.current.source.size() - (this.uploaders.get(this.current.segment.id)?.acked ?? 0);
     const others = this.o.spool.list([this.current.segment.id]).reduce((sum, s) => sum + fileSize(s.file), 0);
     return current + others;
   }
@@ -278,7 +322,86 @@ export class Agent {
       segment: this.current?.segment.id ?? null,
       pending_bytes: this.pendingBytes(),
       started_at: this.startedAt,
+      gui_port: this.guiPort,
     });
+  }
+
+  /** Calls `listener` when the window should update at once; returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed() {
+    for (const listener of this.changeListeners) listener();
+  }
+
+  private showIdle(idle: GuiView['idle']) {
+    this.idleNow = idle;
+    this.changed();
+  }
+
+  /** The agent's part of what its window shows. */
+  view(): Omit<GuiView, 'settings'> {
+    // The spool drops a segment with no byte yet: the one being captured is left out of its listing.
+    const spooled = this.o.spool.list([this.current.segment.id]);
+    if (!this.currentSent) spooled.push(this.current.segment);
+    const segments: SegmentView[] = spooled.map((s) => ({
+      id: s.id,
+      mode: s.mode,
+      current: s.id === this.current.segment.id,
+      started_at: new Date(s.started_at).toISOString(),
+      size: fileSize(s.file),
+      ...this.sends.report(s.id),
+    }));
+    return {
+      user_host: this.o.machine.user_host,
+      server: this.o.server,
+      company: this.company,
+      state: this.state === 'recording' ? 'live' : this.state,
+      since: this.stateSince.toISOString(),
+      pending_bytes: this.pendingBytes(),
+      recording: this.quitting || this.paused ? null : { id: this.current.segment.id, started_at: new Date(this.current.segment.started_at).toISOString() },
+      viewers: this.viewers,
+      segments,
+      idle: this.idleNow,
+      pause: this.paused && { until: new Date(this.paused.until).toISOString(), reason: this.paused.reason },
+      pause_policy: this.companySettings && { allowed: Boolean(this.companySettings.pause_allowed), max_minutes: this.companySettings.pause_max_minutes ?? 0 },
+    };
+  }
+
+  /**
+   * The person pauses the recording for `minutes` (PROTOCOL.md §8.9): the server checks the company's policy
+   * and records the pause; the agent ends the recording (the rest is sent, then `stop-streaming`: connected,
+   * not streaming) and starts a new one when the pause ends or the person resumes.
+   */
+  async pause(minutes: number, reason: string): Promise<ActionResult> {
+    if (this.quitting) return { ok: false, message: 'The agent is stopping' };
+    if (!this.socket.connected) return { ok: false, message: 'A pause needs the server, which is out of reach now: try again once connected' };
+    const reply = await this.socket.timeout(10_000).emitWithAck('pause', { minutes, reason }).catch(() => null);
+    if (!reply) return { ok: false, message: 'The server did not answer: try again' };
+    if (!reply.ok) return { ok: false, message: reply.message };
+    if (this.paused) clearTimeout(this.paused.timer);
+    this.paused = { until: Date.now() + minutes * 60_000, reason, timer: setTimeout(() => void this.resume(), minutes * 60_000) };
+    this.o.log(`recording paused for ${minutes} min: ${reason}`);
+    this.changed();
+    if (!this.current.capture.stopRequested) await finishRecording(this.current);
+    return { ok: true, message: `Recording paused for ${minutes} min` };
+  }
+
+  /** The pause ends (on time, or early when the person resumes): a new recording starts. */
+  async resume(): Promise<ActionResult> {
+    if (!this.paused) return { ok: false, message: 'The recording is not paused' };
+    clearTimeout(this.paused.timer);
+    this.paused = null;
+    if (this.quitting) return { ok: true, message: 'The agent is stopping' };
+    if (this.socket.connected) this.socket.timeout(5000).emit('resume', {}, () => undefined);
+    this.current = this.record();
+    this.o.log('recording again after the pause');
+    const gen = this.generation;
+    if (this.socket.connected) this.pumping = this.pumping.then(() => this.pump(gen)).catch((err: Error) => this.o.log(`streaming stopped: ${err.message}`));
+    this.changed();
+    return { ok: true, message: 'Recording again' };
   }
 }
 

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { autostartCommand } from './commands/autostart.js';
+import { openCommand } from './commands/open.js';
 import { recordCommand } from './commands/record.js';
 import { withCaptureOptions, withIdentityOptions } from './commands/capture-options.js';
 import { setupCommand } from './commands/setup.js';
@@ -18,6 +19,7 @@ const connectionOptions = (command: Command) =>
 withIdentityOptions(withCaptureOptions(connectionOptions(program.command('start'))))
   .description('capture the screen and stream it to the server; reconnects forever, Ctrl-C to quit')
   .option('--segment-minutes <n>', 'start a new recording this often; 0 = one per run (default 30; env VAAHSHARE_SEGMENT_MINUTES)')
+  .option('--no-window', "serve no local window (`vaahshare-agent open`), e.g. on a machine nobody sits at")
   .action(async (flags) => exit(await startCommand(flags)));
 
 withIdentityOptions(withCaptureOptions(program.command('record')))
@@ -33,6 +35,11 @@ withIdentityOptions(program.command('stop'))
   .description('quit a running agent cleanly (as Ctrl-C does)')
   .option('--all', 'stop every agent that uses this data directory')
   .action(async (flags) => exit(await stopCommand(flags)));
+
+withIdentityOptions(program.command('open'))
+  .description("open the running agent's window (what it records, who watches, its recordings and settings) in the default browser")
+  .option('--print', 'print its address (with its secret) instead of opening it')
+  .action(async (flags) => exit(await openCommand(flags)));
 
 withCaptureOptions(connectionOptions(program.command('setup')))
   .description('check the server and token and save them (and capture choices) in the config file')

@@ -11,7 +11,7 @@ const FATAL_REFUSALS: Record<string, string> = {
 
 export interface ConnectionEvents {
   /** `client-connected` was acknowledged: the server knows this desktop on this socket. */
-  ready(socket: AgentSocket): void;
+  ready(socket: AgentSocket, company: string | null): void;
   lost(reason: string): void;
   unreachable(reason: string): void;
   fatal(message: string): void;
@@ -39,7 +39,7 @@ export function openConnection(server: string, token: string, machine: MachineIn
       .timeout(10_000)
       .emitWithAck('client-connected', { machine_info: machine })
       .then(
-        (reply) => (reply.ok ? events.ready(socket) : events.fatal(`client-connected refused: ${reply.message}`)),
+        (reply) => (reply.ok ? events.ready(socket, reply.company?.name ?? null) : events.fatal(`client-connected refused: ${reply.message}`)),
         () => socket.io.engine?.close(),
       );
   });

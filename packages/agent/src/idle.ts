@@ -25,6 +25,8 @@ export class IdleWatcher {
     private readonly display: string,
     private readonly onIdle: (idleSeconds: number, message: string) => void,
     private readonly log: (line: string) => void,
+    /** The person was active again after an alert (the window closes its idle dialog). */
+    private readonly onActive: () => void = () => undefined,
   ) {}
 
   /** Starts (or retunes) with the server's threshold and message. */
@@ -55,6 +57,7 @@ export class IdleWatcher {
       this.onIdle(Math.floor(idleMs / 1000), this.settings.idle_message);
       this.notify(this.settings.idle_message);
     } else if (!idle) {
+      if (this.alerted) this.onActive();
       this.alerted = false;
     }
   }

@@ -24,11 +24,12 @@ const fileSchema = z.object({
   fps: z.number().optional(),
   size: z.string().optional(),
   bitrate: z.string().optional(),
+  display: z.string().min(1).optional(),
   segment_minutes: z.number().optional(),
 });
 export type ConfigFile = z.infer<typeof fileSchema>;
 
-const settingsSchema = z.object({
+export const settingsSchema = z.object({
   server: z.url({ error: 'the server must be a URL such as http://localhost:3000' }).optional(),
   token: z.string().min(1).optional(),
   userHost: userHostSchema.optional(),
@@ -102,7 +103,7 @@ export function loadSettings(flags: Flags, env: NodeJS.ProcessEnv = process.env)
     fps: flags.fps ?? env.VAAHSHARE_FPS ?? file.fps ?? 10,
     size: flags.size ?? env.VAAHSHARE_SIZE ?? file.size ?? '1280x720',
     bitrate: flags.bitrate ?? env.VAAHSHARE_BITRATE ?? file.bitrate ?? '1M',
-    display: flags.display ?? defaultDisplay(env),
+    display: flags.display ?? file.display ?? defaultDisplay(env),
     segmentMinutes: flags.segmentMinutes ?? env.VAAHSHARE_SEGMENT_MINUTES ?? file.segment_minutes ?? 30,
     ffmpeg: env.VAAHSHARE_FFMPEG,
     path: env.PATH ?? '',

@@ -12,6 +12,8 @@ const statusSchema = z.object({
   /** Captured bytes the server has not acknowledged yet. */
   pending_bytes: z.number(),
   started_at: z.string(),
+  /** The port of the agent's window on 127.0.0.1 (`vaahshare-agent open`), once it listens. */
+  gui_port: z.number().nullable().optional(),
   updated_at: z.string(),
 });
 export type AgentStatus = z.infer<typeof statusSchema>;

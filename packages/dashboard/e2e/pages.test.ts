@@ -122,7 +122,17 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
     await page.locator('.p-toast-message', { hasText: 'Idle settings saved' }).waitFor();
     const companyId = (await api(t.url, '/api/auth/me', { token })).body.data.company_id;
     const settings = await api(t.url, `/api/companies/${companyId}/settings`, { token });
-    assert.deepEqual(settings.body.data, { idle_threshold_seconds: 420, idle_message: 'Still there? Move the mouse.' });
+    assert.deepEqual(settings.body.data, {
+      idle_threshold_seconds: 420, idle_message: 'Still there? Move the mouse.', viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30,
+    });
+    // What the agent's window may show and do: names hidden, pauses of up to 15 minutes.
+    await page.locator('[data-test=viewer-names-shown]').click();
+    await page.locator('[data-test=pause-allowed]').click();
+    await page.locator('[data-test=pause-max] input').fill('15');
+    await page.locator('[data-test=agent-window-save]').click();
+    await page.locator('.p-toast-message', { hasText: 'Desktop settings saved' }).waitFor();
+    const desktop = (await api(t.url, `/api/companies/${companyId}/settings`, { token })).body.data;
+    assert.deepEqual([desktop.viewer_names_shown, desktop.pause_allowed, desktop.pause_max_minutes], [false, true, 15]);
 
     await page.locator('[data-test=user-email]').fill('second@example.com');
     await page.locator('[data-test=user-password] input').fill('short');

@@ -65,6 +65,13 @@ export const stopStreamingSchema = z.preprocess(
   z.looseObject({ segment_id: segmentIdSchema.optional() }),
 );
 
+/** `pause`: stop recording for `minutes` (within the company's maximum), with a reason the admins see. */
+export const pauseSchema = z.object({
+  minutes: z.number({ error: 'minutes must be a number' }).int('minutes must be a whole number').min(1, 'pause for at least 1 minute').max(24 * 60, 'pause for at most 1440 minutes'),
+  reason: textSchema().trim().min(1, 'give a reason').max(500, 'the reason may have at most 500 characters'),
+});
+export type PausePayload = z.input<typeof pauseSchema>;
+
 export const alertSchema = z.looseObject({
   type: z.literal('idle'),
   idle_seconds: z.number().nonnegative().max(10 * 365 * 24 * 3600),

@@ -1,11 +1,12 @@
 import type {
   AlertPayload,
   ClientConnectedPayload,
+  PausePayload,
   StartStreamingPayload,
   VideoFramePayload,
 } from './agent-events.js';
 import type { WatchPayload } from './dashboard-events.js';
-import type { Alert, Client, Media, Settings } from './models.js';
+import type { Alert, Client, Company, Media, Pause, Settings, ViewersPayload } from './models.js';
 
 /** Every failed ack and every `error` event carries a stable code and a sentence for humans. */
 export interface ErrorReply {
@@ -19,6 +20,8 @@ export type Ack<T extends object = object> = (reply: Reply<T>) => void;
 
 export interface ClientConnectedSuccess {
   client: Client;
+  /** The company the desktop belongs to (its agent shows the name; the original client ignores it). */
+  company?: Company;
 }
 
 /** Events a socket may send to the server (agents and dashboards share the namespace). */
@@ -29,6 +32,9 @@ export interface ClientToServerEvents {
   'video-frame': (payload: VideoFramePayload, ack?: Ack<{ offset: number }>) => void;
   'stop-streaming': (payload?: unknown, ack?: Ack) => void;
   alert: (payload: AlertPayload, ack?: Ack<{ alert: Alert }>) => void;
+  /** Agents only (PROTOCOL.md §8.9): the person pauses the recording, when the company allows it; `resume` ends it early. */
+  pause: (payload: PausePayload, ack?: Ack<{ pause: Pause }>) => void;
+  resume: (payload?: unknown, ack?: Ack<{ pause: Pause | null }>) => void;
   watch: (payload: WatchPayload, ack?: Ack) => void;
   unwatch: (payload: WatchPayload, ack?: Ack) => void;
 }
@@ -43,6 +49,8 @@ export type ClientWithSegment = Client & { segment_id: string };
 export interface ServerToClientEvents {
   'client-connected-success': (payload: ClientConnectedSuccess) => void;
   settings: (payload: Settings) => void;
+  /** Who watches this desktop live now (agents only, PROTOCOL.md §8.9): sent on every change. */
+  viewers: (payload: ViewersPayload) => void;
   'connect-stream': () => void;
   'disconnect-stream': () => void;
   'processing-video': (payload: MediaEventPayload) => void;
@@ -56,6 +64,8 @@ export interface ServerToClientEvents {
   'start-streaming': (payload: ClientWithSegment) => void;
   'stop-streaming': (payload: ClientWithSegment) => void;
   'alert-created': (payload: { alert: Alert }) => void;
+  /** A client's pause started, or ended early (`ended_at`). */
+  'pause-updated': (payload: { pause: Pause }) => void;
   'media-updated': (payload: { media: Media }) => void;
   'stream-init': (payload: { client_id: number; segment_id: string; buffer: Uint8Array }) => void;
   'video-frame': (payload: { client_id: number; segment_id: string; buffer: Uint8Array }) => void;

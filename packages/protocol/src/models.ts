@@ -25,7 +25,19 @@ export type Client = z.infer<typeof clientSchema>;
 export const presenceEntrySchema = z.object({ state: presenceStateSchema, at: z.string() });
 export type PresenceEntry = z.infer<typeof presenceEntrySchema>;
 
-export const clientDetailSchema = clientSchema.extend({ presence: z.array(presenceEntrySchema) });
+/** A pause of the recording asked for at the desktop: `ends_at` as asked, `ended_at` once it ended early. */
+export const pauseModelSchema = z.object({
+  id: z.number(),
+  company_id: z.number(),
+  client_id: z.number(),
+  reason: z.string(),
+  started_at: z.string(),
+  ends_at: z.string(),
+  ended_at: z.string().nullable(),
+});
+export type Pause = z.infer<typeof pauseModelSchema>;
+
+export const clientDetailSchema = clientSchema.extend({ presence: z.array(presenceEntrySchema), pauses: z.array(pauseModelSchema) });
 export type ClientDetail = z.infer<typeof clientDetailSchema>;
 
 export const userSchema = z.object({
@@ -80,5 +92,17 @@ export type Media = z.infer<typeof mediaSchema>;
 export const settingsSchema = z.object({
   idle_threshold_seconds: z.number(),
   idle_message: z.string(),
+  /** Agents' windows name who watches live; false: "an administrator" (the viewing itself is never hidden). Older servers omit it. */
+  viewer_names_shown: z.boolean().optional(),
+  /** Whether the person at the desktop may pause the recording from the agent's window, and for how long at most. */
+  pause_allowed: z.boolean().optional(),
+  pause_max_minutes: z.number().optional(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
+
+/**
+ * Server → agent `viewers`: the people watching this desktop live now, one name per viewer (the same
+ * person twice when watching from two windows); "an administrator" each when the company hides names.
+ */
+export const viewersSchema = z.object({ names: z.array(z.string().max(255)).max(1000) });
+export type ViewersPayload = z.infer<typeof viewersSchema>;

@@ -26,9 +26,12 @@ export const updateSettingsBodySchema = z
   .object({
     idle_threshold_seconds: z.number().int().min(10).max(24 * 3600).optional(),
     idle_message: textSchema().trim().min(1).max(1000).optional(),
+    viewer_names_shown: z.boolean({ error: 'viewer_names_shown must be true or false' }).optional(),
+    pause_allowed: z.boolean({ error: 'pause_allowed must be true or false' }).optional(),
+    pause_max_minutes: z.number().int().min(1, 'pause_max_minutes must be 1-480').max(480, 'pause_max_minutes must be 1-480').optional(),
   })
-  .refine((body) => body.idle_threshold_seconds !== undefined || body.idle_message !== undefined, {
-    message: 'send idle_threshold_seconds and/or idle_message',
+  .refine((body) => Object.values(body).some((v) => v !== undefined), {
+    message: 'send at least one of idle_threshold_seconds, idle_message, viewer_names_shown, pause_allowed, pause_max_minutes',
   });
 
 export const idParamsSchema = z.object({ id: idParam });

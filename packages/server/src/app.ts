@@ -6,6 +6,8 @@ import { sql } from 'kysely';
 import { agentDownloadsRoutes } from './agent-downloads/agent-downloads.routes.js';
 import { alertsRoutes } from './alerts/alerts.routes.js';
 import { registerAlertHandlers } from './alerts/alerts.socket.js';
+import { createPauses } from './presence/pauses.js';
+import { registerPauseHandlers } from './presence/pauses.socket.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { bootstrap } from './auth/bootstrap.js';
 import { authenticateSocket } from './auth/handshake.js';
@@ -81,7 +83,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   };
 
   const mediaService = createMediaService(ctx);
-  const viewers = createViewers(io, { nodeId: config.NODE_ID, clustered, log: ctx.log });
+  const pauses = createPauses(ctx);
+  const viewers = createViewers(io, { nodeId: config.NODE_ID, clustered, log: ctx.log, companies: ctx.companies });
   const streams = createStreams(ctx, mediaService, viewers);
   const remoteWatch = clustered ? createRemoteWatch(io, streams, viewers, { nodeId: config.NODE_ID, log: ctx.log }) : null;
   const serveViewer = createViewerServing(streams, remoteWatch?.watchElsewhere ?? null);
@@ -176,6 +179,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
       },
     });
     registerAlertHandlers(ctx, handlers, socket);
+    registerPauseHandlers(handlers, pauses, socket);
     registerStreamingHandlers(ctx, handlers, streams, socket);
   });
 

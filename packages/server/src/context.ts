@@ -15,6 +15,8 @@ export interface SocketData {
   companyId: number | null;
   legacy: boolean;
   userId?: number;
+  /** A dashboard user's e-mail: the name an agent's window shows while this socket watches it. */
+  userName?: string;
   /** A dashboard's login session, as its room: logging out disconnects its sockets. */
   sessionRoom?: string;
   /** The enrollment token an agent connected with (none for a legacy agent). */
@@ -32,6 +34,8 @@ export interface InterServerEvents {
   viewers: (report: { node_id: string; client_id: number; watching: boolean }) => void;
   /** A node (re)started: forget what it reported before, and answer with the clients watched here. */
   'viewers-snapshot': (nodeId: string, reply: (answer: { node_id: string; watched: number[] }) => void) => void;
+  /** Who watches a client's stream on a node (agents' windows show the names), sent on every change. */
+  'viewer-names': (report: { node_id: string; client_id: number; names: string[] }) => void;
   /** A dashboard socket wants a stream: the node receiving it sends the header and catch-up, then joins it. */
   'watch-request': (request: { node_id: string; client_id: number; socket_id: string }, reply: (served: boolean) => void) => void;
 }

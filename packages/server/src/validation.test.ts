@@ -512,7 +512,7 @@ describe('bad input on REST routes', () => {
     const route = `/api/companies/${companyId}/settings`;
     await expectRestErrors([
       ...malformedBodies('PATCH', route),
-      bad('nothing to change', 'PATCH', route, {}, 'Invalid body: body: send idle_threshold_seconds and/or idle_message'),
+      bad('nothing to change', 'PATCH', route, {}, 'Invalid body: body: send at least one of idle_threshold_seconds, idle_message, viewer_names_shown, pause_allowed, pause_max_minutes'),
       bad('threshold as a string', 'PATCH', route, { idle_threshold_seconds: '60' }, 'Invalid body: idle_threshold_seconds: Invalid input: expected number, received string'),
       bad('threshold too small', 'PATCH', route, { idle_threshold_seconds: 5 }, 'Invalid body: idle_threshold_seconds: Too small: expected number to be >=10'),
       bad('threshold fractional', 'PATCH', route, { idle_threshold_seconds: 60.5 }, 'Invalid body: idle_threshold_seconds: Invalid input: expected int, received number'),

@@ -2,7 +2,7 @@ import { defaultConfigFile, readConfigFile, SettingsError, writeConfigFile, type
 import { agentCommand } from '../invocation.js';
 
 /** Asks the server whether it takes this token (`GET /api/clients/assets` answers agents with a valid one). */
-async function checkServer(server: string, token: string) {
+export async function checkServer(server: string, token: string) {
   let res: Response;
   try {
     res = await fetch(new URL('/api/clients/assets', server), { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });

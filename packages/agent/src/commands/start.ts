@@ -1,14 +1,24 @@
 import { Agent } from '../agent.js';
+import { LogLines } from '../gui/log-lines.js';
+import { openWindow } from '../gui/window.js';
 import { loadSettings, requireServer, type Flags } from '../settings.js';
 import { findTools } from '../tools.js';
 import { captureOptions } from './capture-options.js';
-import { log, onQuitSignals, openSpool } from './run-helpers.js';
+import { log as printLine, onQuitSignals, openSpool } from './run-helpers.js';
 
-export async function startCommand(flags: Flags): Promise<number> {
+export async function startCommand(flags: Flags & { window?: boolean }): Promise<number> {
   const settings = requireServer(loadSettings(flags));
   const tools = findTools(settings);
   const { machine, spool } = openSpool(settings);
+  const logLines = new LogLines();
+  const log = (line: string) => {
+    logLines.add(`${new Date().toISOString()} ${line}`);
+    printLine(line);
+  };
   const agent = new Agent({ server: settings.server, token: settings.token, machine, capture: captureOptions(settings, tools), tools, spool, segmentMs: settings.segmentMinutes * 60_000, log });
+  const window = flags.window === false ? null : await openWindow(agent, settings, logLines, log, flags.config);
   onQuitSignals(() => agent.quit(), spool.dir);
-  return agent.done;
+  const code = await agent.done;
+  await window?.close();
+  return code;
 }

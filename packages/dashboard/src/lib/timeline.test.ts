@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { dayRows, presenceSpans, uptimeShare } from './timeline';
+import { dayRows, pauseSpans, presenceSpans, uptimeShare } from './timeline';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
 const ms = (minute: number) => Date.parse(at(minute));
@@ -50,4 +50,15 @@ describe('presence timeline', () => {
     assert.deepEqual(rows[1].spans.map((s) => s.state), ['unknown', 'connected']);
     assert.deepEqual(rows[2].spans, [{ state: 'connected', start: new Date(2026, 0, 10).getTime(), end: now }]);
   });
+
+  test('pauses: cut to the window, ended early or as planned, never past now', () => {
+    const pause = (start: number, ends: number, ended: number | null) => ({
+      id: 1, company_id: 1, client_id: 1, reason: 'call', started_at: at(start), ends_at: at(ends), ended_at: ended === null ? null : at(ended),
+    });
+    assert.deepEqual(pauseSpans([pause(10, 40, 20), pause(50, 80, null), pause(0, 5, null)], ms(8), ms(60), ms(55)), [
+      { start: ms(10), end: ms(20), reason: 'call' },
+      { start: ms(50), end: ms(55), reason: 'call' },
+    ]);
+  });
 });
+

@@ -1,4 +1,4 @@
-import type { PresenceEntry, PresenceState } from '@vaahshare/protocol';
+import type { Pause, PresenceEntry, PresenceState } from '@vaahshare/protocol';
 
 export interface Span {
   state: PresenceState | 'unknown';
@@ -54,4 +54,13 @@ export function uptimeShare(spans: Span[]): number | null {
     if (s.state !== 'disconnected') online += s.end - s.start;
   }
   return known ? online / known : null;
+}
+
+/** The parts of pauses inside [from, to): a pause lasts until it ended early, else until it was due to end. */
+export function pauseSpans(pauses: Pause[], from: number, to: number, now: number): Array<{ start: number; end: number; reason: string }> {
+  return pauses
+    .map((p) => ({ start: Date.parse(p.started_at), end: Math.min(Date.parse(p.ended_at ?? p.ends_at), now), reason: p.reason }))
+    .map((p) => ({ ...p, start: Math.max(p.start, from), end: Math.min(p.end, to) }))
+    .filter((p) => p.end > p.start)
+    .sort((a, b) => a.start - b.start);
 }

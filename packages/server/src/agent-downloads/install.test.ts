@@ -62,6 +62,11 @@ test('one line installs the agent for a user without Node: it connects, streams,
   const check = new RegExp(`check it with: (\\S+) status;`).exec(install.stdout)?.[1];
   assert.equal(check, path.join(home, '.local/bin/vaahshare-agent'));
   assert.match(execFileSync(check!, ['status'], { env, encoding: 'utf8' }), /^installed@desktop-1: live \(pid \d+, server http/);
+  // The executable carries its window: `open --print` gives its address, which serves the page.
+  const windowUrl = execFileSync(check!, ['open', '--print'], { env, encoding: 'utf8' }).trim();
+  const page = await fetch(windowUrl);
+  assert.equal(page.status, 200, windowUrl);
+  assert.match(await page.text(), /<html/i);
   const manifest = JSON.parse(fs.readFileSync(fileURLToPath(new URL('../../../agent/dist/executables/linux-x64/manifest.json', import.meta.url)), 'utf8'));
   assert.equal((await clientNamed('installed@desktop-1'))!.meta.agent_version, manifest.version, 'the agent reports its build');
 

@@ -51,7 +51,7 @@ export async function authenticateSocket(ctx: AppContext, socket: HandshakeSocke
     // An id beyond the 32-bit id columns names no company (and PostgreSQL would refuse to compare it).
     const exists = Number.isInteger(companyId) && companyId <= MAX_ID && (await findCompany(ctx.db, companyId));
     if (!exists) throw refuse(`Company ${companyId} does not exist`, 'unknown_company');
-    return { role: 'dashboard', companyId, legacy: false, userId: user.id, sessionRoom: sessionRoom(sha256(sessionToken)) };
+    return { role: 'dashboard', companyId, legacy: false, userId: user.id, userName: user.email, sessionRoom: sessionRoom(sha256(sessionToken)) };
   }
 
   throw refuse('Unknown app: connect with query.app "agent" or "backend"', 'unknown_app');

@@ -9,6 +9,9 @@ export const toCompany = (row: Pick<CompanyRow, 'id' | 'name'>): Company => ({ i
 export const toSettings = (row: CompanyRow): Settings => ({
   idle_threshold_seconds: row.idle_threshold_seconds,
   idle_message: row.idle_message,
+  viewer_names_shown: Boolean(row.viewer_names_shown),
+  pause_allowed: Boolean(row.pause_allowed),
+  pause_max_minutes: row.pause_max_minutes,
 });
 
 export const toEnrollmentToken = (row: EnrollmentTokenRow): EnrollmentToken => ({
@@ -34,8 +37,12 @@ export const firstCompany = (db: Db) => db.selectFrom('companies').selectAll().o
 
 export const listCompanies = (db: Db) => db.selectFrom('companies').selectAll().orderBy('id').execute();
 
-export const updateSettings = (db: Db, companyId: number, settings: Partial<Settings>) =>
-  db.updateTable('companies').set(settings).where('id', '=', companyId).returningAll().executeTakeFirst();
+const flag = (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0);
+
+export const updateSettings = (db: Db, companyId: number, { viewer_names_shown, pause_allowed, ...settings }: Partial<Settings>) =>
+  db
+    .updateTable('companies')
+    .set({ ...settings, viewer_names_shown: flag(viewer_names_shown), pause_allowed: flag(pause_allowed) }).where('id', '=', companyId).returningAll().executeTakeFirst();
 
 export const insertEnrollmentToken = (db: Db, companyId: number, token: string, label: string | null, now: number) =>
   db

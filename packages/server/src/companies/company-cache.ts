@@ -1,7 +1,8 @@
-import type { Settings } from '@vaahshare/protocol';
+import type { Company, Settings } from '@vaahshare/protocol';
 import { LRUCache } from 'lru-cache';
 import type { Db } from '../db/database.js';
-import { findActiveToken, findCompany, toSettings } from './companies.repository.js';
+import type { CompanyRow } from '../db/schema.js';
+import { findActiveToken, findCompany, toCompany, toSettings } from './companies.repository.js';
 
 type ActiveToken = { id: number; company_id: number };
 
@@ -15,19 +16,19 @@ export type CompanyCache = ReturnType<typeof createCompanyCache>;
  */
 export function createCompanyCache(db: Db, ttlMs = 5_000) {
   const tokens = new LRUCache<string, ActiveToken>({ max: 1_000, ttl: ttlMs, fetchMethod: (token) => findActiveToken(db, token) });
-  const settings = new LRUCache<number, Settings>({
-    max: 1_000,
-    ttl: ttlMs,
-    fetchMethod: async (companyId) => {
-      const company = await findCompany(db, companyId);
-      return company && toSettings(company);
-    },
-  });
+  const companies = new LRUCache<number, CompanyRow>({ max: 1_000, ttl: ttlMs, fetchMethod: (companyId) => findCompany(db, companyId) });
   return {
     /** An active enrollment token's id and company, or undefined for an unknown or revoked one. */
     activeToken: (token: string) => tokens.fetch(token),
-    settings: (companyId: number) => settings.fetch(companyId),
+    settings: async (companyId: number): Promise<Settings | undefined> => {
+      const row = await companies.fetch(companyId);
+      return row && toSettings(row);
+    },
+    company: async (companyId: number): Promise<Company | undefined> => {
+      const row = await companies.fetch(companyId);
+      return row && toCompany(row);
+    },
     forgetTokens: () => tokens.clear(),
-    forgetSettings: (companyId: number) => settings.delete(companyId),
+    forgetSettings: (companyId: number) => companies.delete(companyId),
   };
 }

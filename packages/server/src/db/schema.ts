@@ -6,7 +6,23 @@ export interface CompaniesTable {
   name: string;
   idle_threshold_seconds: number;
   idle_message: string;
+  /** 1: agents' windows show who watches by name; 0: "an administrator". */
+  viewer_names_shown: Generated<number>;
+  /** 1: the person at the desktop may pause the recording, for at most `pause_max_minutes`. */
+  pause_allowed: Generated<number>;
+  pause_max_minutes: Generated<number>;
   created_at: number;
+}
+
+export interface PausesTable {
+  id: Generated<number>;
+  company_id: number;
+  client_id: number;
+  reason: string;
+  started_at: number;
+  /** When the pause ends as asked; `ended_at` is set when it ended earlier. */
+  ends_at: number;
+  ended_at: number | null;
 }
 
 export interface UsersTable {
@@ -110,6 +126,7 @@ export interface Database {
   alerts: AlertsTable;
   media: MediaTable;
   cluster_nodes: ClusterNodesTable;
+  pauses: PausesTable;
 }
 
 export type ClientRow = Selectable<ClientsTable>;

@@ -7,10 +7,12 @@ import { canSeeCompany, requireAgentCompany, requireUser, scopeCompany } from '.
 import { findCompany } from '../companies/companies.repository.js';
 import { notFound } from '../errors.js';
 import { toClient } from './client-view.js';
+import { recentPauses } from './pauses.js';
 import { presenceHistory } from './presence.repository.js';
 
-/** How much presence history GET /api/clients/:id returns. */
+/** How much presence history (and how many pauses) GET /api/clients/:id returns. */
 const HISTORY_LIMIT = 500;
+const PAUSES_LIMIT = 100;
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -44,7 +46,7 @@ export const clientsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
     const row = await ctx.db.selectFrom('clients').selectAll().where('id', '=', request.params.id).executeTakeFirst();
     // Another company's client is reported as missing, not as forbidden: ids reveal nothing.
     if (!row || !canSeeCompany(user, row.company_id)) throw notFound(`Client ${request.params.id}`);
-    const history = await presenceHistory(ctx.db, row.id, HISTORY_LIMIT);
-    return { data: { ...toClient(row), presence: history.map((h) => ({ state: h.state, at: toIso(h.at)! })) } };
+    const [history, pauses] = await Promise.all([presenceHistory(ctx.db, row.id, HISTORY_LIMIT), recentPauses(ctx.db, row.id, PAUSES_LIMIT)]);
+    return { data: { ...toClient(row), presence: history.map((h) => ({ state: h.state, at: toIso(h.at)! })), pauses } };
   });
 };

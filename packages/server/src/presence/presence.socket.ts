@@ -54,7 +54,8 @@ export function registerPresenceHandlers(
     const settings = await ctx.companies.settings(companyId);
     if (settings) socket.emit('settings', settings);
     await hooks.afterConnect(connection, changed);
-    return { ok: true, client };
+    const company = await ctx.companies.company(companyId);
+    return { ok: true, client, ...(company && { company }) };
   });
 
   handlers.on(socket, 'app-closed', noPayload, async () => {

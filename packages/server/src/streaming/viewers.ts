@@ -1,7 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { IoServer } from '../context.js';
 import { clientRoom, watchedClientOf, watchRoom } from '../context.js';
+import type { CompanyCache } from '../companies/company-cache.js';
 import { runInBackground } from '../infra/background.js';
+import { createViewerNames } from './viewer-names.js';
 
 
 export type Viewers = ReturnType<typeof createViewers>;
@@ -11,8 +13,9 @@ export type Viewers = ReturnType<typeof createViewers>;
  * when the first viewer anywhere arrives and `disconnect-stream` when the last one leaves — from the node
  * its socket is on, which learns about other nodes' viewers from their reports (through Redis).
  */
-export function createViewers(io: IoServer, options: { nodeId: string; clustered: boolean; log: FastifyBaseLogger }) {
+export function createViewers(io: IoServer, options: { nodeId: string; clustered: boolean; log: FastifyBaseLogger; companies: CompanyCache }) {
   const adapter = io.of('/').adapter;
+  const names = createViewerNames(io, options);
   /** client id → the other nodes that have viewers of it. */
   const remote = new Map<number, Set<string>>();
 
@@ -53,6 +56,7 @@ export function createViewers(io: IoServer, options: { nodeId: string; clustered
   function retainNodes(alive: string[]) {
     const known = new Set([...remote.values()].flatMap((nodes) => [...nodes]));
     for (const nodeId of known) if (!alive.includes(nodeId)) forgetNode(nodeId);
+    names.retainNodes(alive);
   }
 
   const watchedHere = () => [...adapter.rooms.keys()].flatMap((room) => watchedClientOf(room) ?? []);
@@ -106,6 +110,7 @@ export function createViewers(io: IoServer, options: { nodeId: string; clustered
     /** The agent just connected here: if someone watches, it should stream. */
     async greetAgent(clientId: number) {
       if (watched(clientId)) await tellAgents(clientId, 'connect-stream');
+      await names.greetAgent(clientId);
     },
   };
 }

@@ -3,12 +3,14 @@ import type { Dialect } from './columns.js';
 import { initial } from './001-initial.js';
 import { media } from './002-media.js';
 import { clusterNodes } from './003-cluster-nodes.js';
+import { pauses } from './004-pauses.js';
+import { viewerNames } from './005-viewer-names.js';
 
 /** Migrations live in code (not read from a folder) so they run the same under tsx and in a bundle. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '001-initial': initial(dialect), '002-media': media(dialect), '003-cluster-nodes': clusterNodes() };
+      return { '001-initial': initial(dialect), '002-media': media(dialect), '003-cluster-nodes': clusterNodes(), '004-pauses': pauses(dialect), '005-viewer-names': viewerNames() };
     },
   };
 }
