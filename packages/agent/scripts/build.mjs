@@ -68,13 +68,16 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.argv.includes('--gui')) {
     console.log(`the agent's window ${(await buildGui({ force })) ? 'built' : 'up to date'}`);
   } else {
+    const cliStale = force || !fresh(path.join(dist, 'cli.js'), ['src', '../protocol/src']);
     await buildCli({ force });
     const web = await buildWeb({ force });
     // The server and the agent run without the window (an install without Vite): say so, and go on.
     const gui = await buildGui({ force }).then(
-      (built) => (built ? 'built' : 'up to date'),
-      (err) => `not built (${err.message.split('\n')[0]}); the agent runs without it`,
+      (built) => (built ? 'the window' : ''),
+      (err) => { console.log(`the agent's window not built (${err.message.split('\n')[0]}); the agent runs without it`); return ''; },
     );
-    console.log(`vaahshare-agent built; share page ${web ? 'built' : 'up to date'}, window ${gui} (${path.relative(process.cwd(), dist)})`);
+    // `npm start` runs this every time: it speaks only when it built something.
+    const built = [cliStale && 'vaahshare-agent', web && 'the share page', gui].filter(Boolean);
+    if (built.length) console.log(`built ${built.join(', ')} (${path.relative(process.cwd(), dist)})`);
   }
 }

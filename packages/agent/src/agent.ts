@@ -5,12 +5,14 @@ import type { CaptureOptions } from './capture/capture-args.js';
 import { openConnection } from './connection.js';
 import { SendTracker } from './gui/send-tracker.js';
 import type { ActionResult, GuiView, SegmentView } from './gui/view.js';
-import { IdleWatcher, type IdleTools } from './idle.js';
+import { IdleWatcher, type IdlePeriod, type IdleTools } from './idle.js';
 import { CatchUpProgress } from './progress.js';
 import { finishRecording, startRecording, type Recording } from './recording.js';
 import { SegmentRefused, SegmentUploader } from './shared/segment-uploader.js';
 import { emitAndWait, socketTransport, type AgentSocket } from './shared/socket-transport.js';
+import { AlertSpool, type SpooledAlert } from './spool/alert-spool.js';
 import { FileSource } from './spool/file-source.js';
+import { loadLastSettings, saveLastSettings } from './spool/last-settings.js';
 import { uploadPending } from './spool/offline-uploads.js';
 import type { LocalSegment, Spool } from './spool/spool.js';
 import { writeStatus, type AgentStatus } from './status.js';
@@ -30,6 +32,7 @@ export interface AgentOptions {
 /** How long a quit waits for the rest of the segment to reach the server before leaving it for the next start. */
 const QUIT_SEND_MS = 15_000;
 const APP_CLOSED_ACK_MS = 2000;
+const ALERT_ACK_MS = 5000;
 
 /**
  * `vaahshare-agent start`: captures the screen into local segments at once and for as long as it
@@ -44,6 +47,8 @@ export class Agent {
   private readonly uploaders = new Map<string, SegmentUploader>();
   private readonly socket: AgentSocket;
   private readonly idle: IdleWatcher;
+  private readonly alerts: AlertSpool;
+  private sendingAlerts = false;
   private readonly progress: CatchUpProgress;
   private readonly statusTimer: NodeJS.Timeout;
   private readonly rotateTimer: NodeJS.Timeout | null;
@@ -80,7 +85,13 @@ export class Agent {
     }
     this.current = this.record();
     this.progress = new CatchUpProgress(o.log, (catchingUp) => this.setState(catchingUp ? 'catching-up' : 'live'));
-    this.idle = new IdleWatcher(o.tools, o.capture.display, (seconds, message) => this.sendIdleAlert(seconds, message), o.log, () => this.showIdle(null));
+    this.alerts = new AlertSpool(o.spool.dir);
+    this.idle = new IdleWatcher(
+      o.tools,
+      o.capture.display,
+      { idle: (period, message) => this.onIdle(period, message), back: (period, away) => this.onBack(period, away) },
+      o.log,
+    );
     this.socket = openConnection(o.server, o.token, o.machine, {
       ready: (_socket, company) => {
         this.company = company;
@@ -90,11 +101,14 @@ export class Agent {
       unreachable: (reason) => this.onUnreachable(reason),
       fatal: (message) => void this.fail(message),
     });
+    const lastSettings = loadLastSettings(o.spool.dir);
+    if (lastSettings) this.idle.configure(lastSettings);
     this.socket.on('settings', (payload) => {
       const parsed = settingsSchema.safeParse(payload);
       if (!parsed.success) return;
       this.companySettings = parsed.data;
       this.idle.configure(parsed.data);
+      saveLastSettings(o.spool.dir, parsed.data);
       this.changed();
     });
     this.socket.on('viewers', (payload) => {
@@ -155,6 +169,7 @@ export class Agent {
         // What was recorded before the server was ever reachable goes up as an upload; live starts afresh.
         if (first && this.unreachableAtStart) await this.rotate((old) => this.o.spool.toUpload(old.segment));
         void this.uploadLeftovers();
+        void this.sendAlerts();
         await this.pump(gen);
       })
       .catch((err: Error) => this.o.log(`streaming stopped: ${err.message}`));
@@ -273,11 +288,37 @@ export class Agent {
     }
   }
 
-  private sendIdleAlert(idleSeconds: number, message: string) {
-    this.o.log(`idle for ${idleSeconds} s: ${message}`);
-    this.showIdle({ message, since: new Date(Date.now() - idleSeconds * 1000).toISOString() });
-    if (!this.socket.connected) return;
-    this.socket.timeout(5000).emit('alert', { type: 'idle', idle_seconds: idleSeconds }, () => undefined);
+  private onIdle(period: IdlePeriod, message: string) {
+    this.o.log(`idle for ${period.idleSeconds} s: ${message}${this.socket.connected ? '' : ' (the alert is sent once the server is reachable)'}`);
+    this.showIdle({ message, since: new Date(period.since).toISOString() });
+    this.alerts.put(idleAlert(period));
+    void this.sendAlerts();
+  }
+
+  private onBack(period: IdlePeriod, awaySeconds: number) {
+    this.o.log(`back after ${awaySeconds} s away`);
+    // The window closes its idle dialog.
+    this.showIdle(null);
+    this.alerts.put({ ...idleAlert(period), away_seconds: awaySeconds });
+    void this.sendAlerts();
+  }
+
+  /** Sends the spooled alerts in order while connected; each leaves the spool once the server acknowledged it. */
+  private async sendAlerts() {
+    if (this.sendingAlerts) return;
+    this.sendingAlerts = true;
+    try {
+      for (let alert = this.alerts.list()[0]; alert && this.socket.connected; alert = this.alerts.list()[0]) {
+        const reply = await this.socket.timeout(ALERT_ACK_MS).emitWithAck('alert', alert);
+        // A refusal cannot get better by sending the same alert again.
+        if (!reply.ok) this.o.log(`the server refused an idle alert: ${reply.message}`);
+        this.alerts.remove(alert);
+      }
+    } catch {
+      // No ack in time: the connection is going; the next connect sends the rest.
+    } finally {
+      this.sendingAlerts = false;
+    }
   }
 
   private async fail(message: string) {
@@ -403,6 +444,14 @@ export class Agent {
     this.changed();
     return { ok: true, message: 'Recording again' };
   }
+}
+
+/**
+ * The alert of an idle period, named by when the user went idle: one period is one alert, however often it is sent,
+ * even by an agent restarted meanwhile (it reads the same last input, give or take a poll; periods start ≥ 10 s apart).
+ */
+function idleAlert(period: IdlePeriod): SpooledAlert {
+  return { type: 'idle', alert_id: `idle-${Math.round(period.since / 5000)}`, idle_seconds: period.idleSeconds, occurred_at: new Date(period.at).toISOString() };
 }
 
 function fileSize(file: string) {

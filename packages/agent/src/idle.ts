@@ -10,23 +10,38 @@ export interface IdleTools extends IdleSourceTools {
   notifySend: string | null;
 }
 
+/** One idle period that passed the threshold. */
+export interface IdlePeriod {
+  /** The system idle time when the threshold was found crossed. */
+  idleSeconds: number;
+  /** When the last input before it was. */
+  since: number;
+  /** When the threshold was found crossed. */
+  at: number;
+}
+
+export interface IdleEvents {
+  /** The user passed the threshold. */
+  idle(period: IdlePeriod, message: string): void;
+  /** The user is back after `period`: `awaySeconds` from the last input before it to the input that ended it (within a poll). */
+  back(period: IdlePeriod, awaySeconds: number): void;
+}
+
 /**
- * Watches the system idle time and reports once per idle period: when the user passes the
- * threshold, `onIdle` is called; it is called again only after the user was active in between.
+ * Watches the system idle time and reports once per idle period: when the user passes the threshold,
+ * `idle`; when input comes again, `back` with the whole idle span. A new period starts only after input.
  */
 export class IdleWatcher {
   private timer: NodeJS.Timeout | null = null;
-  private alerted = false;
+  private period: IdlePeriod | null = null;
   private settings: ServerSettings | null = null;
   private source: IdleSource | null = null;
 
   constructor(
     private readonly tools: IdleTools,
     private readonly display: string,
-    private readonly onIdle: (idleSeconds: number, message: string) => void,
+    private readonly events: IdleEvents,
     private readonly log: (line: string) => void,
-    /** The person was active again after an alert (the window closes its idle dialog). */
-    private readonly onActive: () => void = () => undefined,
   ) {}
 
   /** Starts (or retunes) with the server's threshold and message. */
@@ -51,14 +66,18 @@ export class IdleWatcher {
   private async check() {
     const idleMs = await this.readIdleMs();
     if (idleMs === null || !this.settings) return;
-    const idle = idleMs >= this.settings.idle_threshold_seconds * 1000;
-    if (idle && !this.alerted) {
-      this.alerted = true;
-      this.onIdle(Math.floor(idleMs / 1000), this.settings.idle_message);
+    const now = Date.now();
+    // The idle time restarts at every input: the last one was `idleMs` ago.
+    const lastInput = now - idleMs;
+    // Back only after real input (a threshold raised meanwhile is no return); a poll's jitter is no input.
+    if (this.period && lastInput > this.period.since + POLL_MS) {
+      this.events.back(this.period, Math.round((lastInput - this.period.since) / 1000));
+      this.period = null;
+    }
+    if (!this.period && idleMs >= this.settings.idle_threshold_seconds * 1000) {
+      this.period = { idleSeconds: Math.floor(idleMs / 1000), since: lastInput, at: now };
+      this.events.idle(this.period, this.settings.idle_message);
       this.notify(this.settings.idle_message);
-    } else if (!idle) {
-      if (this.alerted) this.onActive();
-      this.alerted = false;
     }
   }
 

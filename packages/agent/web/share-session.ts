@@ -91,8 +91,9 @@ export class ShareSession {
   }
 
   private machineInfo() {
+    // A bare name ("Jane Doe") becomes the identity `Jane Doe@browser` (PROTOCOL.md §8.10).
     const [username, hostname = 'browser'] = this.userHost.split('@');
-    return { user_host: this.userHost, username, hostname, platform: 'browser', operatingSystem: navigator.userAgent.slice(0, 255) };
+    return { user_host: `${username}@${hostname}`, username, hostname, platform: 'browser', operatingSystem: navigator.userAgent.slice(0, 255) };
   }
 
   private async pump(gen: number) {

@@ -1,6 +1,7 @@
 // Builds the dashboard when its build is missing or older than its sources (`npm start` runs this first).
-// Usage: ensure-build.ts [--force] [--allow-failure]. With --allow-failure a failed build is reported and the
-// exit code is 0, so the server still starts (and its `/` says what to run).
+// Usage: ensure-build.ts [--force] [--allow-failure] [--brief]. With --allow-failure a failed build is reported and
+// the exit code is 0, so the server still starts (and its `/` says what to run); --brief (`npm start`) says nothing
+// when the build is current and one line before and after a build instead of Vite's list of files.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,11 +38,11 @@ async function withLock<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** Builds into a fresh folder and swaps it in, so a running server never serves half a build. */
-async function build(quiet: boolean) {
+async function build(quiet: boolean | 'brief') {
   const { build: viteBuild } = await import('vite');
   const outDir = `${DIST_DIR}.building-${process.pid}`;
   try {
-    await viteBuild({ root: DASHBOARD_DIR, configFile: path.join(DASHBOARD_DIR, 'vite.config.ts'), logLevel: quiet ? 'error' : 'info', build: { outDir, emptyOutDir: true } });
+    await viteBuild({ root: DASHBOARD_DIR, configFile: path.join(DASHBOARD_DIR, 'vite.config.ts'), logLevel: quiet === true ? 'error' : quiet ? 'warn' : 'info', build: { outDir, emptyOutDir: true, rolldownOptions: { checks: { pluginTimings: false } } } });
     fs.rmSync(DIST_DIR, { recursive: true, force: true });
     fs.renameSync(outDir, DIST_DIR);
   } finally {
@@ -49,22 +50,27 @@ async function build(quiet: boolean) {
   }
 }
 
-/** Makes sure `dist` is current; returns whether it built. */
-export async function ensureDashboardBuild({ force = false, quiet = false } = {}): Promise<boolean> {
+/**
+ * Makes sure `dist` is current; returns whether it built. `quiet`: nothing but errors; `'brief'` (`npm start`): a
+ * line before and after instead of Vite's list of every file it wrote.
+ */
+export async function ensureDashboardBuild({ force = false, quiet = false }: { force?: boolean; quiet?: boolean | 'brief' } = {}): Promise<boolean> {
   if (!force && buildIsCurrent()) return false;
   return withLock(async () => {
     if (!force && buildIsCurrent()) return false; // another process built it while we waited
-    if (!quiet) process.stdout.write('Building the dashboard (its sources changed or it was never built)…\n');
+    const startedAt = Date.now();
+    if (quiet !== true) process.stdout.write('Building the dashboard (its sources changed or it was never built)…\n');
     await build(quiet);
+    if (quiet === 'brief') process.stdout.write(`Dashboard built in ${Math.round((Date.now() - startedAt) / 1000)} s.\n`);
     return true;
   });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = new Set(process.argv.slice(2));
-  ensureDashboardBuild({ force: args.has('--force') }).then(
+  ensureDashboardBuild({ force: args.has('--force'), quiet: args.has('--brief') ? 'brief' : false }).then(
     (built) => {
-      if (!built) process.stdout.write('The dashboard build is current.\n');
+      if (!built && !args.has('--brief')) process.stdout.write('The dashboard build is current.\n');
     },
     (err: unknown) => {
       process.stderr.write(`\nThe dashboard could not be built: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -66,13 +66,17 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
   });
 
   test('an idle alert pops up as a toast, is listed, and can be acknowledged', async () => {
-    await ana.socket.emitWithAck('alert', { type: 'idle', idle_seconds: 420 });
+    const period = { type: 'idle' as const, idle_seconds: 420, alert_id: 'idle-e2e', occurred_at: new Date().toISOString() };
+    await ana.socket.emitWithAck('alert', period);
     const toast = page.locator('.p-toast-message');
     await toast.waitFor({ timeout: 2000 });
     assert.match(await toast.innerText(), /ana@desk-1 is idle[\s\S]*No input for 7 min/);
     assert.equal(await page.locator('[data-test=alerts-badge]').innerText(), '1');
     await page.locator('.app-nav a[href="/alerts"]').click();
     await page.locator('[data-test=acknowledge]').waitFor();
+    // The person comes back: the listed alert says how long they were away.
+    await ana.socket.emitWithAck('alert', { ...period, away_seconds: 751 });
+    await page.locator('[data-test=alerts-table]', { hasText: 'Away for 12 min 31 s' }).waitFor({ timeout: 2000 });
     await screenshot(page, 'alerts-desktop');
     await page.locator('[data-test=acknowledge]').click();
     await page.locator('[data-test=alerts-table] .table-empty').waitFor();
@@ -116,6 +120,9 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
   });
 
   test('settings: idle threshold and message are saved; a new admin can log in', async () => {
+    await page.locator('[data-test=idle-minutes] input').fill('0');
+    await page.locator('[data-test=idle-save]').click();
+    await page.locator('.card .p-message-error', { hasText: 'The idle threshold must be at least 10 seconds.' }).waitFor();
     await page.locator('[data-test=idle-minutes] input').fill('7');
     await page.locator('[data-test=idle-message]').fill('Still there? Move the mouse.');
     await page.locator('[data-test=idle-save]').click();

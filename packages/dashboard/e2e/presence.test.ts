@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { connectAgent, type TestServer } from '../../server/src/test/harness.js';
+import { api, connectAgent, login, type TestServer } from '../../server/src/test/harness.js';
 import { launchBrowser, liveCount, logIn, openPage, rowState, screenshot, startDashboardServer, waitForRowState } from './browser.js';
 
 const GRACE_MS = 3000;
@@ -79,6 +79,19 @@ describe('dashboard: login and live presence in Chromium', () => {
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(await rowState(page, 'cy@desk-3'), 'disconnected');
     assert.ok(!seen.includes('reconnecting'), `never reconnecting, saw ${seen.join(', ')}`);
+  });
+
+  test('a revoked token shows its client refused at once, not reconnecting for the grace period', async () => {
+    const admin = await login(t.url);
+    const companyId = (await api(t.url, '/api/auth/me', { token: admin })).body.data.company_id;
+    const created = (await api(t.url, `/api/companies/${companyId}/tokens`, { token: admin, body: { label: 'to revoke' } })).body.data;
+    await connectAgent(t.url, 'di@desk-4', { token: created.token });
+    await waitForRowState(page, 'di@desk-4', 'connected', 1000);
+    const revoked = await api(t.url, `/api/companies/${companyId}/tokens/${created.id}`, { token: admin, method: 'DELETE' });
+    assert.equal(revoked.status, 200);
+    await waitForRowState(page, 'di@desk-4', 'disconnected', 1000);
+    const note = await page.locator('tr', { has: page.locator('a[data-user-host="di@desk-4"]') }).locator('.presence-note').innerText();
+    assert.equal(note, 'refused: token revoked');
   });
 
   test('after the dashboard socket reconnects, presence missed while offline is shown', async () => {

@@ -7,8 +7,21 @@ import { idSchema } from './ids.js';
  */
 export const textSchema = () => z.string().regex(/^[^\u0000]*$/, 'must not contain NUL characters');
 
-/** `username@hostname`; also the client's identity inside its company, so it is bounded. */
-export const userHostSchema = textSchema().trim().min(1).max(255);
+/**
+ * A user name as operating systems report it (`os.userInfo().username`): any printable characters, spaces inside
+ * included (Windows allows "Jane Doe"), but no control or invisible format characters, no `@`, no path separators,
+ * and not made of dots only, so that an identity can never read as a path (`..`) or hide characters in a list.
+ */
+const USERNAME = String.raw`(?!\.+@)[^\p{C}\s@/\\](?:[^\p{C}@/\\]*[^\p{C}\s@/\\])?`;
+/** A host name (`os.hostname()`): dot-separated labels of letters, digits, `-` and `_`. */
+const HOSTNAME = String.raw`[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)*`;
+const USER_HOST = new RegExp(`^${USERNAME}@${HOSTNAME}$`, 'u');
+
+export const USER_HOST_RULE =
+  'user_host must be username@hostname: a user name without control characters, `@`, `/` or `\\` (not only dots), then a host name of letters, digits, `-`, `_` and dots';
+
+/** `username@hostname` (PROTOCOL.md §8.10); also the client's identity inside its company, so it is bounded. */
+export const userHostSchema = z.string().trim().min(1, { abort: true }).max(255, { abort: true }).regex(USER_HOST, USER_HOST_RULE);
 
 /** The original client reads the company id from a text field, so numeric strings are accepted. */
 export const companyIdSchema = z.union(
@@ -72,8 +85,18 @@ export const pauseSchema = z.object({
 });
 export type PausePayload = z.input<typeof pauseSchema>;
 
+const TEN_YEARS_S = 10 * 365 * 24 * 3600;
+
+/**
+ * An idle alert. The original client sends `{ type, idle_seconds }` only; this project's agent also names the idle
+ * period (`alert_id`), says when the threshold was crossed (`occurred_at`, for an alert it held while offline) and,
+ * once the person is back, how long they were away (`away_seconds`): a repeat with the same id updates the alert.
+ */
 export const alertSchema = z.looseObject({
   type: z.literal('idle'),
-  idle_seconds: z.number().nonnegative().max(10 * 365 * 24 * 3600),
+  idle_seconds: z.number().nonnegative().max(TEN_YEARS_S),
+  alert_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'alert_id must be 1-64 of A-Za-z0-9_-').optional(),
+  occurred_at: z.iso.datetime({ offset: true, error: 'occurred_at must be an ISO 8601 date-time' }).optional(),
+  away_seconds: z.number().nonnegative().max(TEN_YEARS_S).optional(),
 });
 export type AlertPayload = z.input<typeof alertSchema>;

@@ -64,6 +64,8 @@ export interface ServerToClientEvents {
   'start-streaming': (payload: ClientWithSegment) => void;
   'stop-streaming': (payload: ClientWithSegment) => void;
   'alert-created': (payload: { alert: Alert }) => void;
+  /** An alert changed: its person came back (`away_seconds`). */
+  'alert-updated': (payload: { alert: Alert }) => void;
   /** A client's pause started, or ended early (`ended_at`). */
   'pause-updated': (payload: { pause: Pause }) => void;
   'media-updated': (payload: { media: Media }) => void;

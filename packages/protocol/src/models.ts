@@ -6,6 +6,13 @@ export type Role = z.infer<typeof roleSchema>;
 export const presenceStateSchema = z.enum(['connected', 'reconnecting', 'disconnected']);
 export type PresenceState = z.infer<typeof presenceStateSchema>;
 
+/**
+ * Why a disconnected client is disconnected: it quit (`app-closed`), its grace period ran out, or the enrollment
+ * token it connected with was revoked (the agent stops: it is refused, not on its way back).
+ */
+export const disconnectReasonSchema = z.enum(['app_closed', 'grace_expired', 'token_revoked']);
+export type DisconnectReason = z.infer<typeof disconnectReasonSchema>;
+
 /** The client object: payload of every presence event and item of GET /api/clients. */
 export const clientSchema = z.object({
   id: z.number(),
@@ -19,6 +26,8 @@ export const clientSchema = z.object({
   /** When a reconnecting client will be disconnected unless it comes back. */
   grace_deadline: z.string().nullable(),
   last_seen_at: z.string().nullable(),
+  /** Set while disconnected (null for clients disconnected before the reason was kept). */
+  disconnect_reason: disconnectReasonSchema.nullable(),
 });
 export type Client = z.infer<typeof clientSchema>;
 
@@ -68,6 +77,9 @@ export const alertModelSchema = z.object({
   user_host: z.string(),
   type: z.literal('idle'),
   idle_seconds: z.number(),
+  /** The whole idle span, once the person came back (null while away, or from an original client). */
+  away_seconds: z.number().nullable(),
+  /** When the idle threshold was crossed (the agent's time, for an alert it held while offline). */
   created_at: z.string(),
   acknowledged_at: z.string().nullable(),
 });

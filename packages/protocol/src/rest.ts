@@ -22,10 +22,23 @@ export const createUserBodySchema = z.object({
   role: roleSchema.default('admin'),
 });
 
+export const IDLE_THRESHOLD_MIN_S = 10;
+export const IDLE_THRESHOLD_MAX_S = 24 * 3600;
+export const IDLE_MESSAGE_MAX = 1000;
+
 export const updateSettingsBodySchema = z
   .object({
-    idle_threshold_seconds: z.number().int().min(10).max(24 * 3600).optional(),
-    idle_message: textSchema().trim().min(1).max(1000).optional(),
+    idle_threshold_seconds: z
+      .number()
+      .int('The idle threshold is a whole number of seconds')
+      .min(IDLE_THRESHOLD_MIN_S, `The idle threshold must be at least ${IDLE_THRESHOLD_MIN_S} seconds`)
+      .max(IDLE_THRESHOLD_MAX_S, `The idle threshold must be at most 24 hours (${IDLE_THRESHOLD_MAX_S} seconds)`)
+      .optional(),
+    idle_message: textSchema()
+      .trim()
+      .min(1, 'Write the message the desktop shows: it must not be empty')
+      .max(IDLE_MESSAGE_MAX, `The message may be at most ${IDLE_MESSAGE_MAX} characters`)
+      .optional(),
     viewer_names_shown: z.boolean({ error: 'viewer_names_shown must be true or false' }).optional(),
     pause_allowed: z.boolean({ error: 'pause_allowed must be true or false' }).optional(),
     pause_max_minutes: z.number().int().min(1, 'pause_max_minutes must be 1-480').max(480, 'pause_max_minutes must be 1-480').optional(),
@@ -33,6 +46,7 @@ export const updateSettingsBodySchema = z
   .refine((body) => Object.values(body).some((v) => v !== undefined), {
     message: 'send at least one of idle_threshold_seconds, idle_message, viewer_names_shown, pause_allowed, pause_max_minutes',
   });
+export type UpdateSettingsBody = z.infer<typeof updateSettingsBodySchema>;
 
 export const idParamsSchema = z.object({ id: idParam });
 export const tokenParamsSchema = idParamsSchema.extend({ tokenId: idParam });

@@ -41,6 +41,9 @@ export async function buildServer({ force = false } = {}) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const outfile = await buildServer({ force: process.argv.includes('--force') });
-  console.log(`server built (${path.relative(process.cwd(), outfile)})`);
+  const force = process.argv.includes('--force');
+  const stale = force || !isFresh(path.join(root, 'dist', 'main.js'), sources);
+  const outfile = await buildServer({ force });
+  // `npm start` runs this every time: it speaks only when it built something.
+  if (stale) console.log(`server built (${path.relative(process.cwd(), outfile)})`);
 }

@@ -1,6 +1,6 @@
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { agentDownloadsRoutes } from './agent-downloads/agent-downloads.routes.js';
@@ -21,6 +21,7 @@ import { frameworkErrors, installErrorHandlers } from './http-errors.js';
 import { runInBackground } from './infra/background.js';
 import { systemClock, type Clock } from './infra/clock.js';
 import { startHeartbeat } from './infra/heartbeat.js';
+import { DebugRequestLog } from './infra/logging.js';
 import { addClientsByStateGauge, createMetrics } from './infra/metrics.js';
 import { createSocketHandlers } from './infra/socket-handler.js';
 import { legacyRoutes } from './legacy/legacy.routes.js';
@@ -44,13 +45,16 @@ import { webRoutes } from './web/web.routes.js';
 export interface BuildOptions {
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
+  /** A logger made by the caller (`main.ts`: readable in a terminal); else `logger`, else JSON at LOG_LEVEL. */
+  loggerInstance?: FastifyBaseLogger;
 }
 
 export type VaahShareApp = Awaited<ReturnType<typeof buildApp>>;
 
 /** Builds the whole server without listening, so tests can start it on a random port. */
 export async function buildApp(config: Config, options: BuildOptions = {}) {
-  const app = Fastify({ logger: options.logger ?? { level: config.LOG_LEVEL }, trustProxy: true, frameworkErrors });
+  const logging = options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? { level: config.LOG_LEVEL } };
+  const app = Fastify({ ...logging, logController: new DebugRequestLog(), trustProxy: true, frameworkErrors });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(cookie);
@@ -134,7 +138,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   await app.register(authRoutes, { prefix: '/api/auth', ctx });
   await app.register(usersRoutes, { prefix: '/api/users', ctx });
-  await app.register(companiesRoutes, { prefix: '/api/companies', ctx });
+  await app.register(companiesRoutes, { prefix: '/api/companies', ctx, onTokenRevoked: presence.revokeToken });
   await app.register(clientsRoutes, { prefix: '/api/clients', ctx });
   await app.register(alertsRoutes, { prefix: '/api/alerts', ctx });
   await app.register(legacyRoutes, { prefix: '/api/vaahshare', ctx });

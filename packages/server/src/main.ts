@@ -2,15 +2,17 @@ import { guessServerUrl } from './agent-downloads/public-url.js';
 import { buildApp } from './app.js';
 import { describeBootstrap } from './auth/bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './infra/logging.js';
 
 async function main() {
   const config = loadConfig();
-  const server = await buildApp(config);
+  const server = await buildApp(config, { loggerInstance: (await createLogger(config.LOG_LEVEL)).logger });
   await server.listen();
   const { port } = server.app.server.address() as { port: number };
-  const publicUrl = config.PUBLIC_URL ?? guessServerUrl(config.HOST, port);
-  const banner = describeBootstrap(server.bootstrapResult, { url: publicUrl, configured: Boolean(config.PUBLIC_URL) });
-  if (banner) process.stdout.write(`${banner}\n`);
+  const url = config.PUBLIC_URL ?? guessServerUrl(config.HOST, port);
+  const banner = describeBootstrap(server.bootstrapResult, { url, configured: Boolean(config.PUBLIC_URL) });
+  // Last, so that it is what a terminal shows once the server is up.
+  process.stdout.write(`${banner ? `${banner}\n` : ''}VaahShare is running at ${url} (Ctrl-C stops it)\n`);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -12,6 +12,7 @@ const alert = (id: number, acknowledged = false): Alert => ({
   user_host: 'ana@desk-1',
   type: 'idle',
   idle_seconds: 420,
+  away_seconds: null,
   created_at: new Date().toISOString(),
   acknowledged_at: acknowledged ? new Date().toISOString() : null,
 });
@@ -48,6 +49,15 @@ describe('alerts store', () => {
     await refreshWhile(store, [alert(2, true), alert(1, true)], [alert(2)]);
     assert.deepEqual(store.recent.map((a) => a.id), [2, 1]);
     assert.equal(store.unacknowledged, 0, 'the list is newer about what was acknowledged');
+  });
+
+  test('an updated alert (its person came back) replaces the one held, and is announced to lists', () => {
+    const store = useAlertsStore();
+    store.add(alert(4));
+    store.add(alert(5));
+    store.update({ ...alert(4), away_seconds: 900 });
+    assert.deepEqual(store.recent.map((a) => [a.id, a.away_seconds]), [[5, null], [4, 900]]);
+    assert.equal(store.lastUpdated?.away_seconds, 900);
   });
 
   test('what the store held before the refresh started is replaced by the list', async () => {

@@ -12,6 +12,8 @@ const RECENT = 200;
 export const useAlertsStore = defineStore('alerts', () => {
   const recent = ref<Alert[]>([]);
   const error = ref<string | null>(null);
+  /** The alert updated last (lists showing it patch it in place). */
+  const lastUpdated = ref<Alert | null>(null);
   const listeners = new Set<(alert: Alert) => void>();
   /** One list per refresh under way: the alerts that arrived live meanwhile, which its answer may predate. */
   const arrivingDuringRefresh = new Set<Alert[]>();
@@ -40,6 +42,12 @@ export const useAlertsStore = defineStore('alerts', () => {
     listeners.forEach((listener) => listener(alert));
   }
 
+  /** The person of an alert came back: the alert now holds how long they were away. */
+  function update(alert: Alert) {
+    recent.value = recent.value.map((a) => (a.id === alert.id ? alert : a));
+    lastUpdated.value = alert;
+  }
+
   async function acknowledge(id: number) {
     const { data } = await alertsApi.acknowledge(id);
     recent.value = recent.value.map((a) => (a.id === id ? data : a));
@@ -48,6 +56,7 @@ export const useAlertsStore = defineStore('alerts', () => {
 
   function bind(socket: DashboardSocket) {
     socket.on('alert-created', ({ alert }) => add(alert));
+    socket.on('alert-updated', ({ alert }) => update(alert));
   }
 
   /** Called for every alert that arrives live (the app shell shows a toast). */
@@ -56,5 +65,5 @@ export const useAlertsStore = defineStore('alerts', () => {
     return () => listeners.delete(listener);
   }
 
-  return { recent, error, unacknowledged, refresh, add, acknowledge, bind, onNew };
+  return { recent, error, lastUpdated, unacknowledged, refresh, add, update, acknowledge, bind, onNew };
 });

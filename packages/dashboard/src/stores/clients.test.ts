@@ -15,6 +15,7 @@ const client = (id: number, userHost: string, state: 'connected' | 'reconnecting
   is_streaming: streaming,
   grace_deadline: state === 'reconnecting' ? new Date().toISOString() : null,
   last_seen_at: new Date().toISOString(),
+  disconnect_reason: state === 'disconnected' ? 'app_closed' : null,
 });
 
 describe('clients store (presence events as the seed’s backend store handles them)', () => {

@@ -5,7 +5,10 @@ export interface NewAlert {
   companyId: number;
   clientId: number;
   idleSeconds: number;
-  now: number;
+  /** When the threshold was crossed. */
+  at: number;
+  agentAlertId?: string;
+  awaySeconds?: number;
 }
 
 const alertColumns = [
@@ -15,6 +18,7 @@ const alertColumns = [
   'clients.user_host',
   'alerts.type',
   'alerts.idle_seconds',
+  'alerts.away_seconds',
   'alerts.created_at',
   'alerts.acknowledged_at',
 ] as const;
@@ -30,20 +34,37 @@ const toAlert = (row: AlertRow): Alert => ({
   acknowledged_at: toIso(row.acknowledged_at),
 });
 
-export async function insertAlert(db: Db, alert: NewAlert): Promise<Alert> {
-  const { id } = await db
+export const findAlert = async (db: Db, id: number) => toAlert(await selectAlerts(db).where('alerts.id', '=', id).executeTakeFirstOrThrow());
+
+/** Stores a new alert; undefined when the agent's id is already taken by an alert of that client. */
+export async function insertAlert(db: Db, alert: NewAlert): Promise<Alert | undefined> {
+  const row = await db
     .insertInto('alerts')
     .values({
       company_id: alert.companyId,
       client_id: alert.clientId,
       type: 'idle',
       idle_seconds: Math.round(alert.idleSeconds),
-      created_at: alert.now,
+      agent_alert_id: alert.agentAlertId ?? null,
+      away_seconds: alert.awaySeconds === undefined ? null : Math.round(alert.awaySeconds),
+      created_at: alert.at,
       acknowledged_at: null,
     })
+    .onConflict((oc) => oc.columns(['client_id', 'agent_alert_id']).doNothing())
     .returning('id')
-    .executeTakeFirstOrThrow();
-  return toAlert(await selectAlerts(db).where('alerts.id', '=', id).executeTakeFirstOrThrow());
+    .executeTakeFirst();
+  return row && findAlert(db, row.id);
+}
+
+/** The alert a client's agent named `agentAlertId`. */
+export async function findAgentAlert(db: Db, clientId: number, agentAlertId: string) {
+  return db.selectFrom('alerts').select(['id', 'away_seconds']).where('client_id', '=', clientId).where('agent_alert_id', '=', agentAlertId).executeTakeFirst();
+}
+
+/** Records how long the person was away; the alert as it is now. */
+export async function setAwaySeconds(db: Db, id: number, awaySeconds: number): Promise<Alert> {
+  await db.updateTable('alerts').set({ away_seconds: awaySeconds }).where('id', '=', id).execute();
+  return findAlert(db, id);
 }
 
 export interface AlertsFilter {

@@ -10,7 +10,12 @@ export function registerAlertHandlers(ctx: AppContext, handlers: SocketHandlers,
   handlers.on(socket, 'alert', alertSchema, async (payload) => {
     const connection = connectionOf(socket);
     if (!connection) throw badRequest('Send client-connected first');
-    const alert = await raiseIdleAlert(ctx, connection, payload.idle_seconds);
+    const alert = await raiseIdleAlert(ctx, connection, {
+      idleSeconds: payload.idle_seconds,
+      alertId: payload.alert_id,
+      occurredAt: payload.occurred_at,
+      awaySeconds: payload.away_seconds,
+    });
     return { ok: true, alert };
   });
 }

@@ -50,6 +50,7 @@ describe('idle alerts', () => {
       user_host: 'ana@idle-1',
       type: 'idle',
       idle_seconds: 76,
+      away_seconds: null,
       created_at: alert.created_at,
       acknowledged_at: null,
     });
@@ -66,6 +67,63 @@ describe('idle alerts', () => {
 
     const list = await api(t.url, '/api/alerts', { token });
     assert.deepEqual(list.body, { data: [alert], meta: { total: 1, page: 1, per_page: 100 } });
+    socket.disconnect();
+  });
+
+  test('an alert held by an offline agent keeps its real time; its return updates it once (alert-updated), resends change nothing', async () => {
+    const updated: Alert[] = [];
+    dashboard.socket.on('alert-updated', ({ alert }) => updated.push(alert));
+    const { socket } = await connectAgent(t.url, 'cy@idle-9');
+    const before = created.length;
+    const occurredAt = new Date(Date.now() - 5 * 60_000).toISOString();
+    const held = { type: 'idle' as const, idle_seconds: 12, alert_id: 'idle-1', occurred_at: occurredAt };
+    const first = await socket.timeout(5000).emitWithAck('alert', held);
+    assert.ok(first.ok, JSON.stringify(first));
+    assert.equal(first.alert.created_at, occurredAt, 'stored with the time the agent saw it, not the time it arrived');
+    assert.equal(first.alert.away_seconds, null);
+    const resent = await socket.timeout(5000).emitWithAck('alert', held);
+    assert.ok(resent.ok);
+    assert.deepEqual(resent.alert, first.alert, 'a resend is the same alert');
+
+    const back = await socket.timeout(5000).emitWithAck('alert', { ...held, away_seconds: 318.4 });
+    assert.ok(back.ok);
+    assert.deepEqual(back.alert, { ...first.alert, away_seconds: 318 });
+    await waitUntil(() => updated.length === 1, 2000, 'alert-updated');
+    assert.deepEqual(updated[0], back.alert);
+    await socket.timeout(5000).emitWithAck('alert', { ...held, away_seconds: 318.4 });
+    await sleep(100);
+    assert.equal(updated.length, 1, 'the same return is not announced twice');
+    assert.equal(created.length, before + 1, 'one alert-created for the period');
+
+    // Came back while still offline: one alert, with its span, announced once as created.
+    const whole = await socket.timeout(5000).emitWithAck('alert', { type: 'idle', idle_seconds: 12, alert_id: 'idle-2', occurred_at: occurredAt, away_seconds: 40 });
+    assert.ok(whole.ok);
+    assert.equal(whole.alert.away_seconds, 40);
+    await waitUntil(() => created.length === before + 2, 2000, 'alert-created');
+
+    const future = await socket.timeout(5000).emitWithAck('alert', { type: 'idle', idle_seconds: 12, alert_id: 'idle-3', occurred_at: new Date(Date.now() + 3_600_000).toISOString() });
+    assert.ok(future.ok);
+    assert.ok(Date.parse(future.alert.created_at) <= Date.now(), 'a clock running ahead does not date an alert in the future');
+
+    const listed = (await api(t.url, '/api/alerts?per_page=100', { token })).body.data as Alert[];
+    assert.deepEqual(listed.find((a) => a.id === first.alert.id), back.alert);
+    dashboard.socket.off('alert-updated');
+    socket.disconnect();
+  });
+
+  test('alert_id, occurred_at and away_seconds of the wrong form are refused, and nothing is stored', async () => {
+    const { socket } = await connectAgent(t.url, 'dee@idle-10');
+    const before = await rowCount(t, 'alerts');
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ alert_id: '../x' }, 'alert_id: alert_id must be 1-64 of A-Za-z0-9_-'],
+      [{ occurred_at: 'yesterday' }, 'occurred_at: occurred_at must be an ISO 8601 date-time'],
+      [{ away_seconds: -1 }, 'away_seconds: Too small: expected number to be >=0'],
+    ];
+    for (const [extra, problem] of cases) {
+      const reply = await socket.timeout(5000).emitWithAck('alert', { type: 'idle', idle_seconds: 12, ...extra } as never);
+      assert.deepEqual(reply, { ok: false, error: 'bad_request', message: `Invalid alert payload: ${problem}` });
+    }
+    assert.equal(await rowCount(t, 'alerts'), before);
     socket.disconnect();
   });
 
@@ -178,6 +236,7 @@ describe('idle alerts', () => {
       user_host: 'ed@legacy-pc',
       type: 'idle',
       idle_seconds: 300,
+      away_seconds: null,
       created_at: alert.created_at,
       acknowledged_at: null,
     });

@@ -13,7 +13,13 @@ import { newSecretToken } from '../auth/tokens.js';
 import { notFound } from '../errors.js';
 import * as repo from './companies.repository.js';
 
-export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+export interface CompaniesRoutesOptions {
+  ctx: AppContext;
+  /** Ends the presence of the clients that connected with a token just revoked. */
+  onTokenRevoked: (tokenId: number) => Promise<void>;
+}
+
+export const companiesRoutes: FastifyPluginAsyncZod<CompaniesRoutesOptions> = async (app, { ctx, onTokenRevoked }) => {
   async function companyFor(request: Parameters<typeof requireUser>[1], id: number) {
     const user = await requireUser(ctx, request);
     const company = await repo.findCompany(ctx.db, scopeCompany(user, id));
@@ -55,6 +61,8 @@ export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     const row = await repo.revokeEnrollmentToken(ctx.db, company.id, request.params.tokenId, ctx.clock.now());
     if (!row) throw notFound(`Active token ${request.params.tokenId}`);
     ctx.companies.forgetTokens();
+    // Their clients are disconnected first, so the sockets' disconnects below find nothing left to drop.
+    await onTokenRevoked(row.id);
     // Agents already connected with it lose their access now, not at their next reconnect (on every node).
     ctx.io.in(tokenRoom(row.id)).disconnectSockets(true);
     return { data: repo.toEnrollmentToken(row) };

@@ -8,6 +8,7 @@ import {
   AGENT_TOKEN,
   api,
   connectAgent,
+  connectDashboard,
   connected,
   login,
   machineInfo,
@@ -127,9 +128,27 @@ describe('companies and enrollment tokens', () => {
     assert.equal(agent.client.company_id, acme.id);
     const bystander = await connectAgent(t.url, 'di@acme-desk', { token: acme.enrollment_token });
     const cutOff = new Promise((resolve) => agent.socket.once('disconnect', resolve));
+    // Another desktop of that token dropped a moment ago: it is reconnecting.
+    const dropped = await connectAgent(t.url, 'ed@acme-laptop', { token: laptops.token });
+    dropped.socket.disconnect();
+    await waitUntil(async () => (await api(t.url, `/api/clients/${dropped.client.id}`, { token: acmeAdmin })).body.data.is_reconnecting, 5000, 'reconnecting');
+    const dashboard = await connectDashboard(t.url, acmeAdmin);
 
     const revoked = await api(t.url, `/api/companies/${acme.id}/tokens/${laptops.id}`, { token: acmeAdmin, method: 'DELETE' });
     assert.equal(await cutOff, 'io server disconnect', 'an agent connected with the revoked token loses its connection at once');
+    // Its agent stops (the handshake refuses it from now on): refused at once, not reconnecting for a grace period.
+    await waitUntil(() => dashboard.of('bo@acme-laptop').length > 0 && dashboard.of('ed@acme-laptop').length > 0, 5000, 'the revoked clients announced');
+    await sleep(100);
+    for (const userHost of ['bo@acme-laptop', 'ed@acme-laptop']) {
+      assert.deepEqual(
+        dashboard.events.filter((e) => e.client.user_host === userHost).map((e) => [e.event, e.client.is_connected, e.client.disconnect_reason]),
+        [['client-disconnected', false, 'token_revoked']],
+        userHost,
+      );
+    }
+    const listedClient = (await api(t.url, `/api/clients/${agent.client.id}`, { token: acmeAdmin })).body.data;
+    assert.deepEqual([listedClient.is_connected, listedClient.is_reconnecting, listedClient.disconnect_reason], [false, false, 'token_revoked']);
+    dashboard.socket.disconnect();
     await sleep(100);
     assert.equal(bystander.socket.connected, true, 'agents of the company’s other tokens stay');
     bystander.socket.disconnect();
@@ -240,7 +259,7 @@ describe('companies and enrollment tokens', () => {
       headers: json,
       body: JSON.stringify({ idle_threshold_seconds: 5 }),
     });
-    assertError(invalid, 400, 'bad_request', 'Invalid body: idle_threshold_seconds: Too small: expected number to be >=10', 'too small');
+    assertError(invalid, 400, 'bad_request', 'Invalid body: idle_threshold_seconds: The idle threshold must be at least 10 seconds', 'too small');
 
     await sleep(200);
     assert.equal(acmeAgent.settings.length, 3);

@@ -1,3 +1,4 @@
+import type { DisconnectReason } from '@vaahshare/protocol';
 import type { Generated, Insertable, Selectable } from 'kysely';
 
 /** Times are milliseconds since the epoch; flags are 0/1 integers (the same on SQLite and PostgreSQL). */
@@ -66,6 +67,10 @@ export interface ClientsTable {
   node_id: string | null;
   grace_deadline: number | null;
   last_seen_at: number | null;
+  /** Why the client is disconnected; null while it is connected or reconnecting. */
+  disconnect_reason: DisconnectReason | null;
+  /** The enrollment token of its current (or last) connection; null for original clients. */
+  token_id: number | null;
   created_at: number;
 }
 
@@ -83,6 +88,9 @@ export interface AlertsTable {
   client_id: number;
   type: 'idle';
   idle_seconds: number;
+  /** The agent's id of the idle period; null from original clients. */
+  agent_alert_id: string | null;
+  away_seconds: number | null;
   created_at: number;
   acknowledged_at: number | null;
 }

@@ -64,7 +64,7 @@ export const legacyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
     // The original reports only that the user went idle; the company's threshold is how long that took.
     const company = await findCompany(ctx.db, client.company_id);
     const idleSeconds = request.body.idle_seconds ?? company?.idle_threshold_seconds ?? 0;
-    const alert = await raiseIdleAlert(ctx, { companyId: client.company_id, clientId: client.id }, idleSeconds);
+    const alert = await raiseIdleAlert(ctx, { companyId: client.company_id, clientId: client.id }, { idleSeconds });
     reply.code(201);
     return { data: alert };
   });

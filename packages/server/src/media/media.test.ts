@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Media } from '@vaahshare/protocol';
+import { USER_HOST_RULE, type Media } from '@vaahshare/protocol';
 import { ensureClient } from '../presence/presence.repository.js';
 import { AGENT_TOKEN, api, connectAgent, login, startServer, tempDir, waitForEvent, waitUntil, type TestServer } from '../test/harness.js';
 import { decodeFrames, makeWebm } from '../test/webm.js';
@@ -353,18 +353,23 @@ describe('upload limits and paths', () => {
     }
   });
 
-  test('a hostile user_host or file name creates nothing outside DATA_DIR', async () => {
+  test('a hostile user_host is refused, and a hostile file name creates nothing outside DATA_DIR', async () => {
     const root = tempDir('vaahshare-paths-');
     const dataDir = path.join(root, 'a', 'b', 'data');
     const t = await startServer({ DATA_DIR: dataDir });
     try {
       const webm = await makeWebm({ seconds: 2, fps: 10, gop: 10 });
-      const { status, body } = await upload(t.url, '../../../escape.webm', webm, { userHost: '../../x' });
+      for (const userHost of ['../../x', '/etc/../../x']) {
+        const refused = await upload(t.url, 'a.webm', webm, { userHost });
+        assert.deepEqual([refused.status, refused.body], [400, { error: 'bad_request', message: `Invalid upload fields (send them before \`file\`): user_host: ${USER_HOST_RULE}` }]);
+      }
+      assert.equal(await t.server.ctx.db.selectFrom('clients').select('id').executeTakeFirst(), undefined, 'a refused identity creates no client');
+      const { status, body } = await upload(t.url, '../../../escape.webm', webm, { userHost: 'up@pc-9' });
       assert.equal(status, 201, JSON.stringify(body));
       assert.equal(body.data.original_name, 'escape');
       const client = await t.server.ctx.db.selectFrom('clients').selectAll().where('id', '=', body.data.client_id).executeTakeFirstOrThrow();
-      assert.deepEqual([client.user_host, client.is_connected, client.socket_id], ['../../x', 0, null], 'a client that never connected is created disconnected');
-      const evil = await upload(t.url, '..\\..\\win.webm', webm, { userHost: '/etc/../../x' });
+      assert.deepEqual([client.user_host, client.is_connected, client.socket_id], ['up@pc-9', 0, null], 'a client that never connected is created disconnected');
+      const evil = await upload(t.url, '..\\..\\win.webm', webm, { userHost: 'up@pc-9' });
       assert.equal(evil.status, 201);
       assert.equal(evil.body.data.original_name, 'win');
       for (const id of [body.data.id, evil.body.data.id]) {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import type { MultipartFile } from '@fastify/multipart';
+import type { Multipart, MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { AppContext } from '../context.js';
@@ -44,6 +44,27 @@ type Received =
 
 const tooLarge = (max: number) =>
   new AppError('too_large', `The upload is larger than the server accepts (${max} bytes, MAX_UPLOAD_BYTES)`, 413);
+
+/**
+ * What the multipart parser (busboy) fails on — no boundary, a body cut short, a broken part header — is the
+ * sender's malformed body, not a server fault: its errors are bare, with neither a status (limits, ours) nor a
+ * system error code (the disk), which stay what they are.
+ */
+function senderFault(err: unknown): unknown {
+  const { statusCode, code } = err as { statusCode?: number; code?: string };
+  if (!(err instanceof Error) || err instanceof AppError || statusCode || code) return err;
+  return new AppError('bad_multipart', `The multipart body could not be read (${err.message}): send multipart/form-data with its boundary, the fields, then \`file\``, 400);
+}
+
+/** The parts of a multipart request; a failure of the parser itself is a 400. */
+async function* partsOf(request: FastifyRequest, limits: Record<string, number>): AsyncGenerator<Multipart> {
+  const parts = request.parts({ limits })[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await parts.next().catch((err: unknown) => Promise.reject(senderFault(err)));
+    if (next.done) return;
+    yield next.value;
+  }
+}
 
 /** Validates the multipart fields; the message says they must come before the file (that is when they are read). */
 export function parseUploadFields<T extends z.ZodType>(schema: T, fields: Record<string, string>): z.infer<T> {
@@ -109,7 +130,7 @@ export function createUploads(ctx: AppContext, mediaService: MediaService) {
       const partial = path.join(incomingDir, `${randomUUID()}.part`);
       const sniffer = new WebmSniffer();
       try {
-        await pipeline(part.file, sniffer, fs.createWriteStream(partial, { flags: 'wx' }));
+        await pipeline(part.file, sniffer, fs.createWriteStream(partial, { flags: 'wx' })).catch((err: unknown) => Promise.reject(senderFault(err)));
         if (part.file.truncated) throw tooLarge(max);
         if (!sniffer.isWebm) {
           throw new AppError('unsupported_media_type', 'The file is not a WebM recording (it must start with the EBML magic 1A 45 DF A3)', 415);
@@ -176,8 +197,7 @@ export function createUploads(ctx: AppContext, mediaService: MediaService) {
     const fields: Record<string, string> = {};
     let received: Received | undefined;
     try {
-      const parts = request.parts({ limits: { fileSize: max, files: 1, fields: 16, fieldSize: 64 * 1024, parts: 32 } });
-      for await (const part of parts) {
+      for await (const part of partsOf(request, { fileSize: max, files: 1, fields: 16, fieldSize: 64 * 1024, parts: 32 })) {
         if (part.type === 'field') {
           fields[part.fieldname] ??= String(part.value);
         } else if (part.fieldname !== 'file') {

@@ -23,4 +23,5 @@ export const toClient = (row: ClientRow): Client => ({
   is_streaming: row.is_streaming === 1,
   grace_deadline: row.is_reconnecting === 1 ? toIso(row.grace_deadline) : null,
   last_seen_at: toIso(row.last_seen_at),
+  disconnect_reason: row.is_connected === 1 ? null : row.disconnect_reason,
 });

@@ -1,5 +1,6 @@
 import { PostgresAdapter, sql } from 'kysely';
 import type { Db } from '../db/database.js';
+import type { DisconnectReason } from '@vaahshare/protocol';
 import type { ClientRow, PresenceEventsTable } from '../db/schema.js';
 
 type State = PresenceEventsTable['state'];
@@ -8,6 +9,8 @@ export interface ConnectInput {
   companyId: number;
   userHost: string;
   socketId: string;
+  /** The enrollment token the socket connected with (null: an original client). */
+  tokenId: number | null;
   meta: string;
   nodeId: string;
   now: number;
@@ -84,6 +87,8 @@ export function connectClients(db: Db, inputs: readonly ConnectInput[]): Promise
           node_id: input.nodeId,
           grace_deadline: null,
           last_seen_at: input.now,
+          disconnect_reason: null,
+          token_id: input.tokenId,
           created_at: input.now,
         })),
       )
@@ -98,6 +103,8 @@ export function connectClients(db: Db, inputs: readonly ConnectInput[]): Promise
           node_id: eb.ref('excluded.node_id'),
           grace_deadline: null,
           last_seen_at: eb.ref('excluded.last_seen_at'),
+          disconnect_reason: null,
+          token_id: eb.ref('excluded.token_id'),
         })),
       )
       .returningAll()
@@ -139,12 +146,12 @@ export function markReconnecting(db: Db, clientId: number, generation: number, n
   });
 }
 
-/** Connected → disconnected at once (`app-closed`), only for the client's current connection. */
-export function markClosed(db: Db, clientId: number, generation: number, now: number) {
+/** Connected → disconnected at once (`app-closed`, a revoked token), only for the client's current connection. */
+export function markClosed(db: Db, clientId: number, generation: number, now: number, reason: DisconnectReason) {
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('clients')
-      .set({ is_connected: 0, is_reconnecting: 0, is_streaming: 0, grace_deadline: null, last_seen_at: now })
+      .set({ is_connected: 0, is_reconnecting: 0, is_streaming: 0, grace_deadline: null, last_seen_at: now, disconnect_reason: reason })
       .where('id', '=', clientId)
       .where('generation', '=', generation)
       .where('is_connected', '=', 1)
@@ -155,12 +162,35 @@ export function markClosed(db: Db, clientId: number, generation: number, now: nu
   });
 }
 
+/** Connected or reconnecting → disconnected for every client whose connection came with a token now revoked. */
+export function closeClientsOfToken(db: Db, tokenId: number, now: number) {
+  return db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .updateTable('clients')
+      .set({
+        is_connected: 0,
+        is_reconnecting: 0,
+        is_streaming: 0,
+        grace_deadline: null,
+        // A reconnecting client was last seen when it dropped.
+        last_seen_at: sql<number>`case when is_reconnecting = 1 then last_seen_at else ${now} end`,
+        disconnect_reason: 'token_revoked',
+      })
+      .where('token_id', '=', tokenId)
+      .where('is_connected', '=', 1)
+      .returningAll()
+      .execute();
+    await recordEvents(trx, rows, 'disconnected', now);
+    return rows;
+  });
+}
+
 /** Reconnecting → disconnected when the stored deadline passed and no newer connection exists. */
 export function expireGrace(db: Db, clientId: number, generation: number, now: number) {
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('clients')
-      .set({ is_connected: 0, is_reconnecting: 0, grace_deadline: null })
+      .set({ is_connected: 0, is_reconnecting: 0, grace_deadline: null, disconnect_reason: 'grace_expired' })
       .where('id', '=', clientId)
       .where('generation', '=', generation)
       .where('is_reconnecting', '=', 1)

@@ -1,4 +1,4 @@
-import type { Client, PresenceEventName } from '@vaahshare/protocol';
+import type { Client, DisconnectReason, PresenceEventName } from '@vaahshare/protocol';
 import DataLoader from 'dataloader';
 import type { Db } from '../db/database.js';
 import type { ClientRow } from '../db/schema.js';
@@ -31,6 +31,8 @@ export interface ConnectRequest {
   companyId: number;
   userHost: string;
   socketId: string;
+  /** The enrollment token the socket connected with (none: an original client). */
+  tokenId?: number | null;
   meta: Record<string, unknown>;
   /** The connection the requesting socket already holds, if it sent `client-connected` before. */
   held?: Connection;
@@ -75,7 +77,7 @@ export function createPresence(deps: PresenceDeps) {
   }
 
   async function connect(request: ConnectRequest): Promise<{ client: Client; connection: Connection; changed: boolean }> {
-    const { companyId, userHost, socketId } = request;
+    const { companyId, userHost, socketId, tokenId } = request;
     return serial.run(identityKey(companyId, userHost), async () => {
       const meta = JSON.stringify(request.meta);
       // A socket repeating `client-connected` only refreshes its machine info; a new socket (the common case,
@@ -87,7 +89,7 @@ export function createPresence(deps: PresenceDeps) {
       const alreadyThisSocket = refreshed?.socket_id === socketId && refreshed.is_connected === 1 && refreshed.is_reconnecting === 0;
       const row = alreadyThisSocket
         ? refreshed
-        : await connects.load({ companyId, userHost, socketId, meta, nodeId: deps.nodeId, now: clock.now() });
+        : await connects.load({ companyId, userHost, socketId, tokenId: tokenId ?? null, meta, nodeId: deps.nodeId, now: clock.now() });
       if (!alreadyThisSocket) {
         clearGraceTimer(row.id);
         announce('client-connected', row);
@@ -108,15 +110,26 @@ export function createPresence(deps: PresenceDeps) {
     });
   }
 
-  /** The app is quitting on purpose: disconnected at once, no grace. */
-  function close(connection: Connection): Promise<Client | undefined> {
+  /** The app is quitting on purpose, or its token was revoked: disconnected at once, no grace. */
+  function close(connection: Connection, reason: DisconnectReason = 'app_closed'): Promise<Client | undefined> {
     return serial.run(identityKey(connection.companyId, connection.userHost), async () => {
-      const row = await repo.markClosed(db, connection.clientId, connection.generation, clock.now());
+      const row = await repo.markClosed(db, connection.clientId, connection.generation, clock.now(), reason);
       if (!row) return undefined;
       clearGraceTimer(row.id);
       announce('client-disconnected', row);
       return toClient(row);
     });
+  }
+
+  /**
+   * An enrollment token was revoked: its agents stop (the handshake refuses them from now on), so its clients are
+   * disconnected at once, reconnecting ones too, rather than after a grace period for a return that cannot come.
+   */
+  async function revokeToken(tokenId: number): Promise<void> {
+    for (const row of await repo.closeClientsOfToken(db, tokenId, clock.now())) {
+      clearGraceTimer(row.id);
+      announce('client-disconnected', row);
+    }
   }
 
   function expire(target: Pick<ClientRow, 'id' | 'generation' | 'company_id' | 'user_host'>) {
@@ -156,5 +169,5 @@ export function createPresence(deps: PresenceDeps) {
     graceTimers.clear();
   }
 
-  return { connect, drop, close, sweepExpired, releaseNode, releaseOrphans, stop };
+  return { connect, drop, close, revokeToken, sweepExpired, releaseNode, releaseOrphans, stop };
 }

@@ -40,6 +40,7 @@ export function registerPresenceHandlers(
       companyId,
       userHost: payload.machine_info.user_host,
       socketId: socket.id,
+      tokenId: socket.data.tokenId,
       meta: payload.machine_info,
       held: connectionOf(socket),
     });

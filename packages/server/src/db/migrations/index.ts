@@ -5,12 +5,23 @@ import { media } from './002-media.js';
 import { clusterNodes } from './003-cluster-nodes.js';
 import { pauses } from './004-pauses.js';
 import { viewerNames } from './005-viewer-names.js';
+import { alertTimes } from './006-alert-times.js';
+import { presenceReason } from './006-presence-reason.js';
 
 /** Migrations live in code (not read from a folder) so they run the same under tsx and in a bundle. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '001-initial': initial(dialect), '002-media': media(dialect), '003-cluster-nodes': clusterNodes(), '004-pauses': pauses(dialect), '005-viewer-names': viewerNames() };
+      return {
+        '001-initial': initial(dialect),
+        '002-media': media(dialect),
+        '003-cluster-nodes': clusterNodes(),
+        '004-pauses': pauses(dialect),
+        '005-viewer-names': viewerNames(),
+        // Each new one sorts after all the others: a database refuses one that sorts before a migration it ran.
+        '006-alert-times': alertTimes(),
+        '006-presence-reason': presenceReason(),
+      };
     },
   };
 }
