@@ -4,3 +4,4 @@ export * from './dashboard-events.js';
 export * from './models.js';
 export * from './rest.js';
 export * from './events.js';
+export * from './agent-downloads.js';

@@ -3,6 +3,7 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
+import { agentDownloadsRoutes } from './agent-downloads/agent-downloads.routes.js';
 import { alertsRoutes } from './alerts/alerts.routes.js';
 import { registerAlertHandlers } from './alerts/alerts.socket.js';
 import { createPauses } from './presence/pauses.js';
@@ -144,6 +145,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(mediaRoutes, { prefix: '/api/media', ctx, media: mediaService });
   await app.register(legacyUploadRoutes, { ctx, media: mediaService });
   await app.register(shareRoutes);
+  await app.register(agentDownloadsRoutes, { ctx });
   await app.register(webRoutes, { ctx });
 
   let closing = false;

@@ -1,4 +1,5 @@
 import type {
+  AgentDownloads,
   Alert,
   Client,
   ClientDetail,
@@ -70,4 +71,8 @@ export const usersApi = {
   list: () => request<ListBody<User>>('GET', '/api/users'),
   create: (body: { email: string; password: string; company_id: number; role: User['role'] }) =>
     request<ItemBody<User>>('POST', '/api/users', body),
+};
+
+export const agentDownloadsApi = {
+  get: () => request<ItemBody<AgentDownloads>>('GET', '/api/agent-downloads'),
 };
