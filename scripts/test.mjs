@@ -48,6 +48,15 @@ if (all.some((f) => f.includes(`${path.sep}server${path.sep}`))) {
   }
 }
 
+// The install test runs the linux-x64 agent executable: built (when stale) here too, for the same reason.
+if (all.some((f) => f.includes(`${path.sep}agent-downloads${path.sep}install.test.ts`))) {
+  const build = spawnSync(process.execPath, ['packages/agent/scripts/build-executables.mjs', 'linux-x64', '--if-stale'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.log('\n0 passed, 1 failed');
+    process.exit(1);
+  }
+}
+
 /** Runs node's test runner on some files, its output passed through; resolves with its exit code and output. */
 function runTests(run) {
   const child = spawn(

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { autostartCommand } from './commands/autostart.js';
 import { openCommand } from './commands/open.js';
 import { recordCommand } from './commands/record.js';
 import { withCaptureOptions, withIdentityOptions } from './commands/capture-options.js';
@@ -46,6 +47,12 @@ withCaptureOptions(connectionOptions(program.command('setup')))
   .option('--config <file>', 'config file to write (env VAAHSHARE_CONFIG)')
   .option('--no-check', 'save without asking the server')
   .action(async (flags) => exit(await setupCommand(flags)));
+
+program
+  .command('autostart')
+  .argument('<action>', 'enable, disable or status')
+  .description('start the agent at login, for this user (enable also starts it now; disable stops it)')
+  .action((action: string) => exit(autostartCommand(action)));
 
 function exit(code: number) {
   process.exit(code);

@@ -1,15 +1,11 @@
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Settings as ServerSettings } from '@vaahshare/protocol';
-
-const run = promisify(execFile);
+import { idleSourceFor, type IdleSource, type IdleSourceTools } from './idle-sources.js';
 
 /** How often the system idle time is read. */
 const POLL_MS = 1000;
 
-export interface IdleTools {
-  /** Debian's `xprintidle`: the X11 screensaver extension's idle time in ms. */
-  xprintidle: string | null;
+export interface IdleTools extends IdleSourceTools {
   /** libnotify's `notify-send`, for the desktop notification. */
   notifySend: string | null;
 }
@@ -39,6 +35,7 @@ export class IdleWatcher {
   private timer: NodeJS.Timeout | null = null;
   private period: IdlePeriod | null = null;
   private settings: ServerSettings | null = null;
+  private source: IdleSource | null = null;
 
   constructor(
     private readonly tools: IdleTools,
@@ -51,16 +48,19 @@ export class IdleWatcher {
   configure(settings: ServerSettings) {
     this.settings = settings;
     if (this.timer) return;
-    if (!this.tools.xprintidle) {
-      this.log('idle alerts are off: install xprintidle (Debian/Ubuntu: apt install xprintidle)');
+    const source = idleSourceFor(process.platform, this.tools, this.display);
+    if ('unavailable' in source) {
+      this.log(`idle alerts are off: ${source.unavailable}`);
       return;
     }
+    this.source = source;
     this.timer = setInterval(() => void this.check(), POLL_MS);
   }
 
   stop() {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.source?.stop();
   }
 
   private async check() {
@@ -82,13 +82,7 @@ export class IdleWatcher {
   }
 
   private async readIdleMs(): Promise<number | null> {
-    try {
-      const { stdout } = await run(this.tools.xprintidle!, [], { env: { ...process.env, DISPLAY: this.display }, timeout: 2000 });
-      const ms = Number(stdout.trim());
-      return Number.isFinite(ms) ? ms : null;
-    } catch {
-      return null;
-    }
+    return (await this.source?.read()) ?? null;
   }
 
   private notify(message: string) {

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { MachineInfo } from '@vaahshare/protocol';
+import { AGENT_VERSION } from './version.js';
 
 /** The first non-internal interface with a real hardware address. */
 function macAddress(): string | undefined {
@@ -21,5 +22,6 @@ export function machineInfo(userHostOverride?: string): MachineInfo {
     platform: process.platform,
     operatingSystem: `${os.type()} ${os.release()}`,
     macAddress: macAddress(),
+    agent_version: AGENT_VERSION,
   };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
 import { userHostSchema } from '@vaahshare/protocol';
+import { agentCommand } from './invocation.js';
 
 /**
  * Every setting of the agent, from (strongest first) command-line flags, the environment, the config
@@ -54,7 +55,7 @@ export function readConfigFile(file: string): ConfigFile {
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new SettingsError(`${file} is not valid JSON (${(err as Error).message}): fix it or run \`vaahshare-agent setup\` again`);
+    throw new SettingsError(`${file} is not valid JSON (${(err as Error).message}): fix it or run \`${agentCommand()} setup\` again`);
   }
   const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) throw new SettingsError(`${file}: ${describe(parsed.error)}`);
@@ -114,7 +115,7 @@ export function loadSettings(flags: Flags, env: NodeJS.ProcessEnv = process.env)
 /** `start` needs a server and a token; says where they can come from. */
 export function requireServer(settings: Settings): Settings & { server: string; token: string } {
   if (!settings.server || !settings.token) {
-    throw new SettingsError('No server or token: pass --server URL --token TOKEN, set VAAHSHARE_SERVER and VAAHSHARE_TOKEN, or run `vaahshare-agent setup` once');
+    throw new SettingsError(`No server or token: pass --server URL --token TOKEN, set VAAHSHARE_SERVER and VAAHSHARE_TOKEN, or run \`${agentCommand()} setup\` once`);
   }
   return settings as Settings & { server: string; token: string };
 }

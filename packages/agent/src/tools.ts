@@ -12,6 +12,8 @@ export function findTools(settings: Settings): Tools {
     ffmpeg: settings.ffmpeg ?? findFfmpeg(settings.path),
     setpriv: linux ? findOnPath(settings.path, 'setpriv') : null,
     xprintidle: linux ? findOnPath(settings.path, 'xprintidle') : null,
+    powershell: process.platform === 'win32' ? findOnPath(settings.path, 'powershell') : null,
+    ioreg: process.platform === 'darwin' ? (findOnPath(settings.path, 'ioreg') ?? '/usr/sbin/ioreg') : null,
     notifySend: linux ? findOnPath(settings.path, 'notify-send') : null,
     xdpyinfo: linux ? findOnPath(settings.path, 'xdpyinfo') : null,
   };

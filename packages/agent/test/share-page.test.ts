@@ -64,14 +64,40 @@ describe('browser share page at /share (headless Chromium, fake screen)', () => 
     }
   });
 
-  test('a wrong token is refused with a message that says what to do', async () => {
+  test('a wrong token is refused before the screen picker opens, with the message where the eye is', async () => {
     const page = await browser.newPage();
     try {
+      // Counts the times the page asks for a screen (the picker a person would see).
+      await page.addInitScript(() => {
+        const ask = navigator.mediaDevices.getDisplayMedia.bind(navigator.mediaDevices);
+        const w = window as unknown as { pickerOpened: number };
+        w.pickerOpened = 0;
+        navigator.mediaDevices.getDisplayMedia = (options) => {
+          w.pickerOpened++;
+          return ask(options);
+        };
+      });
       await page.goto(`${t.url}/share/`);
       await page.fill('#token', 'not-a-token');
       await page.click('#share');
       await page.waitForSelector('#error:not([hidden])', { timeout: 10_000 });
       assert.match(await page.textContent('#error') ?? '', /does not know this enrollment token/);
+      assert.equal(await page.evaluate(() => (window as unknown as { pickerOpened: number }).pickerOpened), 0, 'no screen picker for a wrong token');
+      assert.equal(await page.isHidden('#live'), true, 'no empty preview');
+      const error = (await page.locator('#error').boundingBox())!;
+      const form = (await page.locator('#form').boundingBox())!;
+      assert.ok(error.y < form.y && error.y + error.height <= page.viewportSize()!.height, `the message is above the form, on screen: ${JSON.stringify({ error, form })}`);
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'token', 'the token field is ready to be corrected');
+
+      // The right token then shares at once, and stopping returns to the form without the black box.
+      await page.fill('#token', 'test-enrollment-token');
+      await page.click('#share');
+      await page.waitForSelector('#state[data-state="live"]', { timeout: 15_000 });
+      assert.equal(await page.evaluate(() => (window as unknown as { pickerOpened: number }).pickerOpened), 1);
+      assert.equal(await page.isHidden('#error'), true, 'the old refusal is gone');
+      await page.click('#stop');
+      await page.waitForSelector('#form:not([hidden])', { timeout: 10_000 });
+      assert.equal(await page.isHidden('#live'), true);
     } finally {
       await page.close();
     }

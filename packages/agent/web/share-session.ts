@@ -18,6 +18,22 @@ const REFUSALS: Record<string, string> = {
   invalid_token: 'The server does not know this enrollment token (or it was revoked): check it with your admin.',
 };
 
+/**
+ * Asks the server whether it takes this token, with the same handshake a share opens, before the person
+ * is asked to pick a screen: a wrong token is said at once instead of after the picker. Null when it is taken.
+ */
+export function checkToken(token: string): Promise<string | null> {
+  if (!token) return Promise.resolve(REFUSALS.token_required!);
+  const probe: AgentSocket = io(location.origin, { transports: ['websocket'], query: { app: 'agent' }, auth: { token }, reconnection: false });
+  return new Promise<string | null>((resolve) => {
+    probe.once('connect', () => resolve(null));
+    probe.once('connect_error', (err: Error & { data?: { error?: string } }) => {
+      const refusal = err.data?.error && REFUSALS[err.data.error];
+      resolve(refusal || `The server cannot be reached (${err.message}): check your connection and try again.`);
+    });
+  }).finally(() => probe.disconnect());
+}
+
 function pickMimeType(): string {
   return ['video/webm;codecs=vp8', 'video/webm;codecs=vp9', 'video/webm'].find((t) => MediaRecorder.isTypeSupported(t)) ?? '';
 }

@@ -51,7 +51,7 @@ export async function logIn(page: Page, url: string, email = ADMIN_EMAIL, passwo
   await page.locator('#password').fill(password);
   await page.locator('[data-test=login-submit]').click();
   await page.waitForURL(`${url}/clients`);
-  await page.locator('[data-test=live-count]').waitFor();
+  await page.locator('[data-test=online-count]').waitFor();
 }
 
 export async function screenshot(page: Page, name: string) {
@@ -69,8 +69,9 @@ export function rowState(page: Page, userHost: string): Promise<string | null> {
   }, userHost);
 }
 
-export function liveCount(page: Page): Promise<number> {
-  return page.evaluate(() => Number.parseInt(document.querySelector('[data-test=live-count]')?.textContent ?? '', 10));
+/** The header's count of clients online (connected) now. */
+export function onlineCount(page: Page): Promise<number> {
+  return page.evaluate(() => Number.parseInt(document.querySelector('[data-test=online-count]')?.textContent ?? '', 10));
 }
 
 /** Waits until the row of a client shows a state; `timeout` is the budget the test allows. */

@@ -109,17 +109,14 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
     const agent = openSocket(t.url, { token: created });
     await connected(agent);
     agent.disconnect();
-    assert.equal(
-      await page.locator('[data-test=install-command]').innerText(),
-      `npx vaahshare-agent start --server ${t.url} --token ${created}`,
-    );
+    assert.equal(await page.locator('[data-test=install-command-windows]').innerText(), `irm "${t.url}/agent/install.ps1?token=${created}" | iex`);
     await screenshot(page, 'settings-desktop');
     await row.locator('[data-test=token-revoke]').click();
     await page.locator('.p-confirmpopup-accept-button').click();
     await row.locator('text=revoked').waitFor();
     const refused = await handshakeRefusal(openSocket(t.url, { token: created }));
     assert.deepEqual(refused.data, { error: 'invalid_token' });
-    await page.waitForFunction((revoked) => !document.querySelector('[data-test=install-command]')!.textContent!.includes(revoked), created);
+    await page.waitForFunction((revoked) => !document.querySelector('[data-test=install-command-windows]')!.textContent!.includes(revoked), created);
   });
 
   test('settings: idle threshold and message are saved; a new admin can log in', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { api, connectAgent, login, type TestServer } from '@vaahshare/testkit';
-import { launchBrowser, liveCount, logIn, openPage, rowState, screenshot, startDashboardServer, waitForRowState } from './browser.js';
+import { launchBrowser, onlineCount, logIn, openPage, rowState, screenshot, startDashboardServer, waitForRowState } from './browser.js';
 
 const GRACE_MS = 3000;
 
@@ -33,14 +33,14 @@ describe('dashboard: login and live presence in Chromium', () => {
     await page.locator('[data-test=login-error]').waitFor();
     assert.equal(await page.locator('[data-test=login-error]').innerText(), 'Wrong e-mail or password');
     await logIn(page, t.url);
-    assert.equal(await liveCount(page), 0);
+    assert.equal(await onlineCount(page), 0);
   });
 
   test('an agent connects: its row shows connected and the live count rises within a second', async () => {
-    const before = await liveCount(page);
+    const before = await onlineCount(page);
     const agent = await connectAgent(t.url, 'ana@desk-1');
     await waitForRowState(page, 'ana@desk-1', 'connected', 1000);
-    await page.waitForFunction((n) => Number.parseInt(document.querySelector('[data-test=live-count]')!.textContent!, 10) === n, before + 1, { timeout: 1000 });
+    await page.waitForFunction((n) => Number.parseInt(document.querySelector('[data-test=online-count]')!.textContent!, 10) === n, before + 1, { timeout: 1000 });
     agent.socket.disconnect();
     await waitForRowState(page, 'ana@desk-1', 'reconnecting', 2000);
   });
@@ -48,10 +48,10 @@ describe('dashboard: login and live presence in Chromium', () => {
   test('a drop shows reconnecting with a countdown, and disconnected with "last seen" when grace ends', async () => {
     const agent = await connectAgent(t.url, 'bo@desk-2');
     await waitForRowState(page, 'bo@desk-2', 'connected', 1000);
-    const count = await liveCount(page);
+    const count = await onlineCount(page);
     agent.socket.disconnect();
     await waitForRowState(page, 'bo@desk-2', 'reconnecting', 1000);
-    assert.equal(await liveCount(page), count - 1);
+    assert.equal(await onlineCount(page), count - 1);
     const note = await page.locator('tr', { has: page.locator('a[data-user-host="bo@desk-2"]') }).locator('.presence-note').innerText();
     assert.match(note, /^0:0[0-3]$/, `the countdown to the end of grace, not ${JSON.stringify(note)}`);
     await screenshot(page, 'clients-reconnecting-desktop');
@@ -97,10 +97,11 @@ describe('dashboard: login and live presence in Chromium', () => {
   test('after the dashboard socket reconnects, presence missed while offline is shown', async () => {
     await page.context().setOffline(true);
     // The socket notices: Chromium closes WebSockets when it goes offline.
-    await page.locator('[data-test=connection-state]').waitFor({ timeout: 10_000 });
+    await page.locator('[data-test=server-unreachable]').waitFor({ timeout: 10_000 });
     const agent = await connectAgent(t.url, 'di@desk-4');
     await page.context().setOffline(false);
     await waitForRowState(page, 'di@desk-4', 'connected', 10_000);
+    await page.locator('[data-test=server-unreachable]').waitFor({ state: 'detached' });
     agent.socket.disconnect();
   });
 

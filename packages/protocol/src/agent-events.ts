@@ -36,6 +36,8 @@ export const machineInfoSchema = z.looseObject({
   platform: z.string().max(64).optional(),
   operatingSystem: z.string().max(255).optional(),
   macAddress: z.string().max(64).optional(),
+  /** The vaahshare-agent build (`<package version>+<code hash>`, or `dev` from a checkout); the original client sends none. */
+  agent_version: z.string().max(64).optional(),
 });
 export type MachineInfo = z.infer<typeof machineInfoSchema>;
 

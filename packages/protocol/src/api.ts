@@ -1,3 +1,4 @@
+import type { AgentDownloads } from './agent-downloads.js';
 import type { Alert, Client, ClientDetail, Company, EnrollmentToken, Media, Settings, User } from './models.js';
 
 /** A media item as the REST API and the media events show it: the wire model plus its segment id and failure. */
@@ -46,6 +47,7 @@ export interface ApiRoutes {
   'GET /api/media/:id': ItemBody<MediaItem>;
   'POST /api/media/upload': ItemBody<MediaItem> & { duplicate: boolean };
   'POST /api/media/check': MediaCheck;
+  'GET /api/agent-downloads': ItemBody<AgentDownloads>;
 }
 
 export type ApiRoute = keyof ApiRoutes;

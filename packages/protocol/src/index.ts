@@ -5,3 +5,4 @@ export * from './models.js';
 export * from './rest.js';
 export * from './events.js';
 export * from './api.js';
+export * from './agent-downloads.js';

@@ -1,3 +1,4 @@
+import { createAgentDownloadsFeature } from './agent-downloads/index.js';
 import { createAlertsFeature } from './alerts/index.js';
 import { createAuthFeature } from './auth/index.js';
 import { createClusterFeature } from './cluster/index.js';
@@ -25,12 +26,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const cluster = createClusterFeature(ctx);
   const companies = createCompaniesFeature(ctx);
   const auth = createAuthFeature(ctx, { companies });
-  const presence = createPresenceFeature(ctx, { companies });
+  const presence = createPresenceFeature(ctx, { companies, cluster });
   const alerts = createAlertsFeature(ctx);
   const media = createMediaFeature(ctx, { presence });
   const streaming = createStreamingFeature(ctx, sockets);
   const legacy = createLegacyFeature(ctx, { companies, presence, alerts, media });
-  const features = [cluster, companies, auth, presence, alerts, media, streaming, legacy, createWebFeature(ctx), createShareFeature()];
+  const features = [cluster, companies, auth, presence, alerts, media, streaming, legacy, createShareFeature(), createAgentDownloadsFeature(ctx, { companies }), createWebFeature(ctx)];
   const { listen, close } = await wireFeatures(infra, features, auth.authenticateSocket);
   const bootstrapResult = await auth.bootstrap();
   return {

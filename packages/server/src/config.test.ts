@@ -22,3 +22,12 @@ test('malformed values name the variable', () => {
     (err: Error) => err instanceof ConfigError && /ADMIN_EMAIL and ADMIN_PASSWORD together/.test(err.message),
   );
 });
+
+test('PUBLIC_URL: an http(s) address kept without its trailing slash; anything else refused by name', () => {
+  assert.equal(loadConfig({}).PUBLIC_URL, undefined);
+  assert.equal(loadConfig({ PUBLIC_URL: 'https://share.example.com/' }).PUBLIC_URL, 'https://share.example.com');
+  assert.equal(loadConfig({ PUBLIC_URL: 'http://10.0.0.5:3000/vaahshare' }).PUBLIC_URL, 'http://10.0.0.5:3000/vaahshare');
+  for (const bad of ['share.example.com', 'ftp://example.com', 'https://example.com/?a=1']) {
+    assert.throws(() => loadConfig({ PUBLIC_URL: bad }), (err: Error) => err instanceof ConfigError && /PUBLIC_URL must/.test(err.message), bad);
+  }
+});

@@ -8,6 +8,8 @@ import { z } from 'zod';
 /** The dashboard (packages/dashboard/dist). */
 const BUILT_DASHBOARD = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
 /** The browser share page, built from packages/agent/web (packages/agent/scripts/build.mjs). */
+/** The self-contained agent executables (packages/agent/scripts/build-executables.mjs, `npm run build:agents`). */
+const BUILT_AGENTS = fileURLToPath(new URL('../../agent/dist/executables', import.meta.url));
 export const BUILT_SHARE_PAGE = fileURLToPath(new URL('../../agent/dist/web', import.meta.url));
 
 const flag = z
@@ -20,12 +22,27 @@ const optionalText = z
   .optional()
   .transform((v) => (v ? v : undefined));
 
+// An origin, optionally with a path prefix (behind a reverse proxy); stored without a trailing slash so that
+// `${PUBLIC_URL}/agent/install.sh` is well formed.
+const publicUrlSchema = z
+  .string()
+  .trim()
+  .refine((v) => URL.canParse(v) && ['http:', 'https:'].includes(new URL(v).protocol), 'PUBLIC_URL must be an http:// or https:// URL')
+  .refine((v) => !URL.canParse(v) || (!new URL(v).search && !new URL(v).hash), 'PUBLIC_URL must have no ?query or #fragment')
+  .transform((v) => v.replace(/\/+$/, ''));
+
 /** Every setting of the server, read from the environment once, with its default. */
 const envSchema = z.object({
   /** HTTP + Socket.IO port. */
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Bind address. */
   HOST: z.string().default('0.0.0.0'),
+  /**
+   * The address desktops and browsers reach this server at (e.g. https://vaahshare.example.com): the banner,
+   * the agent's install commands, the share link and every printed link use it. Unset: the dashboard uses the
+   * address it was opened with, and the start-up output says to set it.
+   */
+  PUBLIC_URL: optionalText.pipe(publicUrlSchema.optional()),
   /** SQLite database, videos and thumbnails live here. */
   DATA_DIR: z.string().default('./data'),
   /** `postgres://…` selects PostgreSQL instead of SQLite. */
@@ -72,6 +89,8 @@ const envSchema = z.object({
   SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 7),
   /** The built dashboard served at `/` (a missing build makes `/` say how to build it). */
   DASHBOARD_DIR: z.string().default(BUILT_DASHBOARD),
+  /** The agent executables served at /agent/download (`npm run build:agents` builds them there). */
+  AGENT_BUILDS_DIR: z.string().default(BUILT_AGENTS),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -96,6 +115,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...config,
     DATA_DIR: path.resolve(config.DATA_DIR),
     DASHBOARD_DIR: path.resolve(config.DASHBOARD_DIR),
+    AGENT_BUILDS_DIR: path.resolve(config.AGENT_BUILDS_DIR),
     NODE_ID: config.NODE_ID ?? `${os.hostname()}:${config.PORT}`,
   };
 }

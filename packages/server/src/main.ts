@@ -1,3 +1,4 @@
+import { guessServerUrl } from './agent-downloads/index.js';
 import { buildApp } from './app.js';
 import { describeBootstrap } from './auth/index.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -6,9 +7,10 @@ import { createLogger } from './infra/logging.js';
 async function main() {
   const config = loadConfig();
   const server = await buildApp(config, { loggerInstance: (await createLogger(config.LOG_LEVEL)).logger });
-  const address = await server.listen();
-  const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
-  const banner = describeBootstrap(server.bootstrapResult, url);
+  await server.listen();
+  const { port } = server.app.server.address() as { port: number };
+  const url = config.PUBLIC_URL ?? guessServerUrl(config.HOST, port);
+  const banner = describeBootstrap(server.bootstrapResult, { url, configured: Boolean(config.PUBLIC_URL) });
   // Last, so that it is what a terminal shows once the server is up.
   process.stdout.write(`${banner ? `${banner}\n` : ''}VaahShare is running at ${url} (Ctrl-C stops it)\n`);
 

@@ -4,6 +4,7 @@ import { writeStatus } from '../status.js';
 import { findTools } from '../tools.js';
 import { captureOptions } from './capture-options.js';
 import { log, onQuitSignals, openSpool } from './run-helpers.js';
+import { agentCommand } from '../invocation.js';
 
 /** `record`: captures locally only, until Ctrl-C; the next `start` uploads the file. */
 export async function recordCommand(flags: Flags): Promise<number> {
@@ -22,12 +23,12 @@ export async function recordCommand(flags: Flags): Promise<number> {
       started_at: new Date(recording.segment.started_at).toISOString(),
     });
   status('recording');
-  log(`recording locally into ${recording.segment.file}; Ctrl-C to stop (\`vaahshare-agent start\` uploads it)`);
+  log(`recording locally into ${recording.segment.file}; Ctrl-C to stop (\`${agentCommand()} start\` uploads it)`);
   const stopped = new Promise<number>((resolve) => {
     onQuitSignals(async () => {
       await finishRecording(recording);
       resolve(0);
-    });
+    }, spool.dir);
     void recording.capture.exited.then(({ code, stderr }) => {
       if (recording.capture.stopRequested) return;
       log(`error: ffmpeg stopped (exit ${code}): ${stderr}`);

@@ -1,4 +1,5 @@
 import { defaultConfigFile, readConfigFile, SettingsError, writeConfigFile, type ConfigFile, type Flags } from '../settings.js';
+import { agentCommand } from '../invocation.js';
 
 /** Asks the server whether it takes this token (`GET /api/clients/assets` answers agents with a valid one). */
 export async function checkServer(server: string, token: string) {
@@ -26,6 +27,6 @@ export async function setupCommand(flags: Flags & { check: boolean }): Promise<n
   if (!config.server || !config.token) throw new SettingsError('setup needs --server URL and --token TOKEN (the enrollment token an admin gave you)');
   if (flags.check) await checkServer(config.server, config.token);
   writeConfigFile(file, config);
-  process.stdout.write(`Saved ${file}${flags.check ? ` (server ${config.server} accepts the token)` : ''}. Now run: vaahshare-agent start\n`);
+  process.stdout.write(`Saved ${file}${flags.check ? ` (server ${config.server} accepts the token)` : ''}. Now run: ${agentCommand()} start\n`);
   return 0;
 }

@@ -17,7 +17,7 @@ export async function startCommand(flags: Flags & { window?: boolean }): Promise
   };
   const agent = new Agent({ server: settings.server, token: settings.token, machine, capture: captureOptions(settings, tools), tools, spool, segmentMs: settings.segmentMinutes * 60_000, log });
   const window = flags.window === false ? null : await openWindow(agent, settings, logLines, log, flags.config);
-  onQuitSignals(() => agent.quit());
+  onQuitSignals(() => agent.quit(), spool.dir);
   const code = await agent.done;
   await window?.close();
   return code;

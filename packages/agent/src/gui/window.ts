@@ -1,5 +1,8 @@
 import path from 'node:path';
+import sea from 'node:sea';
 import { fileURLToPath } from 'node:url';
+import { AGENT_VERSION } from '../version.js';
+import { extractGuiAssets } from './sea-assets.js';
 import type { Agent } from '../agent.js';
 import { defaultConfigFile, type Settings } from '../settings.js';
 import { startGuiServer } from './gui-server.js';
@@ -12,12 +15,15 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** The built window: next to the bundled CLI (dist/cli.js), or packages/agent/dist/gui from the sources. */
 export const GUI_DIST = path.basename(here) === 'dist' ? path.join(here, 'gui') : path.resolve(here, '../../dist/gui');
 
+/** The window's files: in the self-contained executable they are its assets, written out once per version. */
+const guiDir = (dataDir: string) => (sea.isSea() ? extractGuiAssets(path.join(dataDir, `window-${AGENT_VERSION}`)) : GUI_DIST);
+
 /** Serves the agent's window while the agent runs; the port goes into the status file for `open`. */
 export async function openWindow(agent: Agent, settings: Settings & { server: string }, logLines: LogLines, log: (line: string) => void, configFile = defaultConfigFile()) {
   const secret = loadOrCreateSecret(settings.dataDir);
   const gui = await startGuiServer({
     secret,
-    distDir: GUI_DIST,
+    distDir: guiDir(settings.dataDir),
     backend: {
       view: () => ({ ...agent.view(), settings: editableSettings(settings, configFile) }),
       onChange: (listener) => agent.onChange(listener),

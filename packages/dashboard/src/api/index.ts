@@ -60,3 +60,7 @@ export const usersApi = {
   list: () => call('GET /api/users'),
   create: (body: { email: string; password: string; company_id: number; role: User['role'] }) => call('POST /api/users', { body }),
 };
+
+export const agentDownloadsApi = {
+  get: () => call('GET /api/agent-downloads'),
+};

@@ -1,8 +1,29 @@
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
+const moment = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
 export const formatDateTime = (iso: string | null | undefined) => (iso ? dateTime.format(new Date(iso)) : '—');
+/** To the second, for when something was last known. */
+export const formatMoment = (iso: string | null | undefined) => (iso ? moment.format(new Date(iso)) : '—');
 export const formatTime = (date: Date) => time.format(date);
+/** `14:02:11`: when something happened today, to the second. */
+export const formatClock = (ms: number, locale?: string) =>
+  new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(ms);
+
+/**
+ * A recording's time span: "Tue 1 Dec 14:03–14:33"; the end's day is repeated only when it is another day.
+ * An open span (still recording) is its start alone.
+ */
+export function formatSpan(startIso: string, endIso: string | null, locale?: string): string {
+  const day = new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short' });
+  const clock = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' });
+  const start = new Date(startIso);
+  const from = `${day.format(start)} ${clock.format(start)}`;
+  if (!endIso) return from;
+  const end = new Date(endIso);
+  return day.format(end) === day.format(start) ? `${from}–${clock.format(end)}` : `${from} – ${day.format(end)} ${clock.format(end)}`;
+}
 
 /** `1:05:03` / `5:03` for media durations. */
 export function formatDuration(ms: number | null | undefined): string {

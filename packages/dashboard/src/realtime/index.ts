@@ -14,7 +14,9 @@ export function startRealtime() {
     onConnect: () => {
       void clients.refresh();
       void alerts.refresh();
+      media.changed();
     },
+    onLost: () => clients.markUnreachable(Date.now()),
     onRefused: () => session.expire(),
     // Logged out elsewhere: the session check sends this tab to the login page; otherwise it reconnects.
     onClosedByServer: (closed) => {

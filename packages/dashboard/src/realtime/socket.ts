@@ -11,6 +11,8 @@ export const connectionState = ref<ConnectionState>('connecting');
 interface SocketHooks {
   /** After every (re)connection: what was missed while offline must be fetched again. */
   onConnect: () => void;
+  /** The tab lost the server (it went down, or the network did): what is shown stops being live. */
+  onLost: () => void;
   /** The server refused the session (expired, logged out): reconnecting would not help. */
   onRefused: () => void;
   /** The server closed the socket on purpose (the session was logged out, perhaps in another tab). */
@@ -36,11 +38,13 @@ export function openSocket(hooks: SocketHooks): DashboardSocket {
   });
   created.on('disconnect', (reason) => {
     connectionState.value = 'offline';
+    if (reason !== 'io client disconnect') hooks.onLost();
     // Socket.IO does not reconnect after a server-side disconnect by itself.
     if (reason === 'io server disconnect') hooks.onClosedByServer(created);
   });
   created.on('connect_error', () => {
     connectionState.value = 'offline';
+    hooks.onLost();
     // A refusal by the server's handshake is final; a network failure leaves the socket trying again.
     if (!created.active) hooks.onRefused();
   });

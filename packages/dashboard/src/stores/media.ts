@@ -7,9 +7,14 @@ export const useMediaStore = defineStore('media', () => {
   /** Bumped by every `media-updated`; pages showing media watch it and reload. */
   const updates = ref(0);
 
-  function bind(socket: DashboardSocket) {
-    socket.on('media-updated', () => updates.value++);
+  /** Recordings may have changed unseen (the socket was away): every list showing them reloads. */
+  function changed() {
+    updates.value++;
   }
 
-  return { updates, bind };
+  function bind(socket: DashboardSocket) {
+    socket.on('media-updated', changed);
+  }
+
+  return { updates, changed, bind };
 });

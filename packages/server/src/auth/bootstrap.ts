@@ -1,3 +1,4 @@
+import { installCommands } from '@vaahshare/protocol';
 import type { AppContext } from '../context.js';
 import { exclusively, type Db } from '../db/database.js';
 import { seedDefaultCompany } from '../companies/index.js';
@@ -44,17 +45,26 @@ async function seed(db: Db, ctx: Pick<AppContext, 'config' | 'clock' | 'log'>): 
   return result;
 }
 
-export function describeBootstrap(result: BootstrapResult, url: string): string | undefined {
+/**
+ * What the server prints at start: on a first start, once, the login and the enrollment token with the
+ * line that installs the agent; at every start without PUBLIC_URL, that it should be set.
+ */
+export function describeBootstrap(result: BootstrapResult, server: { url: string; configured: boolean }): string | undefined {
+  const { url } = server;
   const lines: string[] = [];
   if (result.admin) {
     lines.push(`Dashboard: ${url} — log in as ${result.admin.email}`);
     if (result.admin.password) lines.push(`  generated password: ${result.admin.password}   (set ADMIN_EMAIL/ADMIN_PASSWORD to choose your own)`);
   }
   if (result.enrollmentToken) {
+    const install = installCommands(url, result.enrollmentToken);
     lines.push(`Agent enrollment token of the default company: ${result.enrollmentToken}`);
-    lines.push(`  vaahshare-agent start --server ${url} --token ${result.enrollmentToken}`);
+    lines.push('  Install the agent on a desktop with one line (the dashboard shows it too: Settings → Add a desktop):');
+    lines.push(`    Linux, macOS:        ${install.unix}`);
+    lines.push(`    Windows PowerShell:  ${install.windows}`);
   }
-  if (!lines.length) return undefined;
+  const unset = server.configured ? [] : [`PUBLIC_URL is not set: links above use ${url}. Set PUBLIC_URL to the address desktops reach this server at.`];
+  if (!lines.length) return unset[0];
   const rule = '='.repeat(78);
-  return [rule, 'VaahShare first start — shown once, keep it:', ...lines, rule].join('\n');
+  return [rule, 'VaahShare first start — shown once, keep it:', ...lines, ...unset, rule].join('\n');
 }

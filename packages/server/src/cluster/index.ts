@@ -7,6 +7,8 @@ import { createLiveness } from './liveness.js';
  * Node liveness through the shared database. Every beat tells the other features which nodes are alive
  * (`nodes-checked`), so that each takes over what the dead ones held.
  */
+export type ClusterFace = ReturnType<typeof createClusterFeature>;
+
 export function createClusterFeature(ctx: AppContext) {
   const liveness = createLiveness({
     db: ctx.backgroundDb,
@@ -23,12 +25,16 @@ export function createClusterFeature(ctx: AppContext) {
     },
   });
   let stopBeat = () => {};
+  let previousBeat: number | undefined;
 
   return {
+    /** This node's last heartbeat before this start (its crash or shutdown), read at start; undefined for a new node. */
+    previousBeat: () => previousBeat,
     start: async () => {
+      previousBeat = await liveness.lastBeat();
       await liveness.register();
       stopBeat = every(ctx.log, 'node heartbeat', liveness.intervalMs, () => liveness.tick());
     },
     stop: async () => stopBeat(),
-  } satisfies Feature;
+  } satisfies Feature & Record<string, unknown>;
 }

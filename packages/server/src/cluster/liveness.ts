@@ -37,6 +37,8 @@ export function createLiveness(deps: LivenessDeps) {
   return {
     register,
     tick,
+    /** This node's last beat before it (re)registers; undefined when its row is gone (others took its clients). */
+    lastBeat: () => repo.lastHeartbeat(db, nodeId),
     /** How often to beat: several beats fit in the dead-after window, so one slow beat is not a death. */
     intervalMs: Math.max(250, Math.floor(deadAfterMs / 4)),
   };

@@ -8,6 +8,15 @@ export const registerNode = (db: Db, nodeId: string, now: number) =>
     .onConflict((oc) => oc.column('id').doUpdateSet({ started_at: now, heartbeat_at: now }))
     .execute();
 
+/** When this node last beat (before a crash, the last moment its clients were known to be there). */
+export const lastHeartbeat = (db: Db, nodeId: string) =>
+  db
+    .selectFrom('cluster_nodes')
+    .select('heartbeat_at')
+    .where('id', '=', nodeId)
+    .executeTakeFirst()
+    .then((row) => row?.heartbeat_at);
+
 /** This node is still alive. False when its row is gone: another node found it dead and released its clients. */
 export async function beat(db: Db, nodeId: string, now: number): Promise<boolean> {
   const result = await db.updateTable('cluster_nodes').set({ heartbeat_at: now }).where('id', '=', nodeId).executeTakeFirst();

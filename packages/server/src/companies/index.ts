@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { Feature } from '../feature.js';
-import { findCompany, firstCompany } from './companies.repository.js';
+import { findCompany, findEnrollmentToken, firstCompany } from './companies.repository.js';
 import { companiesRoutes } from './companies.routes.js';
 
 export { createCompanyCache, type CompanyCache } from './company-cache.js';
@@ -20,5 +20,7 @@ export function createCompaniesFeature(ctx: AppContext) {
     find: (id: number) => findCompany(ctx.db, id),
     /** The oldest company (the default one of an installation). */
     first: () => firstCompany(ctx.db),
+    /** An enrollment token by its value, revoked or not (uncached), or undefined. */
+    findToken: (token: string) => findEnrollmentToken(ctx.db, token),
   } satisfies Feature & Record<string, unknown>;
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { ClusterFace } from '../cluster/index.js';
 import type { CompaniesFace } from '../companies/index.js';
 import type { AppContext } from '../context.js';
 import type { Feature } from '../feature.js';
@@ -19,7 +20,7 @@ export type { Connection } from './presence.service.js';
 export type PresenceFace = ReturnType<typeof createPresenceFeature>;
 
 /** Who is online: the presence lifecycle of clients, its socket handlers and `/api/clients`. */
-export function createPresenceFeature(ctx: AppContext, { companies }: { companies: CompaniesFace }) {
+export function createPresenceFeature(ctx: AppContext, { companies, cluster }: { companies: CompaniesFace; cluster: ClusterFace }) {
   const { config, events, log } = ctx;
   const presence = createPresence({
     db: ctx.db,
@@ -55,8 +56,9 @@ export function createPresenceFeature(ctx: AppContext, { companies }: { companie
       registerPauseHandlers(ctx.handlers, pauses, socket);
     },
     start: async () => {
-      // Clients this node held before a crash get a fresh grace period to come back.
-      await presence.releaseNode();
+      // Clients this node held before a crash get a fresh grace period to come back; they were last seen when the
+      // node last beat, not now.
+      await presence.releaseNode(cluster.previousBeat());
       stopSweep = every(log, 'presence sweep', config.PRESENCE_SWEEP_MS, () => presence.sweepExpired());
     },
     stop: async () => {

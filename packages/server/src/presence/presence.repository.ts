@@ -126,8 +126,8 @@ export const updateMeta = (db: Db, clientId: number, generation: number, meta: s
     .executeTakeFirst();
 
 /** The columns of a client that just became reconnecting: its grace deadline starts now. */
-const reconnectingFrom = (now: number, graceMs: number) =>
-  ({ is_reconnecting: 1, is_streaming: 0, grace_deadline: now + graceMs, last_seen_at: now }) as const;
+const reconnectingFrom = (now: number, graceMs: number, lastSeenAt = now) =>
+  ({ is_reconnecting: 1, is_streaming: 0, grace_deadline: now + graceMs, last_seen_at: lastSeenAt }) as const;
 
 /** Connected → reconnecting, only if `generation` is still the client's connection. */
 export function markReconnecting(db: Db, clientId: number, generation: number, now: number, graceMs: number) {
@@ -213,12 +213,13 @@ export const findExpired = (db: Db, now: number) =>
 /**
  * After this node restarted or before it stops: every client it held becomes reconnecting with a fresh
  * deadline. Guarded by node, so clients that already came back on another node are left alone.
+ * `lastSeenAt`: when they were last known to be there (after a crash, the node's last heartbeat; not now).
  */
-export function releaseNodeClients(db: Db, nodeId: string, now: number, graceMs: number) {
+export function releaseNodeClients(db: Db, nodeId: string, now: number, graceMs: number, lastSeenAt = now) {
   return db.transaction().execute(async (trx) => {
     const dropped = await trx
       .updateTable('clients')
-      .set(reconnectingFrom(now, graceMs))
+      .set(reconnectingFrom(now, graceMs, Math.min(lastSeenAt, now)))
       .where('node_id', '=', nodeId)
       .where('is_connected', '=', 1)
       .where('is_reconnecting', '=', 0)

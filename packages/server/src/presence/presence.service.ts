@@ -170,9 +170,12 @@ export function createPresence(deps: PresenceDeps) {
     }
   }
 
-  /** Hands this node's clients over to the grace period (at start-up after a crash, and at shutdown). */
-  async function releaseNode(): Promise<number> {
-    return announceEach('client-reconnecting', await repo.releaseNodeClients(db, deps.nodeId, clock.now(), graceMs));
+  /**
+   * Hands this node's clients over to the grace period (at start-up after a crash, and at shutdown).
+   * `lastSeenAt`: at start-up, the node's last heartbeat before the crash: the clients were not seen since.
+   */
+  async function releaseNode(lastSeenAt?: number): Promise<number> {
+    return announceEach('client-reconnecting', await repo.releaseNodeClients(db, deps.nodeId, clock.now(), graceMs, lastSeenAt));
   }
 
   /**

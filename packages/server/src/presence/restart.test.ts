@@ -31,6 +31,7 @@ async function restartScenario(signal: NodeJS.Signals) {
     closed.socket.disconnect();
 
     await server.stop(signal);
+    const stoppedAt = Date.now();
     const restartedAt = Date.now();
     server = await spawnServer(env);
 
@@ -44,6 +45,8 @@ async function restartScenario(signal: NodeJS.Signals) {
     assert.equal(before['closed@pc-3'].is_connected, false, 'a closed client stays disconnected');
     const deadline = Date.parse(before['stays@pc-1'].grace_deadline);
     assert.ok(deadline >= restartedAt + GRACE_MS - 50, 'the grace deadline is fresh, counted from the restart');
+    const lastSeen = Date.parse(before['stays@pc-1'].last_seen_at);
+    assert.ok(lastSeen <= stoppedAt, `last seen before the server stopped (${before['stays@pc-1'].last_seen_at}), not at the restart`);
 
     const dashboard = await connectDashboard(server.url, token);
     // One agent comes back within grace; the other never does.

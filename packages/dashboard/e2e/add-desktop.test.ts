@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { writeBuild } from '../../server/src/agent-downloads/test-helpers.js';
+import { AGENT_TOKEN, connected, machineInfo, openSocket, tempDir, type TestServer, type TestSocket } from '@vaahshare/testkit';
+import { launchBrowser, logIn, openPage, screenshot, startDashboardServer } from './browser.js';
+
+describe('dashboard: Add a desktop', () => {
+  let t: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let builds: string;
+  let agent: TestSocket | undefined;
+  // Desktops reach this server at another address than the test's browser does.
+  const PUBLIC_URL = 'https://vaahshare.example.com';
+
+  before(async () => {
+    builds = tempDir('vaahshare-builds-');
+    writeBuild(builds, 'win-x64', { agent: Buffer.alloc(2_000_000, 1), ffmpeg: Buffer.from('ff') });
+    [t, browser] = await Promise.all([startDashboardServer({ AGENT_BUILDS_DIR: builds, PUBLIC_URL }), launchBrowser()]);
+    page = await openPage(browser);
+    await logIn(page, t.url);
+    await page.locator('.app-nav a[href="/settings"]').click();
+    await page.locator('[data-test=add-desktop]').waitFor();
+  });
+  after(async () => {
+    agent?.disconnect();
+    await browser?.close();
+    await t?.dispose();
+    fs.rmSync(builds, { recursive: true, force: true });
+  });
+
+  test('each OS tab has its one line with the token and PUBLIC_URL, a copy button and the downloads', async () => {
+    const card = page.locator('[data-test=add-desktop]');
+    assert.equal(await card.locator('[data-test=install-command-windows]').innerText(), `irm "${PUBLIC_URL}/agent/install.ps1?token=${AGENT_TOKEN}" | iex`);
+    assert.equal(await card.locator('[data-test=download-win-x64] a').first().getAttribute('href'), `${PUBLIC_URL}/agent/download/win-x64`);
+    assert.match(await card.locator('[data-test=download-win-x64]').innerText(), /Windows x64 \(2 MB\)/);
+    assert.match(await card.locator('[data-test=manual-command-windows]').innerText(), new RegExp(`setup --server ${PUBLIC_URL} --token ${AGENT_TOKEN}`));
+    await card.locator('[data-test=install-copy-windows]').click();
+    await page.locator('.p-toast-message', { hasText: 'Command copied' }).waitFor();
+
+    await card.locator('[data-test=os-macos]').click();
+    assert.equal(await card.locator('[data-test=install-command-macos]').innerText(), `curl -fsSL "${PUBLIC_URL}/agent/install.sh?token=${AGENT_TOKEN}" | sh`);
+    assert.match(await card.locator('[data-test=download-darwin-arm64]').innerText(), /Apple silicon: not built on this server yet — run npm run build:agents there/);
+    await card.locator('[data-test=os-linux]').click();
+    assert.equal(await card.locator('[data-test=install-command-linux]').innerText(), `curl -fsSL "${PUBLIC_URL}/agent/install.sh?token=${AGENT_TOKEN}" | sh`);
+    assert.equal(await card.locator('[data-test=share-link]').innerText(), `${PUBLIC_URL}/share?token=${AGENT_TOKEN}`);
+    assert.equal(await card.locator('[data-test=public-url-unset]').count(), 0);
+    await screenshot(page, 'add-desktop');
+  });
+
+  test('"waiting for the first connection…" turns into the new client, linked to its page with its agent version', async () => {
+    const waiting = page.locator('[data-test=first-connection]');
+    assert.match(await waiting.innerText(), /Waiting for the first connection…/);
+    agent = openSocket(t.url);
+    await connected(agent);
+    await agent.emitWithAck('client-connected', { machine_info: { ...machineInfo('new@desk-9'), agent_version: '0.1.0+4b1d2c3e5f' } });
+    const arrived = waiting.locator('[data-test=new-client]', { hasText: 'new@desk-9' });
+    await arrived.waitFor({ timeout: 5000 });
+    assert.match(await arrived.innerText(), /new@desk-9 connected/);
+    await arrived.locator('a').click();
+    await page.waitForURL(/\/clients\/\d+$/);
+    await page.getByText('0.1.0+4b1d2c3e5f').waitFor();
+  });
+});
+
+describe('dashboard: Add a desktop without PUBLIC_URL', () => {
+  test('uses the address the page was opened with, and says PUBLIC_URL is unset', async () => {
+    const [t, browser] = await Promise.all([startDashboardServer(), launchBrowser()]);
+    try {
+      const page = await openPage(browser);
+      await logIn(page, t.url);
+      await page.locator('.app-nav a[href="/settings"]').click();
+      await page.locator('[data-test=public-url-unset]').waitFor();
+      assert.equal(await page.locator('[data-test=install-command-windows]').innerText(), `irm "${t.url}/agent/install.ps1?token=${AGENT_TOKEN}" | iex`);
+      assert.match(await page.locator('[data-test=public-url-unset]').innerText(), new RegExp(`these use the address this page was opened with \\(${t.url}\\)`));
+    } finally {
+      await browser.close();
+      await t.dispose();
+    }
+  });
+});

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/** The platforms the self-contained agent executable is built for (`npm run build:agents`). */
+export const AGENT_PLATFORMS = ['linux-x64', 'win-x64', 'darwin-x64', 'darwin-arm64'] as const;
+export const agentPlatformSchema = z.enum(AGENT_PLATFORMS, { error: `platform must be one of ${AGENT_PLATFORMS.join(', ')}` });
+export type AgentPlatform = z.infer<typeof agentPlatformSchema>;
+
+const builtFileSchema = z.object({ file: z.string(), size: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+
+/** `manifest.json` beside each platform's build: what the server states about the files it serves. */
+export const agentBuildManifestSchema = z.object({
+  platform: agentPlatformSchema,
+  version: z.string().min(1),
+  node: z.string(),
+  built_at: z.string(),
+  agent: builtFileSchema,
+  ffmpeg: builtFileSchema,
+});
+export type AgentBuildManifest = z.infer<typeof agentBuildManifestSchema>;
+
+/** GET /api/agent-downloads: what the dashboard's "Add a desktop" shows. */
+export const agentDownloadsSchema = z.object({
+  /** PUBLIC_URL, or null when unset (the dashboard then uses the address it was opened with). */
+  public_url: z.string().nullable(),
+  builds: z.array(
+    z.object({
+      platform: agentPlatformSchema,
+      /** Null: not built on this server yet (`npm run build:agents`). */
+      version: z.string().nullable(),
+      size: z.number().nullable(),
+      ffmpeg_size: z.number().nullable(),
+    }),
+  ),
+});
+export type AgentDownloads = z.infer<typeof agentDownloadsSchema>;
+
+/** The one line that installs the agent, per OS: the dashboard and the server's banner print the same. */
+export function installCommands(serverUrl: string, token: string) {
+  const query = `token=${encodeURIComponent(token)}`;
+  return {
+    unix: `curl -fsSL "${serverUrl}/agent/install.sh?${query}" | sh`,
+    windows: `irm "${serverUrl}/agent/install.ps1?${query}" | iex`,
+  };
+}
