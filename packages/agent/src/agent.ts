@@ -211,7 +211,8 @@ export class Agent {
           await this.keepForUpload(segment, err.message);
           continue;
         }
-        this.sends.failed(segment.id, (err as Error).message);
+        // A send cut short by a lost connection already says why (onLost): "socket has been disconnected" adds nothing.
+        if (gen === this.generation) this.sends.failed(segment.id, (err as Error).message);
         if (gen === this.generation && this.socket.connected) {
           this.o.log(`streaming failed (${(err as Error).message}); reconnecting`);
           this.socket.io.engine?.close();
