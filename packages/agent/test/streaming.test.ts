@@ -27,7 +27,8 @@ describe('agent streaming (real agent process, real server, real ffmpeg)', () =>
       await capturedMore(dataDir, 2 * SECOND);
       proxy.cut();
       await waitUntil(() => dash.of('cut@pc').includes('client-reconnecting'), 10_000, 'the drop seen by the dashboard');
-      await capturedMore(dataDir, 3 * SECOND);
+      // A gap well past the agent's catch-up threshold (128 KiB, progress.ts), so that it says it is catching up.
+      await capturedMore(dataDir, 6 * SECOND);
       proxy.restore();
       await agent.waitFor(/reconnected/, 20_000);
       await agent.waitFor(/sending [\d.]+ MB captured while the connection was down/);
