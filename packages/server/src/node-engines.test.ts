@@ -37,6 +37,6 @@ test('every locked package runs on every Node the project declares (npm ci print
 });
 
 test('README and CI say the same Node as package.json', () => {
-  assert.match(read('README.md'), /Node 20\.19\+ or 22\.12–26/);
+  assert.match(read('README.md'), /Node 20\.19\+, 22\.13\+ or 24–26/);
   assert.match(read('.npmrc'), /^engine-strict=true$/m, 'npm refuses an install on a Node the project does not declare');
 });
