@@ -28,34 +28,27 @@ if (process.env.TEST_DATABASE_URL) {
   runs.push({ name: 'PostgreSQL', files: all.filter((f) => f.includes(`${path.sep}server${path.sep}`) && !f.includes('sqlite')), env: {}, concurrency: 4 });
 }
 
-// The dashboard's browser tests need its build: made once here, before any test starts, so the build's CPU
-// does not compete with the first tests (their servers must start within their time limits).
-if (all.some((f) => f.includes(`${path.sep}dashboard${path.sep}e2e${path.sep}`))) {
-  const build = spawnSync(process.execPath, ['--import', 'tsx', 'packages/dashboard/build/ensure-build.ts'], { cwd: root, stdio: 'inherit' });
+/** Runs a build step before any test starts when some selected file needs it; a failed build fails the run. */
+function buildFirst(needed, args) {
+  if (!all.some(needed)) return;
+  const build = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) {
     console.log('\n0 passed, 1 failed');
     process.exit(1);
   }
 }
+const under = (...dirs) => (f) => f.includes(`${path.sep}${dirs.join(path.sep)}${path.sep}`);
 
-// Tests that start server processes run the server's bundle, as `npm start` does: built once here (when a source
-// is newer than it), not by several test files at once.
-if (all.some((f) => f.includes(`${path.sep}server${path.sep}`))) {
-  const build = spawnSync(process.execPath, ['packages/server/scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
-  if (build.status !== 0) {
-    console.log('\n0 passed, 1 failed');
-    process.exit(1);
-  }
-}
-
-// The install test runs the linux-x64 agent executable: built (when stale) here too, for the same reason.
-if (all.some((f) => f.includes(`${path.sep}agent-downloads${path.sep}install.test.ts`))) {
-  const build = spawnSync(process.execPath, ['packages/agent/scripts/build-executables.mjs', 'linux-x64', '--if-stale'], { cwd: root, stdio: 'inherit' });
-  if (build.status !== 0) {
-    console.log('\n0 passed, 1 failed');
-    process.exit(1);
-  }
-}
+// Each build is made once here (when a source is newer than its output), not by several test files at once, and
+// its CPU does not compete with the first tests (their servers must start within their time limits):
+// - the dashboard, for its browser tests;
+buildFirst(under('dashboard', 'e2e'), ['--import', 'tsx', 'packages/dashboard/build/ensure-build.ts']);
+// - the server's bundle, which tests that start server processes run, as `npm start` does;
+buildFirst(under('server'), ['packages/server/scripts/build.mjs']);
+// - the agent's CLI, share page and window, which agent processes started together would otherwise each build;
+buildFirst((f) => under('agent')(f) || under('server')(f), ['packages/agent/scripts/build.mjs']);
+// - the linux-x64 agent executable, which the install test runs.
+buildFirst((f) => f.endsWith(`${path.sep}agent-downloads${path.sep}install.test.ts`), ['packages/agent/scripts/build-executables.mjs', 'linux-x64', '--if-stale']);
 
 /** Runs node's test runner on some files, its output passed through; resolves with its exit code and output. */
 function runTests(run) {

@@ -48,6 +48,19 @@ export async function buildWeb({ force = false } = {}) {
 
 export const guiIsFresh = () => fresh(path.join(dist, 'gui', 'index.html'), ['gui', 'src/gui/view.ts', '../dashboard/src/theme.css']);
 
+/**
+ * Replaces `target` by `built`. Several processes may build at once (test files started together on a fresh
+ * clone): when another one's rename lands between our remove and our rename, its fresh build is kept.
+ */
+function swapIn(built, target) {
+  fs.rmSync(target, { recursive: true, force: true });
+  try {
+    fs.renameSync(built, target);
+  } catch (err) {
+    if (!['ENOTEMPTY', 'EEXIST'].includes(err.code) || !guiIsFresh()) throw err;
+  }
+}
+
 /** Builds the window into a fresh folder and swaps it in, so a running agent never serves half a build. */
 export async function buildGui({ force = false } = {}) {
   if (!force && guiIsFresh()) return false;
@@ -55,8 +68,7 @@ export async function buildGui({ force = false } = {}) {
   const out = path.join(dist, `gui.building-${process.pid}`);
   try {
     await build({ root: path.join(root, 'gui'), configFile: path.join(root, 'gui', 'vite.config.ts'), logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
-    fs.rmSync(path.join(dist, 'gui'), { recursive: true, force: true });
-    fs.renameSync(out, path.join(dist, 'gui'));
+    swapIn(out, path.join(dist, 'gui'));
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
