@@ -1,4 +1,5 @@
 import type { AgentDownloads } from './agent-downloads.js';
+import type { ClientRetention, DeletionResult, RetentionRule, StorageOverview } from './storage.js';
 import type { Alert, Client, ClientDetail, Company, EnrollmentToken, Media, Settings, User } from './models.js';
 
 /** A media item as the REST API and the media events show it: the wire model plus its segment id and failure. */
@@ -48,6 +49,11 @@ export interface ApiRoutes {
   'POST /api/media/upload': ItemBody<MediaItem> & { duplicate: boolean };
   'POST /api/media/check': MediaCheck;
   'GET /api/agent-downloads': ItemBody<AgentDownloads>;
+  'GET /api/storage': ItemBody<StorageOverview>;
+  'PUT /api/retention': ItemBody<RetentionRule | ClientRetention>;
+  'DELETE /api/media/:id': ItemBody<DeletionResult>;
+  'DELETE /api/media': ItemBody<DeletionResult>;
+  'DELETE /api/clients/:id': ItemBody<DeletionResult>;
 }
 
 export type ApiRoute = keyof ApiRoutes;

@@ -7,6 +7,7 @@ import type {
 } from './agent-events.js';
 import type { WatchPayload } from './dashboard-events.js';
 import type { Alert, Client, Company, Media, Pause, Settings, ViewersPayload } from './models.js';
+import type { DiskStatus } from './storage.js';
 
 /** Every failed ack and every `error` event carries a stable code and a sentence for humans. */
 export interface ErrorReply {
@@ -14,6 +15,8 @@ export interface ErrorReply {
   error: string;
   message: string;
   expected_offset?: number;
+  /** `storage_full`: when to send the frame again (the server's disk is short of space; keep the bytes meanwhile). */
+  retry_after_ms?: number;
 }
 export type Reply<T extends object = object> = ({ ok: true } & T) | ErrorReply;
 export type Ack<T extends object = object> = (reply: Reply<T>) => void;
@@ -69,6 +72,12 @@ export interface ServerToClientEvents {
   /** A client's pause started, or ended early (`ended_at`). */
   'pause-updated': (payload: { pause: Pause }) => void;
   'media-updated': (payload: { media: Media }) => void;
+  /** Recordings were deleted (by someone, or by the retention sweep). */
+  'media-deleted': (payload: { ids: number[] }) => void;
+  /** A client and all its data were deleted. */
+  'client-deleted': (payload: { id: number }) => void;
+  /** The server's data directory went below MIN_FREE_DISK_MB free (`low`: new video refused) or has room again. */
+  'storage-status': (payload: DiskStatus) => void;
   'stream-init': (payload: { client_id: number; segment_id: string; buffer: Uint8Array }) => void;
   'video-frame': (payload: { client_id: number; segment_id: string; buffer: Uint8Array }) => void;
 }

@@ -3,11 +3,13 @@ import { createAlertsFeature } from './alerts/index.js';
 import { createAuthFeature } from './auth/index.js';
 import { createClusterFeature } from './cluster/index.js';
 import { createCompaniesFeature } from './companies/index.js';
+import { createDiskFeature } from './disk/index.js';
 import type { Config } from './config.js';
 import { openInfrastructure, type BuildOptions } from './infrastructure.js';
 import { createLegacyFeature } from './legacy/index.js';
 import { createMediaFeature } from './media/index.js';
 import { createPresenceFeature } from './presence/index.js';
+import { createRetentionFeature } from './retention/index.js';
 import { createShareFeature } from './share/index.js';
 import { createStreamingFeature } from './streaming/index.js';
 import { createWebFeature } from './web/index.js';
@@ -28,10 +30,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const auth = createAuthFeature(ctx, { companies });
   const presence = createPresenceFeature(ctx, { companies, cluster });
   const alerts = createAlertsFeature(ctx);
-  const media = createMediaFeature(ctx, { presence });
-  const streaming = createStreamingFeature(ctx, sockets);
+  const disk = createDiskFeature(ctx);
+  const media = createMediaFeature(ctx, { presence, disk });
+  const streaming = createStreamingFeature(ctx, sockets, { disk });
+  const retention = createRetentionFeature(ctx, { disk });
   const legacy = createLegacyFeature(ctx, { companies, presence, alerts, media });
-  const features = [cluster, companies, auth, presence, alerts, media, streaming, legacy, createShareFeature(), createAgentDownloadsFeature(ctx, { companies }), createWebFeature(ctx)];
+  const features = [cluster, companies, auth, presence, alerts, disk, media, streaming, retention, legacy, createShareFeature(), createAgentDownloadsFeature(ctx, { companies }), createWebFeature(ctx)];
   const { listen, close } = await wireFeatures(infra, features, auth.authenticateSocket);
   const bootstrapResult = await auth.bootstrap();
   return {
@@ -42,6 +46,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     presence: presence.presence,
     streams: streaming.streams,
     media: media.service,
+    retention,
+    disk: disk.guard,
     clients: presence.clients,
     bootstrapResult,
     listen,

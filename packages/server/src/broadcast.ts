@@ -8,6 +8,8 @@ export type Emitter = Pick<BroadcastOperator<ServerToClientEvents, SocketData>, 
 
 // The Socket.IO rooms. Nothing outside this module knows their names.
 const companyRoom = (companyId: number) => `company:${companyId}`;
+/** Every dashboard socket (of every company), for what concerns the server itself (its disk). */
+const dashboardsRoom = 'dashboards';
 /** Agents of a company, for settings pushed to them. */
 const agentsRoom = (companyId: number) => `agents:${companyId}`;
 /** The agent sockets of one client (normally one). */
@@ -56,6 +58,8 @@ export function createBroadcast(io: IoServer) {
   return {
     /** The dashboards of a company. */
     toCompany: (companyId: number): Emitter => io.to(companyRoom(companyId)),
+    /** This node's dashboards, of every company: each node tells its own about what it sees of the server (its disk). */
+    toDashboardsHere: (): Emitter => io.local.to(dashboardsRoom),
     /** The agent sockets of one client. */
     toClient: (clientId: number): Emitter => io.to(clientRoom(clientId)),
     /** The agent sockets of a company. */
@@ -77,7 +81,7 @@ export function createBroadcast(io: IoServer) {
     },
 
     /** A dashboard hears its company's events and goes with its login session. */
-    admitDashboard: (socket: AgentSocket) => void socket.join([companyRoom(socket.data.companyId!), sessionRoom(socket.data.sessionTokenHash!)]),
+    admitDashboard: (socket: AgentSocket) => void socket.join([companyRoom(socket.data.companyId!), sessionRoom(socket.data.sessionTokenHash!), dashboardsRoom]),
     /** An agent goes with the enrollment token it connected with. */
     admitAgent: (socket: AgentSocket) => {
       if (socket.data.tokenId !== undefined) void socket.join(tokenRoom(socket.data.tokenId));

@@ -81,6 +81,13 @@ const envSchema = z.object({
   VIEWER_MAX_UNSENT_BYTES: z.coerce.number().int().min(64 * 1024).default(8 * 1024 * 1024),
   /** Largest accepted upload of a recording made offline (POST /api/media/upload, legacy POST /upload); default 2 GiB. */
   MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 ** 3),
+  /**
+   * Below this much free space on DATA_DIR the server stops acknowledging new video (agents keep it in their spool
+   * and send it again), tells the admins, and takes video again once there is room.
+   */
+  MIN_FREE_DISK_MB: z.coerce.number().int().min(0).default(1024),
+  /** How often the retention sweep deletes what the companies' retention policies no longer keep. */
+  RETENTION_SWEEP_MS: z.coerce.number().int().min(1_000).default(10 * 60_000),
   /** Extra browser origins allowed to call the API and sockets (comma-separated). */
   CORS_ORIGINS: optionalText.transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : [])),
   /** Names this node in the database; must differ between nodes sharing one database. */

@@ -65,3 +65,21 @@ export function exclusively<T>({ db, dialect }: DatabaseHandle, lock: string, fn
 }
 
 export const toIso = (ms: number | null): string | null => (ms == null ? null : new Date(ms).toISOString());
+
+/**
+ * Runs `fn` unless another node runs it now (then answers `skipped`): on PostgreSQL under a session advisory
+ * lock held on a connection of `lockDb` for as long as `fn` runs (released when it ends, or when the node dies
+ * and its connection drops); `fn`'s own statements go through any pool and commit as they go. SQLite has one node.
+ */
+export async function onOneNodeAtATime<T>(lockDb: Db, dialect: Dialect, lock: string, fn: () => Promise<T>): Promise<T | 'skipped'> {
+  if (dialect.name !== 'postgres') return fn();
+  return lockDb.connection().execute(async (connection) => {
+    const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(hashtext(${lock})) as locked`.execute(connection);
+    if (!rows[0]?.locked) return 'skipped';
+    try {
+      return await fn();
+    } finally {
+      await sql`select pg_advisory_unlock(hashtext(${lock}))`.execute(connection);
+    }
+  });
+}

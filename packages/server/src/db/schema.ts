@@ -12,7 +12,19 @@ export interface CompaniesTable {
   /** 1: the person at the desktop may pause the recording, for at most `pause_max_minutes`. */
   pause_allowed: Generated<number>;
   pause_max_minutes: Generated<number>;
+  /** Recordings older than this many days are deleted by the retention sweep; null: kept however old. */
+  retention_days: number | null;
+  /** The company's recordings may take at most this many bytes (the oldest finished go first); null: no limit. */
+  retention_max_bytes: number | null;
   created_at: number;
+}
+
+/** A client's own retention: its days replace the company's for it; its bytes are a cap of its own. */
+export interface ClientRetentionTable {
+  client_id: number;
+  company_id: number;
+  retention_days: number | null;
+  retention_max_bytes: number | null;
 }
 
 export interface PausesTable {
@@ -103,7 +115,8 @@ export interface MediaTable {
   segment_id: string;
   original_name: string;
   source: 'live' | 'upload';
-  status: 'recording' | 'processing' | 'ready' | 'error';
+  /** `deleting`: its files are being removed, then the row (a crash in between is finished by the next sweep). */
+  status: 'recording' | 'processing' | 'ready' | 'error' | 'deleting';
   /** Bytes received while recording; the final file's size once ready. */
   size: number;
   duration_ms: number | null;
@@ -135,6 +148,7 @@ export interface Database {
   media: MediaTable;
   cluster_nodes: ClusterNodesTable;
   pauses: PausesTable;
+  client_retention: ClientRetentionTable;
 }
 
 export type ClientRow = Selectable<ClientsTable>;

@@ -1,4 +1,4 @@
-import type { Client } from '@vaahshare/protocol';
+import type { Client, RetentionRule } from '@vaahshare/protocol';
 import { EventBus } from './bus.js';
 
 /**
@@ -26,6 +26,34 @@ export interface DomainEvents {
   'segment-opened': { clientId: number; mediaId: number; segmentId: string };
   /** A live segment is closed for good (stopped, its client gone, or abandoned by a dead node): it is to be finalized. */
   'segment-closed': { mediaId: number };
+  /** Recordings were deleted (rows and files), by someone or by the retention sweep (`actor` null). One event per batch. */
+  'media-deleted': {
+    companyId: number;
+    media: DeletedMedia[];
+    /** `resumed`: a deletion a crash interrupted, finished by the next sweep. */
+    reason: 'user' | 'retention' | 'client-deleted' | 'resumed';
+    actor: Actor | null;
+  };
+  /** A client and all its data were deleted. */
+  'client-deleted': { companyId: number; clientId: number; userHost: string; recordings: number; bytes: number; actor: Actor };
+  /** A company's retention rule (`clientId` null) or a client's own was set; `before` null: there was none. */
+  'retention-changed': { companyId: number; clientId: number | null; before: RetentionRule | null; after: RetentionRule | null; actor: Actor };
+  /** This node's data directory went below MIN_FREE_DISK_MB free (`low`), or has room again. */
+  'disk-space-changed': { low: boolean; freeBytes: number; minFreeBytes: number };
+}
+
+/** Who did something, and from which address (the audit trail records it). */
+export interface Actor {
+  userId: number;
+  email: string;
+  address: string;
+}
+
+export interface DeletedMedia {
+  id: number;
+  clientId: number;
+  size: number;
+  startedAt: number;
 }
 
 export type DomainEventBus = EventBus<DomainEvents>;

@@ -50,3 +50,23 @@ export function addClientsByStateGauge(metrics: Metrics, countByState: () => Pro
     },
   });
 }
+
+/** The free space of DATA_DIR and whether new video is refused for want of it (read at scrape time). */
+export function addDiskGauges(metrics: Metrics, status: () => { free_bytes: number; low: boolean }) {
+  new client.Gauge({
+    name: 'vaahshare_disk_free_bytes',
+    help: 'Free space on DATA_DIR as last checked (every second)',
+    registers: [metrics.registry],
+    collect() {
+      this.set(status().free_bytes);
+    },
+  });
+  new client.Gauge({
+    name: 'vaahshare_disk_low',
+    help: '1 while DATA_DIR has less than MIN_FREE_DISK_MB free: new video is refused (agents keep it) until there is room',
+    registers: [metrics.registry],
+    collect() {
+      this.set(status().low ? 1 : 0);
+    },
+  });
+}

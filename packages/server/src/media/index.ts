@@ -1,12 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { Feature } from '../feature.js';
+import type { DiskFace } from '../disk/index.js';
 import type { PresenceFace } from '../presence/index.js';
 import { createMediaService, finalizingRepository } from './media.service.js';
 import { mediaRoutes } from './media.routes.js';
 import { createProcessingQueue, FFMPEG_CONCURRENCY } from './processing.js';
 import { createUploads } from './uploads.js';
 
+export { filtersOf } from './filters.js';
+export type { MediaFilters } from './library.repository.js';
 export { toMedia } from './media-view.js';
 export { matchNames } from './names.js';
 export { ensureMediaDir, mediaPaths } from './storage.js';
@@ -15,17 +18,17 @@ export { parseUploadFields } from './uploads.js';
 export type MediaFace = ReturnType<typeof createMediaFeature>;
 
 /** Recordings: finalizing (remux + thumbnail), uploads of offline recordings, and `/api/media`. */
-export function createMediaFeature(ctx: AppContext, { presence }: { presence: PresenceFace }) {
+export function createMediaFeature(ctx: AppContext, { presence, disk }: { presence: PresenceFace; disk: DiskFace }) {
   const service = createMediaService({
     broadcast: ctx.broadcast,
     clock: ctx.clock,
     repository: finalizingRepository(ctx.db),
-    queue: createProcessingQueue(FFMPEG_CONCURRENCY),
+    queue: createProcessingQueue(FFMPEG_CONCURRENCY, disk.guard.whenRoom),
     dataDir: ctx.config.DATA_DIR,
     nodeId: ctx.config.NODE_ID,
     log: ctx.log,
   });
-  const uploads = createUploads(ctx, service);
+  const uploads = createUploads(ctx, service, disk);
   // A live segment closed for good is remuxed and gets its thumbnail.
   ctx.events.on('segment-closed', ({ mediaId }) => service.finalizeLater(mediaId));
   // What dead nodes were processing is processed again here (each item by one node).

@@ -13,7 +13,8 @@ export interface MediaFilters {
 
 /** One page of a company's media, newest first, and how many match in all. */
 export async function listMedia(db: Db, filters: MediaFilters, page: number, perPage: number) {
-  let query = db.selectFrom('media').where('company_id', '=', filters.companyId);
+  // Recordings being deleted are gone for the library already.
+  let query = db.selectFrom('media').where('company_id', '=', filters.companyId).where('status', '!=', 'deleting');
   if (filters.clientId !== undefined) query = query.where('client_id', '=', filters.clientId);
   if (filters.from !== undefined) query = query.where('started_at', '>=', filters.from);
   if (filters.before !== undefined) query = query.where('started_at', '<', filters.before);

@@ -10,7 +10,8 @@ export const toMedia = (row: MediaRow): MediaItem => ({
   segment_id: row.segment_id,
   original_name: row.original_name,
   source: row.source,
-  status: row.status,
+  // Rows being deleted are never shown: the library, the routes and the events leave them out.
+  status: row.status as MediaItem['status'],
   size: row.size,
   duration_ms: row.duration_ms,
   started_at: toIso(row.started_at)!,

@@ -5,36 +5,19 @@ import fastifyStatic from '@fastify/static';
 import { idParamsSchema, mediaCheckBodySchema, mediaQuerySchema, mediaUploadFieldsSchema, type User, type ApiResponse } from '@vaahshare/protocol';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { z } from 'zod';
 import type { AppContext } from '../context.js';
 import type { MediaRow } from '../db/schema.js';
 import { canSeeCompany, requireAgentCompany, requireUser, scopeCompany } from '../auth/index.js';
 import { AppError, notFound } from '../errors.js';
 import { runInBackground } from '../infra/background.js';
 import type { PresenceFace } from '../presence/index.js';
-import { listMedia, type MediaFilters } from './library.repository.js';
+import { filtersOf } from './filters.js';
+import { listMedia } from './library.repository.js';
 import { findMedia } from './media.repository.js';
 import { toMedia } from './media-view.js';
 import { matchNames } from './names.js';
 import { mediaPaths } from './storage.js';
 import { parseUploadFields, type Uploads } from './uploads.js';
-
-const DAY_MS = 86_400_000;
-const isBareDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value);
-
-/** The library filters of a `GET /api/media` query, within `companyId`. */
-function filtersOf(query: z.output<typeof mediaQuerySchema>, companyId: number): MediaFilters {
-  const { client_id, from, to, source, status } = query;
-  return {
-    companyId,
-    clientId: client_id,
-    from: from === undefined ? undefined : Date.parse(from),
-    // A bare date includes its whole day; a time is included itself.
-    before: to === undefined ? undefined : Date.parse(to) + (isBareDate(to) ? DAY_MS : 1),
-    source,
-    status,
-  };
-}
 
 /** Why a media item's video cannot be served yet (or ever). */
 function notPlayable(row: MediaRow): AppError {
@@ -71,7 +54,7 @@ export const mediaRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; uploads: Uplo
   /** The media item if the user's company may see it; another company's answers 404 like a missing one. */
   async function visibleMedia(user: User, id: number): Promise<MediaRow> {
     const row = await findMedia(ctx.db, id);
-    if (!row || !canSeeCompany(user, row.company_id)) throw notFound(`Media ${id}`);
+    if (!row || row.status === 'deleting' || !canSeeCompany(user, row.company_id)) throw notFound(`Media ${id}`);
     return row;
   }
 

@@ -53,11 +53,18 @@ export async function finalizeRecording(dataDir: string, row: Pick<MediaRow, 'id
 /** How many ffmpeg processes may run at once: the machine has to keep serving streams meanwhile. */
 export const FFMPEG_CONCURRENCY = 2;
 
-/** Runs finalizing in child processes, at most `concurrency` at once, whatever the number of requests. */
-export function createProcessingQueue(concurrency: number) {
+/**
+ * Runs finalizing in child processes, at most `concurrency` at once, whatever the number of requests; each waits
+ * for `room` first (a remux needs as much space again as the recording: on a full disk it would fail it).
+ */
+export function createProcessingQueue(concurrency: number, room: () => Promise<void> = async () => {}) {
   const limit = pLimit(concurrency);
   return {
-    run: (dataDir: string, row: Pick<MediaRow, 'id' | 'company_id' | 'client_id'>) => limit(() => finalizeRecording(dataDir, row)),
+    run: (dataDir: string, row: Pick<MediaRow, 'id' | 'company_id' | 'client_id'>) =>
+      limit(async () => {
+        await room();
+        return finalizeRecording(dataDir, row);
+      }),
     get pending() {
       return limit.pendingCount + limit.activeCount;
     },

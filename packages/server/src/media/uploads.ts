@@ -211,7 +211,13 @@ export type Uploads = ReturnType<typeof createUploads>;
  * (never whole in memory), is checked to be WebM and within MAX_UPLOAD_BYTES, and becomes a media item that the
  * live recordings' pipeline finalizes in the background. A name the client already has is not stored again.
  */
-export function createUploads(ctx: AppContext, mediaService: MediaService) {
+/** The disk's guard: uploads are refused while DATA_DIR is short of space, and one that fills it is refused too. */
+export interface UploadsDiskGuard {
+  requireRoom: () => void;
+  writing: <T>(write: () => Promise<T>) => Promise<T>;
+}
+
+export function createUploads(ctx: AppContext, mediaService: MediaService, disk: UploadsDiskGuard) {
   const incomingDir = path.join(ctx.config.DATA_DIR, 'media', 'incoming');
   const max = ctx.config.MAX_UPLOAD_BYTES;
   const deps: UploadDeps = { ctx, mediaService, incomingDir, max };
@@ -222,6 +228,11 @@ export function createUploads(ctx: AppContext, mediaService: MediaService) {
    */
   async function receive(request: FastifyRequest, resolveTarget: (fields: Record<string, string>) => Promise<UploadTarget>): Promise<UploadResult> {
     if (Number(request.headers['content-length']) > max + FORM_OVERHEAD_BYTES) throw tooLarge(max);
+    disk.requireRoom();
+    return disk.writing(() => receiveMultipart(request, resolveTarget));
+  }
+
+  async function receiveMultipart(request: FastifyRequest, resolveTarget: (fields: Record<string, string>) => Promise<UploadTarget>): Promise<UploadResult> {
     if (!request.isMultipart()) {
       throw new AppError('unsupported_media_type', 'Send the upload as multipart/form-data: the fields, then the recording as `file`', 415);
     }

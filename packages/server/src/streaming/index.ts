@@ -2,6 +2,7 @@ import type { AppContext } from '../context.js';
 import type { Feature } from '../feature.js';
 import { every, runInBackground } from '../infra/background.js';
 import type { SocketServer } from '../sockets.js';
+import type { DiskFace } from '../disk/index.js';
 import { listenToPresence } from './reactions.js';
 import { createRemoteWatch } from './remote-watch.js';
 import { segmentsRepository } from './segments.repository.js';
@@ -14,7 +15,7 @@ import { createViewers } from './viewers.js';
 export type StreamingFace = ReturnType<typeof createStreamingFeature>;
 
 /** Live segments: frames to disk and to viewers (on any node), slow viewers paused, recordings closed for finalizing. */
-export function createStreamingFeature(ctx: AppContext, { io, clustered }: Pick<SocketServer, 'io' | 'clustered'>) {
+export function createStreamingFeature(ctx: AppContext, { io, clustered }: Pick<SocketServer, 'io' | 'clustered'>, { disk }: { disk: DiskFace }) {
   const { config, broadcast, log } = ctx;
   const viewers = createViewers(io, broadcast, { nodeId: config.NODE_ID, clustered, log, companies: ctx.companies });
   const streams = createStreams({
@@ -41,7 +42,7 @@ export function createStreamingFeature(ctx: AppContext, { io, clustered }: Pick<
       slowViewers.track(socket);
       registerWatchHandlers(ctx, serveViewer, socket);
     },
-    onAgent: (socket) => registerStreamingHandlers(ctx, streams, socket),
+    onAgent: (socket) => registerStreamingHandlers(ctx, streams, disk, socket),
     start: async () => {
       runInBackground(log, 'learning the other nodes\' viewers', viewers.syncFromOthers(2 * config.NODE_DEAD_AFTER_MS));
       stops = [every(log, 'stream sweep', STREAM_SWEEP_MS, () => streams.sweep()), slowViewers.start()];

@@ -107,6 +107,8 @@ export class OpenSegment {
       }
     } catch (err) {
       this.relayBroken = true;
+      // What a failed write (a full disk) left past the acknowledged size goes: the file holds what the server holds.
+      await this.file.truncate(offset).catch(() => undefined);
       throw err;
     }
     this.size += chunk.length;

@@ -1,5 +1,6 @@
 import { startStreamingSchema, stopStreamingSchema, videoFrameSchema, watchSchema } from '@vaahshare/protocol';
 import type { Broadcast } from '../broadcast.js';
+import type { DiskFace } from '../disk/index.js';
 import type { AppContext } from '../context.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { connectionOf } from '../presence/index.js';
@@ -16,7 +17,10 @@ function streamingConnectionOf(socket: AgentSocket): StreamingConnection {
 const toBuffer = (data: Uint8Array | ArrayBuffer) =>
   data instanceof ArrayBuffer ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 
-export function registerStreamingHandlers(ctx: AppContext, streams: Streams, socket: AgentSocket) {
+/** The disk's guard of new video: refused while DATA_DIR is short of space, and a write that finds it full. */
+export type VideoGuard = Pick<DiskFace, 'requireRoom' | 'writing'>;
+
+export function registerStreamingHandlers(ctx: AppContext, streams: Streams, disk: VideoGuard, socket: AgentSocket) {
   const { handlers } = ctx;
   handlers.on(socket, 'start-streaming', startStreamingSchema, async (payload) => {
     const connection = streamingConnectionOf(socket);
@@ -30,9 +34,11 @@ export function registerStreamingHandlers(ctx: AppContext, streams: Streams, soc
     }
     if (buffer.length === 0) throw badRequest('Invalid video-frame payload: buffer is empty');
     const connection = streamingConnectionOf(socket);
+    // Never acknowledged while the disk is short of space: the agent keeps the bytes and sends them again.
+    disk.requireRoom();
     // The original client sends neither segment ids nor offsets; ignore whatever it sends.
     const frame = connection.legacy ? { buffer } : { buffer, segment_id: payload.segment_id, offset: payload.offset };
-    return { ok: true, offset: await streams.frame(connection, frame) };
+    return { ok: true, offset: await disk.writing(() => streams.frame(connection, frame)) };
   });
 
   handlers.on(socket, 'stop-streaming', stopStreamingSchema, async (payload) => {

@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors.js';
+import type { Feature } from '../feature.js';
+import { every } from '../infra/background.js';
+import { addDiskGauges } from '../infra/metrics.js';
+import { createDiskGuard, isOutOfSpace } from './disk-guard.js';
+
+export { isOutOfSpace } from './disk-guard.js';
+
+/** How often the free space of DATA_DIR is read (one statfs: cheap). */
+export const DISK_CHECK_MS = 1000;
+/** How long an agent waits before sending refused video again. */
+export const STORAGE_RETRY_MS = 2000;
+
+export type DiskFace = ReturnType<typeof createDiskFeature>;
+
+/**
+ * The free space of DATA_DIR: below MIN_FREE_DISK_MB new video is refused (`storage_full`, never acknowledged:
+ * agents keep it and send it again), the admins are told (log, dashboards' banner, `/metrics`), and video is
+ * taken again by itself once there is room.
+ */
+export function createDiskFeature(ctx: AppContext) {
+  const { log, config } = ctx;
+  const guard = createDiskGuard({
+    statfs: (dir) => fs.promises.statfs(dir),
+    dataDir: config.DATA_DIR,
+    minFreeBytes: config.MIN_FREE_DISK_MB * 1024 * 1024,
+    onChange: (status) => {
+      const mb = (bytes: number) => Math.floor(bytes / 1024 / 1024);
+      if (status.low) log.error({ free_mb: mb(status.free_bytes), dir: config.DATA_DIR }, `disk space low: less than MIN_FREE_DISK_MB=${config.MIN_FREE_DISK_MB} free; new video is refused (agents keep it) until there is room`);
+      else log.info({ free_mb: mb(status.free_bytes) }, 'disk space back: new video is accepted again');
+      ctx.events.emit('disk-space-changed', { low: status.low, freeBytes: status.free_bytes, minFreeBytes: status.min_free_bytes });
+      ctx.broadcast.toDashboardsHere().emit('storage-status', status);
+    },
+  });
+  addDiskGauges(ctx.metrics, () => guard.status());
+  let stop = () => {};
+
+  /** Refuses new video while the disk is low. */
+  function requireRoom() {
+    if (guard.isLow()) throw storageFull();
+  }
+
+  return {
+    guard,
+    requireRoom,
+    /** Runs a write; one that fails for want of space is refused as `storage_full` (and the disk is low now). */
+    async writing<T>(write: () => Promise<T>): Promise<T> {
+      try {
+        return await write();
+      } catch (err) {
+        if (!isOutOfSpace(err)) throw err;
+        guard.noteFull();
+        throw storageFull();
+      }
+    },
+    start: async () => {
+      await guard.check();
+      stop = every(log, 'disk space check', DISK_CHECK_MS, () => guard.check());
+    },
+    stop: async () => stop(),
+  } satisfies Feature & Record<string, unknown>;
+}
+
+const storageFull = () =>
+  new AppError('storage_full', 'The server is short of disk space: keep the video and send it again later', 507, { retry_after_ms: STORAGE_RETRY_MS });

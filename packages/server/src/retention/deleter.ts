@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import pLimit from 'p-limit';
+import type { Broadcast } from '../broadcast.js';
+import type { Db } from '../db/database.js';
+import type { Actor, DomainEventBus } from '../events/domain-events.js';
+import type { Clock } from '../infra/clock.js';
+import { mediaPaths } from '../media/index.js';
+import * as repo from './retention.repository.js';
+import type { Claimed } from './retention.repository.js';
+
+/** Files removed at once: the thread pool (4 threads) keeps room for the streams' writes. */
+const UNLINK_CONCURRENCY = 4;
+
+export interface DeleterDeps {
+  db: Db;
+  clock: Clock;
+  events: DomainEventBus;
+  broadcast: Pick<Broadcast, 'toCompany'>;
+  dataDir: string;
+  nodeId: string;
+}
+
+/** `resumed`: a deletion that a crash interrupted, finished (who asked for it was announced with none). */
+export type DeletionReason = 'user' | 'retention' | 'client-deleted' | 'resumed';
+export interface Deleted {
+  deleted: number;
+  bytes: number;
+}
+
+/**
+ * Deletes recordings so that a crash at any point leaves nothing half done: the rows are first marked `deleting`
+ * (no longer listed, played or finalized), then their files are removed, then the rows. A crash after the mark
+ * leaves `deleting` rows whose files may partly exist; the next sweep (`finishInterrupted`) removes the rest.
+ * So a listed recording always has its files, and no file outlives its row past the next sweep.
+ */
+export function createDeleter(deps: DeleterDeps) {
+  const { db, clock, nodeId, dataDir } = deps;
+  const unlinkLimit = pLimit(UNLINK_CONCURRENCY);
+  const remove = (file: string) => unlinkLimit(() => fs.promises.rm(file, { force: true }));
+
+  async function removeFilesAndRows(claimed: Claimed[]) {
+    await Promise.all(
+      claimed.flatMap((row) => {
+        const paths = mediaPaths(dataDir, row);
+        return [remove(paths.final), remove(paths.raw), remove(paths.thumbnail), remove(`${paths.final}.part`)];
+      }),
+    );
+    await repo.deleteClaimed(db, claimed.map((row) => row.id), nodeId);
+  }
+
+  function announce(companyId: number, claimed: Claimed[], reason: DeletionReason, actor: Actor | null) {
+    if (!claimed.length) return;
+    const media = claimed.map((row) => ({ id: row.id, clientId: row.client_id, size: row.size, startedAt: row.started_at }));
+    deps.events.emit('media-deleted', { companyId, media, reason, actor });
+    deps.broadcast.toCompany(companyId).emit('media-deleted', { ids: media.map((m) => m.id) });
+  }
+
+  /** Deletes those of `ids` (one company's) that are finished; the others are left as they are. */
+  async function deleteFinished(companyId: number, ids: number[], reason: DeletionReason, actor: Actor | null): Promise<Deleted> {
+    const claimed = await repo.claimForDeletion(db, companyId, ids, nodeId, clock.now());
+    await removeFilesAndRows(claimed);
+    announce(companyId, claimed, reason, actor);
+    return { deleted: claimed.length, bytes: claimed.reduce((sum, row) => sum + Number(row.size), 0) };
+  }
+
+  /** Deletions a crash interrupted (this node's at start, dead nodes' on every sweep) are finished here. */
+  async function finishInterrupted(of: 'mine' | 'gone nodes'): Promise<number> {
+    let finished = 0;
+    for (let batch = await repo.claimInterruptedDeletions(db, of, nodeId, clock.now()); batch.length; ) {
+      await removeFilesAndRows(batch);
+      for (const companyId of new Set(batch.map((row) => row.company_id))) {
+        announce(companyId, batch.filter((row) => row.company_id === companyId), 'resumed', null);
+      }
+      finished += batch.length;
+      batch = await repo.claimInterruptedDeletions(db, of, nodeId, clock.now());
+    }
+    return finished;
+  }
+
+  return { deleteFinished, finishInterrupted, removeFilesAndRows };
+}
+
+export type Deleter = ReturnType<typeof createDeleter>;
