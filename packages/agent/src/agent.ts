@@ -17,6 +17,9 @@ import { uploadPending } from './spool/offline-uploads.js';
 import type { LocalSegment, Spool } from './spool/spool.js';
 import { writeStatus, type AgentStatus } from './status.js';
 
+/** How long after a failed upload of local recordings it is tried again while connected. */
+const UPLOAD_RETRY_MS = 30_000;
+
 export interface AgentOptions {
   server: string;
   token: string;
@@ -225,10 +228,16 @@ export class Agent {
   private uploaderOf(segment: LocalSegment, source: FileSource): SegmentUploader {
     let uploader = this.uploaders.get(segment.id);
     if (!uploader) {
-      uploader = new SegmentUploader(segment.id, segment.started_at, source, ({ acked, size }) => {
-        this.sends.progress(segment.id, acked);
-        if (segment === this.current.segment) this.progress.update(acked, size);
-      });
+      uploader = new SegmentUploader(
+        segment.id,
+        segment.started_at,
+        source,
+        ({ acked, size }) => {
+          this.sends.progress(segment.id, acked);
+          if (segment === this.current.segment) this.progress.update(acked, size);
+        },
+        (held) => this.o.log(held ? 'the server is short of disk space: the recording stays here and is sent once it has room' : 'the server has room again: sending the recording'),
+      );
       this.uploaders.set(segment.id, uploader);
     }
     return uploader;
@@ -283,7 +292,10 @@ export class Agent {
       await uploadPending({ server: this.o.server, token: this.o.token, userHost: this.o.machine.user_host }, this.o.spool, busy, this.o.log);
     } catch (err) {
       for (const s of this.o.spool.list([this.current.segment.id]).filter((s) => s.mode === 'upload')) this.sends.failed(s.id, (err as Error).message);
-      this.o.log(`uploading local recordings failed (${(err as Error).message}); will retry after the next reconnect`);
+      // A server short of disk space (507) or briefly failing gets them later on this connection too.
+      const retry = setTimeout(() => this.socket.connected && void this.uploadLeftovers(), UPLOAD_RETRY_MS);
+      retry.unref?.();
+      this.o.log(`uploading local recordings failed (${(err as Error).message}); will retry in ${UPLOAD_RETRY_MS / 1000} s or after the next reconnect`);
     } finally {
       this.uploading = false;
     }

@@ -13,7 +13,7 @@ function memorySource(bytes: Uint8Array, finished = true): ByteSource {
 }
 
 /** A server that stores what it is sent at the offsets it expects, as the real one does. */
-function fakeServer(held = 0, script: Partial<Record<'start' | 'send' | 'stop', () => FrameReply | Error>> = {}) {
+function fakeServer(held = 0, script: Partial<Record<'start' | 'send' | 'stop', () => FrameReply | Error | undefined>> = {}) {
   const stored: number[] = new Array(held).fill(-1);
   const calls: string[] = [];
   const transport: SegmentTransport = {
@@ -89,6 +89,16 @@ describe('SegmentUploader', () => {
     await new SegmentUploader('seg', 0, memorySource(data)).run(lying);
     assert.deepEqual(Uint8Array.from(server.stored), data);
     assert.deepEqual(server.calls.slice(0, 3), ['send@0', 'send@1000', `send@${1000 + MAX_CHUNK_BYTES}`]);
+  });
+
+  test('storage_full: the same bytes go again on the same connection once the server has room, none skipped', async () => {
+    let refusals = 3;
+    const server = fakeServer(0, { send: () => (refusals-- > 0 ? { ok: false, error: 'storage_full', message: 'disk low', retry_after_ms: 1 } : undefined) });
+    const told: boolean[] = [];
+    await new SegmentUploader('seg', 0, memorySource(data), undefined, (full) => told.push(full)).run(server.transport);
+    assert.deepEqual(Uint8Array.from(server.stored), data);
+    assert.deepEqual(server.calls.slice(0, 5), ['start', 'send@0', 'send@0', 'send@0', 'send@0'], 'no reconnect (start), no offset skipped');
+    assert.deepEqual(told, [true, false], 'held once, then taken again');
   });
 
   test('a finalized segment is refused for good (SegmentRefused), other refusals are errors to retry', async () => {

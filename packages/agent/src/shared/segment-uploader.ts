@@ -25,6 +25,8 @@ export interface FrameReply {
   error?: string;
   message?: string;
   expected_offset?: number;
+  /** `storage_full`: the server is short of disk space; send the same bytes again after this long. */
+  retry_after_ms?: number;
 }
 
 /** The socket calls a segment needs; each rejects when the connection is gone or an ack times out. */
@@ -57,6 +59,11 @@ const EBML_MAGIC_BYTES = 4;
 
 const REFUSALS_TO_GIVE_UP = new Set(['segment_finalized', 'segment_taken', 'not_webm']);
 
+/** How long to wait before sending again when the server is short of space and did not say. */
+export const STORAGE_FULL_RETRY_MS = 2000;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export class SegmentUploader {
   /** Bytes the server acknowledged. */
   acked = 0;
@@ -66,7 +73,11 @@ export class SegmentUploader {
     readonly startTime: number,
     private readonly source: ByteSource,
     private readonly onProgress: (progress: UploadProgress) => void = () => undefined,
+    /** The server refused bytes for want of disk space (`held`: they stay in the spool and go again), or took them again. */
+    private readonly onServerFull: (held: boolean) => void = () => undefined,
   ) {}
+
+  private serverFull = false;
 
   /**
    * One run over one connection: resumes, sends until the source is finished and fully acknowledged,
@@ -99,12 +110,28 @@ export class SegmentUploader {
   private async sendNext(transport: SegmentTransport, size: number) {
     const bytes = await this.source.read(this.acked, Math.min(MAX_CHUNK_BYTES, size - this.acked));
     const reply = await transport.send(this.segmentId, this.acked, bytes);
+    if (reply.error === 'storage_full') return this.holdWhileFull(reply.retry_after_ms);
+    if (this.serverFull) this.setServerFull(false);
     if (reply.ok) return this.accept(reply.offset ?? this.acked + bytes.length);
     // The server holds a different amount than we thought (an ack lost in a cut): go on from there.
     if (reply.error === 'wrong_offset' && reply.expected_offset !== undefined && reply.expected_offset <= size) {
       return this.accept(reply.expected_offset);
     }
     throw refusal(reply);
+  }
+
+  /**
+   * The server's disk is short of space and it did not take the bytes: as during a network cut they stay in the
+   * spool (capture goes on), and go again after a while, on the same connection.
+   */
+  private async holdWhileFull(retryAfterMs = STORAGE_FULL_RETRY_MS) {
+    if (!this.serverFull) this.setServerFull(true);
+    await delay(Math.min(Math.max(retryAfterMs, 100), 60_000));
+  }
+
+  private setServerFull(full: boolean) {
+    this.serverFull = full;
+    this.onServerFull(full);
   }
 
   private accept(offset: number) {
