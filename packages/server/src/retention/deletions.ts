@@ -6,7 +6,7 @@ import type { Db } from '../db/database.js';
 import { AppError, notFound } from '../errors.js';
 import type { Actor, DomainEventBus } from '../events/domain-events.js';
 import type { MediaFilters } from '../media/index.js';
-import type { Deleter } from './deleter.js';
+import type { Deleter, DeletionReason } from './deleter.js';
 import * as repo from './retention.repository.js';
 
 export interface DeletionsDeps {
@@ -38,14 +38,14 @@ export function createDeletions({ db, deleter, events, broadcast, dataDir }: Del
   }
 
   /** Every finished recording the filters select, a batch at a time; those still recording or finalizing are skipped. */
-  async function deleteSelected(filters: MediaFilters, actor: Actor): Promise<DeletionResult> {
+  async function deleteSelected(filters: MediaFilters, actor: Actor, reason: DeletionReason = 'user'): Promise<DeletionResult> {
     const result = { deleted: 0, bytes: 0, skipped: 0 };
     for (let afterId = 0; ; ) {
       const batch = await repo.selectedIds(db, filters, afterId);
       if (!batch.length) return result;
       afterId = batch[batch.length - 1].id;
       const finished = batch.filter((row) => repo.FINISHED.includes(row.status)).map((row) => row.id);
-      const done = await deleter.deleteFinished(filters.companyId, finished, 'user', actor);
+      const done = await deleter.deleteFinished(filters.companyId, finished, reason, actor);
       result.deleted += done.deleted;
       result.bytes += done.bytes;
       result.skipped += batch.length - done.deleted;
@@ -62,7 +62,7 @@ export function createDeletions({ db, deleter, events, broadcast, dataDir }: Del
     const connected = () =>
       new AppError('client_connected', `${client.user_host} is connected: stop its agent (or revoke its token) and delete it once it is offline`, 409);
     if (client.is_connected) throw connected();
-    const result = await deleteSelected({ companyId: client.company_id, clientId }, actor);
+    const result = await deleteSelected({ companyId: client.company_id, clientId }, actor, 'client-deleted');
     if (result.skipped) {
       throw new AppError('media_busy', `${result.skipped} recordings of ${client.user_host} are still being finalized: try again in a minute`, 409);
     }

@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import type { TestServer } from '@vaahshare/testkit';
+import type { Db } from '../db/database.js';
+import type { MediaRow } from '../db/schema.js';
+import { mediaPaths } from '../media/index.js';
+
+export const DAY = 86_400_000;
+let names = 0;
+
+export interface RecordingSpec {
+  companyId: number;
+  clientId: number;
+  /** How long ago it started. */
+  ageMs: number;
+  size?: number;
+  status?: MediaRow['status'];
+}
+
+/** A recording as the server leaves it: its row, and its files on disk (the video of `size` bytes and a thumbnail). */
+export async function addRecording(db: Db, dataDir: string, spec: RecordingSpec): Promise<MediaRow> {
+  const { companyId, clientId, ageMs, size = 1000, status = 'ready' } = spec;
+  const name = `rec-${++names}-${Date.now()}`;
+  const startedAt = Date.now() - ageMs;
+  const row = await db
+    .insertInto('media')
+    .values({
+      company_id: companyId,
+      client_id: clientId,
+      segment_id: name,
+      original_name: name,
+      source: 'live',
+      status,
+      size,
+      has_thumbnail: status === 'ready' ? 1 : 0,
+      node_id: status === 'recording' || status === 'processing' ? 'test-node' : null,
+      started_at: startedAt,
+      ended_at: status === 'recording' ? null : startedAt + 60_000,
+      updated_at: startedAt,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const paths = mediaPaths(dataDir, row);
+  await fs.promises.mkdir(paths.dir, { recursive: true });
+  if (status === 'ready') {
+    await fs.promises.writeFile(paths.final, Buffer.alloc(size, 7));
+    await fs.promises.writeFile(paths.thumbnail, Buffer.alloc(100, 8));
+  } else {
+    await fs.promises.writeFile(paths.raw, Buffer.alloc(size, 7));
+  }
+  return row;
+}
+
+/** Which of a recording's files exist. */
+export function filesOf(dataDir: string, row: Pick<MediaRow, 'id' | 'company_id' | 'client_id'>) {
+  const paths = mediaPaths(dataDir, row);
+  return [paths.final, paths.raw, paths.thumbnail].filter((file) => fs.existsSync(file));
+}
+
+export const rowExists = async (t: TestServer, id: number) =>
+  Boolean(await t.server.ctx.db.selectFrom('media').select('id').where('id', '=', id).executeTakeFirst());
