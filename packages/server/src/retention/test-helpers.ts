@@ -50,6 +50,24 @@ export async function addRecording(db: Db, dataDir: string, spec: RecordingSpec)
   return row;
 }
 
+/** Many old finished recordings of one client (rows inserted a few hundred at a time), each with its two files. */
+export async function addOldRecordings(db: Db, dataDir: string, companyId: number, clientId: number, count: number): Promise<number[]> {
+  const ids: number[] = [];
+  const now = Date.now();
+  for (let at = 0; at < count; at += 200) {
+    const values = Array.from({ length: Math.min(200, count - at) }, (_, i) => {
+      const name = `old-${++names}-${now}`;
+      const startedAt = now - 10 * DAY + at + i;
+      return { company_id: companyId, client_id: clientId, segment_id: name, original_name: name, source: 'live' as const, status: 'ready' as const, size: 100, has_thumbnail: 1, started_at: startedAt, ended_at: startedAt, updated_at: startedAt };
+    });
+    const rows = await db.insertInto('media').values(values).returning(['id', 'company_id', 'client_id']).execute();
+    await fs.promises.mkdir(mediaPaths(dataDir, rows[0]).dir, { recursive: true });
+    await Promise.all(rows.flatMap((row) => [fs.promises.writeFile(mediaPaths(dataDir, row).final, Buffer.alloc(100, 7)), fs.promises.writeFile(mediaPaths(dataDir, row).thumbnail, 'jpg')]));
+    ids.push(...rows.map((row) => row.id));
+  }
+  return ids;
+}
+
 /** Which of a recording's files exist. */
 export function filesOf(dataDir: string, row: Pick<MediaRow, 'id' | 'company_id' | 'client_id'>) {
   const paths = mediaPaths(dataDir, row);
