@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { DiskStatus } from '@vaahshare/protocol';
+import { connectDashboard, login, startServer, tempDir, waitForEvent, type TestServer } from '@vaahshare/testkit';
+import { decodeFrames } from '@vaahshare/testkit/webm';
+import { agentArgs, runAgent } from './agent-process.js';
+import { capturedMore, clientId, downloadVideo, finalizedMedia, spooledFiles } from './helpers.js';
+
+/** About a second of the test picture at the agent's 300 kbit/s. */
+const SECOND = 37_000;
+const MB = 1024 * 1024;
+
+/** A small tmpfs as the server's DATA_DIR, so that the test can fill it and free it; null where mounting is not allowed. */
+function mountTmpfs(sizeMb: number): string | null {
+  const dir = tempDir('vaahshare-small-disk-');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMb}m`, 'tmpfs', dir], { stdio: 'ignore' });
+    return dir;
+  } catch {
+    fs.rmSync(dir, { recursive: true, force: true });
+    return null;
+  }
+}
+
+const mounted = mountTmpfs(64);
+
+describe('the server’s disk filling up while a real agent streams', { skip: mounted ? false : 'mounting a tmpfs needs root (mount -t tmpfs)' }, () => {
+  const dataDir = mounted!;
+  let t: TestServer;
+  let token: string;
+  before(async () => {
+    t = await startServer({ DATA_DIR: dataDir, MIN_FREE_DISK_MB: '16' });
+    token = await login(t.url);
+  });
+  after(async () => {
+    await t?.close();
+    execFileSync('umount', [dataDir]);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('below MIN_FREE_DISK_MB no video is acknowledged and the agent spools; with room again every byte arrives and decodes', async () => {
+    const dash = await connectDashboard(t.url, token);
+    const spool = tempDir('vaahshare-agent-');
+    const agent = runAgent(agentArgs(t.url, 'full@pc', spool));
+    const filler = path.join(dataDir, 'filler');
+    try {
+      const captureStart = await agent.waitFor(/capturing a test picture/);
+      await agent.waitFor(/connected to/);
+      await capturedMore(spool, 2 * SECOND);
+
+      // Fill the disk to 10 MB free, below the 16 MB minimum.
+      const low = waitForEvent<DiskStatus>(dash.socket, 'storage-status', 10_000);
+      const { bavail, bsize } = fs.statfsSync(dataDir);
+      fs.writeFileSync(filler, Buffer.alloc(bavail * bsize - 10 * MB));
+      assert.equal((await low).low, true, 'the dashboards are told');
+      await agent.waitFor(/short of disk space: the recording stays here/, 10_000);
+      const metrics = await (await fetch(`${t.url}/metrics`)).text();
+      assert.match(metrics, /^vaahshare_disk_low 1$/m);
+
+      const raw = (await fs.promises.readdir(path.join(dataDir, 'media'), { recursive: true })).find((f) => String(f).endsWith('.raw.webm'))!;
+      const heldAtRefusal = fs.statSync(path.join(dataDir, 'media', String(raw))).size;
+      await capturedMore(spool, 4 * SECOND);
+      assert.equal(fs.statSync(path.join(dataDir, 'media', String(raw))).size, heldAtRefusal, 'nothing taken past the limit');
+      assert.equal(spooledFiles(spool).length, 1, 'the agent keeps the recording in its spool');
+
+      const back = waitForEvent<DiskStatus>(dash.socket, 'storage-status', 10_000);
+      fs.rmSync(filler);
+      assert.equal((await back).low, false, 'video is taken again by itself');
+      await agent.waitFor(/has room again: sending the recording/, 15_000);
+      await capturedMore(spool, SECOND);
+      const stopAt = Date.now();
+      assert.equal(await agent.stop('SIGINT'), 0, agent.output());
+
+      const [media, ...others] = await finalizedMedia(t.url, token, await clientId(t.url, token, 'full@pc'), 1, 30_000);
+      assert.equal(others.length, 0, 'one recording');
+      assert.equal(media.status, 'ready', JSON.stringify(media));
+      const captured = stopAt - captureStart;
+      assert.ok(Math.abs(media.duration_ms! - captured) <= 1000, `recording ${media.duration_ms} ms vs ${captured} ms captured: nothing lost`);
+      const decoded = await decodeFrames(await downloadVideo(t.url, token, media));
+      assert.equal(decoded.errors, '', 'the recording decodes without errors');
+      assert.ok(decoded.frames >= Math.floor((media.duration_ms! / 1000) * 10) - 2, `${decoded.frames} frames in ${media.duration_ms} ms at 10 fps`);
+      assert.deepEqual(spooledFiles(spool), [], 'the local copy is removed once the server has it all');
+    } finally {
+      fs.rmSync(filler, { force: true });
+      await agent.stop('SIGKILL');
+      dash.socket.disconnect();
+    }
+  });
+});
