@@ -55,12 +55,20 @@ export function createDeleter(deps: DeleterDeps) {
     deps.broadcast.toCompany(companyId).emit('media-deleted', { ids: media.map((m) => m.id) });
   }
 
-  /** Deletes those of `ids` (one company's) that are finished; the others are left as they are. */
+  /**
+   * Deletes those of `ids` (one company's) that are finished, a small batch at a time (marked, files, rows, told);
+   * the others are left as they are.
+   */
   async function deleteFinished(companyId: number, ids: number[], reason: DeletionReason, actor: Actor | null): Promise<Deleted> {
-    const claimed = await repo.claimForDeletion(db, companyId, ids, nodeId, clock.now());
-    await removeFilesAndRows(claimed);
-    announce(companyId, claimed, reason, actor);
-    return { deleted: claimed.length, bytes: claimed.reduce((sum, row) => sum + Number(row.size), 0) };
+    const done = { deleted: 0, bytes: 0 };
+    for (let at = 0; at < ids.length; at += repo.DELETE_BATCH) {
+      const claimed = await repo.claimForDeletion(db, companyId, ids.slice(at, at + repo.DELETE_BATCH), nodeId, clock.now());
+      await removeFilesAndRows(claimed);
+      announce(companyId, claimed, reason, actor);
+      done.deleted += claimed.length;
+      done.bytes += claimed.reduce((sum, row) => sum + Number(row.size), 0);
+    }
+    return done;
   }
 
   /** Deletions a crash interrupted (this node's at start, dead nodes' on every sweep) are finished here. */

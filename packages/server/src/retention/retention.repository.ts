@@ -10,8 +10,10 @@ export const FINISHED: Array<MediaRow['status']> = ['ready', 'error'];
 
 /** Rows per statement: bounded work per query, and under SQLite's bound-parameter limit. */
 export const BATCH = 500;
+/** Rows marked or deleted per statement: each such statement updates several indexes, and SQLite's run on the event loop. */
+export const DELETE_BATCH = 100;
 /** Ids per aggregate query when summing a whole library (a range scan of the primary key). */
-const SUM_ID_RANGE = 20_000;
+const SUM_ID_RANGE = 5_000;
 
 export type Candidate = Pick<MediaRow, 'id' | 'client_id' | 'size' | 'started_at'>;
 export type Claimed = Pick<MediaRow, 'id' | 'company_id' | 'client_id' | 'size' | 'started_at'>;
@@ -72,12 +74,12 @@ export async function usageByClient(db: Db, companyId: number): Promise<Map<numb
  */
 export async function claimForDeletion(db: Db, companyId: number, ids: number[], nodeId: string, now: number): Promise<Claimed[]> {
   const claimed: Claimed[] = [];
-  for (let at = 0; at < ids.length; at += BATCH) {
+  for (let at = 0; at < ids.length; at += DELETE_BATCH) {
     claimed.push(
       ...(await db
         .updateTable('media')
         .set({ status: 'deleting', node_id: nodeId, updated_at: now })
-        .where('id', 'in', ids.slice(at, at + BATCH))
+        .where('id', 'in', ids.slice(at, at + DELETE_BATCH))
         .where('company_id', '=', companyId)
         .where('status', 'in', FINISHED)
         .returning(['id', 'company_id', 'client_id', 'size', 'started_at'])
@@ -89,10 +91,10 @@ export async function claimForDeletion(db: Db, companyId: number, ids: number[],
 
 /** The rows whose files are gone. */
 export async function deleteClaimed(db: Db, ids: number[], nodeId: string): Promise<void> {
-  for (let at = 0; at < ids.length; at += BATCH) {
+  for (let at = 0; at < ids.length; at += DELETE_BATCH) {
     await db
       .deleteFrom('media')
-      .where('id', 'in', ids.slice(at, at + BATCH))
+      .where('id', 'in', ids.slice(at, at + DELETE_BATCH))
       .where('status', '=', 'deleting')
       .where('node_id', '=', nodeId)
       .execute();
@@ -109,7 +111,7 @@ export async function claimInterruptedDeletions(db: Db, of: 'mine' | 'gone nodes
     .select('id')
     .where('status', '=', 'deleting')
     .where('node_id', of === 'mine' ? '=' : 'not in', of === 'mine' ? nodeId : db.selectFrom('cluster_nodes').select('id'))
-    .limit(BATCH)
+    .limit(DELETE_BATCH)
     .execute();
   if (!ids.length) return [];
   return db
