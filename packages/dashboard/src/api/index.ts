@@ -1,4 +1,4 @@
-import type { Client, MediaItem, Settings, User } from '@vaahshare/protocol';
+import type { Client, MediaItem, RetentionRule, Settings, User } from '@vaahshare/protocol';
 import { call, type Query } from './http';
 import { companyScope } from './scope';
 
@@ -22,6 +22,8 @@ export const clientsApi = {
     return [first, ...(await Promise.all(rest))].flatMap((body) => body.data);
   },
   get: (id: number) => call('GET /api/clients/:id', { params: { id } }),
+  /** The client and all its data (refused while it is connected). */
+  remove: (id: number) => call('DELETE /api/clients/:id', { params: { id } }),
 };
 
 export interface MediaQuery extends Query {
@@ -36,6 +38,15 @@ export interface MediaQuery extends Query {
 
 export const mediaApi = {
   list: (query: MediaQuery) => call('GET /api/media', { query: { ...query, company_id: companyScope() } }),
+  remove: (id: number) => call('DELETE /api/media/:id', { params: { id } }),
+  /** Every finished recording the filter selects (no paging). */
+  removeSelected: (query: Omit<MediaQuery, 'page' | 'per_page'>) => call('DELETE /api/media', { query: { ...query, company_id: companyScope() } }),
+};
+
+export const storageApi = {
+  get: () => call('GET /api/storage', { query: { company_id: companyScope() } }),
+  /** The company's rule, or with `client_id` that client's own (both null removes it). */
+  setRule: (rule: RetentionRule & { client_id?: number }) => call('PUT /api/retention', { body: { ...rule, company_id: companyScope() } }),
 };
 
 export const alertsApi = {

@@ -2,6 +2,7 @@ import { useAlertsStore } from '../stores/alerts';
 import { useClientsStore } from '../stores/clients';
 import { useMediaStore } from '../stores/media';
 import { useSessionStore } from '../stores/session';
+import { useStorageStore } from '../stores/storage';
 import { closeSocket, openSocket } from './socket';
 
 /** Opens the tab's socket after login, wires every store's handlers, and re-fetches after each (re)connection. */
@@ -10,11 +11,13 @@ export function startRealtime() {
   const alerts = useAlertsStore();
   const media = useMediaStore();
   const session = useSessionStore();
+  const storage = useStorageStore();
   const socket = openSocket({
     onConnect: () => {
       void clients.refresh();
       void alerts.refresh();
       media.changed();
+      void storage.refresh();
     },
     onLost: () => clients.markUnreachable(Date.now()),
     onRefused: () => session.expire(),
@@ -28,6 +31,7 @@ export function startRealtime() {
   clients.bind(socket);
   alerts.bind(socket);
   media.bind(socket);
+  storage.bind(socket);
 }
 
 export function stopRealtime() {
