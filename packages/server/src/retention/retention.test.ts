@@ -6,7 +6,7 @@ import type { StorageOverview } from '@vaahshare/protocol';
 import { api, connectAgent, connectDashboard, login, startServer, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { assertError, http } from '@vaahshare/testkit/probes';
 import type { DomainEvents } from '../events/domain-events.js';
-import { addRecording, DAY, filesOf, rowExists, type RecordingSpec } from './test-helpers.js';
+import { addRecording, DAY, filesOf, rowExists, type RecordingSpec } from '@vaahshare/testkit/recordings';
 
 const MB = 1_000_000;
 

@@ -4,7 +4,7 @@ import { after, describe, test } from 'node:test';
 import { api, freshDatabaseEnv, login, startServer, tempDir, waitUntil } from '@vaahshare/testkit';
 import { freePort, spawnServer, type ServerProcess } from '@vaahshare/testkit/process';
 import { openDatabase, type Db } from '../db/database.js';
-import { addOldRecordings, filesOf } from './test-helpers.js';
+import { addOldRecordings, filesOf } from '@vaahshare/testkit/recordings';
 
 const RECORDINGS = 3000;
 

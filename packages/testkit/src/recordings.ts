@@ -1,8 +1,11 @@
+/** Recordings as the server leaves them (rows and real files), made directly for retention and deletion tests. */
 import fs from 'node:fs';
-import type { TestServer } from '@vaahshare/testkit';
-import type { Db } from '../db/database.js';
-import type { MediaRow } from '../db/schema.js';
-import { mediaPaths } from '../media/index.js';
+import type { Database, MediaRow } from '@vaahshare/server/db/schema';
+import { mediaPaths } from '@vaahshare/server/media/storage';
+import type { Kysely } from 'kysely';
+import type { TestServer } from './harness.js';
+
+type Db = Kysely<Database>;
 
 export const DAY = 86_400_000;
 let names = 0;
