@@ -8,6 +8,7 @@ const ps = (value: string) => `'${value.replace(/'/g, "''")}'`;
  * GET /agent/install.ps1: installs the agent for the user on Windows. Errors `throw` rather than `exit`:
  * run through `irm … | iex`, an exit would close the admin's PowerShell window.
  */
+// eslint-disable-next-line max-lines-per-function -- the script's text: one template, read top to bottom as PowerShell runs it
 export function installPs1({ server, token, refusal, builds }: ScriptParams): string {
   const build = builds.find((b) => b.platform === 'win-x64');
   return `# VaahShare agent for Windows, installed for this user; made by ${server} for one enrollment token.
