@@ -68,6 +68,8 @@ test("the answered pings replace Socket.IO's own: one ping per interval, none mo
   // Half an interval of slack for the first ping reaching this peer later than the last one did.
   const span = healthy.pingTimes[count - 1] - healthy.pingTimes[0];
   assert.ok(span >= (count - 1.5) * INTERVAL_MS, `${count} pings in ${Math.round(span)} ms: more than one per ${INTERVAL_MS} ms`);
+  // And they are ours: Socket.IO's alone would be ENGINE_PING_INTERVAL_MS apart.
+  assert.ok(span < (count - 1) * ENGINE_PING_INTERVAL_MS, `${count} pings in ${Math.round(span)} ms: fewer than one per ${INTERVAL_MS} ms`);
   assert.equal(healthy.ws.readyState, WebSocket.OPEN);
   healthy.ws.close();
 });
