@@ -69,7 +69,8 @@ describe('the server’s disk filling up while a real agent streams', { skip: mo
       const back = waitForEvent<DiskStatus>(dash.socket, 'storage-status', 10_000);
       fs.rmSync(filler);
       assert.equal((await back).low, false, 'video is taken again by itself');
-      await agent.waitFor(/has room again: sending the recording/, 15_000);
+      // The agent's wait doubles up to 15 s while refused.
+      await agent.waitFor(/has room again: sending the recording/, 30_000);
       await capturedMore(spool, SECOND);
       const stopAt = Date.now();
       assert.equal(await agent.stop('SIGINT'), 0, agent.output());

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MAX_CHUNK_BYTES, SegmentRefused, SegmentUploader, type ByteSource, type FrameReply, type SegmentTransport } from '../src/shared/segment-uploader.js';
+import { MAX_CHUNK_BYTES, PROBE_CHUNK_BYTES, SegmentRefused, SegmentUploader, type ByteSource, type FrameReply, type SegmentTransport } from '../src/shared/segment-uploader.js';
 
 /** Bytes held in memory; `finished` once everything was produced. */
 function memorySource(bytes: Uint8Array, finished = true): ByteSource {
@@ -98,6 +98,7 @@ describe('SegmentUploader', () => {
     await new SegmentUploader('seg', 0, memorySource(data), undefined, (full) => told.push(full)).run(server.transport);
     assert.deepEqual(Uint8Array.from(server.stored), data);
     assert.deepEqual(server.calls.slice(0, 5), ['start', 'send@0', 'send@0', 'send@0', 'send@0'], 'no reconnect (start), no offset skipped');
+    assert.deepEqual(server.calls.slice(5, 7), [`send@${PROBE_CHUNK_BYTES}`, `send@${PROBE_CHUNK_BYTES + MAX_CHUNK_BYTES}`], 'a small try until one is taken, then whole chunks');
     assert.deepEqual(told, [true, false], 'held once, then taken again');
   });
 

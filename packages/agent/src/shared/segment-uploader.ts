@@ -61,6 +61,13 @@ const REFUSALS_TO_GIVE_UP = new Set(['segment_finalized', 'segment_taken', 'not_
 
 /** How long to wait before sending again when the server is short of space and did not say. */
 export const STORAGE_FULL_RETRY_MS = 2000;
+/** Waits double with each refusal up to this, so that thousands of agents do not keep a full server busy. */
+const STORAGE_FULL_MAX_WAIT_MS = 15_000;
+/**
+ * While the server is short of space each try sends this much, not a whole chunk: a refused try then costs the
+ * network and the server little, and the first one taken says there is room again.
+ */
+export const PROBE_CHUNK_BYTES = 16 * 1024;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -78,6 +85,7 @@ export class SegmentUploader {
   ) {}
 
   private serverFull = false;
+  private refusedForSpace = 0;
 
   /**
    * One run over one connection: resumes, sends until the source is finished and fully acknowledged,
@@ -108,7 +116,8 @@ export class SegmentUploader {
   }
 
   private async sendNext(transport: SegmentTransport, size: number) {
-    const bytes = await this.source.read(this.acked, Math.min(MAX_CHUNK_BYTES, size - this.acked));
+    const chunk = this.serverFull ? PROBE_CHUNK_BYTES : MAX_CHUNK_BYTES;
+    const bytes = await this.source.read(this.acked, Math.min(chunk, size - this.acked));
     const reply = await transport.send(this.segmentId, this.acked, bytes);
     if (reply.error === 'storage_full') return this.holdWhileFull(reply.retry_after_ms);
     if (this.serverFull) this.setServerFull(false);
@@ -126,11 +135,12 @@ export class SegmentUploader {
    */
   private async holdWhileFull(retryAfterMs = STORAGE_FULL_RETRY_MS) {
     if (!this.serverFull) this.setServerFull(true);
-    await delay(Math.min(Math.max(retryAfterMs, 100), 60_000));
+    await delay(Math.min(Math.max(retryAfterMs, 1) * 2 ** this.refusedForSpace++, STORAGE_FULL_MAX_WAIT_MS));
   }
 
   private setServerFull(full: boolean) {
     this.serverFull = full;
+    this.refusedForSpace = 0;
     this.onServerFull(full);
   }
 
