@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { StorageOverview } from '@vaahshare/protocol';
-import { api, connectAgent, connectDashboard, login, startServer, waitUntil, type TestServer } from '@vaahshare/testkit';
+import { api, connectAgent, connectDashboard, disconnectAll, login, startServer, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { assertError, http } from '@vaahshare/testkit/probes';
 import type { DomainEvents } from '../events/domain-events.js';
 import { addRecording, DAY, filesOf, rowExists, type RecordingSpec } from '@vaahshare/testkit/recordings';
@@ -25,6 +25,11 @@ describe('retention and deletion', () => {
   const add = (spec: Omit<RecordingSpec, 'companyId'> & { companyId?: number }) =>
     addRecording(t.server.ctx.db, t.dataDir, { companyId: companyA, ...spec });
   const client = async (userHost: string, companyId = companyA) => (await t.server.clients.ensure(companyId, userHost)).id;
+  /**
+   * A client whose agent is connected: its unfinished recordings stay unfinished (those of a client gone are
+   * finalized by the stream sweep within a second, and would then be finished, deletable ones).
+   */
+  const connectedClient = async (userHost: string) => (await connectAgent(t.url, userHost)).client.id;
   const setRule = (body: Record<string, unknown>, token = admin) => api(t.url, '/api/retention', { token, method: 'PUT', body });
   const storage = async () => (await api<{ data: StorageOverview }>(t.url, '/api/storage', { token: admin })).body.data;
   const sweep = async () => {
@@ -50,11 +55,14 @@ describe('retention and deletion', () => {
       t.server.ctx.events.on(event, (payload) => void (heard[event] as unknown[]).push(payload));
     }
   });
-  after(() => t.dispose());
+  after(async () => {
+    disconnectAll();
+    await t.dispose();
+  });
 
   test('by age: recordings older than the company keeps go (row and files); newer ones and unfinished ones stay', async () => {
     await reset();
-    const ana = await client('ana@pc-1');
+    const ana = await connectedClient('ana@pc-1');
     const old = await add({ clientId: ana, ageMs: 10 * DAY, size: 5000 });
     const failed = await add({ clientId: ana, ageMs: 9 * DAY, size: 300, status: 'error' });
     const recent = await add({ clientId: ana, ageMs: 3 * DAY });
@@ -104,7 +112,7 @@ describe('retention and deletion', () => {
   test('by size: past the company cap the oldest finished recordings go until it fits', async () => {
     await reset();
     const ana = await client('ana@pc-1');
-    const bo = await client('bo@pc-2');
+    const bo = await connectedClient('bo@pc-2');
     // 5 × 0.4 MB against a 1 MB cap: the three oldest go, whoever's they are.
     const rows = [];
     for (const [i, clientId] of [ana, bo, ana, bo, ana].entries()) rows.push(await add({ clientId, ageMs: (10 - i) * DAY, size: 0.4 * MB }));
@@ -165,7 +173,7 @@ describe('retention and deletion', () => {
 
   test('DELETE /api/media/:id: a finished recording goes with its files; one still recording or finalizing is refused (409)', async () => {
     await reset();
-    const ana = await client('ana@pc-1');
+    const ana = await connectedClient('ana@pc-1');
     const done = await add({ clientId: ana, ageMs: DAY, size: 1234 });
     const live = await add({ clientId: ana, ageMs: DAY, status: 'recording' });
     const finalizing = await add({ clientId: ana, ageMs: DAY, status: 'processing' });
@@ -194,7 +202,7 @@ describe('retention and deletion', () => {
 
   test('DELETE /api/media with filters: all that the History filter selects, finished ones; within the company', async () => {
     await reset();
-    const ana = await client('ana@pc-1');
+    const ana = await connectedClient('ana@pc-1');
     const bo = await client('bo@pc-2');
     const anas = [await add({ clientId: ana, ageMs: DAY }), await add({ clientId: ana, ageMs: 2 * DAY }), await add({ clientId: ana, ageMs: DAY, status: 'recording' })];
     const bos = await add({ clientId: bo, ageMs: DAY });
