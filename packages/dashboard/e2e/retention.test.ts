@@ -43,7 +43,8 @@ describe('dashboard: retention, deleting and the disk banner in Chromium', () =>
     await screenshot(page, 'settings-retention-desktop');
     const sweep = await t.server.retention.sweep();
     assert.deepEqual(sweep, { deleted: 1, bytes: 2000 });
-    await page.waitForFunction(() => /deletes nothing/.test(document.querySelector('[data-test=next-sweep]')?.textContent ?? ''), undefined, { timeout: 5000 });
+    // The card reads the storage again (at most every 2 s) once the dashboard heard of the deletion.
+    await page.waitForFunction(() => /deletes nothing/.test(document.querySelector('[data-test=next-sweep]')?.textContent ?? ''), undefined, { timeout: 10_000 });
   });
 
   test('History: one recording, then all the filters select, deleted after asking', async () => {
