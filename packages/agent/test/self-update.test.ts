@@ -11,6 +11,7 @@ import { AGENT_TOKEN, api, login, startServer, tempDir, waitUntil, type TestServ
 import { stampVersion } from '../scripts/version-slot.mjs';
 import { readStatus, isAlive } from '../src/status.js';
 import { spoolDirOf } from '../src/spool/spool.js';
+import { agentArgs, runAgent } from './agent-process.js';
 import { downloadVideo, finalizedMedia, capturedMore } from './helpers.js';
 
 // Self-update with real processes (PROTOCOL.md §8.14): the linux-x64 executable built from this checkout (when
@@ -190,4 +191,17 @@ test('a tampered build is refused and reported; a broken one (exits at once) is 
   await stopDesktop(desktop);
   assert.ok(desktop.recorded.size >= 2, 'a recording before and after the rollback');
   await assertNothingLost(desktop);
+});
+
+test('an agent run from source (node/tsx) is offered the build too, and says in its log that it does not update itself', { timeout: 60_000 }, async () => {
+  publish('0.0.1+self-n1', stampVersion(built, '0.0.1+self-n1'));
+  const dataDir = tempDir('vaahshare-agent-');
+  const agent = runAgent(agentArgs(server.url, 'checkout@desktop', dataDir));
+  try {
+    await agent.waitFor(/the server has agent 0\.0\.1\+self-n1, but this agent runs from source \(node\/tsx\): it does not update itself/);
+    assert.equal((await clientOf('checkout@desktop'))!.meta.agent_version, 'dev');
+    assert.equal((await clientOf('checkout@desktop'))!.meta.agent_update, undefined, 'nothing reported: no update was tried');
+  } finally {
+    assert.equal(await agent.stop('SIGINT'), 0);
+  }
 });
