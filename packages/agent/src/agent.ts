@@ -322,9 +322,10 @@ export class Agent {
   }
 
   private onIdle(period: IdlePeriod, message: string) {
+    // Spooled before it is said: whoever reads the line (a person, a test) finds the alert on disk.
+    this.alerts.put(idleAlert(period));
     this.o.log(`idle for ${period.idleSeconds} s: ${message}${this.socket.connected ? '' : ' (the alert is sent once the server is reachable)'}`);
     this.showIdle({ message, since: new Date(period.since).toISOString() });
-    this.alerts.put(idleAlert(period));
     void this.sendAlerts();
   }
 
