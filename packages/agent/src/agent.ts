@@ -136,12 +136,7 @@ export class Agent {
 
   /** Clean quit (Ctrl-C, SIGTERM, `stop`): finish the segment, send it, `stop-streaming`, `app-closed`, disconnect. */
   async quit(): Promise<void> {
-    if (this.quitting) return;
-    this.quitting = true;
-    this.setState('stopping');
-    this.idle.stop();
-    if (this.rotateTimer) clearInterval(this.rotateTimer);
-    await finishRecording(this.current);
+    if (!(await this.stopCapture())) return;
     if (this.socket.connected) await Promise.race([this.pumping, new Promise((r) => setTimeout(r, QUIT_SEND_MS))]);
     if (await emitAndWait(this.socket, 'app-closed', APP_CLOSED_ACK_MS)) this.o.log('told the server this desktop is closing');
     this.close(0);
@@ -153,13 +148,18 @@ export class Agent {
    * comes next sends what the spool still holds, from the offset the server has.
    */
   async handOver(): Promise<void> {
-    if (this.quitting) return;
+    if (await this.stopCapture()) this.close(0);
+  }
+
+  /** The first step of leaving: no more capture, idle watch or rotation. False when the agent is already leaving. */
+  private async stopCapture(): Promise<boolean> {
+    if (this.quitting) return false;
     this.quitting = true;
     this.setState('stopping');
     this.idle.stop();
     if (this.rotateTimer) clearInterval(this.rotateTimer);
     await finishRecording(this.current);
-    this.close(0);
+    return true;
   }
 
   /** Tells the server where the self-update stands; lost when not connected (a failure goes with the next `client-connected`). */
