@@ -72,7 +72,7 @@ interface Desktop {
 }
 
 /** Build N installed as the install script lays it out (ffmpeg beside it), started with `start` as a login would. */
-function startDesktop(userHost: string): Desktop {
+function startDesktop(userHost: string, trialSeconds = 20): Desktop {
   const home = tempDir('vaahshare-update-home-');
   const lib = path.join(home, 'lib');
   fs.mkdirSync(lib);
@@ -83,7 +83,7 @@ function startDesktop(userHost: string): Desktop {
   const log = path.join(home, 'agent.log');
   const out = fs.openSync(log, 'a');
   const args = ['start', '--server', server.url, '--token', AGENT_TOKEN, '--user-host', userHost, '--data-dir', dataDir, '--source', 'test', '--size', '320x240', '--bitrate', '300k', '--no-window'];
-  const env = { PATH: '/usr/bin:/bin', HOME: home, VAAHSHARE_CONFIG: path.join(home, 'none.json'), VAAHSHARE_UPDATE_TRIAL_SECONDS: '20' };
+  const env = { PATH: '/usr/bin:/bin', HOME: home, VAAHSHARE_CONFIG: path.join(home, 'none.json'), VAAHSHARE_UPDATE_TRIAL_SECONDS: String(trialSeconds) };
   const child = spawn(exe, args, { env, stdio: ['ignore', out, out], detached: true });
   child.unref();
   fs.closeSync(out);
@@ -156,9 +156,10 @@ test('a server holding build N+1 updates a running build-N agent; the old execut
   await assertNothingLost(desktop);
 });
 
-test('a tampered build is refused and reported; a broken one (exits at once) is rolled back and reported; nothing recorded is lost', { timeout: 150_000 }, async () => {
+test('a tampered build is refused and reported; a broken one (exits at once) and a hanging one are rolled back and reported; nothing recorded is lost', { timeout: 150_000 }, async () => {
   publish(BUILD_N, stampVersion(built, BUILD_N));
-  const desktop = startDesktop('careful@desktop');
+  // No build here is to connect: a short trial.
+  const desktop = startDesktop('careful@desktop', 4);
   await waitUntil(async () => (await clientOf('careful@desktop'))?.is_streaming === true, 30_000, 'build N streaming');
   await capturedMore(desktop.dataDir, 2 * SECOND_OF_VIDEO);
 
@@ -188,8 +189,15 @@ test('a tampered build is refused and reported; a broken one (exits at once) is 
   assert.match(logOf(desktop), /rolled back to 0\.0\.1\+self-n: starting it again/);
   assert.equal(sha256(fs.readFileSync(desktop.exe)), sha256(stampVersion(built, BUILD_N)), 'the old executable back in place');
   await capturedMore(desktop.dataDir, 2 * SECOND_OF_VIDEO);
+
+  publish('0.0.1+self-hangs', Buffer.from('#!/bin/sh\nexec sleep 600\n'));
+  await waitUntil(async () => (await updateState()).version === '0.0.1+self-hangs' && (await updateState()).state === 'failed', 60_000, `the hanging build rolled back:\n${logOf(desktop)}`);
+  assert.equal((await updateState() as { reason?: string }).reason, 'the new agent did not connect within 4 s');
+  await waitUntil(async () => (await clientOf('careful@desktop'))?.is_streaming === true, 30_000, `build N streaming again:\n${logOf(desktop)}`);
+  assert.equal(sha256(fs.readFileSync(desktop.exe)), sha256(stampVersion(built, BUILD_N)), 'the old executable back in place');
+  await capturedMore(desktop.dataDir, 2 * SECOND_OF_VIDEO);
   await stopDesktop(desktop);
-  assert.ok(desktop.recorded.size >= 2, 'a recording before and after the rollback');
+  assert.ok(desktop.recorded.size >= 3, 'a recording before and after each rollback');
   await assertNothingLost(desktop);
 });
 

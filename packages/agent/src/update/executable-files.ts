@@ -43,7 +43,12 @@ export function swapIn(files: ExecutableFiles) {
   // Windows renames a running executable but not onto an existing file.
   fs.rmSync(files.previous, { force: true });
   fs.renameSync(files.current, files.previous);
-  fs.renameSync(files.download, files.current);
+  try {
+    fs.renameSync(files.download, files.current);
+  } catch (err) {
+    fs.renameSync(files.previous, files.current);
+    throw err;
+  }
 }
 
 /** The old build back in place; the new one that failed is deleted. */

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import type { AgentUpdateOffer, AgentUpdateStatus } from '@vaahshare/protocol';
 import { AGENT_PLATFORM, AGENT_VERSION } from '../version.js';
 import { DownloadRefused, downloadBuild, executableFiles, rollBack, swapIn, type ExecutableFiles } from './executable-files.js';
@@ -71,10 +72,9 @@ export class SelfUpdate {
       await downloadBuild(this.o.server, offer, files);
     } catch (err) {
       this.busy = false;
-      const why = err instanceof DownloadRefused ? `download refused: ${err.message}` : `download failed: ${(err as Error).message}`;
-      // A refused build is not tried again; a failed download is, on the next offer.
-      if (err instanceof DownloadRefused) this.fail(offer.version, why);
-      else this.o.log(`update to ${offer.version}: ${why}`);
+      // A refused build is not tried again; a download that failed otherwise is, on the next offer.
+      if (err instanceof DownloadRefused) this.fail(offer.version, `download refused: ${err.message}`);
+      else this.report(offer.version, `download failed: ${(err as Error).message}`);
       return;
     }
     this.o.log(`update to ${offer.version}: sha256 checked; handing over to it`);
@@ -89,8 +89,14 @@ export class SelfUpdate {
   async finish(): Promise<number | null> {
     if (!this.staged) return null;
     const { version, files } = this.staged;
+    try {
+      swapIn(files);
+    } catch (err) {
+      fs.rmSync(files.download, { force: true });
+      this.fail(version, `the new executable could not take the old one's place: ${(err as Error).message}`);
+      return this.startAgain();
+    }
     writeUpdateRecord(this.o.dataDir, { state: 'trying', version, from: AGENT_VERSION });
-    swapIn(files);
     const child = this.start({ VAAHSHARE_UPDATE_TRIAL: version });
     const failure = await this.trial(child, version);
     if (!failure) {
@@ -102,16 +108,26 @@ export class SelfUpdate {
     rollBack(files);
     this.fail(version, failure);
     this.o.log(`rolled back to ${AGENT_VERSION}: starting it again`);
+    return this.startAgain();
+  }
+
+  /** This build runs on in a new process: through the service manager, or detached. */
+  private startAgain(): number {
     if (this.o.service) return EXIT_RESTART;
     this.start({}).unref();
     return 0;
   }
 
+  /** A failed update, remembered (not tried again, reported with every `client-connected`) and reported now. */
   private fail(version: string, reason: string) {
+    writeUpdateRecord(this.o.dataDir, { state: 'failed', version, reason, at: this.report(version, reason) });
+  }
+
+  private report(version: string, reason: string): string {
     const at = new Date().toISOString();
-    writeUpdateRecord(this.o.dataDir, { state: 'failed', version, reason, at });
     this.o.log(`update to ${version} failed: ${reason}`);
     this.o.report({ state: 'failed', version, reason, at });
+    return at;
   }
 
   /** The executable now in place, with this process's arguments; detached unless a service manager will restart it. */
