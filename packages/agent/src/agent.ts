@@ -417,7 +417,7 @@ export class Agent {
   }
 
   /** The agent's part of what its window shows. */
-  view(): Omit<GuiView, 'settings'> {
+  view(): Omit<GuiView, 'settings' | 'start_at_login'> {
     // The spool drops a segment with no byte yet: the one being captured is left out of its listing.
     const spooled = this.o.spool.list([this.current.segment.id]);
     if (!this.currentSent) spooled.push(this.current.segment);
