@@ -74,7 +74,7 @@ export class SelfUpdate {
       this.busy = false;
       // A refused build is not tried again; a download that failed otherwise is, on the next offer.
       if (err instanceof DownloadRefused) this.fail(offer.version, `download refused: ${err.message}`);
-      else this.report(offer.version, `download failed: ${(err as Error).message}`);
+      else this.reportFailure(offer.version, `download failed: ${(err as Error).message}`);
       return;
     }
     this.o.log(`update to ${offer.version}: sha256 checked; handing over to it`);
@@ -120,10 +120,10 @@ export class SelfUpdate {
 
   /** A failed update, remembered (not tried again, reported with every `client-connected`) and reported now. */
   private fail(version: string, reason: string) {
-    writeUpdateRecord(this.o.dataDir, { state: 'failed', version, reason, at: this.report(version, reason) });
+    writeUpdateRecord(this.o.dataDir, { state: 'failed', version, reason, at: this.reportFailure(version, reason) });
   }
 
-  private report(version: string, reason: string): string {
+  private reportFailure(version: string, reason: string): string {
     const at = new Date().toISOString();
     this.o.log(`update to ${version} failed: ${reason}`);
     this.o.report({ state: 'failed', version, reason, at });
