@@ -35,7 +35,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const streaming = createStreamingFeature(ctx, sockets, { disk });
   const retention = createRetentionFeature(ctx, { disk });
   const legacy = createLegacyFeature(ctx, { companies, presence, alerts, media });
-  const features = [cluster, companies, auth, presence, alerts, disk, media, streaming, retention, legacy, createShareFeature(), createAgentDownloadsFeature(ctx, { companies }), createWebFeature(ctx)];
+  const features = [cluster, companies, auth, presence, alerts, disk, media, streaming, retention, legacy, createShareFeature(), createAgentDownloadsFeature(ctx, { companies, presence }), createWebFeature(ctx)];
   const { listen, close } = await wireFeatures(infra, features, auth.authenticateSocket);
   const bootstrapResult = await auth.bootstrap();
   return {

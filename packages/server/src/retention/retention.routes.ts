@@ -25,7 +25,7 @@ interface RetentionRoutesOptions {
   disk: Pick<DiskFace, 'guard'>;
 }
 
-/** Storage and retention (GET /api/storage, PUT /api/retention) and deletions (PROTOCOL.md §8.14). */
+/** Storage and retention (GET /api/storage, PUT /api/retention) and deletions (PROTOCOL.md §8.15). */
 export const retentionRoutes: FastifyPluginAsyncZod<RetentionRoutesOptions> = async (app, { ctx, deletions, rules, disk }) => {
   app.get('/api/storage', { schema: { querystring: storageQuerySchema } }, async (request): Promise<ApiResponse<'GET /api/storage'>> => {
     const user = await requireUser(ctx, request);
