@@ -9,6 +9,7 @@ import type { AppContext } from './context.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './db/database.js';
 import { createDomainEvents } from './events/domain-events.js';
 import { frameworkErrors } from './http-errors.js';
+import { createOriginPolicy, refuseForeignOrigins } from './http-security/origins.js';
 import { systemClock, type Clock } from './infra/clock.js';
 import { DebugRequestLog } from './infra/logging.js';
 import { createMetrics } from './infra/metrics.js';
@@ -34,6 +35,7 @@ async function createHttp(config: Config, options: BuildOptions) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(cookie);
+  refuseForeignOrigins(app, createOriginPolicy(config));
   if (config.CORS_ORIGINS.length) await app.register(cors, { origin: config.CORS_ORIGINS, credentials: true });
   return app;
 }
