@@ -5,7 +5,7 @@ import { api, connectAgent, connected, login, openSocket, sleep, waitUntil, type
 import { handshakeRefusal } from '@vaahshare/testkit/probes';
 import { sendFrames, startSegment } from '@vaahshare/testkit/streaming';
 import { makeWebm } from '@vaahshare/testkit/webm';
-import { DESKTOP, PHONE, launchBrowser, logIn, openPage, screenshot, startDashboardServer, waitForRowState } from './browser.js';
+import { DESKTOP, PHONE, cspViolations, launchBrowser, logIn, openPage, screenshot, startDashboardServer, waitForRowState } from './browser.js';
 
 type Agent = Awaited<ReturnType<typeof connectAgent>>;
 
@@ -186,5 +186,9 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
       const overflow = await shot.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than the screen`);
     }
+  });
+
+  test("no page of this suite broke the server's Content-Security-Policy", () => {
+    assert.deepEqual(cspViolations, []);
   });
 });
