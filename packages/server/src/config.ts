@@ -110,8 +110,10 @@ const envSchema = z.object({
   LOGIN_THROTTLE_WINDOW_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
   /** Names this node in the database; must differ between nodes sharing one database. */
   NODE_ID: optionalText,
-  /** How long a dashboard login lasts. */
+  /** How long a dashboard login lasts at most. */
   SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 7),
+  /** A dashboard login unused (no request, no new dashboard socket) this long has ended; fractions allowed. */
+  SESSION_IDLE_MINUTES: z.coerce.number().positive().default(8 * 60),
   /** The built dashboard served at `/` (a missing build makes `/` say how to build it). */
   DASHBOARD_DIR: z.string().default(BUILT_DASHBOARD),
   /** The agent executables served at /agent/download (`npm run build:agents` builds them there). */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import type { Client, ClientToServerEvents, MachineInfo, ServerToClientEvents } from '@vaahshare/protocol';
-import { buildApp, type VaahShareApp } from '@vaahshare/server/app';
+import { buildApp, type BuildOptions, type VaahShareApp } from '@vaahshare/server/app';
 import { loadConfig } from '@vaahshare/server/config';
 
 export const ADMIN_EMAIL = 'admin@example.com';
@@ -67,12 +67,12 @@ export function testEnv(dataDir: string, overrides: Record<string, string> = {})
   };
 }
 
-/** Starts a real server in this process on a random port, on a fresh database. */
-export async function startServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+/** Starts a real server in this process on a random port, on a fresh database (`options`: e.g. a fake clock). */
+export async function startServer(overrides: Record<string, string> = {}, options: BuildOptions = {}): Promise<TestServer> {
   const dataDir = overrides.DATA_DIR ?? tempDir();
   const database = overrides.DATABASE_URL || !process.env.TEST_DATABASE_URL ? { env: {}, drop: async () => {} } : await freshDatabaseEnv();
   const env = testEnv(dataDir, { ...database.env, ...overrides });
-  const server = await buildApp(loadConfig(env));
+  const server = await buildApp(loadConfig(env), options);
   await server.listen();
   const address = server.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

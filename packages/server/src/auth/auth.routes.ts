@@ -1,16 +1,17 @@
-import { loginBodySchema, type ApiResponse } from '@vaahshare/protocol';
+import { changePasswordBodySchema, loginBodySchema, type ApiResponse } from '@vaahshare/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import type { UserRow } from '../db/schema.js';
-import { unauthorized } from '../errors.js';
+import { AppError, forbidden, unauthorized } from '../errors.js';
 import type { DomainEvents } from '../events/domain-events.js';
 import { requireUser, sessionTokenOf } from './guards.js';
 import { createLoginThrottle, tooManyLogins } from './login-throttle.js';
-import { verifyLogin } from './passwords.js';
+import { hashPassword, verifyLogin, verifyPassword } from './passwords.js';
+import { endSessionsOfUser } from './sessions.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 import { newSecretToken, sha256 } from '../infra/secrets.js';
-import { deleteSession, findUserByEmail, insertSession, toUser } from './users.repository.js';
+import { deleteSession, findUserByEmail, findUserById, insertSession, setPasswordHash, toUser } from './users.repository.js';
 
 type LoginFailure = DomainEvents['login-failed'];
 
@@ -26,7 +27,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
   };
 
   app.post('/login', { schema: { body: loginBodySchema } }, async (request, reply): Promise<ApiResponse<'POST /api/auth/login'>> => {
-    const waitSeconds = await throttle.waitSeconds(request);
+    const waitSeconds = await throttle.waitSeconds(request, request.body.email);
     if (waitSeconds) {
       refuse(request, 'throttled');
       throw tooManyLogins(waitSeconds);
@@ -34,9 +35,13 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     const row = await findUserByEmail(ctx.db, request.body.email);
     const valid = await verifyLogin(row?.password_hash, request.body.password);
     if (!row || !valid) {
-      await throttle.failed(request);
+      await throttle.failed(request, request.body.email);
       refuse(request, row ? 'wrong_password' : 'unknown_email', row);
       throw unauthorized('Wrong e-mail or password');
+    }
+    if (row.disabled_at !== null) {
+      refuse(request, 'disabled', row);
+      throw new AppError('account_disabled', 'Your account is disabled: ask an admin of your company', 403);
     }
     ctx.events.emit('logged-in', { userId: row.id, companyId: row.company_id, email: row.email, ip: request.ip });
     const token = newSecretToken(32);
@@ -52,6 +57,28 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
       ctx.broadcast.disconnectSession(sha256(token));
     }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { ok: true };
+  });
+
+  app.post('/logout-all', async (request, reply): Promise<ApiResponse<'POST /api/auth/logout-all'>> => {
+    const user = await requireUser(ctx, request);
+    const ended = await endSessionsOfUser(ctx, user.id);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { ok: true, ended_sessions: ended };
+  });
+
+  app.post('/password', { schema: { body: changePasswordBodySchema } }, async (request): Promise<ApiResponse<'POST /api/auth/password'>> => {
+    const user = await requireUser(ctx, request);
+    const waitSeconds = await throttle.waitSeconds(request, user.email);
+    if (waitSeconds) throw tooManyLogins(waitSeconds);
+    const row = await findUserById(ctx.db, user.id);
+    if (!row || !(await verifyPassword(row.password_hash, request.body.current_password))) {
+      await throttle.failed(request, user.email);
+      throw forbidden('The current password is wrong');
+    }
+    await setPasswordHash(ctx.db, user.id, await hashPassword(request.body.new_password));
+    // Whoever else holds a session of this user (a stolen one) is out; this one stays.
+    await endSessionsOfUser(ctx, user.id, sessionTokenOf(request));
     return { ok: true };
   });
 

@@ -1,13 +1,21 @@
 import rateLimit from '@fastify/rate-limit';
-import { createUserBodySchema, type ApiResponse, type User } from '@vaahshare/protocol';
+import {
+  createUserBodySchema,
+  idParamsSchema,
+  resetPasswordBodySchema,
+  updateUserBodySchema,
+  type ApiResponse,
+  type User,
+} from '@vaahshare/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import type { CompaniesFace } from '../companies/index.js';
-import { AppError, conflict, forbidden, notFound } from '../errors.js';
+import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { canSeeCompany, requireUser, scopeCompany, sessionTokenOf } from './guards.js';
 import { hashPassword } from './passwords.js';
-import { findUserByEmail, findUserBySession, insertUser, listUsers } from './users.repository.js';
+import { endSessionsOfUser, userOfSession } from './sessions.js';
+import { deleteUser, findUserByEmail, findUserById, insertUser, listUsers, setPasswordHash, setUserDisabled } from './users.repository.js';
 
 /** New users per caller and hour: answers about taken e-mail addresses are few. */
 const CREATIONS_PER_HOUR = 30;
@@ -18,7 +26,7 @@ const creationLimit = (ctx: AppContext) => ({
   // Per user, not per login: logging in again gives no fresh tries.
   keyGenerator: async (request: FastifyRequest) => {
     const token = sessionTokenOf(request);
-    const user = token && (await findUserBySession(ctx.db, token, ctx.clock.now()));
+    const user = token && (await userOfSession(ctx, token));
     return user ? `user:${user.id}` : `ip:${request.ip}`;
   },
   errorResponseBuilder: (_request: FastifyRequest, context: { ttl: number }) => {
@@ -32,6 +40,18 @@ const emailTaken = (caller: User, existing: { company_id: number }, email: strin
   canSeeCompany(caller, existing.company_id)
     ? conflict(`A user with e-mail ${email} already exists`)
     : conflict('This e-mail address cannot be used: choose another');
+
+/**
+ * The user an admin acts on: of a company it may see (else not found), not a superadmin unless it is one, and not
+ * itself (its own password takes the current one, and it must not lock itself out).
+ */
+async function manageableUser(ctx: AppContext, caller: User, id: number, ownAccountHint: string) {
+  const target = await findUserById(ctx.db, id);
+  if (!target || !canSeeCompany(caller, target.company_id)) throw notFound(`User ${id}`);
+  if (target.id === caller.id) throw badRequest(ownAccountHint);
+  if (target.role === 'superadmin' && caller.role !== 'superadmin') throw forbidden('Only a superadmin may change a superadmin');
+  return target;
+}
 
 export const usersRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pick<CompaniesFace, 'find'> }> = async (app, { ctx, companies }) => {
   await app.register(rateLimit, { global: false });
@@ -59,5 +79,29 @@ export const usersRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pi
     });
     reply.code(201);
     return { data: created };
+  });
+
+  app.patch('/:id', { schema: { params: idParamsSchema, body: updateUserBodySchema } }, async (request): Promise<ApiResponse<'PATCH /api/users/:id'>> => {
+    const caller = await requireUser(ctx, request);
+    const target = await manageableUser(ctx, caller, request.params.id, 'You cannot disable your own account');
+    const updated = await setUserDisabled(ctx.db, target.id, request.body.disabled ? (target.disabled_at ?? ctx.clock.now()) : null);
+    if (request.body.disabled) await endSessionsOfUser(ctx, target.id);
+    return { data: updated };
+  });
+
+  app.put('/:id/password', { schema: { params: idParamsSchema, body: resetPasswordBodySchema } }, async (request): Promise<ApiResponse<'PUT /api/users/:id/password'>> => {
+    const caller = await requireUser(ctx, request);
+    const target = await manageableUser(ctx, caller, request.params.id, 'Change your own password in your account settings (it takes the current one)');
+    await setPasswordHash(ctx.db, target.id, await hashPassword(request.body.password));
+    await endSessionsOfUser(ctx, target.id);
+    return { ok: true };
+  });
+
+  app.delete('/:id', { schema: { params: idParamsSchema } }, async (request): Promise<ApiResponse<'DELETE /api/users/:id'>> => {
+    const caller = await requireUser(ctx, request);
+    const target = await manageableUser(ctx, caller, request.params.id, 'You cannot remove your own account');
+    await endSessionsOfUser(ctx, target.id);
+    await deleteUser(ctx.db, target.id);
+    return { ok: true };
   });
 };
