@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { io as ioClient } from 'socket.io-client';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, connected, login, startServer, tempDir, type TestServer } from '@vaahshare/testkit';
+import { startNginx, type Nginx } from '@vaahshare/testkit/nginx';
 import { http } from '@vaahshare/testkit/probes';
 import { ConfigError, loadConfig } from '../config.js';
 import type { DomainEvents } from '../events/domain-events.js';
@@ -119,4 +120,34 @@ test('TLS settings: both or neither, and readable files', () => {
     new ConfigError('Invalid configuration: TLS_CERT /nonexistent/cert.pem cannot be read (ENOENT)'),
   );
   assert.equal(httpsOptions({ TLS_CERT: undefined, TLS_KEY: undefined }), undefined);
+});
+
+describe('behind the nginx TLS template', () => {
+  const certDir = tempDir('vaahshare-nginx-tls-');
+  const files = selfSignedCertificate(certDir);
+  const ca = fs.readFileSync(files.cert);
+  let t: TestServer;
+  let nginx: Nginx;
+
+  before(async () => {
+    t = await startServer({ TRUST_PROXY: '127.0.0.1' });
+    nginx = await startNginx([t.port], { tls: files });
+  });
+  after(async () => {
+    await nginx?.stop();
+    await t?.dispose();
+    fs.rmSync(certDir, { recursive: true, force: true });
+  });
+
+  test('nginx terminates TLS with one HSTS header, and the node, trusting it, makes the session cookie Secure', async () => {
+    const loggedIn = await httpsRequest(`${nginx.url}/api/auth/login`, ca, { method: 'POST', body: loginBody });
+    assert.equal(loggedIn.status, 200, loggedIn.body);
+    assert.equal(loggedIn.headers['strict-transport-security'], 'max-age=31536000; includeSubDomains');
+    const [cookie] = loggedIn.headers['set-cookie'] as string[];
+    assert.ok(cookie.split('; ').includes('Secure'), cookie);
+    const { token } = JSON.parse(loggedIn.body);
+    const socket = ioClient(nginx.url, { transports: ['websocket'], forceNew: true, reconnection: false, query: { app: 'backend' }, auth: { token }, ca: ca.toString() });
+    await connected(socket);
+    socket.disconnect();
+  });
 });
