@@ -102,6 +102,19 @@ const envSchema = z.object({
    * loopback / linklocal / uniquelocal). Unset: none, the peer's own address is the client's.
    */
   TRUST_PROXY: optionalText.transform((v) => (v ? v.split(',').map((a) => a.trim()).filter(Boolean) : [])),
+  /** /metrics answers only requests with `Authorization: Bearer <METRICS_TOKEN>` (Prometheus' `bearer_token`). */
+  METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'METRICS_TOKEN must have at least 16 characters').optional()),
+  /**
+   * Serves /metrics on this address only (host:port, e.g. 127.0.0.1:9464), not on PORT. With neither this nor
+   * METRICS_TOKEN, /metrics is off.
+   */
+  METRICS_LISTEN: optionalText.pipe(
+    z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'METRICS_LISTEN must be host:port, e.g. 127.0.0.1:9464')
+      .transform((v) => ({ host: v.slice(0, v.lastIndexOf(':')).replace(/^\[|\]$/g, ''), port: Number(v.slice(v.lastIndexOf(':') + 1)) }))
+      .optional(),
+  ),
   /** Failed logins for one e-mail address within LOGIN_THROTTLE_WINDOW_MS before further tries are refused. */
   LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
   /** Failed logins from one IP address within LOGIN_THROTTLE_WINDOW_MS before further tries are refused. */

@@ -9,6 +9,7 @@ import type { AppContext } from './context.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './db/database.js';
 import { createDomainEvents } from './events/domain-events.js';
 import { frameworkErrors } from './http-errors.js';
+import { restrictFileModes } from './http-security/file-modes.js';
 import { secureHeaders } from './http-security/headers.js';
 import { createOriginPolicy, refuseForeignOrigins } from './http-security/origins.js';
 import { httpsOptions, trustProxy } from './http-security/transport.js';
@@ -62,6 +63,7 @@ async function openStores(app: FastifyInstance, config: Config): Promise<{ datab
 
 /** The HTTP server, the database, Socket.IO and what every feature shares (AppContext). */
 export async function openInfrastructure(config: Config, options: BuildOptions): Promise<Infrastructure> {
+  restrictFileModes(config.DATA_DIR);
   const app = await createHttp(config, options);
   const { database, sockets } = await openStores(app, config);
   const metrics = createMetrics();

@@ -11,6 +11,8 @@ import { loadConfig } from '@vaahshare/server/config';
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct horse battery';
 export const AGENT_TOKEN = 'test-enrollment-token';
+/** Test servers serve /metrics to this bearer token (`readMetrics`). */
+export const METRICS_TOKEN = 'test-metrics-token-0123456789';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -61,6 +63,7 @@ export function testEnv(dataDir: string, overrides: Record<string, string> = {})
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     AGENT_TOKEN,
+    METRICS_TOKEN,
     RECONNECT_GRACE_MS: '60000',
     NODE_ID: 'test-node',
     ...overrides,
@@ -238,6 +241,13 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, timeout
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** The Prometheus text of a test server's /metrics. */
+export async function readMetrics(url: string): Promise<string> {
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,7 +5,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { io as ioClient } from 'socket.io-client';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, connected, login, startServer, tempDir, type TestServer } from '@vaahshare/testkit';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, connected, login, startServer, tempDir, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { startNginx, type Nginx } from '@vaahshare/testkit/nginx';
 import { http } from '@vaahshare/testkit/probes';
 import { ConfigError, loadConfig } from '../config.js';
@@ -149,5 +149,13 @@ describe('behind the nginx TLS template', () => {
     const socket = ioClient(nginx.url, { transports: ['websocket'], forceNew: true, reconnection: false, query: { app: 'backend' }, auth: { token }, ca: ca.toString() });
     await connected(socket);
     socket.disconnect();
+  });
+
+  test("nginx's access log keeps the path but not the query (a share link's token)", async () => {
+    const marker = `log-check-${process.pid}-${Date.now()}`;
+    await httpsRequest(`${nginx.url}/share/${marker}?token=secret-${marker}`, ca);
+    const log = '/var/log/nginx/vaahshare.access.log';
+    await waitUntil(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes(`GET /share/${marker} `), 5000, 'the request logged');
+    assert.equal(fs.readFileSync(log, 'utf8').includes(`secret-${marker}`), false);
   });
 });
