@@ -95,17 +95,20 @@ describe('files at rest', () => {
     }, 60_000, 'the recording finalized');
     agent.socket.disconnect();
 
-    const files = mediaPaths(dataDir, media!);
+    assert.ok(media);
+    const files = mediaPaths(dataDir, media);
+    // On PostgreSQL the database is not a file of DATA_DIR.
+    const database = t.env.DATABASE_URL ? {} : { database: modeOf(path.join(dataDir, 'vaahshare.sqlite')) };
     assert.deepEqual(
       {
         dataDir: modeOf(dataDir),
-        database: modeOf(path.join(dataDir, 'vaahshare.sqlite')),
+        ...database,
         mediaDir: modeOf(path.join(dataDir, 'media')),
         clientDir: modeOf(files.dir),
         recording: modeOf(files.final),
         thumbnail: modeOf(files.thumbnail),
       },
-      { dataDir: '700', database: '600', mediaDir: '700', clientDir: '700', recording: '600', thumbnail: '600' },
+      { dataDir: '700', ...(t.env.DATABASE_URL ? {} : { database: '600' }), mediaDir: '700', clientDir: '700', recording: '600', thumbnail: '600' },
     );
   });
 });
