@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isFresh } from '../../../scripts/bundle.mjs';
+import { stampVersion } from './version-slot.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,6 +32,13 @@ const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
  * same version.
  */
 export const AGENT_NODE_VERSION = '22.23.2';
+
+/**
+ * How the agent's Node runs on every desktop. Node 22 sizes V8's young generation and GC threads for the machine
+ * (a 16 MB semi-space, a helper thread per core): +24 MB RSS over Node 20 for an agent that allocates little
+ * and uses 2 % of a core. One-megabyte semi-spaces and GC on the main thread take it back (bench/agent-executables).
+ */
+export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--single-threaded'];
 
 /** Where each platform's Node and ffmpeg come from. */
 export const PLATFORMS = {
@@ -83,7 +91,7 @@ function blobMaker(version, log, platform) {
 }
 
 /** The CLI in one CommonJS file: a single executable's main script can require only Node's built-ins. */
-async function bundleCli(outfile, version) {
+async function bundleCli(outfile) {
   const { build } = await import('esbuild');
   const builtIn = (name, contents) => ({
     name,
@@ -102,7 +110,7 @@ async function bundleCli(outfile, version) {
     logLevel: 'warning',
     outfile,
     // The sources are ES modules: in the one CommonJS file, import.meta.url is the executable's own address.
-    define: { __VAAHSHARE_AGENT_VERSION__: JSON.stringify(version), 'import.meta.url': '__vaahshare_executable_url' },
+    define: { 'import.meta.url': '__vaahshare_executable_url' },
     banner: { js: 'var __vaahshare_executable_url = require("node:url").pathToFileURL(process.execPath).href;' },
     plugins: [
       // The executable carries no npm ffmpeg: its own is installed beside it (capture/ffmpeg-binary.ts).
@@ -137,7 +145,8 @@ async function buildPlatform(platform, work, version, log) {
   log(platform, `Node ${node.version}: preparing the blob`);
   const blob = path.join(work, `${platform}.blob`);
   const seaConfig = path.join(work, `${platform}.sea.json`);
-  fs.writeFileSync(seaConfig, JSON.stringify({ main: path.join(work, 'cli.cjs'), output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, assets: guiAssets() }));
+  const config = { main: path.join(work, 'cli.cjs'), output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, execArgv: AGENT_NODE_FLAGS, assets: guiAssets() };
+  fs.writeFileSync(seaConfig, JSON.stringify(config));
   execFileSync(blobMaker(node.version, log, platform), ['--experimental-sea-config', seaConfig], { stdio: 'ignore' });
 
   const agentFile = path.join(staging, `vaahshare-agent${target.exe}`);
@@ -185,11 +194,11 @@ export async function buildExecutables({ platforms = Object.keys(PLATFORMS), ifS
     await buildGui();
     const cli = path.join(work, 'cli.cjs');
     const { version: packageVersion } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-    // The version names the code (a hash of the bundle made without it), then is built into the agent, which
-    // reports it in client-connected.
-    await bundleCli(cli, 'unversioned');
+    // The version names the code (a hash of the bundle with its version slot blank), then goes into the slot: the
+    // agent reports it in client-connected.
+    await bundleCli(cli);
     const version = `${packageVersion}+${sha256File(cli).slice(0, 10)}`;
-    await bundleCli(cli, version);
+    fs.writeFileSync(cli, stampVersion(fs.readFileSync(cli), version));
     const built = [];
     for (const platform of todo) built.push(await buildPlatform(platform, work, version, log));
     return built;

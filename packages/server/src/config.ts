@@ -131,6 +131,8 @@ const envSchema = z.object({
   DASHBOARD_DIR: z.string().default(BUILT_DASHBOARD),
   /** The agent executables served at /agent/download (`npm run build:agents` builds them there). */
   AGENT_BUILDS_DIR: z.string().default(BUILT_AGENTS),
+  /** How often this node looks for a new build there: its connected agents of that platform are offered it (PROTOCOL.md §8.14). */
+  AGENT_UPDATE_CHECK_MS: z.coerce.number().int().min(100).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

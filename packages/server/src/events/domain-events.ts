@@ -1,4 +1,4 @@
-import type { Client } from '@vaahshare/protocol';
+import type { Client, MachineInfo } from '@vaahshare/protocol';
 import { EventBus } from './bus.js';
 
 /**
@@ -14,7 +14,7 @@ export interface DomainEvents {
   /** A client is gone for good: its grace period ended or its app closed. */
   'client-gone': Client;
   /** An agent socket holds its client's connection and is in its rooms; awaited before `client-connected` is acked. */
-  'agent-connected': { clientId: number; legacy: boolean; changed: boolean };
+  'agent-connected': { clientId: number; legacy: boolean; changed: boolean; socketId: string; machineInfo: MachineInfo };
   /**
    * Every node beat: `alive` are the nodes with a row. What nodes without one held (clients, processing, viewers)
    * is taken over, each item by one node's guarded update. Awaited: the next beat waits for it.
