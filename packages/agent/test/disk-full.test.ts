@@ -12,6 +12,7 @@ import { capturedMore, clientId, downloadVideo, finalizedMedia, spooledFiles } f
 /** About a second of the test picture at the agent's 300 kbit/s. */
 const SECOND = 37_000;
 const MB = 1024 * 1024;
+const METRICS_TOKEN = 'metrics-token-of-the-disk-test';
 
 /** A small tmpfs as the server's DATA_DIR, so that the test can fill it and free it; null where mounting is not allowed. */
 function mountTmpfs(sizeMb: number): string | null {
@@ -32,7 +33,7 @@ describe('the server’s disk filling up while a real agent streams', { skip: mo
   let t: TestServer;
   let token: string;
   before(async () => {
-    t = await startServer({ DATA_DIR: dataDir, MIN_FREE_DISK_MB: '16' });
+    t = await startServer({ DATA_DIR: dataDir, MIN_FREE_DISK_MB: '16', METRICS_TOKEN: METRICS_TOKEN });
     token = await login(t.url);
   });
   after(async () => {
@@ -57,7 +58,7 @@ describe('the server’s disk filling up while a real agent streams', { skip: mo
       fs.writeFileSync(filler, Buffer.alloc(bavail * bsize - 10 * MB));
       assert.equal((await low).low, true, 'the dashboards are told');
       await agent.waitFor(/short of disk space: the recording stays here/, 10_000);
-      const metrics = await (await fetch(`${t.url}/metrics`)).text();
+      const metrics = await (await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
       assert.match(metrics, /^vaahshare_disk_low 1$/m);
 
       const raw = (await fs.promises.readdir(path.join(dataDir, 'media'), { recursive: true })).find((f) => String(f).endsWith('.raw.webm'))!;

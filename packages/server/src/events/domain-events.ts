@@ -22,6 +22,10 @@ export interface DomainEvents {
   'nodes-checked': { alive: string[] };
   /** An enrollment token was revoked: its agents can no longer come back. Awaited before their sockets are cut. */
   'token-revoked': { tokenId: number };
+  /** A dashboard login succeeded (`ip` as the server sees it: the client's, behind a trusted proxy). */
+  'logged-in': { userId: number; companyId: number; email: string; ip: string };
+  /** A dashboard login was refused: the e-mail as typed, the reason, and the user when the e-mail is one. */
+  'login-failed': { email: string; ip: string; reason: 'unknown_email' | 'wrong_password' | 'throttled' | 'disabled'; userId?: number; companyId?: number };
   /** A live segment is open on this node (new, or resumed after a reconnect). */
   'segment-opened': { clientId: number; mediaId: number; segmentId: string };
   /** A live segment is closed for good (stopped, its client gone, or abandoned by a dead node): it is to be finalized. */
