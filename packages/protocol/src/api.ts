@@ -41,6 +41,7 @@ export interface ApiRoutes {
   'GET /api/clients': ListBody<Client>;
   'GET /api/clients/assets': ItemBody<ClientAssets>;
   'GET /api/clients/:id': ItemBody<ClientDetail>;
+  'POST /api/clients/:id/reset-enrollment': ItemBody<Client>;
   'GET /api/alerts': ListBody<Alert>;
   'POST /api/alerts/:id/acknowledge': ItemBody<Alert>;
   'GET /api/media': ListBody<MediaItem>;

@@ -28,6 +28,8 @@ export const clientSchema = z.object({
   last_seen_at: z.string().nullable(),
   /** Set while disconnected (null for clients disconnected before the reason was kept). */
   disconnect_reason: disconnectReasonSchema.nullable(),
+  /** The desktop holds a device secret (PROTOCOL.md §2): only it may connect as this client until an admin resets it. */
+  device_enrolled: z.boolean(),
 });
 export type Client = z.infer<typeof clientSchema>;
 

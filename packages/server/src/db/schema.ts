@@ -71,6 +71,8 @@ export interface ClientsTable {
   disconnect_reason: DisconnectReason | null;
   /** The enrollment token of its current (or last) connection; null for original clients. */
   token_id: number | null;
+  /** sha256 of the desktop's device secret (PROTOCOL.md §2); null until its next connection enrolls it, and for original clients. */
+  device_secret_hash: string | null;
   created_at: number;
 }
 
