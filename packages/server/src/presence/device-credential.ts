@@ -37,17 +37,17 @@ export function secretMatches(storedHash: string, secret: string | undefined): b
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
-const resetHint = 'if this desktop lost its secret (reinstalled, new user profile), an admin resets its enrollment on its page in the dashboard';
+const resetHint = 'If this desktop lost its secret (reinstalled, new user profile), an admin resets its enrollment on its page in the dashboard.';
 
 // Announced: over a socket the refusal is also an `error` event, ack or not (PROTOCOL.md §2).
 export const deviceSecretRequired = (userHost: string) =>
-  new AppError('device_secret_required', `${userHost} is enrolled by another device: only it may use this identity, with its device_secret (${resetHint})`, 401).announce();
+  new AppError('device_secret_required', `${userHost} is enrolled by a device: only it may use this identity, with its device_secret. ${resetHint}`, 401).announce();
 
 export const deviceSecretInvalid = (userHost: string) =>
-  new AppError('device_secret_invalid', `Wrong device_secret for ${userHost}: nothing was changed (${resetHint})`, 401).announce();
+  new AppError('device_secret_invalid', `Wrong device_secret for ${userHost}: nothing was changed. ${resetHint}`, 401).announce();
 
 export const enrolledMeanwhile = (userHost: string) =>
-  new AppError('device_enrolled_meanwhile', `Another device enrolled ${userHost} at the same moment: nothing was changed (${resetHint})`, 409).announce();
+  new AppError('device_enrolled_meanwhile', `Another device enrolled ${userHost} at the same moment: nothing was changed. ${resetHint}`, 409).announce();
 
 export function decideDevice(claim: DeviceClaim): DeviceDecision {
   const { userHost, legacy, presented, storedHash } = claim;
