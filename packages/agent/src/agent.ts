@@ -11,6 +11,7 @@ import { finishRecording, startRecording, type Recording } from './recording.js'
 import { SegmentRefused, SegmentUploader } from './shared/segment-uploader.js';
 import { emitAndWait, socketTransport, type AgentSocket } from './shared/socket-transport.js';
 import { AlertSpool, type SpooledAlert } from './spool/alert-spool.js';
+import { DeviceSecretStore } from './spool/device-secret.js';
 import { FileSource } from './spool/file-source.js';
 import { loadLastSettings, saveLastSettings } from './spool/last-settings.js';
 import { uploadPending } from './spool/offline-uploads.js';
@@ -48,6 +49,7 @@ export class Agent {
   private readonly socket: AgentSocket;
   private readonly idle: IdleWatcher;
   private readonly alerts: AlertSpool;
+  private readonly deviceSecret: DeviceSecretStore;
   private sendingAlerts = false;
   private readonly progress: CatchUpProgress;
   private readonly statusTimer: NodeJS.Timeout;
@@ -86,13 +88,14 @@ export class Agent {
     this.current = this.record();
     this.progress = new CatchUpProgress(o.log, (catchingUp) => this.setState(catchingUp ? 'catching-up' : 'live'));
     this.alerts = new AlertSpool(o.spool.dir);
+    this.deviceSecret = new DeviceSecretStore(o.spool.dir, o.server);
     this.idle = new IdleWatcher(
       o.tools,
       o.capture.display,
       { idle: (period, message) => this.onIdle(period, message), back: (period, away) => this.onBack(period, away) },
       o.log,
     );
-    this.socket = openConnection(o.server, o.token, o.machine, {
+    this.socket = openConnection(o.server, o.token, o.machine, this.deviceSecret, {
       ready: (_socket, company) => {
         this.company = company;
         this.onReady();
@@ -280,7 +283,8 @@ export class Agent {
     this.uploading = true;
     try {
       const busy = [this.current.segment.id, ...this.leftovers.keys()];
-      await uploadPending({ server: this.o.server, token: this.o.token, userHost: this.o.machine.user_host }, this.o.spool, busy, this.o.log);
+      const target = { server: this.o.server, token: this.o.token, userHost: this.o.machine.user_host, deviceSecret: () => this.deviceSecret.load() };
+      await uploadPending(target, this.o.spool, busy, this.o.log);
     } catch (err) {
       for (const s of this.o.spool.list([this.current.segment.id]).filter((s) => s.mode === 'upload')) this.sends.failed(s.id, (err as Error).message);
       this.o.log(`uploading local recordings failed (${(err as Error).message}); will retry after the next reconnect`);

@@ -98,6 +98,26 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
     await screenshot(page, 'client-detail-desktop');
   });
 
+  test('the client page resets a desktop’s enrollment: its agent is cut and the next connection enrolls again', async () => {
+    const lost = await connectAgent(t.url, 'lost@desk-9');
+    const cut = new Promise((resolve) => lost.socket.once('disconnect', resolve));
+    await page.goto(`${t.url}/clients/${lost.client.id}`);
+    await page.locator('[data-test=device-enrollment] [data-enrolled=true]').waitFor();
+    await page.locator('[data-test=reset-enrollment]').click();
+    await page.locator('.p-confirmpopup-accept-button').click();
+    await page.locator('[data-test=device-enrollment] >> text=Enrollment reset').waitFor();
+    await cut;
+    const row = await t.server.ctx.db.selectFrom('clients').select('device_secret_hash').where('id', '=', lost.client.id).executeTakeFirstOrThrow();
+    assert.equal(row.device_secret_hash, null);
+    // Without the old secret (a reinstalled desktop): enrolled again, and the page says so.
+    const again = openSocket(t.url);
+    await connected(again);
+    const reply = await again.timeout(5000).emitWithAck('client-connected', { machine_info: { user_host: 'lost@desk-9' } });
+    assert.ok(reply.ok && reply.device_secret);
+    await page.locator('[data-test=device-enrollment] [data-enrolled=true]').waitFor();
+    again.disconnect();
+  });
+
   test('settings: a token is created, copied into the install command, and revoked', async () => {
     await page.locator('.app-nav a[href="/settings"]').click();
     await page.locator('[data-test=token-label]').fill('Office laptops');

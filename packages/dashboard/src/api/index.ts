@@ -22,6 +22,7 @@ export const clientsApi = {
     return [first, ...(await Promise.all(rest))].flatMap((body) => body.data);
   },
   get: (id: number) => call('GET /api/clients/:id', { params: { id } }),
+  resetEnrollment: (id: number) => call('POST /api/clients/:id/reset-enrollment', { params: { id } }),
 };
 
 export interface MediaQuery extends Query {

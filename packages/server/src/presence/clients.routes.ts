@@ -6,7 +6,7 @@ import type { AppContext } from '../context.js';
 import { toIso } from '../db/database.js';
 import { canSeeCompany, requireAgentCompany, requireUser, scopeCompany } from '../auth/index.js';
 import type { CompaniesFace } from '../companies/index.js';
-import { notFound } from '../errors.js';
+import { AppError, notFound } from '../errors.js';
 import { toClient } from './client-view.js';
 import { recentPauses } from './pauses.js';
 import { presenceHistory, resetDeviceSecret } from './presence.repository.js';
@@ -61,6 +61,10 @@ export const clientsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: 
    * Its sockets are cut now, so the enrolled device cannot go on under the reset identity.
    */
   app.post('/:id/reset-enrollment', { schema: { params: idParamsSchema } }, async (request): Promise<ApiResponse<'POST /api/clients/:id/reset-enrollment'>> => {
+    // A form or text body means a request not made by the dashboard (e.g. a cross-site form post): refused.
+    if (request.headers['content-type'] && !/^application\/json\b/i.test(request.headers['content-type'])) {
+      throw new AppError('unsupported_media_type', 'This route reads no body: send none, or JSON', 415);
+    }
     const { id } = await visibleClient(request, request.params.id);
     const row = await resetDeviceSecret(ctx.db, id);
     if (!row) throw notFound(`Client ${id}`);
