@@ -62,10 +62,11 @@ export type User = z.infer<typeof userSchema>;
 export const companySchema = z.object({ id: z.number(), name: z.string() });
 export type Company = z.infer<typeof companySchema>;
 
+/** An enrollment token as listed: the server keeps only its hash, so it shows its first characters. */
 export const enrollmentTokenSchema = z.object({
   id: z.number(),
   company_id: z.number(),
-  token: z.string(),
+  token_prefix: z.string(),
   label: z.string().nullable(),
   created_at: z.string(),
   revoked_at: z.string().nullable(),

@@ -10,7 +10,7 @@ import { loadConfig } from '@vaahshare/server/config';
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct horse battery';
-export const AGENT_TOKEN = 'test-enrollment-token';
+export const AGENT_TOKEN = 'test-enrollment-token-0000';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

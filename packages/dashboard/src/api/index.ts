@@ -1,4 +1,4 @@
-import type { Client, MediaItem, Settings, User } from '@vaahshare/protocol';
+import type { Client, EnrollmentToken, MediaItem, Settings, User } from '@vaahshare/protocol';
 import { call, type Query } from './http';
 import { companyScope } from './scope';
 
@@ -44,6 +44,9 @@ export const alertsApi = {
     call('GET /api/alerts', { query: { ...query, company_id: companyScope() } }),
   acknowledge: (id: number) => call('POST /api/alerts/:id/acknowledge', { params: { id } }),
 };
+
+/** A token as listed, with the token itself when it was created on this page (the server shows it only then). */
+export type ShownToken = EnrollmentToken & { token?: string };
 
 export const companiesApi = {
   list: () => call('GET /api/companies'),

@@ -46,7 +46,10 @@ export interface SessionsTable {
 export interface EnrollmentTokensTable {
   id: Generated<number>;
   company_id: number;
-  token: string;
+  /** sha256 of the token: it is shown once, at creation, and a leaked database does not leak it. */
+  token_hash: string;
+  /** Its first characters, so admins tell tokens apart. */
+  token_prefix: string;
   label: string | null;
   created_at: number;
   revoked_at: number | null;

@@ -8,6 +8,7 @@ import { viewerNames } from './005-viewer-names.js';
 import { alertTimes } from './006-alert-times.js';
 import { presenceReason } from './006-presence-reason.js';
 import { deviceSecrets } from './007-device-secrets.js';
+import { tokenHashes } from './008-token-hashes.js';
 
 /** Migrations live in code (not read from a folder) so they run the same under tsx and in a bundle. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -23,6 +24,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '006-alert-times': alertTimes(),
         '006-presence-reason': presenceReason(),
         '007-device-secrets': deviceSecrets(),
+        '008-token-hashes': tokenHashes(),
       };
     },
   };
