@@ -124,8 +124,9 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
     await page.locator('[data-test=token-create]').click();
     const row = page.locator('[data-test=tokens-table] tr', { hasText: 'Office laptops' });
     await row.waitFor();
-    const created = await row.locator('code').getAttribute('data-token');
-    assert.ok(created && created.length >= 16);
+    const created = await row.locator('[data-test=new-token] code').getAttribute('data-token');
+    assert.ok(created && created.length >= 24);
+    assert.equal(await row.locator('[data-token-prefix]').innerText(), `${created.slice(0, 6)}…`);
     const agent = openSocket(t.url, { token: created });
     await connected(agent);
     agent.disconnect();
