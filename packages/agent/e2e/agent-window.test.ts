@@ -142,6 +142,50 @@ describe("the agent's window in Chromium, against a real agent and server", () =
     }
   });
 
+  test('Settings: start at login shows the real entry; switching it writes and removes the autostart entry while the agent keeps running', async () => {
+    const home = tempDir('vaahshare-home-');
+    // A desktop session (DISPLAY) whose user has no systemd manager (no runtime dir, no session bus): the
+    // session's autostart folder is what starts the agent at login; without a desktop nothing can.
+    const desktop = { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_RUNTIME_DIR: path.join(home, 'no-runtime'), DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' };
+    const entry = path.join(home, '.config/autostart/vaahshare-agent.desktop');
+    const [dataDir, headlessDataDir] = [tempDir('vaahshare-agent-'), tempDir('vaahshare-agent-')];
+    const agent = runAgent(agentArgs(t.url, 'login@desk', dataDir), { ...desktop, DISPLAY: ':0' });
+    const headless = runAgent(agentArgs(t.url, 'headless@box', headlessDataDir), desktop);
+    try {
+      await agent.waitFor(/connected to/);
+      const page = await openWindow(browser, await windowAddress(dataDir));
+      await showPage(page, 'settings');
+      const toggle = page.locator('#start-at-login');
+      await waitForText(page, 'start-at-login-state', /^Off/);
+      assert.equal(await toggle.getAttribute('aria-checked'), 'false');
+      await toggle.click();
+      await waitForText(page, 'start-at-login-result', /The agent starts when you log in, through the desktop session's autostart/);
+      await waitForText(page, 'start-at-login-state', new RegExp(`^On, through the desktop session's autostart: ${entry}`));
+      assert.match(fs.readFileSync(entry, 'utf8'), /^Exec=".*node.*" ".*vaahshare-agent\.js" "start"$/m);
+      await screenshot(page, 'settings-start-at-login');
+      // The state comes from the entry on disk: a new page shows it, and the agent that asked still runs.
+      await page.reload();
+      await waitForText(page, 'start-at-login-state', /^On/);
+      assert.equal(await page.locator('#start-at-login').getAttribute('aria-checked'), 'true');
+      await page.locator('#start-at-login').click();
+      await waitForText(page, 'start-at-login-result', /no longer starts when you log in \(removed .*vaahshare-agent\.desktop\); it keeps running now/);
+      assert.equal(fs.existsSync(entry), false);
+      await waitForText(page, 'header-state', /^Live$/);
+      assert.equal(agent.child.exitCode, null);
+
+      // No desktop and no systemd: the switch says why and what to do, and writes nothing.
+      await headless.waitFor(/connected to/);
+      const other = await openWindow(browser, await windowAddress(headlessDataDir));
+      await showPage(other, 'settings');
+      await other.locator('#start-at-login').click();
+      await waitForText(other, 'start-at-login-result', /Cannot start the agent at login here: systemd is not running for this user here .*Add `.*start` to your desktop's startup applications instead/);
+      await waitForText(other, 'start-at-login-state', /^Off/);
+      assert.deepEqual(fs.readdirSync(path.join(home, '.config'), { recursive: true }), ['autostart'], 'nothing written');
+    } finally {
+      await Promise.all([agent.stop('SIGTERM'), headless.stop('SIGTERM')]);
+    }
+  });
+
   test('Pause: not offered while the company forbids it; allowed, a pause too long is refused, a pause stops streaming (still connected) until resumed', async () => {
     const dataDir = tempDir('vaahshare-agent-');
     const agent = runAgent(agentArgs(t.url, 'pause@desk', dataDir));

@@ -294,9 +294,10 @@ export class Agent {
   }
 
   private onIdle(period: IdlePeriod, message: string) {
+    // Spooled before it is said: whoever reads the line (a person, a test) finds the alert on disk.
+    this.alerts.put(idleAlert(period));
     this.o.log(`idle for ${period.idleSeconds} s: ${message}${this.socket.connected ? '' : ' (the alert is sent once the server is reachable)'}`);
     this.showIdle({ message, since: new Date(period.since).toISOString() });
-    this.alerts.put(idleAlert(period));
     void this.sendAlerts();
   }
 
@@ -388,7 +389,7 @@ export class Agent {
   }
 
   /** The agent's part of what its window shows. */
-  view(): Omit<GuiView, 'settings'> {
+  view(): Omit<GuiView, 'settings' | 'start_at_login'> {
     // The spool drops a segment with no byte yet: the one being captured is left out of its listing.
     const spooled = this.o.spool.list([this.current.segment.id]);
     if (!this.currentSent) spooled.push(this.current.segment);

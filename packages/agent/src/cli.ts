@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { autostartCommand } from './commands/autostart.js';
+import { menuCommand } from './commands/menu.js';
 import { openCommand } from './commands/open.js';
 import { recordCommand } from './commands/record.js';
 import { withCaptureOptions, withIdentityOptions } from './commands/capture-options.js';
@@ -39,6 +40,7 @@ withIdentityOptions(program.command('stop'))
 withIdentityOptions(program.command('open'))
   .description("open the running agent's window (what it records, who watches, its recordings and settings) in the default browser")
   .option('--print', 'print its address (with its secret) instead of opening it')
+  .option('--wait <seconds>', 'wait up to this long for an agent that is starting (default: do not wait)')
   .action(async (flags) => exit(await openCommand(flags)));
 
 withCaptureOptions(connectionOptions(program.command('setup')))
@@ -53,6 +55,12 @@ program
   .argument('<action>', 'enable, disable or status')
   .description('start the agent at login, for this user (enable also starts it now; disable stops it)')
   .action((action: string) => exit(autostartCommand(action)));
+
+program
+  .command('menu')
+  .argument('<action>', 'add, remove or status')
+  .description('the application-menu entry "VaahShare" that opens the agent\'s window (Linux; on Windows the install adds a Start-menu shortcut)')
+  .action((action: string) => exit(menuCommand(action)));
 
 function exit(code: number) {
   process.exit(code);

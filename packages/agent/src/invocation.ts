@@ -20,6 +20,9 @@ export function agentCommand(pathEnv = process.env.PATH ?? ''): string {
   return /\s/.test(self) ? `"${self}"` : self;
 }
 
+/** The program and first arguments that run this agent again: the self-contained executable, or Node with the CLI script of a checkout. */
+export const agentExecutable = (): string[] => (sea.isSea() ? [process.execPath] : [process.execPath, path.resolve(process.argv[1] ?? '')]);
+
 /** From a checkout: `npx` finds the workspace's bin only inside the repository. */
 export function fromCheckout(script: string, cwd: string): string {
   const repository = path.resolve(path.dirname(script), '../../..');

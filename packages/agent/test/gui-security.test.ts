@@ -121,6 +121,19 @@ describe("the agent's window: only this desktop's browser, with the secret, may 
     }
   });
 
+  test('`open --wait` gives an agent that is starting time to serve its window; a bad value or none there says so', async () => {
+    const open = (args: string[]) =>
+      promisify(execFile)(process.execPath, [BIN, 'open', '--print', ...args], { env: { ...process.env, VAAHSHARE_CONFIG: '/nonexistent/vaahshare-agent-test/config.json' } }).then(
+        ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
+        (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+      );
+    assert.deepEqual(await open(['--wait', 'soon', '--data-dir', dataDir]), { code: 1, stdout: '', stderr: 'vaahshare-agent: --wait must be a number of seconds, not "soon"\n' });
+    const none = await open(['--wait', '0.5', '--data-dir', tempDir('vaahshare-agent-')]);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /No running agent has a window: start one with `.*start`/);
+    assert.deepEqual(await open(['--wait', '5', '--data-dir', dataDir]), { code: 0, stdout: `${url.href}\n`, stderr: '' });
+  });
+
   test('`open` hands the address to the desktop\'s opener (xdg-open, which calls $BROWSER when no desktop environment runs)', async () => {
     const dir = tempDir('vaahshare-open-');
     const opened = path.join(dir, 'opened-url');

@@ -35,18 +35,21 @@ export function spooledFiles(dataDir: string): string[] {
   return fs.readdirSync(root).flatMap((d) => fs.readdirSync(path.join(root, d)).filter((f) => f.endsWith('.webm')).map((f) => path.join(root, d, f)));
 }
 
-/** Waits until a file stops growing (a writer finished with it). */
-export async function settled(file: string, quietMs = 600, timeoutMs = 10_000) {
-  let last = -1;
-  let since = Date.now();
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const size = fs.statSync(file).size;
-    if (size !== last) [last, since] = [size, Date.now()];
-    else if (Date.now() - since >= quietMs) return size;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${file} kept growing`);
+/** Whether a running process holds `file` open (ffmpeg writes its segment through its stdout). */
+function someProcessHolds(file: string): boolean {
+  return fs.readdirSync('/proc').some((pid) => {
+    if (!/^\d+$/.test(pid)) return false;
+    try {
+      return fs.readdirSync(`/proc/${pid}/fd`).some((fd) => fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === file);
+    } catch {
+      return false; // gone meanwhile, or not ours to read
+    }
+  });
+}
+
+/** Waits until no process holds the file open any more (the ffmpeg that wrote it exited). */
+export async function writerGone(file: string, timeoutMs = 10_000) {
+  await waitUntil(() => !someProcessHolds(file), timeoutMs, `the writer of ${file} to exit`);
 }
 
 /** A real server on a fresh database with the test admin logged in. */

@@ -5,7 +5,7 @@ import { api, connectDashboard, tempDir, waitUntil, type TestServer } from '@vaa
 import { decodeFrames } from '@vaahshare/testkit/webm';
 import { agentArgs, runAgent } from './agent-process.js';
 import { startCutProxy } from './cut-proxy.js';
-import { capturedMore, clientId, downloadVideo, finalizedMedia, serverWithAdmin, settled, spooledFiles } from './helpers.js';
+import { capturedMore, clientId, downloadVideo, finalizedMedia, serverWithAdmin, spooledFiles, writerGone } from './helpers.js';
 
 /** About a second of the test picture at the agent's 300 kbit/s. */
 const SECOND = 37_000;
@@ -91,7 +91,7 @@ describe('agent streaming (real agent process, real server, real ffmpeg)', () =>
 
       // ffmpeg outlives the agent just long enough to finish its file (parent-death signal).
       const [leftover] = spooledFiles(dataDir);
-      await settled(leftover);
+      await writerGone(leftover);
       const local = await decodeFrames(fs.readFileSync(leftover));
 
       restarted = runAgent(agentArgs(t.url, 'crash@pc', dataDir));

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, startServer, type TestServer } from '@vaahshare/testkit';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, login, startServer, type connectAgent, type TestServer } from '@vaahshare/testkit';
+import { makeWebm, type WebmOptions } from '@vaahshare/testkit/webm';
 import { DIST_DIR, ensureDashboardBuild } from '../build/ensure-build.js';
 import { acquireLock } from '../build/lock.js';
 
@@ -39,6 +40,30 @@ export async function startDashboardServer(overrides: Record<string, string> = {
   return startServer({ DASHBOARD_DIR: DIST_DIR, ...overrides });
 }
 
+export type Agent = Awaited<ReturnType<typeof connectAgent>>;
+
+/** What a dashboard e2e file works with: the server, Chromium, an admin's API token, a page, a test recording. */
+export interface DashboardSession {
+  t: TestServer;
+  browser: Browser;
+  token: string;
+  page: Page;
+  webm: Buffer;
+}
+
+/** Starts the server, Chromium and the test recording side by side, then logs in over the API and opens a page. */
+export async function openDashboardSession(webmOptions: WebmOptions): Promise<DashboardSession> {
+  const [t, browser, webm] = await Promise.all([startDashboardServer(), launchBrowser(), makeWebm(webmOptions)]);
+  return { t, browser, webm, token: await login(t.url), page: await openPage(browser) };
+}
+
+/** Disconnects the file's agents, closes Chromium (and its lock) and stops the server; for a half-started session too. */
+export async function closeDashboardSession(session: Partial<DashboardSession>, agents: Agent[]) {
+  agents.forEach((a) => a.socket.disconnect());
+  await session.browser?.close();
+  await session.t?.dispose();
+}
+
 export async function openPage(browser: Browser, viewport = DESKTOP): Promise<Page> {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1, isMobile: viewport.width < 600, hasTouch: viewport.width < 600 });
   return context.newPage();
@@ -58,6 +83,8 @@ export async function screenshot(page: Page, name: string) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   // Tables fade their loading mask out after the data arrived: wait for it to be gone.
   await page.waitForFunction(() => !document.querySelector('.p-datatable-mask'), undefined, { timeout: 3000 }).catch(() => {});
+  // PrimeVue fades rows, messages and dialogs in: the picture shows them once they are there (endless ones, a live dot, aside).
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity));
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 }
 

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page, Route } from 'playwright-core';
-import { api, connectAgent, login, type TestServer } from '@vaahshare/testkit';
+import type { Page, Route } from 'playwright-core';
+import { api, connectAgent, type TestServer } from '@vaahshare/testkit';
 import { sendFrames, startSegment } from '@vaahshare/testkit/streaming';
-import { makeWebm } from '@vaahshare/testkit/webm';
-import { launchBrowser, logIn, onlineCount, openPage, screenshot, startDashboardServer, waitForRowState } from './browser.js';
-
-type Agent = Awaited<ReturnType<typeof connectAgent>>;
+import { closeDashboardSession, logIn, onlineCount, openDashboardSession, screenshot, waitForRowState, type Agent, type DashboardSession } from './browser.js';
 
 /** Holds the next request to `path` until the test lets it through; resolves once it was sent. */
 function holdNext(page: Page, path: string): Promise<Route> {
@@ -17,23 +14,15 @@ function holdNext(page: Page, path: string): Promise<Route> {
 
 /** What a person sees first: the login form, the words for presence, "last seen" and the recordings. */
 describe('dashboard: the first hour of a new admin', () => {
-  let t: TestServer;
-  let browser: Browser;
-  let page: Page;
-  let token: string;
-  let webm: Buffer;
+  let session: DashboardSession | undefined;
+  let t: TestServer, page: Page, token: string, webm: Buffer;
   const agents: Agent[] = [];
 
   before(async () => {
-    [t, browser, webm] = await Promise.all([startDashboardServer(), launchBrowser(), makeWebm({ seconds: 4, fps: 10, gop: 10 })]);
-    token = await login(t.url);
-    page = await openPage(browser);
+    session = await openDashboardSession({ seconds: 4, fps: 10, gop: 10 });
+    ({ t, page, token, webm } = session);
   });
-  after(async () => {
-    agents.forEach((a) => a.socket.disconnect());
-    await browser?.close();
-    await t?.dispose();
-  });
+  after(() => closeDashboardSession(session ?? {}, agents));
 
   test('login: an error from the last attempt is gone while the next one is being checked', async () => {
     await page.goto(`${t.url}/login`);

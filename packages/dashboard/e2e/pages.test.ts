@@ -5,23 +5,18 @@ import { api, connectAgent, connected, login, openSocket, sleep, waitUntil, type
 import { handshakeRefusal } from '@vaahshare/testkit/probes';
 import { sendFrames, startSegment } from '@vaahshare/testkit/streaming';
 import { makeWebm } from '@vaahshare/testkit/webm';
-import { DESKTOP, PHONE, launchBrowser, logIn, openPage, screenshot, startDashboardServer, waitForRowState } from './browser.js';
-
-type Agent = Awaited<ReturnType<typeof connectAgent>>;
+import { DESKTOP, PHONE, closeDashboardSession, logIn, openDashboardSession, openPage, screenshot, waitForRowState, type Agent, type DashboardSession } from './browser.js';
 
 describe('dashboard: alerts, client detail, settings, and every page at desktop and phone size', () => {
-  let t: TestServer;
-  let browser: Browser;
-  let page: Page;
-  let token: string;
-  let webm: Buffer;
+  let session: DashboardSession | undefined;
+  let t: TestServer, browser: Browser, page: Page, token: string, webm: Buffer;
   const agents: Agent[] = [];
   let ana: Agent;
   let eve: Agent;
   let feeding = true;
   let feeder: Promise<void> = Promise.resolve();
 
-  /** eve streams in real time for the whole suite, so live tiles always have fresh pictures. */
+  /** eve streams in real time for the whole suite, so live tiles always have fresh pictures: the pace is the point. */
   async function feedEve(long: Buffer) {
     const slice = Math.ceil(long.length / 120);
     for (let at = 0; feeding && at < long.length; at += slice) {
@@ -32,13 +27,8 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
 
   before(async () => {
     let long: Buffer;
-    [t, browser, webm, long] = await Promise.all([
-      startDashboardServer(),
-      launchBrowser(),
-      makeWebm({ seconds: 12, fps: 10, gop: 10 }),
-      makeWebm({ seconds: 60, fps: 10, gop: 10 }),
-    ]);
-    token = await login(t.url);
+    [session, long] = await Promise.all([openDashboardSession({ seconds: 12, fps: 10, gop: 10 }), makeWebm({ seconds: 60, fps: 10, gop: 10 })]);
+    ({ t, browser, page, token, webm } = session);
     ana = await connectAgent(t.url, 'ana@desk-1');
     // A finished recording of ana, a reconnecting and a disconnected client.
     await startSegment(ana.socket, 'ana-1');
@@ -54,15 +44,12 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
     feeder = feedEve(long);
     agents.push(ana, eve);
     await waitUntil(async () => (await api(t.url, '/api/media?status=ready', { token })).body.data.length === 1, 60_000, 'the recording');
-    page = await openPage(browser);
     await logIn(page, t.url);
   });
   after(async () => {
     feeding = false;
     await feeder;
-    agents.forEach((a) => a.socket.disconnect());
-    await browser?.close();
-    await t?.dispose();
+    await closeDashboardSession(session ?? {}, agents);
   });
 
   test('an idle alert pops up as a toast, is listed, and can be acknowledged', async () => {
@@ -195,7 +182,6 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
       await screenshot(shot, `client-detail-${name}`);
       await shot.goto(`${t.url}/history`);
       await shot.locator('[data-test=media-table] [data-status=ready]').waitFor();
-      await sleep(200);
       await screenshot(shot, `history-${name}`);
       await shot.goto(`${t.url}/alerts`);
       await shot.locator('[data-test=alerts-table]').waitFor();

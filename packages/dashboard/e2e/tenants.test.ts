@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { api, connectAgent, login, sleep, waitUntil, type TestServer } from '@vaahshare/testkit';
+import { api, connectAgent, login, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { sendFrames, startSegment } from '@vaahshare/testkit/streaming';
 import { makeWebm } from '@vaahshare/testkit/webm';
 import { launchBrowser, onlineCount, logIn, openPage, rowState, screenshot, startDashboardServer, waitForRowState } from './browser.js';
@@ -121,7 +121,8 @@ describe('dashboard: a second company’s admin sees none of the first company',
 
   test('its player gets no picture of company A’s stream, which is running', async () => {
     await page.goto(`${t.url}/live/${streamingA.client.id}`);
-    await sleep(1000);
+    // The server's answer to the player's `watch`, shown: once it refused, no picture of that stream can come.
+    await page.locator('[data-test=live-error]', { hasText: `Client ${streamingA.client.id} not found` }).waitFor({ timeout: 10_000 });
     const video = await page.evaluate(() => document.querySelector<HTMLVideoElement>('[data-test=live-video]')?.readyState ?? -1);
     assert.equal(video, 0, 'no picture of another company’s client');
   });

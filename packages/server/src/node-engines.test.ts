@@ -37,6 +37,10 @@ test('every locked package runs on every Node the project declares (npm ci print
 });
 
 test('README and CI say the same Node as package.json', () => {
+  const declared = JSON.parse(read('package.json')).engines.node as string;
   assert.match(read('README.md'), /Node 20\.19\+, 22\.13\+ or 24–26/);
+  assert.match(read('README.md'), /Node 22 LTS is the supported runtime: CI runs every test on it/);
+  const ciNode = read('.ci/run').match(/^CI_NODE_VERSION=(\S+)$/m)?.[1];
+  assert.ok(ciNode && semver.major(ciNode) === 22 && semver.satisfies(ciNode, declared), `CI runs on Node 22, one the project declares (${ciNode})`);
   assert.match(read('.npmrc'), /^engine-strict=true$/m, 'npm refuses an install on a Node the project does not declare');
 });

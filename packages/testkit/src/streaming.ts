@@ -4,7 +4,8 @@ import { sleep, type TestSocket } from './harness.js';
 
 /**
  * Sends `data[from..to)` as `video-frame`s with offsets, waiting for each ack (and `paceMs` after it, as a
- * recorder's pace rather than a flood); returns the last acked offset.
+ * recorder's pace rather than a flood); returns the last acked offset. The pace is a wait on real time on
+ * purpose: it is the input where the thing tested runs on the server's own timer (the slow-viewer check).
  */
 export async function sendFrames(socket: TestSocket, segmentId: string, data: Buffer, from: number, to = data.length, chunkSize = 16 * 1024, paceMs = 0) {
   let offset = from;

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, test } from 'node:test';
-import { AutostartUnavailable, autostartFor, type Run } from './autostart.js';
+import { AutostartUnavailable, autostartFor, type Launch, type Run } from './autostart.js';
+import { desktopExec } from './desktop-entry.js';
+import { menuEntryFor } from './menu-entry.js';
 
 // The files each platform's autostart writes, and the programs it asks to (re)load them, recorded in a
 // throwaway home. Real systemd, launchd and Windows are not here; the install test covers the whole line.
@@ -36,6 +38,8 @@ test('Linux: a systemd user unit that runs the executable, enabled and started; 
   assert.match(unit, /^WantedBy=default\.target$/m);
   assert.equal(autostart.isEnabled(), true);
   assert.deepEqual(calls, [
+    // Once to choose systemd over the desktop's autostart folder, once before writing the unit.
+    'systemctl --user show-environment',
     'systemctl --user show-environment',
     'systemctl --user import-environment DISPLAY',
     'systemctl --user daemon-reload',
@@ -46,6 +50,65 @@ test('Linux: a systemd user unit that runs the executable, enabled and started; 
   autostart.disable();
   assert.equal(autostart.isEnabled(), false);
   assert.deepEqual(calls, ['systemctl --user show-environment', 'systemctl --user disable --now vaahshare-agent.service', 'systemctl --user daemon-reload']);
+});
+
+test('Linux, asked by the running agent (now: false): the unit is enabled for login, not restarted; disable leaves the agent running', () => {
+  const home = newHome();
+  const { calls, run } = recorder();
+  const autostart = autostartFor({ platform: 'linux', home, env: {}, run });
+  autostart.enable('/opt/vaahshare-agent', ['start'], { now: false });
+  assert.equal(autostart.isEnabled(), true);
+  assert.deepEqual(calls.slice(-2), ['systemctl --user daemon-reload', 'systemctl --user enable vaahshare-agent.service']);
+  calls.length = 0;
+  autostart.disable({ now: false });
+  assert.equal(autostart.isEnabled(), false);
+  assert.deepEqual(calls, ['systemctl --user show-environment', 'systemctl --user disable vaahshare-agent.service', 'systemctl --user daemon-reload']);
+});
+
+test("Linux desktop without a systemd user manager: an entry in the session's autostart folder, started now unless now: false", () => {
+  const home = newHome();
+  const { run } = recorder((program) => program === 'systemctl');
+  const launched: string[] = [];
+  const launch: Launch = (program, args) => launched.push([program, ...args].join(' '));
+  const autostart = autostartFor({ platform: 'linux', home, env: { WAYLAND_DISPLAY: 'wayland-0' }, run, launch });
+  const entry = path.join(home, '.config/autostart/vaahshare-agent.desktop');
+  assert.equal(autostart.file, entry);
+  autostart.enable('/home/ana/My Apps/vaahshare-agent', ['start']);
+  const text = fs.readFileSync(entry, 'utf8');
+  assert.match(text, /^\[Desktop Entry\]\nType=Application\n/);
+  assert.match(text, /^Exec="\/home\/ana\/My Apps\/vaahshare-agent" "start"$/m);
+  assert.deepEqual(launched, ['/home/ana/My Apps/vaahshare-agent start']);
+  // Chosen again later (systemd still absent, or started since): the entry that exists is the one in use.
+  const again = autostartFor({ platform: 'linux', home, env: {}, run: recorder().run, launch });
+  assert.equal(again.isEnabled(), true);
+  again.disable({ now: false });
+  assert.equal(fs.existsSync(entry), false);
+  autostart.enable('/x/vaahshare-agent', ['start'], { now: false });
+  assert.equal(launched.length, 1, 'not started again');
+});
+
+test('desktop entries quote each Exec word as the Desktop Entry Specification says', () => {
+  assert.equal(desktopExec(['/a b/agent', 'open']), '"/a b/agent" "open"');
+  // Escaped once for the quotes, and the backslashes once more for the file's string value.
+  assert.equal(desktopExec(['/x/"q"$`%']), '"/x/\\\\"q\\\\"\\\\$\\\\`%%"');
+  assert.equal(desktopExec(['C:\\dir']), '"C:\\\\\\\\dir"');
+});
+
+test('Linux menu entry "VaahShare" runs `open`; removed again; other platforms say what they have instead', () => {
+  const home = newHome();
+  const entry = menuEntryFor({ platform: 'linux', home, env: {} });
+  assert.equal(entry.file, path.join(home, '.local/share/applications/vaahshare-agent.desktop'));
+  entry.add('/home/ana/.local/lib/vaahshare-agent/vaahshare-agent', ['open']);
+  const text = fs.readFileSync(entry.file, 'utf8');
+  assert.match(text, /^Name=VaahShare$/m);
+  assert.match(text, /^Exec="\/home\/ana\/\.local\/lib\/vaahshare-agent\/vaahshare-agent" "open"$/m);
+  assert.match(text, /^Terminal=false$/m);
+  assert.equal(entry.exists(), true);
+  entry.remove();
+  assert.equal(entry.exists(), false);
+  assert.equal(menuEntryFor({ platform: 'linux', home, env: { XDG_DATA_HOME: '/d' } }).file, '/d/applications/vaahshare-agent.desktop');
+  assert.throws(() => menuEntryFor({ platform: 'win32', home, env: {} }), /install script adds the Start-menu shortcut "VaahShare"/);
+  assert.throws(() => menuEntryFor({ platform: 'darwin', home, env: {} }), /no application menu entry on darwin/);
 });
 
 test('Linux without a systemd user manager: enable says so and writes nothing', () => {

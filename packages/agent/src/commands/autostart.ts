@@ -1,18 +1,14 @@
 import os from 'node:os';
-import path from 'node:path';
-import sea from 'node:sea';
 import { AutostartUnavailable, autostartFor } from '../autostart/autostart.js';
+import { agentExecutable } from '../invocation.js';
 import { SettingsError } from '../settings.js';
-
-/** What starts this agent: the self-contained executable itself, or Node with the CLI script of a checkout. */
-const thisAgent = (): string[] => (sea.isSea() ? [process.execPath] : [process.execPath, path.resolve(process.argv[1]!)]);
 
 /** `autostart enable|disable|status`: start the agent at login (and now), or no longer. */
 export function autostartCommand(action: string): number {
   const autostart = autostartFor({ platform: process.platform, home: os.homedir(), env: process.env });
   try {
     if (action === 'enable') {
-      const [executable, ...args] = thisAgent();
+      const [executable, ...args] = agentExecutable();
       autostart.enable(executable!, [...args, 'start']);
       process.stdout.write(`The agent starts at login through ${autostart.mechanism} (${autostart.file}), and is running now.\n`);
     } else if (action === 'disable') {

@@ -19,9 +19,26 @@ export function windowAddress(flags: Flags): string {
   return guiUrl(running[0].status!.gui_port!, loadOrCreateSecret(settings.dataDir));
 }
 
+const WAIT_STEP_MS = 250;
+
+/** The window's address once an agent that is starting has one (the install opens it right after starting the agent). */
+async function windowAddressWithin(flags: Flags, waitSeconds: number): Promise<string> {
+  const deadline = Date.now() + waitSeconds * 1000;
+  for (;;) {
+    try {
+      return windowAddress(flags);
+    } catch (err) {
+      if (!(err instanceof SettingsError) || Date.now() >= deadline) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
+  }
+}
+
 /** `open`: opens the running agent's window in the default browser, or prints its address (`--print`). */
-export async function openCommand(flags: Flags & { print?: boolean }): Promise<number> {
-  const url = windowAddress(flags);
+export async function openCommand(flags: Flags & { print?: boolean; wait?: string }): Promise<number> {
+  const waitSeconds = Number(flags.wait ?? 0);
+  if (!Number.isFinite(waitSeconds) || waitSeconds < 0) throw new SettingsError(`--wait must be a number of seconds, not "${flags.wait}"`);
+  const url = await windowAddressWithin(flags, waitSeconds);
   if (flags.print) {
     process.stdout.write(`${url}\n`);
     return 0;
@@ -35,6 +52,7 @@ export async function openCommand(flags: Flags & { print?: boolean }): Promise<n
       resolve(true);
     });
   });
-  process.stdout.write(opened ? `Opened the agent's window in your browser.\n` : `Could not run ${command}: open ${url} in your browser.\n`);
+  if (!opened) throw new SettingsError(`could not run ${command}: open ${url} in your browser`);
+  process.stdout.write(`Opened the agent's window in your browser.\n`);
   return 0;
 }

@@ -39,6 +39,17 @@ export interface GuiView {
   /** The company's pause policy (null until the server sent its settings). */
   pause_policy: { allowed: boolean; max_minutes: number } | null;
   settings: EditableSettings;
+  start_at_login: StartAtLoginView;
+}
+
+/** Whether the agent starts at login (the real autostart entry), how, or why it cannot here. */
+export interface StartAtLoginView {
+  enabled: boolean;
+  /** In words, e.g. "a systemd user service"; null where there is none. */
+  mechanism: string | null;
+  file: string | null;
+  /** Why it cannot start at login here, and what to do instead. */
+  problem: string | null;
 }
 
 export interface EditableSettings {

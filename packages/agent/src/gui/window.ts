@@ -10,6 +10,7 @@ import type { LogLines } from './log-lines.js';
 import { loadOrCreateSecret } from './secret.js';
 import { pauseActions } from './pause-actions.js';
 import { settingsActions, editableSettings } from './settings-actions.js';
+import { startAtLogin } from './start-at-login.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The built window: next to the bundled CLI (dist/cli.js), or packages/agent/dist/gui from the sources. */
@@ -21,14 +22,15 @@ const guiDir = (dataDir: string) => (sea.isSea() ? extractGuiAssets(path.join(da
 /** Serves the agent's window while the agent runs; the port goes into the status file for `open`. */
 export async function openWindow(agent: Agent, settings: Settings & { server: string }, logLines: LogLines, log: (line: string) => void, configFile = defaultConfigFile()) {
   const secret = loadOrCreateSecret(settings.dataDir);
+  const login = startAtLogin();
   const gui = await startGuiServer({
     secret,
     distDir: guiDir(settings.dataDir),
     backend: {
-      view: () => ({ ...agent.view(), settings: editableSettings(settings, configFile) }),
+      view: () => ({ ...agent.view(), settings: editableSettings(settings, configFile), start_at_login: login.view() }),
       onChange: (listener) => agent.onChange(listener),
       logs: () => logLines.all(),
-      actions: { ...settingsActions(settings, configFile), ...pauseActions(agent) },
+      actions: { ...settingsActions(settings, configFile), ...pauseActions(agent), ...login.actions },
     },
   });
   agent.guiPort = gui.port;

@@ -35,6 +35,7 @@ export function useLiveStream(video: Ref<HTMLVideoElement | null>, clientId: Ref
         current.frame(chunk);
         error.value = current.error;
       },
+      refused: (message) => (error.value = message),
     });
   }
 

@@ -10,10 +10,19 @@ export interface LiveViewer {
   init: (chunk: LiveChunk) => void;
   /** Bytes that follow the header, from a cluster a decoder can start at. */
   frame: (chunk: LiveChunk) => void;
+  /** The server refused to show this client (another company's, or gone): its message. */
+  refused: (message: string) => void;
 }
 
 const viewers = new Map<number, Set<LiveViewer>>();
 let boundTo: unknown = null;
+
+/** Asks the server for a client's stream; a refusal reaches that client's viewers. */
+function askToWatch(socket: NonNullable<ReturnType<typeof currentSocket>>, clientId: number) {
+  socket.emit('watch', { client_id: clientId }, (reply) => {
+    if (!reply.ok) viewers.get(clientId)?.forEach((v) => v.refused(reply.message));
+  });
+}
 
 const toBytes = (buffer: ArrayBuffer | Uint8Array) => (buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer));
 
@@ -30,7 +39,7 @@ function bindSocket() {
   });
   // After a reconnection the server has forgotten our watches: ask again, and viewers get a fresh stream-init.
   socket.on('connect', () => {
-    for (const clientId of viewers.keys()) socket.emit('watch', { client_id: clientId });
+    for (const clientId of viewers.keys()) askToWatch(socket, clientId);
   });
 }
 
@@ -43,7 +52,7 @@ export function watchLive(clientId: number, viewer: LiveViewer): () => void {
   // Every new viewer needs a header: watching again replays it (and restarts the others at a keyframe).
   // While offline, the `connect` handler above asks once the socket is back.
   const socket = currentSocket();
-  if (socket?.connected) socket.emit('watch', { client_id: clientId });
+  if (socket?.connected) askToWatch(socket, clientId);
   return () => {
     set.delete(viewer);
     if (set.size > 0) return;

@@ -73,6 +73,19 @@ describe('agent downloads and install scripts', () => {
     assert.match(ps1, new RegExp(`^\\$Token = '${AGENT_TOKEN}'$`, 'm'));
   });
 
+  test('install.ps1 adds a Start-menu shortcut that opens the window, opens it after starting the agent, and uninstalling removes the shortcut', async () => {
+    // No PowerShell here: the script's text is what is checked.
+    const ps1 = await (await fetch(`${server.url}/agent/install.ps1?token=${AGENT_TOKEN}`)).text();
+    assert.match(ps1, /^\$Shortcut = Join-Path \$env:APPDATA 'Microsoft\\Windows\\Start Menu\\Programs\\VaahShare\.lnk'$/m);
+    assert.match(ps1, /^\$Link = \(New-Object -ComObject WScript\.Shell\)\.CreateShortcut\(\$Shortcut\)\n\$Link\.TargetPath = \$Agent\n\$Link\.Arguments = 'open'\n/m);
+    assert.match(ps1, /^\$Link\.Save\(\)$/m);
+    assert.match(ps1, /^ {2}Remove-Item -Recurse -Force -ErrorAction SilentlyContinue \$Dir, \(Split-Path \$ConfigDir\), \$Shortcut$/m);
+    // The window opens once the agent is started (at login, or in the background), before the last line.
+    const started = Math.max(ps1.indexOf('& $Agent autostart enable'), ps1.indexOf("Start-Process -WindowStyle Hidden -FilePath $Agent -ArgumentList 'start'"));
+    const opens = ps1.indexOf('& $Agent open --wait 30');
+    assert.ok(started > 0 && opens > started && opens < ps1.indexOf('Say "check it with:'), 'opens the window after starting the agent');
+  });
+
   test('a wrong, revoked or missing token: the line says why, exits 1 and installs nothing', async () => {
     writeBuild(builds, 'linux-x64', { agent: runnable, ffmpeg: Buffer.from('ff') });
     const created = await api(server.url, '/api/companies/1/tokens', { token: admin, body: { label: 'soon revoked' } });

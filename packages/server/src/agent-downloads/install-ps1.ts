@@ -8,6 +8,7 @@ const ps = (value: string) => `'${value.replace(/'/g, "''")}'`;
  * GET /agent/install.ps1: installs the agent for the user on Windows. Errors `throw` rather than `exit`:
  * run through `irm … | iex`, an exit would close the admin's PowerShell window.
  */
+// eslint-disable-next-line max-lines-per-function -- the script's text: one template, read top to bottom as PowerShell runs it
 export function installPs1({ server, token, refusal, builds }: ScriptParams): string {
   const build = builds.find((b) => b.platform === 'win-x64');
   return `# VaahShare agent for Windows, installed for this user; made by ${server} for one enrollment token.
@@ -31,6 +32,7 @@ $Dir = Join-Path $env:LOCALAPPDATA 'Programs\\VaahShare'
 $Agent = Join-Path $Dir 'vaahshare-agent.exe'
 $DataDir = Join-Path $env:LOCALAPPDATA 'vaahshare-agent\\Data'
 $ConfigDir = Join-Path $env:APPDATA 'vaahshare-agent\\Config'
+$Shortcut = Join-Path $env:APPDATA 'Microsoft\\Windows\\Start Menu\\Programs\\VaahShare.lnk'
 
 function Stop-Agent {
   if (Test-Path $Agent) {
@@ -41,7 +43,7 @@ function Stop-Agent {
 
 if ($Uninstall) {
   Stop-Agent
-  Remove-Item -Recurse -Force -ErrorAction SilentlyContinue $Dir, (Split-Path $ConfigDir)
+  Remove-Item -Recurse -Force -ErrorAction SilentlyContinue $Dir, (Split-Path $ConfigDir), $Shortcut
   $unsent = @(Get-ChildItem -Recurse -Filter *.webm -ErrorAction SilentlyContinue $DataDir).Count
   if ($unsent -gt 0) {
     Say "uninstalled; kept $unsent recording(s) not yet uploaded in $DataDir\\spool (install again to send them, or delete that folder)"
@@ -78,6 +80,15 @@ Say "installed $Agent (with its ffmpeg)"
 if ($LASTEXITCODE -ne 0) { Fail 'the agent could not save its config (above)' }
 Say "config: $ConfigDir\\config.json (server $Server)"
 
+# A Start-menu entry "VaahShare" that opens the agent's window (minimized: the agent is a console program).
+$Link = (New-Object -ComObject WScript.Shell).CreateShortcut($Shortcut)
+$Link.TargetPath = $Agent
+$Link.Arguments = 'open'
+$Link.Description = "See what the VaahShare agent records and who is watching"
+$Link.WindowStyle = 7
+$Link.Save()
+Say 'the Start menu has VaahShare: it opens the agent''s window'
+
 if ($NoService) {
   Start-Process -WindowStyle Hidden -FilePath $Agent -ArgumentList 'start'
   Say 'started in the background (not at login)'
@@ -85,6 +96,9 @@ if ($NoService) {
   & $Agent autostart enable
   if ($LASTEXITCODE -ne 0) { Fail 'setting the agent to start at login failed (above)' }
 }
+# The person at this desktop sees at once what the agent records and who watches: its window opens.
+& $Agent open --wait 30
+if ($LASTEXITCODE -ne 0) { Say "open the agent's window later from the Start menu (VaahShare), or with: & '$Agent' open" }
 Say "check it with: & '$Agent' status"
 `;
 }

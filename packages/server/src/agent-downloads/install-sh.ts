@@ -76,6 +76,7 @@ link="$HOME/.local/bin/vaahshare-agent"
 stop_agent() {
   [ -x "$agent" ] || return 0
   "$agent" autostart disable >/dev/null 2>&1 || true
+  "$agent" menu remove >/dev/null 2>&1 || true
   "$agent" stop --all >/dev/null 2>&1 || true
 }
 
@@ -92,7 +93,7 @@ if [ "$action" = uninstall ]; then
     kept=""
   fi
   # Folders this installer may have created, when nothing else is in them.
-  for dir in "$HOME/.local/bin" "$HOME/.local/lib" "$HOME/.local/share" "$HOME/.local" "$HOME/.config/systemd/user" "$HOME/.config/systemd" "$HOME/.config" "$HOME/Library/Preferences" "$HOME/Library/LaunchAgents"; do
+  for dir in "$HOME/.local/bin" "$HOME/.local/lib" "$HOME/.local/share/applications" "$HOME/.local/share" "$HOME/.local" "$HOME/.config/systemd/user" "$HOME/.config/systemd" "$HOME/.config/autostart" "$HOME/.config" "$HOME/Library/Preferences" "$HOME/Library/LaunchAgents"; do
     rmdir "$dir" 2>/dev/null || true
   done
   say "uninstalled: removed $lib_dir, $link, the config and the start at login$kept"
@@ -137,6 +138,7 @@ say "installed $agent (with its ffmpeg), linked as $link"
 
 "$agent" setup --server "$SERVER" --token "$TOKEN" >/dev/null || fail "the agent could not save its config (above)"
 say "config: $config_dir/config.json (server $SERVER)"
+if [ "$os" = linux ] && "$agent" menu add >/dev/null; then say "the application menu has VaahShare: it opens the agent's window"; fi
 
 started=no
 if [ "$service" = yes ]; then
@@ -156,6 +158,12 @@ case ":$PATH:" in
   *":$HOME/.local/bin:"*) command=vaahshare-agent ;;
   *) command="$link"; say "add ~/.local/bin to your PATH to run vaahshare-agent by name" ;;
 esac
+# The person at this desktop sees at once what the agent records and who watches: its window opens.
+if [ -n "\${DISPLAY:-}\${WAYLAND_DISPLAY:-}" ] || { [ "$os" = darwin ] && [ -z "\${SSH_CONNECTION:-}" ]; }; then
+  if out=$("$agent" open --wait 30 2>&1); then say "$out"; else say "\${out#vaahshare-agent: }; open it later with: $command open"; fi
+else
+  say "no desktop session here to show the agent's window in: from one, open it with: $command open (or print its address: $command open --print)"
+fi
 say "check it with: $command status; uninstall with: curl -fsSL \\"$SERVER/agent/install.sh\\" | sh -s -- --uninstall"
 `;
 }

@@ -51,9 +51,15 @@ test('one line installs the agent for a user without Node: it connects, streams,
   assert.match(install.stdout, /installed .*\/\.local\/lib\/vaahshare-agent\/vaahshare-agent \(with its ffmpeg\), linked as .*\/\.local\/bin\/vaahshare-agent/);
   // No systemd user manager here: the script says so and starts the agent itself.
   assert.match(install.stdout, /^vaahshare-agent: cannot start the agent at login: systemd is not running for this user here \(no `systemctl --user`\); so it does not start at login: starting it now in the background$/m);
+  // No desktop session either: the window is not opened, the script says how.
+  assert.match(install.stdout, /^vaahshare-agent: no desktop session here to show the agent's window in: from one, open it with: \S+ open \(or print its address: \S+ open --print\)$/m);
   const pid = Number(/started \(pid (\d+)\)/.exec(install.stdout)?.[1]);
   assert.ok(pid > 0, install.stdout);
   assert.equal(fs.readlinkSync(path.join(home, '.local/bin/vaahshare-agent')), path.join(home, '.local/lib/vaahshare-agent/vaahshare-agent'));
+  // The application menu's entry "VaahShare" opens the window.
+  const menuEntry = fs.readFileSync(path.join(home, '.local/share/applications/vaahshare-agent.desktop'), 'utf8');
+  assert.match(menuEntry, /^Name=VaahShare$/m);
+  assert.match(menuEntry, new RegExp(`^Exec="${home}/\\.local/lib/vaahshare-agent/vaahshare-agent" "open"$`, 'm'));
   const config = JSON.parse(fs.readFileSync(path.join(home, '.config/vaahshare-agent/config.json'), 'utf8'));
   assert.deepEqual(config, { server: server.url, token: AGENT_TOKEN });
 
@@ -78,14 +84,22 @@ test('one line installs the agent for a user without Node: it connects, streams,
   await waitUntil(async () => (await clientNamed('installed@desktop-1'))?.is_connected === false, 10_000, 'the client disconnected');
 });
 
-test('--no-service installs and starts the agent without trying to start it at login', { timeout: 120_000 }, async () => {
-  const env = { HOME: home, PATH: bin, VAAHSHARE_SOURCE: 'test', VAAHSHARE_SIZE: '320x240', VAAHSHARE_FPS: '5', VAAHSHARE_USER_HOST: 'no-service@desktop-2' };
+test('--no-service installs and starts the agent without trying to start it at login; on a desktop it opens the window', { timeout: 120_000 }, async () => {
+  // The desktop's opener (xdg-open) is where the test looks: it writes down the address it was asked to open.
+  const openerDir = tempDir('vaahshare-opener-');
+  const opened = path.join(openerDir, 'opened-url');
+  fs.writeFileSync(path.join(openerDir, 'xdg-open'), `#!/bin/sh\necho "$1" > ${opened}\n`, { mode: 0o755 });
+  const env = { HOME: home, PATH: `${bin}:${openerDir}`, DISPLAY: ':0', VAAHSHARE_SOURCE: 'test', VAAHSHARE_SIZE: '320x240', VAAHSHARE_FPS: '5', VAAHSHARE_USER_HOST: 'no-service@desktop-2' };
   const install = await runInstallLine(`${server.url}/agent/install.sh?token=${AGENT_TOKEN}`, ['--no-service'], env);
   assert.equal(install.code, 0, `install failed: ${install.stdout}${install.stderr}`);
   assert.doesNotMatch(install.stdout, /at login/);
   assert.match(install.stdout, /started \(pid \d+\); its log: /);
+  assert.match(install.stdout, /^vaahshare-agent: Opened the agent's window in your browser\.$/m);
+  const windowUrl = execFileSync(path.join(home, '.local/bin/vaahshare-agent'), ['open', '--print'], { env, encoding: 'utf8' }).trim();
+  await waitUntil(() => fs.existsSync(opened) && fs.readFileSync(opened, 'utf8').trim() === windowUrl, 10_000, 'the opener got the window address');
   await waitUntil(async () => (await clientNamed('no-service@desktop-2'))?.is_connected === true, 60_000, 'the agent connected');
   const uninstall = await runInstallLine(`${server.url}/agent/install.sh`, ['--uninstall'], env);
   assert.equal(uninstall.code, 0, uninstall.stderr);
   assert.deepEqual(listTree(home), []);
+  fs.rmSync(openerDir, { recursive: true, force: true });
 });

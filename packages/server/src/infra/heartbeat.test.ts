@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { Server } from 'socket.io';
 import WebSocket from 'ws';
 import { startHeartbeat } from './heartbeat.js';
-import { sleep, waitUntil } from '@vaahshare/testkit';
+import { waitUntil } from '@vaahshare/testkit';
 
 const INTERVAL_MS = 400;
 const TIMEOUT_MS = 200;
@@ -34,15 +34,15 @@ after(async () => {
  */
 async function peer(answers: boolean) {
   const ws = new WebSocket(url);
-  let pings = 0;
+  const pingTimes: number[] = [];
   ws.on('message', (data) => {
     if (String(data) !== '2') return;
-    pings++;
+    pingTimes.push(performance.now());
     if (answers) ws.send('3');
   });
   const closed = new Promise<number>((resolve) => ws.once('close', () => resolve(performance.now())));
   await new Promise((resolve) => ws.once('open', resolve));
-  return { ws, closed, pings: () => pings };
+  return { ws, closed, pings: () => pingTimes.length, pingTimes };
 }
 
 test('a peer that answers pings stays; one that answers nothing is dropped within interval + timeout', async () => {
@@ -60,12 +60,16 @@ test('a peer that answers pings stays; one that answers nothing is dropped withi
 
 test("the answered pings replace Socket.IO's own: one ping per interval, none more", async () => {
   const healthy = await peer(true);
-  const watched = ENGINE_PING_INTERVAL_MS * 3;
-  await sleep(watched);
-  // Timers may run late on a loaded machine, never early: our pings alone give at most one per interval
-  // (plus one for the start), while Socket.IO's would add one per ENGINE_PING_INTERVAL_MS on top.
-  assert.ok(healthy.pings() >= 4, `only ${healthy.pings()} pings in ${watched} ms`);
-  assert.ok(healthy.pings() <= watched / INTERVAL_MS + 1, `${healthy.pings()} pings in ${watched} ms`);
+  // Enough pings to span three of Socket.IO's own intervals, had they been left on.
+  const count = Math.ceil((ENGINE_PING_INTERVAL_MS * 3) / INTERVAL_MS) + 1;
+  await waitUntil(() => healthy.pings() >= count, INTERVAL_MS * count * 5, `${count} pings`);
+  // Timers may run late on a loaded machine, never early: our pings alone are an interval apart or more,
+  // while Socket.IO's, one per ENGINE_PING_INTERVAL_MS on top, would bring these pings in sooner.
+  // Half an interval of slack for the first ping reaching this peer later than the last one did.
+  const span = healthy.pingTimes[count - 1] - healthy.pingTimes[0];
+  assert.ok(span >= (count - 1.5) * INTERVAL_MS, `${count} pings in ${Math.round(span)} ms: more than one per ${INTERVAL_MS} ms`);
+  // And they are ours: Socket.IO's alone would be ENGINE_PING_INTERVAL_MS apart.
+  assert.ok(span < (count - 1) * ENGINE_PING_INTERVAL_MS, `${count} pings in ${Math.round(span)} ms: fewer than one per ${INTERVAL_MS} ms`);
   assert.equal(healthy.ws.readyState, WebSocket.OPEN);
   healthy.ws.close();
 });

@@ -13,7 +13,7 @@ import {
   waitUntil,
   type TestServer,
 } from '@vaahshare/testkit';
-import { sendFrames, startSegment } from '@vaahshare/testkit/streaming';
+import { recordStreams, sendFrames, startSegment } from '@vaahshare/testkit/streaming';
 import { decodeFrames, makeWebm } from '@vaahshare/testkit/webm';
 
 const EBML_MAGIC = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
@@ -87,7 +87,7 @@ describe('live streaming', () => {
     assert.deepEqual(received[0].subarray(0, 4), CLUSTER_ID, 'the first bytes after the header start a cluster');
 
     await sendFrames(agent.socket, 'late-1', webm, third);
-    await new Promise((r) => setTimeout(r, 200));
+    await waitUntil(() => received.length > 0 && webm.subarray(-16).equals(Buffer.concat(received).subarray(-16)), 10_000, 'the viewer has the end');
     const seen = Buffer.concat([init, ...received]);
     const decoded = await decodeFrames(seen);
     assert.equal(decoded.errors, '', 'decodes without errors');
@@ -167,10 +167,17 @@ describe('live streaming', () => {
     other.socket.on('stream-init', (f) => frames.push(f));
     const refused = await other.socket.emitWithAck('watch', { client_id: agent.client.id });
     assert.equal(!refused.ok && refused.error, 'not_found');
+    // The company's own viewer, served by the same broadcasts.
+    const owner = await connectDashboard(t.url, token);
+    const ownerRuns = recordStreams(owner.socket);
+    assert.equal((await owner.socket.emitWithAck('watch', { client_id: agent.client.id })).ok, true);
     await startSegment(agent.socket, 'secret-1');
     await sendFrames(agent.socket, 'secret-1', webm, 0, 20_000);
-    await new Promise((r) => setTimeout(r, 200));
+    await waitUntil(() => ownerRuns[0] && ownerRuns[0].init.length + Buffer.concat(ownerRuns[0].frames).length === 20_000, 10_000, "the company's viewer has every byte");
+    // Whatever was sent to the other company went out with those bytes; a round trip on its own connection brings it in.
+    assert.equal((await other.socket.emitWithAck('watch', { client_id: agent.client.id })).ok, false);
     assert.equal(frames.length, 0);
+    owner.socket.disconnect();
     agent.socket.disconnect();
     other.socket.disconnect();
   });
