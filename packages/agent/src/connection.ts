@@ -24,11 +24,12 @@ export interface ConnectionEvents {
 }
 
 /**
- * The agent's socket: announces the desktop with `client-connected` after every (re)connect, and
+ * The agent's socket: announces the desktop with `client-connected` after every (re)connect (`machine` is asked
+ * each time: what it says of the agent's self-update changes), and
  * reconnects forever with exponential backoff and jitter (1 s doubling to 10 s, ±50 %), so that a
  * thousand agents coming back after a server restart do not arrive together.
  */
-export function openConnection(server: string, token: string, machine: MachineInfo, device: DeviceSecretKeeper, events: ConnectionEvents): AgentSocket {
+export function openConnection(server: string, token: string, machine: () => MachineInfo, device: DeviceSecretKeeper, events: ConnectionEvents): AgentSocket {
   const socket: AgentSocket = io(server, {
     transports: ['websocket'],
     query: { app: 'agent' },
@@ -44,7 +45,7 @@ export function openConnection(server: string, token: string, machine: MachineIn
     const deviceSecret = device.load();
     socket
       .timeout(10_000)
-      .emitWithAck('client-connected', { machine_info: machine, ...(deviceSecret && { device_secret: deviceSecret }) })
+      .emitWithAck('client-connected', { machine_info: machine(), ...(deviceSecret && { device_secret: deviceSecret }) })
       .then(
         (reply) => {
           if (!reply.ok) return events.fatal(`client-connected refused: ${reply.message}`);

@@ -31,7 +31,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const media = createMediaFeature(ctx, { presence });
   const streaming = createStreamingFeature(ctx, sockets);
   const legacy = createLegacyFeature(ctx, { companies, presence, alerts, media });
-  const features = [cluster, companies, auth, presence, alerts, media, streaming, legacy, createShareFeature(), createAgentDownloadsFeature(ctx, { companies }), createWebFeature(ctx)];
+  const features = [cluster, companies, auth, presence, alerts, media, streaming, legacy, createShareFeature(), createAgentDownloadsFeature(ctx, { companies, presence }), createWebFeature(ctx)];
   const { listen, close } = await wireFeatures(infra, features, auth.authenticateSocket);
   const bootstrapResult = await auth.bootstrap();
   return {

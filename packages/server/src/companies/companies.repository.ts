@@ -1,6 +1,6 @@
 import type { Company, EnrollmentToken, Settings } from '@vaahshare/protocol';
 import { toIso, type Db } from '../db/database.js';
-import { TOKEN_PREFIX_LENGTH } from '../db/migrations/008-token-hashes.js';
+import { TOKEN_PREFIX_LENGTH } from '../db/migrations/009-token-hashes.js';
 import type { CompanyRow, EnrollmentTokenRow } from '../db/schema.js';
 import { sha256 } from '../infra/secrets.js';
 

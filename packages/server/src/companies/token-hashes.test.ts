@@ -14,7 +14,7 @@ describe('enrollment tokens at rest are hashes', () => {
     const database = await freshDatabaseEnv();
     const handle = await openDatabase({ dataDir, databaseUrl: database.env.DATABASE_URL });
     const migrator = new Migrator({ db: handle.db, provider: migrationProvider(handle.dialect) });
-    assert.equal((await migrator.migrateTo('007-device-secrets')).error, undefined);
+    assert.equal((await migrator.migrateTo('008-device-secrets')).error, undefined);
     const plain = 'plain-text-token-from-an-old-release';
     await sql`insert into companies (name, idle_threshold_seconds, idle_message, created_at) values ('Old', 300, 'idle?', 1)`.execute(handle.db);
     await sql`insert into enrollment_tokens (company_id, token, label, created_at) values (1, ${plain}, 'old', 1)`.execute(handle.db);

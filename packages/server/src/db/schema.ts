@@ -33,6 +33,8 @@ export interface UsersTable {
   password_hash: string;
   role: 'superadmin' | 'admin';
   created_at: number;
+  /** Set while the user is disabled: it cannot log in and has no sessions. */
+  disabled_at: number | null;
 }
 
 export interface SessionsTable {
@@ -41,6 +43,8 @@ export interface SessionsTable {
   user_id: number;
   created_at: number;
   expires_at: number;
+  /** The last request or dashboard socket of this session: it ends SESSION_IDLE_MINUTES after. */
+  last_seen_at: number;
 }
 
 export interface EnrollmentTokensTable {

@@ -1,4 +1,4 @@
-import type { Client } from '@vaahshare/protocol';
+import type { Client, MachineInfo } from '@vaahshare/protocol';
 import { EventBus } from './bus.js';
 
 /**
@@ -14,7 +14,7 @@ export interface DomainEvents {
   /** A client is gone for good: its grace period ended or its app closed. */
   'client-gone': Client;
   /** An agent socket holds its client's connection and is in its rooms; awaited before `client-connected` is acked. */
-  'agent-connected': { clientId: number; legacy: boolean; changed: boolean };
+  'agent-connected': { clientId: number; legacy: boolean; changed: boolean; socketId: string; machineInfo: MachineInfo };
   /**
    * Every node beat: `alive` are the nodes with a row. What nodes without one held (clients, processing, viewers)
    * is taken over, each item by one node's guarded update. Awaited: the next beat waits for it.
@@ -22,6 +22,10 @@ export interface DomainEvents {
   'nodes-checked': { alive: string[] };
   /** An enrollment token was revoked: its agents can no longer come back. Awaited before their sockets are cut. */
   'token-revoked': { tokenId: number };
+  /** A dashboard login succeeded (`ip` as the server sees it: the client's, behind a trusted proxy). */
+  'logged-in': { userId: number; companyId: number; email: string; ip: string };
+  /** A dashboard login was refused: the e-mail as typed, the reason, and the user when the e-mail is one. */
+  'login-failed': { email: string; ip: string; reason: 'unknown_email' | 'wrong_password' | 'throttled' | 'disabled'; userId?: number; companyId?: number };
   /** A live segment is open on this node (new, or resumed after a reconnect). */
   'segment-opened': { clientId: number; mediaId: number; segmentId: string };
   /** A live segment is closed for good (stopped, its client gone, or abandoned by a dead node): it is to be finalized. */

@@ -7,8 +7,9 @@ import { pauses } from './004-pauses.js';
 import { viewerNames } from './005-viewer-names.js';
 import { alertTimes } from './006-alert-times.js';
 import { presenceReason } from './006-presence-reason.js';
-import { deviceSecrets } from './007-device-secrets.js';
-import { tokenHashes } from './008-token-hashes.js';
+import { accountSecurity } from './007-account-security.js';
+import { deviceSecrets } from './008-device-secrets.js';
+import { tokenHashes } from './009-token-hashes.js';
 
 /** Migrations live in code (not read from a folder) so they run the same under tsx and in a bundle. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -23,8 +24,9 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         // Each new one sorts after all the others: a database refuses one that sorts before a migration it ran.
         '006-alert-times': alertTimes(),
         '006-presence-reason': presenceReason(),
-        '007-device-secrets': deviceSecrets(),
-        '008-token-hashes': tokenHashes(),
+        '007-account-security': accountSecurity(),
+        '008-device-secrets': deviceSecrets(),
+        '009-token-hashes': tokenHashes(),
       };
     },
   };
