@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const port = process.env.PORT ?? '3000';
 const url = `http://localhost:${port}`;
-const token = 'demo-enrollment-token';
+const token = 'demo-enrollment-token-0000';
 const admin = { email: 'admin@vaahshare.local', password: 'vaahshare-demo' };
 const dataDir = path.join(root, 'data', 'demo');
 

@@ -71,7 +71,7 @@ async function ffmpegAlone(o: CaptureOptions) {
 
 async function agentUsage(o: CaptureOptions, size: string) {
   const agent = runAgent(
-    ['start', '--server', server.url, '--token', 'test-enrollment-token', '--user-host', `bench-${o.source}-${size}@bench`, '--data-dir', path.join(work, 'agents'),
+    ['start', '--server', server.url, '--token', 'test-enrollment-token-0000', '--user-host', `bench-${o.source}-${size}@bench`, '--data-dir', path.join(work, 'agents'),
       '--source', o.source, '--size', size, '--fps', '10', '--bitrate', o.bitrate, '--display', xvfb.display, '--segment-minutes', '0'],
   );
   await agent.waitFor(/connected to/);

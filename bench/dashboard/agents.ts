@@ -2,7 +2,7 @@
 // the server's event loop (as real agents on other machines would not). Sends "ready" once all are connected.
 // Then, on request, makes some of them stream and churns presence: every change drops a connected agent
 // (the server shows it reconnecting) or brings a dropped one back (connected), as a fleet coming and going.
-import { connectAgent, machineInfo } from '@vaahshare/testkit';
+import { connectAgent, hello, rememberDeviceSecret } from '@vaahshare/testkit';
 
 const [url, from, to] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 const userHostOf = (i: number) => `bench-${String(i).padStart(5, '0')}@host`;
@@ -28,7 +28,8 @@ function toggle(index: number) {
   const { socket } = agents[index];
   if (socket.connected) return socket.disconnect();
   if (socket.active) return; // still coming back
-  socket.once('connect', () => socket.emit('client-connected', { machine_info: machineInfo(userHostOf(from + index)) }, () => {}));
+  const userHost = userHostOf(from + index);
+  socket.once('connect', () => socket.emit('client-connected', hello(userHost), (reply) => rememberDeviceSecret(userHost, reply)));
   socket.connect();
 }
 

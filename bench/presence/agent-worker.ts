@@ -24,6 +24,8 @@ interface Agent {
   acked: boolean;
   dropped: boolean;
   onFirstAck?: () => void;
+  /** Issued by the connection that enrolled it (PROTOCOL.md §2): every later connection presents it. */
+  deviceSecret?: string;
 }
 
 const agents: Agent[] = [];
@@ -59,7 +61,9 @@ function checkStormDone() {
 
 function announce(agent: Agent, attempt = 1) {
   const socket = agent.socket;
-  socket.timeout(30_000).emit('client-connected', { machine_info: machineInfo(agent.userHost) }, (err: Error | null, reply?: { ok?: boolean }) => {
+  const proof = agent.deviceSecret ? { device_secret: agent.deviceSecret } : {};
+  socket.timeout(30_000).emit('client-connected', { machine_info: machineInfo(agent.userHost), ...proof }, (err: Error | null, reply?: { ok?: boolean; device_secret?: string }) => {
+    if (reply?.device_secret) agent.deviceSecret = reply.device_secret;
     if (socket !== agent.socket) return;
     if (err || !reply?.ok) {
       ackErrors++;

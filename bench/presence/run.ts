@@ -92,7 +92,7 @@ const FD_LIMIT_PER_PROCESS = 20_000;
 
 const ADMIN_EMAIL = 'bench@example.com';
 const ADMIN_PASSWORD = 'bench-password-123';
-const AGENT_TOKEN = 'bench-enrollment-token';
+const AGENT_TOKEN = 'bench-enrollment-token-000000';
 const CONNECT_TIMEOUT_MS = 10 * 60_000;
 const STORM_TIMEOUT_MS = 5 * 60_000;
 const SETTLE_MS = 5_000;

@@ -109,7 +109,7 @@ export interface TargetResult {
 
 const ADMIN_EMAIL = 'bench@example.com';
 const ADMIN_PASSWORD = 'bench-password-123';
-const AGENT_TOKEN = 'bench-enrollment-token';
+const AGENT_TOKEN = 'bench-enrollment-token-000000';
 const CONNECT_CONCURRENCY = 25;
 const DRAIN_TIMEOUT_MS = 30_000;
 

@@ -122,7 +122,7 @@ describe("the agent's window in Chromium, against a real agent and server", () =
       assert.equal(fs.existsSync(config), false, 'nothing saved');
       await screenshot(page, 'settings-bad-token');
 
-      await page.locator('[data-test=token-input]').fill('test-enrollment-token');
+      await page.locator('[data-test=token-input]').fill('test-enrollment-token-0000');
       await page.locator('[data-test=fps-input]').fill('500');
       await page.locator('[data-test=size-input]').fill('big');
       await page.locator('[data-test=save-settings]').click();
@@ -134,7 +134,7 @@ describe("the agent's window in Chromium, against a real agent and server", () =
       await page.locator('[data-test=save-settings]').click();
       await waitForText(page, 'settings-result', /^Saved in .*config\.json/);
       const saved = JSON.parse(fs.readFileSync(config, 'utf8'));
-      assert.deepEqual({ server: saved.server, token: saved.token, fps: saved.fps, size: saved.size }, { server: t.url, token: 'test-enrollment-token', fps: 5, size: '800x600' });
+      assert.deepEqual({ server: saved.server, token: saved.token, fps: saved.fps, size: saved.size }, { server: t.url, token: 'test-enrollment-token-0000', fps: 5, size: '800x600' });
       assert.equal(fs.statSync(config).mode & 0o777, 0o600);
       await screenshot(page, 'settings-saved');
     } finally {

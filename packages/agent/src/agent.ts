@@ -11,6 +11,7 @@ import { finishRecording, startRecording, type Recording } from './recording.js'
 import { SegmentRefused, SegmentUploader } from './shared/segment-uploader.js';
 import { emitAndWait, socketTransport, type AgentSocket } from './shared/socket-transport.js';
 import { AlertSpool, type SpooledAlert } from './spool/alert-spool.js';
+import { DeviceSecretStore } from './spool/device-secret.js';
 import { FileSource } from './spool/file-source.js';
 import { loadLastSettings, saveLastSettings } from './spool/last-settings.js';
 import { uploadPending } from './spool/offline-uploads.js';
@@ -54,6 +55,7 @@ export class Agent {
   private readonly socket: AgentSocket;
   private readonly idle: IdleWatcher;
   private readonly alerts: AlertSpool;
+  private readonly deviceSecret: DeviceSecretStore;
   private sendingAlerts = false;
   private readonly progress: CatchUpProgress;
   private readonly statusTimer: NodeJS.Timeout;
@@ -92,6 +94,7 @@ export class Agent {
     this.current = this.record();
     this.progress = new CatchUpProgress(o.log, (catchingUp) => this.setState(catchingUp ? 'catching-up' : 'live'));
     this.alerts = new AlertSpool(o.spool.dir);
+    this.deviceSecret = new DeviceSecretStore(o.spool.dir, o.server);
     this.idle = new IdleWatcher(
       o.tools,
       o.capture.display,
@@ -102,7 +105,7 @@ export class Agent {
       const failure = o.selfUpdate?.lastFailure();
       return failure ? { ...o.machine, agent_update: failure } : o.machine;
     };
-    this.socket = openConnection(o.server, o.token, machine, {
+    this.socket = openConnection(o.server, o.token, machine, this.deviceSecret, {
       ready: (_socket, company) => {
         this.company = company;
         this.onReady();
@@ -321,7 +324,8 @@ export class Agent {
     this.uploading = true;
     try {
       const busy = [this.current.segment.id, ...this.leftovers.keys()];
-      await uploadPending({ server: this.o.server, token: this.o.token, userHost: this.o.machine.user_host }, this.o.spool, busy, this.o.log);
+      const target = { server: this.o.server, token: this.o.token, userHost: this.o.machine.user_host, deviceSecret: () => this.deviceSecret.load() };
+      await uploadPending(target, this.o.spool, busy, this.o.log);
     } catch (err) {
       for (const s of this.o.spool.list([this.current.segment.id]).filter((s) => s.mode === 'upload')) this.sends.failed(s.id, (err as Error).message);
       // A server short of disk space (507) or briefly failing gets them later on this connection too.

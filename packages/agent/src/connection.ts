@@ -2,6 +2,12 @@ import { io } from 'socket.io-client';
 import type { MachineInfo } from '@vaahshare/protocol';
 import type { AgentSocket } from './shared/socket-transport.js';
 
+/** Where the desktop keeps the secret it got when it enrolled (PROTOCOL.md §2 "Device credential"). */
+export interface DeviceSecretKeeper {
+  load(): string | undefined;
+  save(secret: string): void;
+}
+
 /** Handshake refusals that no retry can fix: the agent stops and says what to do. */
 const FATAL_REFUSALS: Record<string, string> = {
   token_required: 'the server needs an enrollment token: pass --token or run `vaahshare-agent setup`',
@@ -23,7 +29,7 @@ export interface ConnectionEvents {
  * reconnects forever with exponential backoff and jitter (1 s doubling to 10 s, ±50 %), so that a
  * thousand agents coming back after a server restart do not arrive together.
  */
-export function openConnection(server: string, token: string, machine: () => MachineInfo, events: ConnectionEvents): AgentSocket {
+export function openConnection(server: string, token: string, machine: () => MachineInfo, device: DeviceSecretKeeper, events: ConnectionEvents): AgentSocket {
   const socket: AgentSocket = io(server, {
     transports: ['websocket'],
     query: { app: 'agent' },
@@ -36,11 +42,17 @@ export function openConnection(server: string, token: string, machine: () => Mac
   });
 
   socket.on('connect', () => {
+    const deviceSecret = device.load();
     socket
       .timeout(10_000)
-      .emitWithAck('client-connected', { machine_info: machine() })
+      .emitWithAck('client-connected', { machine_info: machine(), ...(deviceSecret && { device_secret: deviceSecret }) })
       .then(
-        (reply) => (reply.ok ? events.ready(socket, reply.company?.name ?? null) : events.fatal(`client-connected refused: ${reply.message}`)),
+        (reply) => {
+          if (!reply.ok) return events.fatal(`client-connected refused: ${reply.message}`);
+          // Shown once, when this connection enrolled the desktop: kept before anything else goes out.
+          if (reply.device_secret) device.save(reply.device_secret);
+          events.ready(socket, reply.company?.name ?? null);
+        },
         () => socket.io.engine?.close(),
       );
   });

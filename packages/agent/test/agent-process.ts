@@ -52,5 +52,5 @@ export function runAgent(args: string[], env: Record<string, string> = {}): Agen
 
 /** `start` against a server with the test token, a throwaway data dir and the test picture, unless overridden. */
 export function agentArgs(server: string, userHost: string, dataDir: string, extra: string[] = []): string[] {
-  return ['start', '--server', server, '--token', 'test-enrollment-token', '--user-host', userHost, '--data-dir', dataDir, '--source', 'test', '--size', '320x240', '--bitrate', '300k', ...extra];
+  return ['start', '--server', server, '--token', 'test-enrollment-token-0000', '--user-host', userHost, '--data-dir', dataDir, '--source', 'test', '--size', '320x240', '--bitrate', '300k', ...extra];
 }

@@ -93,7 +93,7 @@ describe('agent without a server: record, offline start, uploads, status and sto
   test('`setup` checks the server and writes a config file that `start` uses', async () => {
     const dir = tempDir('vaahshare-agent-');
     const config = path.join(dir, 'config.json');
-    const setup = await cli(['setup', '--server', t.url, '--token', 'test-enrollment-token', '--user-host', 'conf@pc', '--source', 'test', '--size', '320x240', '--config', config]);
+    const setup = await cli(['setup', '--server', t.url, '--token', 'test-enrollment-token-0000', '--user-host', 'conf@pc', '--source', 'test', '--size', '320x240', '--config', config]);
     assert.match(setup.stdout, /server .* accepts the token/);
     const dash = await connectDashboard(t.url, token);
     const agent = runAgent(['start', '--data-dir', dir], { VAAHSHARE_CONFIG: config });

@@ -41,8 +41,8 @@ describe('browser share page at /share (headless Chromium, fake screen)', () => 
       if (message.text().includes('Content Security Policy')) cspViolations.push(message.text());
     });
     try {
-      await page.goto(`${t.url}/share?token=test-enrollment-token`);
-      assert.equal(await page.inputValue('#token'), 'test-enrollment-token', 'the token comes from the link');
+      await page.goto(`${t.url}/share?token=test-enrollment-token-0000`);
+      assert.equal(await page.inputValue('#token'), 'test-enrollment-token-0000', 'the token comes from the link');
       await page.fill('#name', 'guest@browser-test');
       await page.click('#share');
       await page.waitForSelector('#state[data-state="live"]', { timeout: 15_000 });
@@ -66,6 +66,34 @@ describe('browser share page at /share (headless Chromium, fake screen)', () => 
     } finally {
       if (!page.isClosed()) await page.close();
       dash.socket.disconnect();
+    }
+  });
+
+  test('the browser keeps the name’s device secret: it shares again under that name, another browser cannot', async () => {
+    const context = await browser.newContext();
+    const stranger = await browser.newPage();
+    const share = async (page: typeof stranger) => {
+      await page.goto(`${t.url}/share?token=test-enrollment-token-0000`);
+      await page.fill('#name', 'kept@browser');
+      await page.click('#share');
+    };
+    try {
+      const page = await context.newPage();
+      for (const round of [1, 2]) {
+        await share(page);
+        await page.waitForSelector('#state[data-state="live"]', { timeout: 15_000 });
+        const secret = await page.evaluate(() => localStorage.getItem('vaahshare.device-secret.kept@browser'));
+        assert.match(secret ?? '', /^[A-Za-z0-9_-]{43}$/, `round ${round}: the secret is kept`);
+        await page.click('#stop');
+        await page.waitForSelector('#state[data-state="stopped"]', { state: 'attached' });
+      }
+      await share(stranger);
+      await stranger.waitForSelector('#error:not([hidden])', { timeout: 15_000 });
+      assert.match((await stranger.textContent('#error')) ?? '', /Another device already shares as “kept@browser”: use another name/);
+      await stranger.waitForSelector('#state[data-state="stopped"]', { state: 'attached' });
+    } finally {
+      await stranger.close();
+      await context.close();
     }
   });
 
@@ -95,7 +123,7 @@ describe('browser share page at /share (headless Chromium, fake screen)', () => 
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'token', 'the token field is ready to be corrected');
 
       // The right token then shares at once, and stopping returns to the form without the black box.
-      await page.fill('#token', 'test-enrollment-token');
+      await page.fill('#token', 'test-enrollment-token-0000');
       await page.click('#share');
       await page.waitForSelector('#state[data-state="live"]', { timeout: 15_000 });
       assert.equal(await page.evaluate(() => (window as unknown as { pickerOpened: number }).pickerOpened), 1);

@@ -57,7 +57,7 @@ describe('the Windows agent under Wine', { skip, timeout: 300_000 }, () => {
 
     const dataDir = path.join(work, 'data');
     const common = ['--user-host', 'wine@win10', '--data-dir', dataDir];
-    const agent = wine(['start', '--server', t.url, '--token', 'test-enrollment-token', '--source', 'test', '--size', '320x240', '--bitrate', '300k', ...common], 'agent');
+    const agent = wine(['start', '--server', t.url, '--token', 'test-enrollment-token-0000', '--source', 'test', '--size', '320x240', '--bitrate', '300k', ...common], 'agent');
     await waitUntil(
       async () => {
         if (agent.child.exitCode !== null) throw new Error(`the agent exited:\n${agent.output()}`);

@@ -26,7 +26,7 @@ describe('agent on an X11 desktop (Xvfb): real x11grab capture and idle alerts',
     const alerts: Array<{ alert: Alert; at: number }> = [];
     dash.socket.on('alert-created', ({ alert }) => alerts.push({ alert, at: Date.now() }));
     const agent = runAgent(
-      ['start', '--server', t.url, '--token', 'test-enrollment-token', '--user-host', 'x11@desk', '--data-dir', tempDir('vaahshare-agent-'), '--display', xvfb.display, '--size', '640x360', '--fps', '10'],
+      ['start', '--server', t.url, '--token', 'test-enrollment-token-0000', '--user-host', 'x11@desk', '--data-dir', tempDir('vaahshare-agent-'), '--display', xvfb.display, '--size', '640x360', '--fps', '10'],
       { VAAHSHARE_SOURCE: 'screen' },
     );
     try {

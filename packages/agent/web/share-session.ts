@@ -84,8 +84,17 @@ export class ShareSession {
 
   private listen() {
     this.socket.on('connect', async () => {
-      const reply = await this.socket.timeout(10_000).emitWithAck('client-connected', { machine_info: this.machineInfo() }).catch(() => null);
+      const machine = this.machineInfo();
+      // The secret this browser got when the name first shared from it (PROTOCOL.md §2): only it may share as that name.
+      const secretKey = `vaahshare.device-secret.${machine.user_host}`;
+      const device_secret = localStorage.getItem(secretKey) ?? undefined;
+      const reply = await this.socket.timeout(10_000).emitWithAck('client-connected', { machine_info: machine, ...(device_secret && { device_secret }) }).catch(() => null);
+      if (reply && !reply.ok && reply.error.startsWith('device_')) {
+        this.events.error(`Another device already shares as “${machine.user_host}”: use another name, or ask your admin to reset it. (${reply.message})`);
+        return void this.stop();
+      }
       if (!reply?.ok) return this.events.error(reply ? reply.message : 'The server did not answer: retrying…');
+      if (reply.device_secret) localStorage.setItem(secretKey, reply.device_secret);
       if (this.recorder.state === 'inactive' && !this.stopped) this.recorder.start(TIMESLICE_MS);
       const gen = ++this.generation;
       this.pumping = this.pumping.then(() => this.pump(gen));

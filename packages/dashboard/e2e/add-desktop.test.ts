@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { writeBuild } from '../../server/src/agent-downloads/test-helpers.js';
-import { AGENT_TOKEN, connected, machineInfo, openSocket, tempDir, type TestServer, type TestSocket } from '@vaahshare/testkit';
+import { connected, machineInfo, openSocket, tempDir, type TestServer, type TestSocket } from '@vaahshare/testkit';
 import { launchBrowser, logIn, openPage, screenshot, startDashboardServer } from './browser.js';
 
 describe('dashboard: Add a desktop', () => {
@@ -33,19 +33,29 @@ describe('dashboard: Add a desktop', () => {
 
   test('each OS tab has its one line with the token and PUBLIC_URL, a copy button and the downloads', async () => {
     const card = page.locator('[data-test=add-desktop]');
-    assert.equal(await card.locator('[data-test=install-command-windows]').innerText(), `irm "${PUBLIC_URL}/agent/install.ps1?token=${AGENT_TOKEN}" | iex`);
+    // The server keeps only the hash of AGENT_TOKEN: the line has a placeholder and says why.
+    assert.equal(await card.locator('[data-test=install-command-windows]').innerText(), `irm "${PUBLIC_URL}/agent/install.ps1?token=<token>" | iex`);
+    assert.match(await card.locator('[data-test=token-unknown]').innerText(), /Tokens are shown only when they are created/);
+    // A token created on this page is known to it: the lines carry it.
+    await page.locator('[data-test=token-label]').fill('Desks');
+    await page.locator('[data-test=token-create]').click();
+    const created = await page.locator('[data-test=new-token] code').getAttribute('data-token');
+    assert.ok(created && created.length >= 24);
+    const token = created;
+    await card.locator('[data-test=token-unknown]').waitFor({ state: 'detached' });
+    assert.equal(await card.locator('[data-test=install-command-windows]').innerText(), `irm "${PUBLIC_URL}/agent/install.ps1?token=${token}" | iex`);
     assert.equal(await card.locator('[data-test=download-win-x64] a').first().getAttribute('href'), `${PUBLIC_URL}/agent/download/win-x64`);
     assert.match(await card.locator('[data-test=download-win-x64]').innerText(), /Windows x64 \(2 MB\)/);
-    assert.match(await card.locator('[data-test=manual-command-windows]').innerText(), new RegExp(`setup --server ${PUBLIC_URL} --token ${AGENT_TOKEN}`));
+    assert.match(await card.locator('[data-test=manual-command-windows]').innerText(), new RegExp(`setup --server ${PUBLIC_URL} --token ${token}`));
     await card.locator('[data-test=install-copy-windows]').click();
     await page.locator('.p-toast-message', { hasText: 'Command copied' }).waitFor();
 
     await card.locator('[data-test=os-macos]').click();
-    assert.equal(await card.locator('[data-test=install-command-macos]').innerText(), `curl -fsSL "${PUBLIC_URL}/agent/install.sh?token=${AGENT_TOKEN}" | sh`);
+    assert.equal(await card.locator('[data-test=install-command-macos]').innerText(), `curl -fsSL "${PUBLIC_URL}/agent/install.sh?token=${token}" | sh`);
     assert.match(await card.locator('[data-test=download-darwin-arm64]').innerText(), /Apple silicon: not built on this server yet — run npm run build:agents there/);
     await card.locator('[data-test=os-linux]').click();
-    assert.equal(await card.locator('[data-test=install-command-linux]').innerText(), `curl -fsSL "${PUBLIC_URL}/agent/install.sh?token=${AGENT_TOKEN}" | sh`);
-    assert.equal(await card.locator('[data-test=share-link]').innerText(), `${PUBLIC_URL}/share?token=${AGENT_TOKEN}`);
+    assert.equal(await card.locator('[data-test=install-command-linux]').innerText(), `curl -fsSL "${PUBLIC_URL}/agent/install.sh?token=${token}" | sh`);
+    assert.equal(await card.locator('[data-test=share-link]').innerText(), `${PUBLIC_URL}/share?token=${token}`);
     assert.equal(await card.locator('[data-test=public-url-unset]').count(), 0);
     await screenshot(page, 'add-desktop');
   });
@@ -73,7 +83,7 @@ describe('dashboard: Add a desktop without PUBLIC_URL', () => {
       await logIn(page, t.url);
       await page.locator('.app-nav a[href="/settings"]').click();
       await page.locator('[data-test=public-url-unset]').waitFor();
-      assert.equal(await page.locator('[data-test=install-command-windows]').innerText(), `irm "${t.url}/agent/install.ps1?token=${AGENT_TOKEN}" | iex`);
+      assert.equal(await page.locator('[data-test=install-command-windows]').innerText(), `irm "${t.url}/agent/install.ps1?token=<token>" | iex`);
       assert.match(await page.locator('[data-test=public-url-unset]').innerText(), new RegExp(`these use the address this page was opened with \\(${t.url}\\)`));
     } finally {
       await browser.close();

@@ -97,14 +97,35 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
     await screenshot(page, 'client-detail-desktop');
   });
 
+  test('the client page resets a desktop’s enrollment: its agent is cut and the next connection enrolls again', async () => {
+    const lost = await connectAgent(t.url, 'lost@desk-9');
+    const cut = new Promise((resolve) => lost.socket.once('disconnect', resolve));
+    await page.goto(`${t.url}/clients/${lost.client.id}`);
+    await page.locator('[data-test=device-enrollment] [data-enrolled=true]').waitFor();
+    await page.locator('[data-test=reset-enrollment]').click();
+    await page.locator('.p-confirmpopup-accept-button').click();
+    await page.locator('[data-test=device-enrollment] >> text=Enrollment reset').waitFor();
+    await cut;
+    const row = await t.server.ctx.db.selectFrom('clients').select('device_secret_hash').where('id', '=', lost.client.id).executeTakeFirstOrThrow();
+    assert.equal(row.device_secret_hash, null);
+    // Without the old secret (a reinstalled desktop): enrolled again, and the page says so.
+    const again = openSocket(t.url);
+    await connected(again);
+    const reply = await again.timeout(5000).emitWithAck('client-connected', { machine_info: { user_host: 'lost@desk-9' } });
+    assert.ok(reply.ok && reply.device_secret);
+    await page.locator('[data-test=device-enrollment] [data-enrolled=true]').waitFor();
+    again.disconnect();
+  });
+
   test('settings: a token is created, copied into the install command, and revoked', async () => {
     await page.locator('.app-nav a[href="/settings"]').click();
     await page.locator('[data-test=token-label]').fill('Office laptops');
     await page.locator('[data-test=token-create]').click();
     const row = page.locator('[data-test=tokens-table] tr', { hasText: 'Office laptops' });
     await row.waitFor();
-    const created = await row.locator('code').getAttribute('data-token');
-    assert.ok(created && created.length >= 16);
+    const created = await row.locator('[data-test=new-token] code').getAttribute('data-token');
+    assert.ok(created && created.length >= 24);
+    assert.equal(await row.locator('[data-token-prefix]').innerText(), `${created.slice(0, 6)}…`);
     const agent = openSocket(t.url, { token: created });
     await connected(agent);
     agent.disconnect();

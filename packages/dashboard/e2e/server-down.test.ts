@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { connectAgent, connected, machineInfo, openSocket, tempDir, type TestServer, type TestSocket } from '@vaahshare/testkit';
+import { connectAgent, connected, hello, openSocket, rememberDeviceSecret, tempDir, type TestServer, type TestSocket } from '@vaahshare/testkit';
 import { freePort } from '@vaahshare/testkit/process';
 import { launchBrowser, logIn, onlineCount, openPage, rowState, screenshot, startDashboardServer, waitForRowState } from './browser.js';
 
 /** An agent that comes back by itself after the server restarts, announcing itself again as the real one does. */
 async function returningAgent(url: string, userHost: string): Promise<TestSocket> {
   const socket = openSocket(url, {}, true);
-  socket.on('connect', () => void socket.emit('client-connected', { machine_info: machineInfo(userHost) }, () => {}));
+  socket.on('connect', () => void socket.emit('client-connected', hello(userHost), (reply) => rememberDeviceSecret(userHost, reply)));
   await connected(socket);
   return socket;
 }

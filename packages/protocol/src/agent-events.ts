@@ -46,9 +46,14 @@ export const machineInfoSchema = z.looseObject({
 });
 export type MachineInfo = z.infer<typeof machineInfoSchema>;
 
+/** The secret a desktop got when it enrolled (PROTOCOL.md §2 "Device credential"): random base64url, 43 characters. */
+export const deviceSecretSchema = z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'device_secret must be the secret the server issued (16-128 of A-Za-z0-9_-)');
+
 export const clientConnectedSchema = z.looseObject({
   machine_info: machineInfoSchema,
   company_id: companyIdSchema.optional(),
+  /** Required once this `user_host` is enrolled; absent on the first connection, which enrolls it. */
+  device_secret: deviceSecretSchema.optional(),
 });
 export type ClientConnectedPayload = z.input<typeof clientConnectedSchema>;
 

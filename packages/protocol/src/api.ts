@@ -40,13 +40,15 @@ export interface ApiRoutes {
   'GET /api/companies': ListBody<Company>;
   'POST /api/companies': ItemBody<Company & { enrollment_token: string }>;
   'GET /api/companies/:id/tokens': ListBody<EnrollmentToken>;
-  'POST /api/companies/:id/tokens': ItemBody<EnrollmentToken>;
+  /** The token itself is in this answer only (shown once). */
+  'POST /api/companies/:id/tokens': ItemBody<EnrollmentToken & { token: string }>;
   'DELETE /api/companies/:id/tokens/:tokenId': ItemBody<EnrollmentToken>;
   'GET /api/companies/:id/settings': ItemBody<Settings>;
   'PATCH /api/companies/:id/settings': ItemBody<Settings>;
   'GET /api/clients': ListBody<Client>;
   'GET /api/clients/assets': ItemBody<ClientAssets>;
   'GET /api/clients/:id': ItemBody<ClientDetail>;
+  'POST /api/clients/:id/reset-enrollment': ItemBody<Client>;
   'GET /api/alerts': ListBody<Alert>;
   'POST /api/alerts/:id/acknowledge': ItemBody<Alert>;
   'GET /api/media': ListBody<MediaItem>;

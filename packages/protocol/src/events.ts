@@ -26,6 +26,11 @@ export interface ClientConnectedSuccess {
   client: Client;
   /** The company the desktop belongs to (its agent shows the name; the original client ignores it). */
   company?: Company;
+  /**
+   * Only when this connection enrolled the desktop (PROTOCOL.md §2 "Device credential"): the secret every later
+   * `client-connected` and upload of this `user_host` must present. Shown once; the server keeps only its hash.
+   */
+  device_secret?: string;
 }
 
 /** Events a socket may send to the server (agents and dashboards share the namespace). */

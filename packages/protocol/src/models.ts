@@ -28,6 +28,8 @@ export const clientSchema = z.object({
   last_seen_at: z.string().nullable(),
   /** Set while disconnected (null for clients disconnected before the reason was kept). */
   disconnect_reason: disconnectReasonSchema.nullable(),
+  /** The desktop holds a device secret (PROTOCOL.md §2): only it may connect as this client until an admin resets it. */
+  device_enrolled: z.boolean(),
 });
 export type Client = z.infer<typeof clientSchema>;
 
@@ -64,10 +66,11 @@ export type ManagedUser = z.infer<typeof managedUserSchema>;
 export const companySchema = z.object({ id: z.number(), name: z.string() });
 export type Company = z.infer<typeof companySchema>;
 
+/** An enrollment token as listed: the server keeps only its hash, so it shows its first characters. */
 export const enrollmentTokenSchema = z.object({
   id: z.number(),
   company_id: z.number(),
-  token: z.string(),
+  token_prefix: z.string(),
   label: z.string().nullable(),
   created_at: z.string(),
   revoked_at: z.string().nullable(),

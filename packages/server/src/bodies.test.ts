@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { AGENT_TOKEN, api, connectAgent, login, startServer, type TestServer } from '@vaahshare/testkit';
+import { AGENT_TOKEN, api, connectAgent, deviceSecretOf, login, startServer, type TestServer } from '@vaahshare/testkit';
 import { http, rowCount } from '@vaahshare/testkit/probes';
 
 /** Small, so that "huge" bodies are quick to send; JSON bodies have Fastify's own 1 MB limit. */
@@ -98,7 +98,9 @@ describe('every route with a body answers malformed bodies with a 4xx and a clea
       // Agent routes take the enrollment token; the others a dashboard session.
       const token = path.startsWith('/api/media/') ? AGENT_TOKEN : adminToken;
       for (const c of CASES) {
-        const headers: Record<string, string> = c.contentType === undefined ? {} : { 'content-type': c.contentType };
+        // An agent's routes also get its device secret, so that they get as far as reading the body.
+        const device: Record<string, string> = path.startsWith('/api/media/') ? { 'x-device-secret': deviceSecretOf('fuzz@pc')! } : {};
+        const headers: Record<string, string> = { ...device, ...(c.contentType === undefined ? {} : { 'content-type': c.contentType }) };
         const res = await http(t.url, method, path, { token, body: c.body as string, headers });
         const body = res.body as { error?: unknown; message?: unknown };
         const clear = typeof body === 'object' && typeof body.error === 'string' && typeof body.message === 'string' && body.message.length > 0;
@@ -109,7 +111,8 @@ describe('every route with a body answers malformed bodies with a 4xx and a clea
   });
 
   test('the malformed multipart answers name the problem', async () => {
-    const upload = (contentType: string, body: string) => http(t.url, 'POST', '/api/media/upload', { token: AGENT_TOKEN, body, headers: { 'content-type': contentType } });
+    const upload = (contentType: string, body: string) =>
+      http(t.url, 'POST', '/api/media/upload', { token: AGENT_TOKEN, body, headers: { 'content-type': contentType, 'x-device-secret': deviceSecretOf('fuzz@pc')! } });
     const noBoundary = await upload('multipart/form-data', wholeForm);
     assert.deepEqual([noBoundary.status, noBoundary.body], [400, { error: 'bad_multipart', message: 'The multipart body could not be read (Multipart: Boundary not found): send multipart/form-data with its boundary, the fields, then `file`' }]);
     const truncated = await upload(multipartType, wholeForm.slice(0, -close.length));
@@ -121,7 +124,7 @@ describe('every route with a body answers malformed bodies with a 4xx and a clea
     // Latin-1: one byte per character, so the file starts with the EBML magic bytes themselves.
     const good = await fetch(`${t.url}/api/media/upload`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${AGENT_TOKEN}`, 'content-type': multipartType },
+      headers: { authorization: `Bearer ${AGENT_TOKEN}`, 'x-device-secret': deviceSecretOf('fuzz@pc')!, 'content-type': multipartType },
       body: Buffer.from(wholeForm, 'latin1'),
     });
     assert.equal(good.status, 201, await good.text());

@@ -76,6 +76,8 @@ export function createBroadcast(io: IoServer) {
     clientSocketsHere: (clientId: number) => io.in(clientRoom(clientId)).local.fetchSockets(),
     /** Agents that connected with a revoked enrollment token lose their access now (on every node). */
     disconnectToken: (tokenId: number) => io.in(tokenRoom(tokenId)).disconnectSockets(true),
+    /** A client's agent sockets (on every node) must connect again, e.g. to enroll anew after a reset. */
+    disconnectClient: (clientId: number) => io.in(clientRoom(clientId)).disconnectSockets(true),
     /** Dashboards of a login session that ended stop receiving events now (on every node). */
     disconnectSession: (sessionTokenHash: string) => io.in(sessionRoom(sessionTokenHash)).disconnectSockets(true),
 

@@ -21,6 +21,9 @@ test('malformed values name the variable', () => {
     () => loadConfig({ ADMIN_EMAIL: 'admin@example.com' }),
     (err: Error) => err instanceof ConfigError && /ADMIN_EMAIL and ADMIN_PASSWORD together/.test(err.message),
   );
+  // An enrollment token is all an agent needs to join the company: a short one could be guessed.
+  assert.throws(() => loadConfig({ AGENT_TOKEN: 'only-23-characters-long' }), (err: Error) => err instanceof ConfigError && /AGENT_TOKEN must have at least 24 characters/.test(err.message));
+  assert.equal(loadConfig({ AGENT_TOKEN: 'exactly-24-characters-ok' }).AGENT_TOKEN, 'exactly-24-characters-ok');
 });
 
 test('PUBLIC_URL: an http(s) address kept without its trailing slash; anything else refused by name', () => {

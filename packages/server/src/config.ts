@@ -72,7 +72,7 @@ const envSchema = z.object({
   ADMIN_EMAIL: optionalText.pipe(z.string().trim().toLowerCase().email('ADMIN_EMAIL must be an e-mail address').optional()),
   ADMIN_PASSWORD: optionalText.pipe(z.string().min(8, 'ADMIN_PASSWORD must have at least 8 characters').optional()),
   /** The enrollment token of the default company (random and printed once when unset). */
-  AGENT_TOKEN: optionalText.pipe(z.string().min(8, 'AGENT_TOKEN must have at least 8 characters').optional()),
+  AGENT_TOKEN: optionalText.pipe(z.string().min(24, 'AGENT_TOKEN must have at least 24 characters (unset, the server generates one and prints it once)').optional()),
   /** Accept token-less original VaahShare clients. */
   LEGACY_AGENTS: flag,
   /**

@@ -9,6 +9,14 @@ export class AppError extends Error {
   ) {
     super(message);
   }
+
+  /** Over a socket, sent as an `error` event even when the sender gave an ack (refusals a person must act on). */
+  announced = false;
+
+  announce(): this {
+    this.announced = true;
+    return this;
+  }
 }
 
 export const badRequest = (message: string) => new AppError('bad_request', message, 400);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import pg from 'pg';
 import type { Client } from '@vaahshare/protocol';
-import { freshDatabaseEnv, machineInfo, openSocket, tempDir, testEnv, waitUntil, type TestSocket } from './harness.js';
+import { freshDatabaseEnv, hello, openSocket, rememberDeviceSecret, tempDir, testEnv, waitUntil, type TestSocket } from './harness.js';
 import { freePort, spawnServer, type ServerProcess } from './process.js';
 
 /** Why the cluster tests cannot run here, or null when PostgreSQL and Redis are at hand. */
@@ -64,8 +64,9 @@ export function reconnectingAgent(url: string, userHost: string) {
     const id = socket.id;
     socket
       .timeout(5000)
-      .emitWithAck('client-connected', { machine_info: machineInfo(userHost) })
+      .emitWithAck('client-connected', hello(userHost))
       .then((reply) => {
+        rememberDeviceSecret(userHost, reply);
         if (reply.ok && socket.id === id) [announcedOn, client] = [id, reply.client];
       }, () => undefined);
   });

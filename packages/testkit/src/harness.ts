@@ -10,7 +10,7 @@ import { loadConfig } from '@vaahshare/server/config';
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct horse battery';
-export const AGENT_TOKEN = 'test-enrollment-token';
+export const AGENT_TOKEN = 'test-enrollment-token-0000';
 /** Test servers serve /metrics to this bearer token (`readMetrics`). */
 export const METRICS_TOKEN = 'test-metrics-token-0123456789';
 
@@ -148,13 +148,36 @@ export async function connected(socket: TestSocket): Promise<void> {
   });
 }
 
+/**
+ * The device secrets agents of this process got when they enrolled (PROTOCOL.md §2), by token and `user_host`:
+ * like a real agent, a test agent presents its secret on every later connection. A fresh server that does not know
+ * the identity ignores a stale one and enrolls it anew.
+ */
+const deviceSecrets = new Map<string, string>();
+const secretKey = (options: ConnectOptions, userHost: string) => `${options.token ?? AGENT_TOKEN}\u0000${userHost}`;
+
+/** The `client-connected` payload of `userHost`, with the device secret remembered for it. */
+export function hello(userHost: string, options: ConnectOptions = {}) {
+  const device_secret = deviceSecrets.get(secretKey(options, userHost));
+  return { machine_info: machineInfo(userHost), ...(device_secret && { device_secret }) };
+}
+
+/** Keeps the device secret a `client-connected` reply issued (the connection enrolled the desktop). */
+export function rememberDeviceSecret(userHost: string, reply: { ok: boolean; device_secret?: string }, options: ConnectOptions = {}) {
+  if (reply.ok && reply.device_secret) deviceSecrets.set(secretKey(options, userHost), reply.device_secret);
+}
+
+/** The device secret remembered for `userHost` (undefined before it enrolled). */
+export const deviceSecretOf = (userHost: string, options: ConnectOptions = {}) => deviceSecrets.get(secretKey(options, userHost));
+
 /** Connects an agent and announces it with `client-connected`; resolves with the server's ack. */
 export async function connectAgent(url: string, userHost: string, options: ConnectOptions = {}) {
   const socket = openSocket(url, options);
   await connected(socket);
-  const reply = await socket.timeout(5000).emitWithAck('client-connected', { machine_info: machineInfo(userHost) });
+  const reply = await socket.timeout(5000).emitWithAck('client-connected', hello(userHost, options));
   if (!reply.ok) throw new Error(`client-connected refused: ${reply.message}`);
-  return { socket, client: reply.client };
+  rememberDeviceSecret(userHost, reply, options);
+  return { socket, client: reply.client, deviceSecret: deviceSecretOf(userHost, options) };
 }
 
 export interface RecordedEvent {

@@ -6,13 +6,20 @@ export interface UploadTarget {
   server: string;
   token: string;
   userHost: string;
+  /** This desktop's device secret: the server takes uploads of an enrolled desktop only with it. */
+  deviceSecret: () => string | undefined;
 }
 
 async function post(target: UploadTarget, route: string, body: FormData | object) {
   const isForm = body instanceof FormData;
+  const deviceSecret = target.deviceSecret();
   const res = await fetch(new URL(route, target.server), {
     method: 'POST',
-    headers: { authorization: `Bearer ${target.token}`, ...(isForm ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${target.token}`,
+      ...(deviceSecret && { 'x-device-secret': deviceSecret }),
+      ...(isForm ? {} : { 'content-type': 'application/json' }),
+    },
     body: isForm ? body : JSON.stringify(body),
   });
   const text = await res.text();

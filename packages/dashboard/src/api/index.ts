@@ -1,4 +1,4 @@
-import type { Client, MediaItem, RetentionRule, Settings, User } from '@vaahshare/protocol';
+import type { Client, EnrollmentToken, MediaItem, RetentionRule, Settings, User } from '@vaahshare/protocol';
 import { call, type Query } from './http';
 import { companyScope } from './scope';
 
@@ -27,6 +27,7 @@ export const clientsApi = {
   get: (id: number) => call('GET /api/clients/:id', { params: { id } }),
   /** The client and all its data (refused while it is connected). */
   remove: (id: number) => call('DELETE /api/clients/:id', { params: { id } }),
+  resetEnrollment: (id: number) => call('POST /api/clients/:id/reset-enrollment', { params: { id } }),
 };
 
 export interface MediaQuery extends Query {
@@ -57,6 +58,9 @@ export const alertsApi = {
     call('GET /api/alerts', { query: { ...query, company_id: companyScope() } }),
   acknowledge: (id: number) => call('POST /api/alerts/:id/acknowledge', { params: { id } }),
 };
+
+/** A token as listed, with the token itself when it was created on this page (the server shows it only then). */
+export type ShownToken = EnrollmentToken & { token?: string };
 
 export const companiesApi = {
   list: () => call('GET /api/companies'),

@@ -17,6 +17,7 @@ const client = (id: number, userHost: string, state: 'connected' | 'reconnecting
   grace_deadline: state === 'reconnecting' ? new Date().toISOString() : null,
   last_seen_at: new Date().toISOString(),
   disconnect_reason: state === 'disconnected' ? 'app_closed' : null,
+  device_enrolled: true,
 });
 
 describe('clients store (presence events as the seed’s backend store handles them)', () => {

@@ -129,7 +129,7 @@ describe('agent downloads and install scripts', () => {
 });
 
 test('a token with quotes and spaces reaches the script as itself', async () => {
-  const token = `it's a "token" $(id)`;
+  const token = `it's a "token" $(id) of 24+ chars`;
   const server = await startServer({ AGENT_TOKEN: token });
   try {
     const script = await (await fetch(`${server.url}/agent/install.sh?token=${encodeURIComponent(token)}`)).text();

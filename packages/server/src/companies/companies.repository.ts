@@ -1,6 +1,8 @@
 import type { Company, EnrollmentToken, Settings } from '@vaahshare/protocol';
 import { toIso, type Db } from '../db/database.js';
+import { TOKEN_PREFIX_LENGTH } from '../db/migrations/010-token-hashes.js';
 import type { CompanyRow, EnrollmentTokenRow } from '../db/schema.js';
+import { sha256 } from '../infra/secrets.js';
 
 export const DEFAULT_IDLE_MESSAGE = 'You have been idle for a while. Are you still there?';
 export const DEFAULT_COMPANY_NAME = 'Default company';
@@ -17,7 +19,7 @@ export const toSettings = (row: CompanyRow): Settings => ({
 export const toEnrollmentToken = (row: EnrollmentTokenRow): EnrollmentToken => ({
   id: row.id,
   company_id: row.company_id,
-  token: row.token,
+  token_prefix: row.token_prefix,
   label: row.label,
   created_at: toIso(row.created_at)!,
   revoked_at: toIso(row.revoked_at),
@@ -44,12 +46,15 @@ export const updateSettings = (db: Db, companyId: number, { viewer_names_shown, 
     .updateTable('companies')
     .set({ ...settings, viewer_names_shown: flag(viewer_names_shown), pause_allowed: flag(pause_allowed) }).where('id', '=', companyId).returningAll().executeTakeFirst();
 
-export const insertEnrollmentToken = (db: Db, companyId: number, token: string, label: string | null, now: number) =>
-  db
+/** Stores `token` as its hash and prefix; the row comes back with the token itself, to be shown this once. */
+export async function insertEnrollmentToken(db: Db, companyId: number, token: string, label: string | null, now: number) {
+  const row = await db
     .insertInto('enrollment_tokens')
-    .values({ company_id: companyId, token, label, created_at: now, revoked_at: null })
+    .values({ company_id: companyId, token_hash: sha256(token), token_prefix: token.slice(0, TOKEN_PREFIX_LENGTH), label, created_at: now, revoked_at: null })
     .returningAll()
     .executeTakeFirstOrThrow();
+  return { ...row, token };
+}
 
 export const listEnrollmentTokens = (db: Db, companyId: number) =>
   db.selectFrom('enrollment_tokens').selectAll().where('company_id', '=', companyId).orderBy('id').execute();
@@ -65,13 +70,13 @@ export const revokeEnrollmentToken = (db: Db, companyId: number, tokenId: number
     .executeTakeFirst();
 
 export const findEnrollmentToken = (db: Db, token: string) =>
-  db.selectFrom('enrollment_tokens').selectAll().where('token', '=', token).executeTakeFirst();
+  db.selectFrom('enrollment_tokens').selectAll().where('token_hash', '=', sha256(token)).executeTakeFirst();
 
 /** The active enrollment token `token` (its id and company), or undefined for an unknown or revoked one. */
 export const findActiveToken = (db: Db, token: string) =>
   db
     .selectFrom('enrollment_tokens')
     .select(['id', 'company_id'])
-    .where('token', '=', token)
+    .where('token_hash', '=', sha256(token))
     .where('revoked_at', 'is', null)
     .executeTakeFirst();

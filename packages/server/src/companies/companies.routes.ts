@@ -47,7 +47,8 @@ export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     const company = await companyFor(request, request.params.id);
     const row = await repo.insertEnrollmentToken(ctx.db, company.id, newSecretToken(), request.body.label ?? null, ctx.clock.now());
     reply.code(201);
-    return { data: repo.toEnrollmentToken(row) };
+    // The only time the token itself is shown: the server keeps its hash.
+    return { data: { ...repo.toEnrollmentToken(row), token: row.token } };
   });
 
   app.delete('/:id/tokens/:tokenId', { schema: { params: tokenParamsSchema } }, async (request): Promise<ApiResponse<'DELETE /api/companies/:id/tokens/:tokenId'>> => {

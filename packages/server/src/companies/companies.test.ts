@@ -109,14 +109,16 @@ describe('companies and enrollment tokens', () => {
     assert.equal(listed.status, 200);
     assert.equal(listed.body.data.length, 1);
     const [first] = listed.body.data;
-    assert.deepEqual(first, { id: first.id, company_id: acme.id, token: acme.enrollment_token, label: 'default', created_at: first.created_at, revoked_at: null });
+    // Listed by prefix: the server keeps only the token's hash.
+    assert.deepEqual(first, { id: first.id, company_id: acme.id, token_prefix: acme.enrollment_token.slice(0, 6), label: 'default', created_at: first.created_at, revoked_at: null });
     assert.match(first.created_at, ISO);
     assert.deepEqual(listed.body.meta, { total: 1, page: 1, per_page: 1 });
 
     const created = await api(t.url, `/api/companies/${acme.id}/tokens`, { token: acmeAdmin, body: { label: 'laptops' } });
     assert.equal(created.status, 201);
     const laptops = created.body.data;
-    assert.deepEqual(laptops, { id: laptops.id, company_id: acme.id, token: laptops.token, label: 'laptops', created_at: laptops.created_at, revoked_at: null });
+    // Shown once, in the answer that created it.
+    assert.deepEqual(laptops, { id: laptops.id, company_id: acme.id, token: laptops.token, token_prefix: laptops.token.slice(0, 6), label: 'laptops', created_at: laptops.created_at, revoked_at: null });
     assert.notEqual(laptops.token, acme.enrollment_token);
     const unlabelled = await api(t.url, `/api/companies/${acme.id}/tokens`, { token: superToken, body: {} });
     assert.equal(unlabelled.status, 201);
@@ -175,7 +177,7 @@ describe('companies and enrollment tokens', () => {
 
   test('an admin manages only its own company’s tokens; ids of another company name nothing', async () => {
     const defaultTokens = await api(t.url, `/api/companies/${defaultCompanyId}/tokens`, { token: superToken });
-    const agentToken = defaultTokens.body.data.find((x: { token: string }) => x.token === AGENT_TOKEN);
+    const agentToken = defaultTokens.body.data.find((x: { label: string }) => x.label === 'AGENT_TOKEN');
     assert.ok(agentToken);
     const tokens = await rowCount(t, 'enrollment_tokens');
 
@@ -276,8 +278,8 @@ describe('companies and enrollment tokens', () => {
   test('bootstrap: AGENT_TOKEN is the default company’s token and enrolls agents into it', async () => {
     const tokens = await api(t.url, `/api/companies/${defaultCompanyId}/tokens`, { token: superToken });
     assert.deepEqual(
-      tokens.body.data.map((x: { token: string; label: string; revoked_at: string | null }) => [x.token, x.label, x.revoked_at]),
-      [[AGENT_TOKEN, 'AGENT_TOKEN', null]],
+      tokens.body.data.map((x: { token_prefix: string; label: string; revoked_at: string | null }) => [x.token_prefix, x.label, x.revoked_at]),
+      [[AGENT_TOKEN.slice(0, 6), 'AGENT_TOKEN', null]],
     );
     const { socket, client } = await connectAgent(t.url, 'ha@default-desk', { token: AGENT_TOKEN });
     assert.equal(client.company_id, defaultCompanyId);

@@ -62,7 +62,10 @@ export interface SessionsTable {
 export interface EnrollmentTokensTable {
   id: Generated<number>;
   company_id: number;
-  token: string;
+  /** sha256 of the token: it is shown once, at creation, and a leaked database does not leak it. */
+  token_hash: string;
+  /** Its first characters, so admins tell tokens apart. */
+  token_prefix: string;
   label: string | null;
   created_at: number;
   revoked_at: number | null;
@@ -87,6 +90,8 @@ export interface ClientsTable {
   disconnect_reason: DisconnectReason | null;
   /** The enrollment token of its current (or last) connection; null for original clients. */
   token_id: number | null;
+  /** sha256 of the desktop's device secret (PROTOCOL.md §2); null until its next connection enrolls it, and for original clients. */
+  device_secret_hash: string | null;
   created_at: number;
 }
 

@@ -72,12 +72,16 @@ export function createSocketHandlers(ctx: Pick<AppContext, 'log' | 'metrics'>) {
         }
         return (await handler(parsed.data)) ?? { ok: true };
       };
+      let announced = false;
       void perSocket
         .run(socket.id, run)
-        .catch((err: unknown) => toErrorReply(event, err))
+        .catch((err: unknown) => {
+          announced = err instanceof AppError && err.announced;
+          return toErrorReply(event, err);
+        })
         .then((reply) => {
           if (ack) ack(reply);
-          else if (!reply.ok) socket.emit('error', { error: reply.error, message: reply.message, event });
+          if (!reply.ok && (!ack || announced)) socket.emit('error', { error: reply.error, message: reply.message, event });
         });
     });
   }

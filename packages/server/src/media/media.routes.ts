@@ -93,7 +93,7 @@ export const mediaRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; uploads: Uplo
     const companyId = await requireAgentCompany(ctx, request);
     const result = await uploads.receive(request, async (fields) => {
       const { user_host } = parseUploadFields(mediaUploadFieldsSchema, fields);
-      const client = await clients.findByIdentity(companyId, user_host);
+      const client = await clients.findProven(companyId, user_host, request);
       // A desktop that never connected: its client is created disconnected, once the upload is accepted.
       const createClient = async () => (await clients.ensure(companyId, user_host)).id;
       return { companyId, clientId: client?.id, createClient };
@@ -104,7 +104,7 @@ export const mediaRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; uploads: Uplo
 
   app.post('/check', { schema: { body: mediaCheckBodySchema } }, async (request): Promise<ApiResponse<'POST /api/media/check'>> => {
     const companyId = await requireAgentCompany(ctx, request);
-    const client = await clients.findByIdentity(companyId, request.body.user_host);
+    const client = await clients.findProven(companyId, request.body.user_host, request);
     const found = client ? await matchNames(ctx.db, client.id, request.body.media_names) : [];
     return { data: { medias: found.map(({ name, row }) => ({ name, ...toMedia(row) })) } };
   });

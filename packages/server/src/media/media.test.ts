@@ -5,7 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { USER_HOST_RULE, type Media } from '@vaahshare/protocol';
-import { AGENT_TOKEN, api, connectAgent, login, startServer, tempDir, waitForEvent, waitUntil, type TestServer } from '@vaahshare/testkit';
+import { AGENT_TOKEN, api, connectAgent, deviceSecretOf, login, startServer, tempDir, waitForEvent, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { decodeFrames, makeWebm } from '@vaahshare/testkit/webm';
 import { insertMedia } from './media.repository.js';
 import { mediaPaths } from './storage.js';
@@ -19,12 +19,25 @@ async function upload(url: string, fileName: string, bytes: Buffer, options: { u
   if (options.fileFirst) form.append('file', file, fileName);
   form.append('user_host', options.userHost ?? 'up@pc-1');
   if (!options.fileFirst) form.append('file', file, fileName);
+  const token = options.token ?? AGENT_TOKEN;
+  // As the agent does: the secret its desktop got when it enrolled (PROTOCOL.md §2), if it did.
+  const deviceSecret = deviceSecretOf(options.userHost ?? 'up@pc-1', { token });
   const res = await fetch(`${url}/api/media/upload`, {
     method: 'POST',
-    headers: options.token === '' ? {} : { authorization: `Bearer ${options.token ?? AGENT_TOKEN}` },
+    headers: { ...(token && { authorization: `Bearer ${token}` }), ...(deviceSecret && { 'x-device-secret': deviceSecret }) },
     body: form,
   });
   return { status: res.status, body: (await res.json()) as UploadAnswer };
+}
+
+/** An agent's `POST /api/media/check`, with its desktop's device secret when it enrolled. */
+function checkNames(url: string, body: { user_host: string; media_names: string[] }, token = AGENT_TOKEN) {
+  const deviceSecret = deviceSecretOf(body.user_host, { token });
+  return fetch(`${url}/api/media/check`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(deviceSecret && { 'x-device-secret': deviceSecret }) },
+    body: JSON.stringify(body),
+  }).then(async (res) => ({ status: res.status, body: (await res.json()) as any }));
 }
 
 async function getBytes(url: string, token: string, headers: Record<string, string> = {}) {
@@ -99,15 +112,15 @@ describe('media REST and uploads', () => {
     const files = walkFiles(path.join(t.dataDir, 'media')).filter((f) => !f.includes(`${path.sep}${rows[0].id}.`));
     assert.deepEqual(files, [], 'no other file was kept');
 
-    const check = await api(t.url, '/api/media/check', { token: AGENT_TOKEN, body: { user_host: 'up@pc-1', media_names: ['session-1.webm', 'never-uploaded.webm'] } });
+    const check = await checkNames(t.url, { user_host: 'up@pc-1', media_names: ['session-1.webm', 'never-uploaded.webm'] });
     assert.equal(check.status, 200);
     assert.equal(check.body.data.medias.length, 1);
     assert.equal(check.body.data.medias[0].original_name, 'session-1');
     assert.equal(check.body.data.medias[0].name, 'session-1.webm');
     assert.equal(check.body.data.medias[0].id, rows[0].id);
-    const bare = await api(t.url, '/api/media/check', { token: AGENT_TOKEN, body: { user_host: 'up@pc-1', media_names: ['session-1'] } });
+    const bare = await checkNames(t.url, { user_host: 'up@pc-1', media_names: ['session-1'] });
     assert.equal(bare.body.data.medias[0].original_name, 'session-1');
-    const stranger = await api(t.url, '/api/media/check', { token: AGENT_TOKEN, body: { user_host: 'nobody@nowhere', media_names: ['session-1'] } });
+    const stranger = await checkNames(t.url, { user_host: 'nobody@nowhere', media_names: ['session-1'] });
     assert.deepEqual(stranger.body, { data: { medias: [] } });
     const noToken = await api(t.url, '/api/media/check', { body: { user_host: 'up@pc-1', media_names: [] } });
     assert.equal(noToken.status, 401);
@@ -183,7 +196,12 @@ describe('media REST and uploads', () => {
     );
     const req = http.request(`${t.url}/api/media/upload`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${AGENT_TOKEN}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + webm.length + 100 },
+      headers: {
+        authorization: `Bearer ${AGENT_TOKEN}`,
+        'x-device-secret': deviceSecretOf('up@pc-1') ?? '',
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-length': head.length + webm.length + 100,
+      },
     });
     req.on('error', () => {});
     req.write(Buffer.concat([head, webm.subarray(0, 20_000)]));
@@ -316,7 +334,7 @@ describe('media REST and uploads', () => {
     }
     assert.equal((await api(t.url, `/api/media?company_id=${row.company_id}`, { token: other })).status, 403);
 
-    const check = await api(t.url, '/api/media/check', { token: company.data.enrollment_token, body: { user_host: 'up@pc-1', media_names: ['session-1'] } });
+    const check = await checkNames(t.url, { user_host: 'up@pc-1', media_names: ['session-1'] }, company.data.enrollment_token);
     assert.deepEqual(check.body, { data: { medias: [] } }, "the other company's agents do not see it either");
     // The same user_host in the other company is another client: its upload of the same name is its own.
     const theirs = await upload(t.url, 'session-1.webm', webm, { token: company.data.enrollment_token });

@@ -24,4 +24,5 @@ export const toClient = (row: ClientRow): Client => ({
   grace_deadline: row.is_reconnecting === 1 ? toIso(row.grace_deadline) : null,
   last_seen_at: toIso(row.last_seen_at),
   disconnect_reason: row.is_connected === 1 ? null : row.disconnect_reason,
+  device_enrolled: row.device_secret_hash !== null,
 });

@@ -1,14 +1,15 @@
 import { clientsQuerySchema, idParamsSchema, type ApiResponse } from '@vaahshare/protocol';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
 import { toIso } from '../db/database.js';
 import { canSeeCompany, requireAgentCompany, requireUser, scopeCompany } from '../auth/index.js';
 import type { CompaniesFace } from '../companies/index.js';
-import { notFound } from '../errors.js';
+import { AppError, notFound } from '../errors.js';
 import { toClient } from './client-view.js';
 import { recentPauses } from './pauses.js';
-import { presenceHistory } from './presence.repository.js';
+import { presenceHistory, resetDeviceSecret } from './presence.repository.js';
 
 /** How much presence history (and how many pauses) GET /api/clients/:id returns. */
 const HISTORY_LIMIT = 500;
@@ -41,12 +42,34 @@ export const clientsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: 
     };
   });
 
-  app.get('/:id', { schema: { params: idParamsSchema } }, async (request): Promise<ApiResponse<'GET /api/clients/:id'>> => {
+  /** The client `id` if the user's company may see it; another company's is reported as missing: ids reveal nothing. */
+  async function visibleClient(request: FastifyRequest, id: number) {
     const user = await requireUser(ctx, request);
-    const row = await ctx.db.selectFrom('clients').selectAll().where('id', '=', request.params.id).executeTakeFirst();
-    // Another company's client is reported as missing, not as forbidden: ids reveal nothing.
-    if (!row || !canSeeCompany(user, row.company_id)) throw notFound(`Client ${request.params.id}`);
+    const row = await ctx.db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row || !canSeeCompany(user, row.company_id)) throw notFound(`Client ${id}`);
+    return row;
+  }
+
+  app.get('/:id', { schema: { params: idParamsSchema } }, async (request): Promise<ApiResponse<'GET /api/clients/:id'>> => {
+    const row = await visibleClient(request, request.params.id);
     const [history, pauses] = await Promise.all([presenceHistory(ctx.db, row.id, HISTORY_LIMIT), recentPauses(ctx.db, row.id, PAUSES_LIMIT)]);
     return { data: { ...toClient(row), presence: history.map((h) => ({ state: h.state, at: toIso(h.at)! })), pauses } };
+  });
+
+  /**
+   * Forgets the desktop's device secret (PROTOCOL.md §2): the next connection of its `user_host` enrolls it again.
+   * Its sockets are cut now, so the enrolled device cannot go on under the reset identity.
+   */
+  app.post('/:id/reset-enrollment', { schema: { params: idParamsSchema } }, async (request): Promise<ApiResponse<'POST /api/clients/:id/reset-enrollment'>> => {
+    // A form or text body means a request not made by the dashboard (e.g. a cross-site form post): refused.
+    if (request.headers['content-type'] && !/^application\/json\b/i.test(request.headers['content-type'])) {
+      throw new AppError('unsupported_media_type', 'This route reads no body: send none, or JSON', 415);
+    }
+    const { id } = await visibleClient(request, request.params.id);
+    const row = await resetDeviceSecret(ctx.db, id);
+    if (!row) throw notFound(`Client ${id}`);
+    ctx.broadcast.disconnectClient(id);
+    request.log.info({ client: id, user_host: row.user_host }, 'device enrollment reset');
+    return { data: toClient(row) };
   });
 };

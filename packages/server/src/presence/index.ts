@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ClusterFace } from '../cluster/index.js';
 import type { CompaniesFace } from '../companies/index.js';
 import type { AppContext } from '../context.js';
@@ -10,6 +10,7 @@ import { createPauses } from './pauses.js';
 import { registerPauseHandlers } from './pauses.socket.js';
 import { clientsRoutes } from './clients.routes.js';
 import { toClient } from './client-view.js';
+import { deviceSecretOf, proveDevice } from './device-credential.js';
 import { countByState, ensureClient, findClientByIdentity, setMetaKey } from './presence.repository.js';
 import type { Connection } from './presence.service.js';
 import { createPresence } from './presence.service.js';
@@ -47,6 +48,15 @@ export function createPresenceFeature(ctx: AppContext, { companies, cluster }: {
     /** Clients by identity, for REST callers that name one (uploads, the original client's checks). */
     clients: {
       findByIdentity: (companyId: number, userHost: string) => findClientByIdentity(ctx.db, companyId, userHost),
+      /**
+       * The client `(companyId, userHost)` (undefined if it never connected) for an agent's REST call: an enrolled
+       * desktop must prove it is itself with its device secret in `X-Device-Secret` (PROTOCOL.md §2), else a 401.
+       */
+      async findProven(companyId: number, userHost: string, request: FastifyRequest) {
+        const row = await findClientByIdentity(ctx.db, companyId, userHost);
+        proveDevice(userHost, row?.device_secret_hash, deviceSecretOf(request));
+        return row;
+      },
       /** A desktop that never connected gets its client, disconnected. */
       ensure: (companyId: number, userHost: string) => ensureClient(ctx.db, companyId, userHost, ctx.clock.now()),
       /** Sets `meta[key]` of the connection's client; null when the connection is no longer the client's. */

@@ -14,6 +14,8 @@ export interface ConnectInput {
   meta: string;
   nodeId: string;
   now: number;
+  /** The device secret hash the connection proved or enrolled (null: an original client on an unenrolled identity). */
+  deviceSecretHash: string | null;
 }
 
 async function recordEvents(db: Db, rows: ClientRow[], state: State, now: number) {
@@ -60,15 +62,33 @@ export async function ensureClient(db: Db, companyId: number, userHost: string, 
   return row;
 }
 
+/**
+ * The device secret hashes stored for these identities (null: not enrolled; absent: no such client), in one query
+ * per batch: a reconnect storm reads them all at once.
+ */
+export async function findDeviceSecretHashes(db: Db, identities: readonly { companyId: number; userHost: string }[]): Promise<Map<string, string | null>> {
+  const rows = await db
+    .selectFrom('clients')
+    .select(['company_id', 'user_host', 'device_secret_hash'])
+    .where('user_host', 'in', [...new Set(identities.map((i) => i.userHost))])
+    .execute();
+  return new Map(rows.map((row) => [identityKey(row.company_id, row.user_host), row.device_secret_hash]));
+}
+
+/** Forgets a client's device secret: its next connection enrolls it again. */
+export const resetDeviceSecret = (db: Db, clientId: number) =>
+  db.updateTable('clients').set({ device_secret_hash: null }).where('id', '=', clientId).returningAll().executeTakeFirst();
+
 /** Names a client by what identifies it: its company and its `user_host`. */
 export const identityKey = (companyId: number, userHost: string) => `${companyId}\u0000${userHost}`;
 
 /**
  * Makes each input's socket its client's connection (a new generation, connected, grace cleared) with one
  * upsert in one transaction: in a reconnect storm, per-statement work and commits are what cost.
- * The inputs must name distinct clients.
+ * The inputs must name distinct clients. An input whose device secret hash is no longer the stored one (another
+ * node enrolled the identity since it was read) changes nothing: its row is undefined.
  */
-export function connectClients(db: Db, inputs: readonly ConnectInput[]): Promise<ClientRow[]> {
+export function connectClients(db: Db, inputs: readonly ConnectInput[]): Promise<(ClientRow | undefined)[]> {
   const keys = inputs.map((input) => identityKey(input.companyId, input.userHost));
   if (new Set(keys).size !== keys.length) return Promise.reject(new Error('connectClients: a client appears twice'));
   return db.transaction().execute(async (trx) => {
@@ -89,11 +109,14 @@ export function connectClients(db: Db, inputs: readonly ConnectInput[]): Promise
           last_seen_at: input.now,
           disconnect_reason: null,
           token_id: input.tokenId,
+          device_secret_hash: input.deviceSecretHash,
           created_at: input.now,
         })),
       )
       .onConflict((oc) =>
-        oc.columns(['company_id', 'user_host']).doUpdateSet((eb) => ({
+        oc
+          .columns(['company_id', 'user_host'])
+          .doUpdateSet((eb) => ({
           socket_id: eb.ref('excluded.socket_id'),
           meta: eb.ref('excluded.meta'),
           is_connected: 1,
@@ -105,14 +128,17 @@ export function connectClients(db: Db, inputs: readonly ConnectInput[]): Promise
           last_seen_at: eb.ref('excluded.last_seen_at'),
           disconnect_reason: null,
           token_id: eb.ref('excluded.token_id'),
-        })),
+          device_secret_hash: eb.ref('excluded.device_secret_hash'),
+        }))
+          // Unenrolled, or enrolled with the very hash this connection proved: a concurrent enrollment elsewhere wins.
+          .where((eb) => eb.or([eb('clients.device_secret_hash', 'is', null), eb('clients.device_secret_hash', '=', eb.ref('excluded.device_secret_hash'))])),
       )
       .returningAll()
       .execute();
     await recordEvents(trx, written, 'connected', Math.max(...inputs.map((i) => i.now)));
     // RETURNING promises no order: rows are matched to inputs by identity.
     const byIdentity = new Map(written.map((row) => [identityKey(row.company_id, row.user_host), row]));
-    return keys.map((key) => byIdentity.get(key)!);
+    return keys.map((key) => byIdentity.get(key));
   });
 }
 

@@ -53,8 +53,13 @@ describe('presence service', () => {
     return events;
   }
 
-  const connect = (userHost: string, socketId: string) =>
-    presence.connect({ companyId, userHost, socketId, meta: { user_host: userHost } });
+  /** As an agent does: the device secret its first connection got goes with its later ones (PROTOCOL.md §2). */
+  const secrets = new Map<string, string>();
+  const connect = async (userHost: string, socketId: string) => {
+    const result = await presence.connect({ companyId, userHost, socketId, meta: { user_host: userHost }, deviceSecret: secrets.get(userHost) });
+    if (result.deviceSecret) secrets.set(userHost, result.deviceSecret);
+    return result;
+  };
   const events = (userHost: string) => announced.filter((a) => a.client.user_host === userHost).map((a) => a.event);
 
   test('a stale connection can neither drop nor close a newer one', async () => {

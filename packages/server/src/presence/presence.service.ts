@@ -6,6 +6,7 @@ import type { DomainEventBus } from '../events/domain-events.js';
 import type { Clock } from '../infra/clock.js';
 import { KeyedSerial } from '../infra/serial.js';
 import { toClient } from './client-view.js';
+import { decideDevice, enrolledMeanwhile } from './device-credential.js';
 import * as repo from './presence.repository.js';
 
 const { identityKey } = repo;
@@ -34,6 +35,10 @@ export interface ConnectRequest {
   socketId: string;
   /** The enrollment token the socket connected with (none: an original client). */
   tokenId?: number | null;
+  /** A token-less original client (PROTOCOL.md §6): exempt from device credentials on identities no agent enrolled. */
+  legacy?: boolean;
+  /** What the connection sent as `device_secret`. */
+  deviceSecret?: string;
   meta: Record<string, unknown>;
   /** The connection the requesting socket already holds, if it sent `client-connected` before. */
   held?: Connection;
@@ -46,11 +51,21 @@ export type Presence = ReturnType<typeof createPresence>;
  * tried alone, so one bad connect cannot fail the others.
  */
 const batchedConnects = (db: Db) =>
-  new DataLoader<repo.ConnectInput, ClientRow>(
+  new DataLoader<repo.ConnectInput, ClientRow | undefined>(
     (inputs) =>
       repo.connectClients(db, inputs).catch(() =>
         Promise.all(inputs.map((input) => repo.connectClients(db, [input]).then(([row]) => row, (err: Error) => err))),
       ),
+    { cache: false, maxBatchSize: 500, batchScheduleFn: (flush) => setImmediate(flush) },
+  );
+
+/** The stored device secret hash of each identity (null: not enrolled), read for a turn's connects at once. */
+const batchedSecretHashes = (db: Db) =>
+  new DataLoader<{ companyId: number; userHost: string }, string | null>(
+    async (identities) => {
+      const stored = await repo.findDeviceSecretHashes(db, identities);
+      return identities.map((i) => stored.get(identityKey(i.companyId, i.userHost)) ?? null);
+    },
     { cache: false, maxBatchSize: 500, batchScheduleFn: (flush) => setImmediate(flush) },
   );
 
@@ -99,6 +114,7 @@ export function createPresence(deps: PresenceDeps) {
   const { db, clock, graceMs } = deps;
   const serial = new KeyedSerial<string>();
   const connects = batchedConnects(db);
+  const secretHashes = batchedSecretHashes(db);
   const graceTimers = createGraceTimers(clock, (row) => void expire(row).catch((err) => deps.onError('grace expiry', err)));
 
   type Transition = 'client-connected' | 'client-reconnecting' | 'client-gone';
@@ -108,18 +124,32 @@ export function createPresence(deps: PresenceDeps) {
     return rows.length;
   };
 
-  async function connect(request: ConnectRequest): Promise<{ client: Client; connection: Connection; changed: boolean }> {
+  /**
+   * A new connection of `(companyId, userHost)`, if its device may connect as it (PROTOCOL.md §2 "Device
+   * credential"); a refused one throws and changes nothing. `deviceSecret`: issued when this connection enrolled it.
+   */
+  async function connectNew(request: ConnectRequest): Promise<{ row: ClientRow; deviceSecret?: string }> {
     const { companyId, userHost, tokenId } = request;
+    const storedHash = await secretHashes.load({ companyId, userHost });
+    const device = decideDevice({ userHost, legacy: request.legacy ?? false, presented: request.deviceSecret, storedHash });
+    if (device.kind === 'refused') throw device.error;
+    const meta = JSON.stringify(request.meta);
+    const input = { companyId, userHost, socketId: request.socketId, tokenId: tokenId ?? null, meta, nodeId: deps.nodeId, now: clock.now() };
+    const row = await connects.load({ ...input, deviceSecretHash: device.hash });
+    if (!row) throw enrolledMeanwhile(userHost);
+    graceTimers.clear(row.id);
+    announce('client-connected', row);
+    return { row, ...(device.kind === 'enroll' && { deviceSecret: device.secret }) };
+  }
+
+  async function connect(request: ConnectRequest): Promise<{ client: Client; connection: Connection; changed: boolean; deviceSecret?: string }> {
+    const { companyId, userHost } = request;
     return serial.run(identityKey(companyId, userHost), async () => {
+      // The socket already holding this client's connection proved its device when it made it.
       const refreshed = await refreshedBySameSocket(db, request);
-      const meta = JSON.stringify(request.meta);
-      const row = refreshed ?? (await connects.load({ companyId, userHost, socketId: request.socketId, tokenId: tokenId ?? null, meta, nodeId: deps.nodeId, now: clock.now() }));
-      if (!refreshed) {
-        graceTimers.clear(row.id);
-        announce('client-connected', row);
-      }
+      const { row, deviceSecret } = refreshed ? { row: refreshed } : await connectNew(request);
       const connection = { clientId: row.id, generation: row.generation, companyId, userHost };
-      return { client: toClient(row), connection, changed: !refreshed };
+      return { client: toClient(row), connection, changed: !refreshed, ...(deviceSecret && { deviceSecret }) };
     });
   }
 

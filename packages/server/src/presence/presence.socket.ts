@@ -34,14 +34,16 @@ export function registerPresenceHandlers(
   const { handlers, events } = ctx;
   handlers.on(socket, 'client-connected', clientConnectedSchema, async (payload) => {
     const companyId = await resolveCompany(companies, socket, payload.company_id);
-    const { client, connection, changed } = await presence.connect({
-      companyId,
-      userHost: payload.machine_info.user_host,
-      socketId: socket.id,
-      tokenId: socket.data.tokenId,
-      meta: payload.machine_info,
-      held: connectionOf(socket),
-    });
+    const { client, connection, changed, deviceSecret } = await presence.connect({
+        companyId,
+        userHost: payload.machine_info.user_host,
+        socketId: socket.id,
+        tokenId: socket.data.tokenId,
+        legacy: socket.data.legacy,
+        deviceSecret: payload.device_secret,
+        meta: payload.machine_info,
+        held: connectionOf(socket),
+      });
     Object.assign(socket.data, {
       companyId,
       clientId: connection.clientId,
@@ -49,13 +51,14 @@ export function registerPresenceHandlers(
       userHost: connection.userHost,
     });
     ctx.broadcast.joinCompanyAgents(socket, companyId);
-    socket.emit('client-connected-success', { client });
+    const enrolled = deviceSecret ? { device_secret: deviceSecret } : {};
+    socket.emit('client-connected-success', { client, ...enrolled });
     const settings = await ctx.companies.settings(companyId);
     if (settings) socket.emit('settings', settings);
     ctx.broadcast.joinClient(socket, connection.clientId);
     await events.emitAndWait('agent-connected', { clientId: connection.clientId, legacy: socket.data.legacy, changed, socketId: socket.id, machineInfo: payload.machine_info });
     const company = await ctx.companies.company(companyId);
-    return { ok: true, client, ...(company && { company }) };
+    return { ok: true, client, ...(company && { company }), ...enrolled };
   });
 
   handlers.on(socket, 'app-closed', noPayload, async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ViewersPayload } from '@vaahshare/protocol';
-import { ADMIN_EMAIL, api, connectAgent, connectDashboard, connected, login, machineInfo, openSocket, startServer, waitUntil, type TestServer } from '@vaahshare/testkit';
+import { ADMIN_EMAIL, api, connectAgent, connectDashboard, connected, hello, login, machineInfo, openSocket, startServer, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { HIDDEN_VIEWER_NAME } from './viewer-names.js';
 
 describe('agents hear who watches them live (`viewers`)', () => {
@@ -62,7 +62,7 @@ describe('agents hear who watches them live (`viewers`)', () => {
     const told: string[][] = [];
     again.on('viewers', (payload: ViewersPayload) => told.push(payload.names));
     await connected(again);
-    const reply = await again.emitWithAck('client-connected', { machine_info: machineInfo('late@pc') });
+    const reply = await again.emitWithAck('client-connected', hello('late@pc'));
     assert.equal(reply.ok, true);
     assert.equal(reply.ok && reply.company?.name, 'Default company', 'the ack names the company');
     await waitUntil(() => told.length === 1, 3000, 'names on connect');

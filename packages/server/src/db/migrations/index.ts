@@ -9,6 +9,8 @@ import { alertTimes } from './006-alert-times.js';
 import { presenceReason } from './006-presence-reason.js';
 import { accountSecurity } from './007-account-security.js';
 import { retention } from './008-retention.js';
+import { deviceSecrets } from './009-device-secrets.js';
+import { tokenHashes } from './010-token-hashes.js';
 
 /** Migrations live in code (not read from a folder) so they run the same under tsx and in a bundle. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -25,6 +27,8 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '006-presence-reason': presenceReason(),
         '007-account-security': accountSecurity(),
         '008-retention': retention(),
+        '009-device-secrets': deviceSecrets(),
+        '010-token-hashes': tokenHashes(),
       };
     },
   };
