@@ -48,7 +48,8 @@ export async function createCluster(overrides: Record<string, string> = {}): Pro
       await Promise.all(nodes.map((n) => n.stop('SIGKILL')));
       await sql.end();
       await database.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      // An ffmpeg the server started (a thumbnail) may still write a file while the folder goes: retried.
+      fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 10 });
     },
   };
 }

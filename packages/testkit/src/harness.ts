@@ -90,7 +90,8 @@ export async function startServer(overrides: Record<string, string> = {}, option
     dispose: async () => {
       await close();
       await database.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      // An ffmpeg the server started (a thumbnail) may still write a file while the folder goes: retried.
+      fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 10 });
     },
   };
 }
