@@ -1,4 +1,5 @@
 import type { AgentDownloads } from './agent-downloads.js';
+import type { AuditEntry } from './audit.js';
 import type { Alert, Client, ClientDetail, Company, EnrollmentToken, Media, Settings, User } from './models.js';
 
 /** A media item as the REST API and the media events show it: the wire model plus its segment id and failure. */
@@ -48,6 +49,7 @@ export interface ApiRoutes {
   'POST /api/media/upload': ItemBody<MediaItem> & { duplicate: boolean };
   'POST /api/media/check': MediaCheck;
   'GET /api/agent-downloads': ItemBody<AgentDownloads>;
+  'GET /api/audit': ListBody<AuditEntry>;
 }
 
 export type ApiRoute = keyof ApiRoutes;

@@ -6,3 +6,4 @@ export * from './rest.js';
 export * from './events.js';
 export * from './api.js';
 export * from './agent-downloads.js';
+export * from './audit.js';

@@ -1,5 +1,6 @@
 import { createAgentDownloadsFeature } from './agent-downloads/index.js';
 import { createAlertsFeature } from './alerts/index.js';
+import { createAuditFeature } from './audit/index.js';
 import { createAuthFeature } from './auth/index.js';
 import { createClusterFeature } from './cluster/index.js';
 import { createCompaniesFeature } from './companies/index.js';
@@ -31,7 +32,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const media = createMediaFeature(ctx, { presence });
   const streaming = createStreamingFeature(ctx, sockets);
   const legacy = createLegacyFeature(ctx, { companies, presence, alerts, media });
-  const features = [cluster, companies, auth, presence, alerts, media, streaming, legacy, createShareFeature(), createAgentDownloadsFeature(ctx, { companies }), createWebFeature(ctx)];
+  // After the features whose events it records: it drains (writes what is queued) once their sockets closed.
+  const audit = createAuditFeature(ctx);
+  const features = [cluster, companies, auth, presence, alerts, media, streaming, legacy, audit, createShareFeature(), createAgentDownloadsFeature(ctx, { companies }), createWebFeature(ctx)];
   const { listen, close } = await wireFeatures(infra, features, auth.authenticateSocket);
   const bootstrapResult = await auth.bootstrap();
   return {
@@ -43,6 +46,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     streams: streaming.streams,
     media: media.service,
     clients: presence.clients,
+    audit,
     bootstrapResult,
     listen,
     close,

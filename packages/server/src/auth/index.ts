@@ -10,6 +10,7 @@ import { usersRoutes } from './users.routes.js';
 
 export { describeBootstrap, type BootstrapResult } from './bootstrap.js';
 export { canSeeCompany, requireAgentCompany, requireSuperadmin, requireUser, scopeCompany } from './guards.js';
+export { actorOf, socketActor } from './actor.js';
 
 /** Logins, sessions, users, the socket handshake, and what a first start creates. */
 export function createAuthFeature(ctx: AppContext, { companies }: { companies: CompaniesFace }) {

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import type { CompaniesFace } from '../companies/index.js';
 import { conflict, forbidden, notFound } from '../errors.js';
+import { actorOf } from './actor.js';
 import { requireUser, scopeCompany } from './guards.js';
 import { hashPassword } from './passwords.js';
 import { findUserByEmail, insertUser, listUsers } from './users.repository.js';
@@ -28,6 +29,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pi
       password_hash: await hashPassword(password),
       created_at: ctx.clock.now(),
     });
+    await ctx.events.emitAndWait('user-created', { actor: actorOf(user, request), companyId, user: created });
     reply.code(201);
     return { data: created };
   });

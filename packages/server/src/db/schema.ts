@@ -12,6 +12,8 @@ export interface CompaniesTable {
   /** 1: the person at the desktop may pause the recording, for at most `pause_max_minutes`. */
   pause_allowed: Generated<number>;
   pause_max_minutes: Generated<number>;
+  /** Audit entries older than this many days are deleted by the audit retention sweep. */
+  audit_retention_days: Generated<number>;
   created_at: number;
 }
 
@@ -117,6 +119,22 @@ export interface MediaTable {
   updated_at: number;
 }
 
+/** One line of the audit trail (append-only: see migration 007-audit). `details` is a small JSON object. */
+export interface AuditEntriesTable {
+  id: Generated<number>;
+  at: number;
+  company_id: number | null;
+  actor_kind: 'user' | 'agent' | 'system';
+  actor_user_id: number | null;
+  actor_email: string | null;
+  action: string;
+  target_kind: string | null;
+  target_id: number | null;
+  target_label: string | null;
+  ip: string | null;
+  details: string | null;
+}
+
 /** A server node sharing the database; a node whose heartbeat is older than NODE_DEAD_AFTER_MS is dead. */
 export interface ClusterNodesTable {
   id: string;
@@ -135,6 +153,7 @@ export interface Database {
   media: MediaTable;
   cluster_nodes: ClusterNodesTable;
   pauses: PausesTable;
+  audit_entries: AuditEntriesTable;
 }
 
 export type ClientRow = Selectable<ClientsTable>;
@@ -144,3 +163,5 @@ export type UserRow = Selectable<UsersTable>;
 export type AlertRow = Selectable<AlertsTable>;
 export type EnrollmentTokenRow = Selectable<EnrollmentTokensTable>;
 export type MediaRow = Selectable<MediaTable>;
+export type AuditEntryRow = Selectable<AuditEntriesTable>;
+export type NewAuditEntry = Insertable<AuditEntriesTable>;
