@@ -32,8 +32,8 @@ export const auditedEvents = {
   'logged-in': (at, { actor }) => entryOf(at, 'logged-in', actor, actor.companyId, { kind: 'user', id: actor.userId, label: actor.email }),
   'login-failed': (at, { email, ip, reason, companyId }) =>
     entryOf(at, 'login-failed', { kind: 'user', userId: null, email, ip }, companyId, { kind: 'user', id: null, label: email }, { reason }),
-  'live-view-started': (at, { actor, companyId, clientId, label }) =>
-    entryOf(at, 'live-view-started', actor, companyId, { kind: 'client', id: clientId, label }),
+  'live-view-started': (_at, { actor, companyId, clientId, label, startedAt }) =>
+    entryOf(startedAt, 'live-view-started', actor, companyId, { kind: 'client', id: clientId, label }),
   'live-view-ended': (at, { actor, companyId, clientId, label, startedAt }) =>
     entryOf(at, 'live-view-ended', actor, companyId, { kind: 'client', id: clientId, label }, {
       started_at: new Date(startedAt).toISOString(),

@@ -55,7 +55,7 @@ export interface DomainEvents {
   /** A company was created (by a superadmin). */
   'company-created': Action & { name: string };
   /** A dashboard socket started watching a client live (`label`: the client's user@host). */
-  'live-view-started': Action & { clientId: number; label: string };
+  'live-view-started': Action & { clientId: number; label: string; startedAt: number };
   /** It stopped (`unwatch`, or the socket disconnected); `startedAt` is when it started (ms). */
   'live-view-ended': Action & { clientId: number; label: string; startedAt: number };
   /** A recording's video was played (once per viewer and recording within a few minutes, not per range request). */

@@ -20,8 +20,9 @@ export function trackLiveViews(deps: { events: DomainEventBus; clock: Clock }, a
   return {
     async started(clientId: number, label: string): Promise<void> {
       if (open.has(clientId)) return;
-      open.set(clientId, { label, startedAt: deps.clock.now() });
-      await deps.events.emitAndWait('live-view-started', { actor, companyId, clientId, label });
+      const startedAt = deps.clock.now();
+      open.set(clientId, { label, startedAt });
+      await deps.events.emitAndWait('live-view-started', { actor, companyId, clientId, label, startedAt });
       if (closed) await end(clientId);
     },
     ended: end,
