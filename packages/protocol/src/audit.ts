@@ -53,6 +53,3 @@ export const auditQuerySchema = pagingQuerySchema.extend({
   company_id: idParam.optional(),
 });
 export type AuditQuery = z.input<typeof auditQuerySchema>;
-
-export const AUDIT_RETENTION_MIN_DAYS = 1;
-export const AUDIT_RETENTION_MAX_DAYS = 3650;

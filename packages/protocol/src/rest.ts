@@ -25,6 +25,9 @@ export const createUserBodySchema = z.object({
 export const IDLE_THRESHOLD_MIN_S = 10;
 export const IDLE_THRESHOLD_MAX_S = 24 * 3600;
 export const IDLE_MESSAGE_MAX = 1000;
+export const AUDIT_RETENTION_MIN_DAYS = 1;
+export const AUDIT_RETENTION_MAX_DAYS = 3650;
+const auditRetentionRange = `audit_retention_days must be ${AUDIT_RETENTION_MIN_DAYS}-${AUDIT_RETENTION_MAX_DAYS}`;
 
 export const updateSettingsBodySchema = z
   .object({
@@ -45,8 +48,8 @@ export const updateSettingsBodySchema = z
     audit_retention_days: z
       .number()
       .int('audit_retention_days is a whole number of days')
-      .min(1, 'audit_retention_days must be 1-3650')
-      .max(3650, 'audit_retention_days must be 1-3650')
+      .min(AUDIT_RETENTION_MIN_DAYS, auditRetentionRange)
+      .max(AUDIT_RETENTION_MAX_DAYS, auditRetentionRange)
       .optional(),
   })
   .refine((body) => Object.values(body).some((v) => v !== undefined), {

@@ -111,6 +111,9 @@ describe('audit trail', () => {
     const count = (await audit(t, superToken, { action: 'settings-changed' })).meta.total;
     await patch({ idle_threshold_seconds: 120 });
     assert.equal((await audit(t, superToken, { action: 'settings-changed' })).meta.total, count);
+    // The audit trail's own retention is a setting like the others, and its change is recorded too.
+    assert.equal((await patch({ audit_retention_days: 30 })).body.data.audit_retention_days, 30);
+    assert.deepEqual((await newest(t, superToken, 'settings-changed')).details, { audit_retention_days: { from: 365, to: 30 } });
   });
 
   test('enrollment token creation and revocation, user and company creation are recorded', async () => {
