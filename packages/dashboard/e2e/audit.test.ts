@@ -97,6 +97,19 @@ describe('dashboard: the Audit page', () => {
     assert.ok(lines.slice(1).every((line) => line.includes(',token-created,')));
   });
 
+  test('a superadmin sees the company it shows, or every company', async () => {
+    await page.locator('[data-test=audit-what] .p-select-clear-icon').click();
+    await waitForWhat(page, (what) => what.length === 50 && !what.includes('Created a company'), 'the default company only');
+    await page.locator('[data-test=audit-all-companies]').click();
+    await page.locator('[data-test=audit-whom]').fill('B Corp');
+    await page.locator('[data-test=audit-whom]').press('Enter');
+    // With every company, a Company column comes first: "What" is the fourth.
+    await page.waitForFunction(() => {
+      const cells = [...document.querySelectorAll('[data-test=audit-table] tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent?.trim()));
+      return cells.length === 1 && cells[0][0] === 'B Corp' && cells[0][3] === 'Created a company';
+    }, undefined, { timeout: 10_000 });
+  });
+
   test("another company's admin sees only its own company's entries", async () => {
     const other = await openPage(browser);
     await logIn(other, t.url, B_EMAIL, B_PASSWORD);

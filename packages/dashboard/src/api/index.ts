@@ -66,6 +66,8 @@ export const agentDownloadsApi = {
 };
 
 export interface AuditFilter extends Query {
+  /** Undefined: every company (a superadmin's view); anyone else only ever gets their own. */
+  company_id?: number;
   actor?: string;
   target?: string;
   action?: AuditAction;
@@ -74,8 +76,7 @@ export interface AuditFilter extends Query {
 }
 
 export const auditApi = {
-  list: (filter: AuditFilter, page: number, per_page: number) =>
-    call('GET /api/audit', { query: { ...filter, page, per_page, company_id: companyScope() } }),
+  list: (filter: AuditFilter, page: number, per_page: number) => call('GET /api/audit', { query: { ...filter, page, per_page } }),
   /** The CSV export of the same filtered entries (a link: the browser downloads it with the session cookie). */
-  csvUrl: (filter: AuditFilter) => withQuery('/api/audit.csv', { ...filter, company_id: companyScope() }),
+  csvUrl: (filter: AuditFilter) => withQuery('/api/audit.csv', filter),
 };

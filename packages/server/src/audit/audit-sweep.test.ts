@@ -45,3 +45,17 @@ test("the sweep deletes each company's entries older than its retention, and not
   assert.deepEqual(await left(short.id), ['1 days']);
   assert.deepEqual(await left(usual.id), ['1 days', '29 days', '31 days']);
 });
+
+test('two nodes sweeping at once take turns: each entry is deleted once, and neither fails', async () => {
+  const { db } = database;
+  const now = Date.UTC(2028, 0, 1);
+  await insertAuditEntries(db, Array.from({ length: 300 }, (_, i) => entryOf(now - (400 + i) * DAY, 'old', system, 1, null)));
+  const count = async () => Number((await db.selectFrom('audit_entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const before = await count();
+  const clock = { now: () => now };
+  const [a, b] = await Promise.all([sweepAuditTrail({ database, clock }), sweepAuditTrail({ database, clock })]);
+  const gone = before - (await count());
+  assert.ok(gone >= 300);
+  assert.equal(a + b, gone, 'no entry counted by both');
+  assert.equal(await db.selectFrom('audit_entries').select('id').where('action', '=', 'old').executeTakeFirst(), undefined);
+});

@@ -5,8 +5,7 @@ import { parse } from 'csv-parse/sync';
 import type { AuditEntry } from '@vaahshare/protocol';
 import { ADMIN_EMAIL, api, connectAgent, connectDashboard, login, startServer, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { assertError, http } from '@vaahshare/testkit/probes';
-import { insertMedia } from '../media/media.repository.js';
-import { mediaPaths } from '../media/storage.js';
+import { mediaPaths } from '../media/index.js';
 
 /** What GET /api/audit answers `token` for these filters. */
 async function audit(t: TestServer, token: string, query: Record<string, string | number> = {}) {
@@ -79,10 +78,15 @@ describe('audit trail', () => {
   test('a playback is recorded once per viewer and recording, not per range request; a download each time it is new', async () => {
     const agent = await connectAgent(t.url, 'rec@pc');
     const now = Date.now();
-    const media = await insertMedia(t.server.ctx.db, {
-      company_id: 1, client_id: agent.client.id, segment_id: 'played', original_name: 'Monday morning', source: 'live', status: 'ready',
-      size: 4, has_thumbnail: 0, node_id: null, started_at: now, updated_at: now,
-    });
+    // A finished recording, as media leaves it once ready (its own tests cover getting there).
+    const media = await t.server.ctx.db
+      .insertInto('media')
+      .values({
+        company_id: 1, client_id: agent.client.id, segment_id: 'played', original_name: 'Monday morning', source: 'live', status: 'ready',
+        size: 4096, duration_ms: 1000, has_thumbnail: 0, error: null, node_id: null, started_at: now, ended_at: now, updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     const paths = mediaPaths(t.dataDir, media);
     fs.mkdirSync(paths.dir, { recursive: true });
     fs.writeFileSync(paths.final, Buffer.alloc(4096, 1));
