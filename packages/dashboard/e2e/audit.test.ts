@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { ADMIN_EMAIL, api, login, type TestServer } from '@vaahshare/testkit';
+import { ADMIN_EMAIL, api, login, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { launchBrowser, logIn, openPage, screenshot, startDashboardServer } from './browser.js';
 
 const B_EMAIL = 'boss@b-corp.example';
@@ -103,11 +103,14 @@ describe('dashboard: the Audit page', () => {
     await page.locator('[data-test=audit-all-companies]').click();
     await page.locator('[data-test=audit-whom]').fill('B Corp');
     await page.locator('[data-test=audit-whom]').press('Enter');
-    // With every company, a Company column comes first: "What" is the fourth.
-    await page.waitForFunction(() => {
-      const cells = [...document.querySelectorAll('[data-test=audit-table] tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent?.trim()));
-      return cells.length === 1 && cells[0][0] === 'B Corp' && cells[0][3] === 'Created a company';
-    }, undefined, { timeout: 10_000 });
+    // With every company, a Company column follows "When": "What" is the fourth.
+    const cells = () => page.evaluate(() => [...document.querySelectorAll('[data-test=audit-table] tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent?.trim())));
+    await waitUntil(async () => {
+      const shown = await cells();
+      return shown.length === 1 && shown[0][1] === 'B Corp' && shown[0][3] === 'Created a company';
+    }, 10_000, 'B Corp’s creation with its company').catch(async (err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify(await cells())}`);
+    });
   });
 
   test("another company's admin sees only its own company's entries", async () => {

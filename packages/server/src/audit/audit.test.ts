@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import type { AuditEntry } from '@vaahshare/protocol';
-import { ADMIN_EMAIL, api, connectAgent, connectDashboard, login, startServer, waitUntil, type TestServer } from '@vaahshare/testkit';
+import { ADMIN_EMAIL, api, connectAgent, connectDashboard, connected, login, openSocket, startServer, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { assertError, http } from '@vaahshare/testkit/probes';
 import { mediaPaths } from '../media/index.js';
 
@@ -68,10 +68,18 @@ describe('audit trail', () => {
     }
     assert.equal(ended.details?.started_at, started.at);
 
-    assert.equal((await dashboard.socket.emitWithAck('watch', { client_id: agent.client.id })).ok, true);
-    const before = (await audit(t, superToken, { action: 'live-view-ended' })).meta.total;
+    assert.equal(started.ip, '127.0.0.1');
     dashboard.socket.disconnect();
+
+    // Through a proxy: the address is the forwarded one, as for REST.
+    const proxied = openSocket(t.url, { app: 'backend', auth: { token: superToken }, extraHeaders: { 'x-forwarded-for': '198.51.100.4, 10.0.0.2' } });
+    await connected(proxied);
+    assert.equal((await proxied.emitWithAck('watch', { client_id: agent.client.id })).ok, true);
+    assert.equal((await newest(t, superToken, 'live-view-started')).ip, '198.51.100.4');
+    const before = (await audit(t, superToken, { action: 'live-view-ended' })).meta.total;
+    proxied.disconnect();
     await waitUntil(async () => (await audit(t, superToken, { action: 'live-view-ended' })).meta.total === before + 1, 10_000, 'the view ended by the disconnect');
+    assert.equal((await newest(t, superToken, 'live-view-ended')).ip, '198.51.100.4');
     agent.socket.disconnect();
   });
 
