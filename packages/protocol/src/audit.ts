@@ -52,4 +52,3 @@ export const auditQuerySchema = pagingQuerySchema.extend({
   to: isoDateOrTimeSchema.optional(),
   company_id: idParam.optional(),
 });
-export type AuditQuery = z.input<typeof auditQuerySchema>;
