@@ -30,10 +30,11 @@ describe('dashboard: the Audit page', () => {
   let t: TestServer;
   let browser: Browser;
   let page: Page;
+  let token: string;
 
   before(async () => {
     [t, browser] = await Promise.all([startDashboardServer(), launchBrowser()]);
-    const token = await login(t.url);
+    token = await login(t.url);
     await api(t.url, '/api/auth/login', { body: { email: ADMIN_EMAIL, password: 'not the password' } });
     const created = await api(t.url, '/api/companies', { token, body: { name: 'B Corp' } });
     await api(t.url, '/api/users', { token, body: { email: B_EMAIL, password: B_PASSWORD, company_id: created.body.data.id, role: 'admin' } });
@@ -111,6 +112,17 @@ describe('dashboard: the Audit page', () => {
     }, 10_000, 'B Corp’s creation with its company').catch(async (err: Error) => {
       throw new Error(`${err.message}: ${JSON.stringify(await cells())}`);
     });
+  });
+
+  test('the audit retention is set in Settings, and its change is on record', async () => {
+    await page.locator('.app-nav a[href="/settings"]').click();
+    await page.locator('[data-test=audit-retention] input').fill('90');
+    await page.locator('[data-test=audit-settings-save]').click();
+    await page.locator('.p-toast-message', { hasText: 'Audit trail retention saved' }).waitFor();
+    assert.equal((await api(t.url, '/api/companies/1/settings', { token })).body.data.audit_retention_days, 90);
+    await page.locator('.app-nav a[href="/audit"]').click();
+    await waitForWhat(page, (what) => what[0] === 'Changed settings', 'the change on top');
+    assert.equal((await column(page, 4))[0], 'audit retention days: 365 → 90');
   });
 
   test("another company's admin sees only its own company's entries", async () => {
