@@ -47,8 +47,9 @@ buildFirst(under('dashboard', 'e2e'), ['--import', 'tsx', 'packages/dashboard/bu
 buildFirst(under('server'), ['packages/server/scripts/build.mjs']);
 // - the agent's CLI, share page and window, which agent processes started together would otherwise each build;
 buildFirst((f) => under('agent')(f) || under('server')(f), ['packages/agent/scripts/build.mjs']);
-// - the linux-x64 agent executable, which the install test runs.
-buildFirst((f) => f.endsWith(`${path.sep}agent-downloads${path.sep}install.test.ts`), ['packages/agent/scripts/build-executables.mjs', 'linux-x64', '--if-stale']);
+// - the linux-x64 agent executable, which the install and self-update tests run.
+const runsExecutable = (f) => f.endsWith(`${path.sep}agent-downloads${path.sep}install.test.ts`) || f.endsWith(`${path.sep}agent${path.sep}test${path.sep}self-update.test.ts`);
+buildFirst(runsExecutable, ['packages/agent/scripts/build-executables.mjs', 'linux-x64', '--if-stale']);
 
 /** Runs node's test runner on some files, its output passed through; resolves with its exit code and output. */
 function runTests(run) {

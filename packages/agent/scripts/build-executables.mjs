@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isFresh } from '../../../scripts/bundle.mjs';
+import { stampVersion } from './version-slot.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -90,7 +91,7 @@ function blobMaker(version, log, platform) {
 }
 
 /** The CLI in one CommonJS file: a single executable's main script can require only Node's built-ins. */
-async function bundleCli(outfile, version) {
+async function bundleCli(outfile) {
   const { build } = await import('esbuild');
   const builtIn = (name, contents) => ({
     name,
@@ -109,7 +110,7 @@ async function bundleCli(outfile, version) {
     logLevel: 'warning',
     outfile,
     // The sources are ES modules: in the one CommonJS file, import.meta.url is the executable's own address.
-    define: { __VAAHSHARE_AGENT_VERSION__: JSON.stringify(version), 'import.meta.url': '__vaahshare_executable_url' },
+    define: { 'import.meta.url': '__vaahshare_executable_url' },
     banner: { js: 'var __vaahshare_executable_url = require("node:url").pathToFileURL(process.execPath).href;' },
     plugins: [
       // The executable carries no npm ffmpeg: its own is installed beside it (capture/ffmpeg-binary.ts).
@@ -193,11 +194,11 @@ export async function buildExecutables({ platforms = Object.keys(PLATFORMS), ifS
     await buildGui();
     const cli = path.join(work, 'cli.cjs');
     const { version: packageVersion } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-    // The version names the code (a hash of the bundle made without it), then is built into the agent, which
-    // reports it in client-connected.
-    await bundleCli(cli, 'unversioned');
+    // The version names the code (a hash of the bundle with its version slot blank), then goes into the slot: the
+    // agent reports it in client-connected.
+    await bundleCli(cli);
     const version = `${packageVersion}+${sha256File(cli).slice(0, 10)}`;
-    await bundleCli(cli, version);
+    fs.writeFileSync(cli, stampVersion(fs.readFileSync(cli), version));
     const built = [];
     for (const platform of todo) built.push(await buildPlatform(platform, work, version, log));
     return built;

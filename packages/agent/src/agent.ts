@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { settingsSchema, viewersSchema, type MachineInfo, type Settings as CompanySettings } from '@vaahshare/protocol';
+import { agentUpdateOfferSchema, settingsSchema, viewersSchema, type AgentUpdateStatus, type MachineInfo, type Settings as CompanySettings } from '@vaahshare/protocol';
 import type { CaptureTools } from './capture/capture.js';
 import type { CaptureOptions } from './capture/capture-args.js';
 import { openConnection } from './connection.js';
@@ -15,6 +15,7 @@ import { FileSource } from './spool/file-source.js';
 import { loadLastSettings, saveLastSettings } from './spool/last-settings.js';
 import { uploadPending } from './spool/offline-uploads.js';
 import type { LocalSegment, Spool } from './spool/spool.js';
+import type { SelfUpdate } from './update/self-update.js';
 import { writeStatus, type AgentStatus } from './status.js';
 
 export interface AgentOptions {
@@ -27,6 +28,8 @@ export interface AgentOptions {
   /** A new segment starts this often (0: one segment per run), so recordings appear and local files stay bounded. */
   segmentMs: number;
   log: (line: string) => void;
+  /** The agent's self-update, when it has one (PROTOCOL.md §8.14). */
+  selfUpdate?: Pick<SelfUpdate, 'offered' | 'connected' | 'lastFailure'>;
 }
 
 /** How long a quit waits for the rest of the segment to reach the server before leaving it for the next start. */
@@ -92,7 +95,11 @@ export class Agent {
       { idle: (period, message) => this.onIdle(period, message), back: (period, away) => this.onBack(period, away) },
       o.log,
     );
-    this.socket = openConnection(o.server, o.token, o.machine, {
+    const machine = () => {
+      const failure = o.selfUpdate?.lastFailure();
+      return failure ? { ...o.machine, agent_update: failure } : o.machine;
+    };
+    this.socket = openConnection(o.server, o.token, machine, {
       ready: (_socket, company) => {
         this.company = company;
         this.onReady();
@@ -117,6 +124,10 @@ export class Agent {
       this.viewers = parsed.data.names;
       this.changed();
     });
+    this.socket.on('agent-update', (payload) => {
+      const parsed = agentUpdateOfferSchema.safeParse(payload);
+      if (parsed.success) o.selfUpdate?.offered(parsed.data).catch((err: Error) => o.log(`self-update failed: ${err.message}`));
+    });
     this.socket.on('video-processed', ({ media }) => o.log(`the server finished recording ${media.original_name}`));
     this.statusTimer = setInterval(() => this.writeStatus(), 1000);
     this.rotateTimer = o.segmentMs > 0 ? setInterval(() => void this.rotate((old) => this.leftovers.set(old.segment.id, old)), o.segmentMs) : null;
@@ -125,15 +136,35 @@ export class Agent {
 
   /** Clean quit (Ctrl-C, SIGTERM, `stop`): finish the segment, send it, `stop-streaming`, `app-closed`, disconnect. */
   async quit(): Promise<void> {
-    if (this.quitting) return;
+    if (!(await this.stopCapture())) return;
+    if (this.socket.connected) await Promise.race([this.pumping, new Promise((r) => setTimeout(r, QUIT_SEND_MS))]);
+    if (await emitAndWait(this.socket, 'app-closed', APP_CLOSED_ACK_MS)) this.o.log('told the server this desktop is closing');
+    this.close(0);
+  }
+
+  /**
+   * Another process takes over (a self-update): the capture stops and the connection drops, but the recording is
+   * not closed (no `stop-streaming`, no `app-closed`): the server keeps its segment open, and the process that
+   * comes next sends what the spool still holds, from the offset the server has.
+   */
+  async handOver(): Promise<void> {
+    if (await this.stopCapture()) this.close(0);
+  }
+
+  /** The first step of leaving: no more capture, idle watch or rotation. False when the agent is already leaving. */
+  private async stopCapture(): Promise<boolean> {
+    if (this.quitting) return false;
     this.quitting = true;
     this.setState('stopping');
     this.idle.stop();
     if (this.rotateTimer) clearInterval(this.rotateTimer);
     await finishRecording(this.current);
-    if (this.socket.connected) await Promise.race([this.pumping, new Promise((r) => setTimeout(r, QUIT_SEND_MS))]);
-    if (await emitAndWait(this.socket, 'app-closed', APP_CLOSED_ACK_MS)) this.o.log('told the server this desktop is closing');
-    this.close(0);
+    return true;
+  }
+
+  /** Tells the server where the self-update stands; lost when not connected (a failure goes with the next `client-connected`). */
+  reportUpdate(status: AgentUpdateStatus) {
+    if (this.socket.connected) this.socket.timeout(5000).emit('agent-update-status', status, () => undefined);
   }
 
   private record(): Recording {
@@ -163,6 +194,7 @@ export class Agent {
     const first = !this.everConnected;
     this.everConnected = true;
     this.setState('live');
+    this.o.selfUpdate?.connected();
     const gen = this.generation;
     this.pumping = this.pumping
       .then(async () => {

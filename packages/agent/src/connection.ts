@@ -18,11 +18,12 @@ export interface ConnectionEvents {
 }
 
 /**
- * The agent's socket: announces the desktop with `client-connected` after every (re)connect, and
+ * The agent's socket: announces the desktop with `client-connected` after every (re)connect (`machine` is asked
+ * each time: what it says of the agent's self-update changes), and
  * reconnects forever with exponential backoff and jitter (1 s doubling to 10 s, ±50 %), so that a
  * thousand agents coming back after a server restart do not arrive together.
  */
-export function openConnection(server: string, token: string, machine: MachineInfo, events: ConnectionEvents): AgentSocket {
+export function openConnection(server: string, token: string, machine: () => MachineInfo, events: ConnectionEvents): AgentSocket {
   const socket: AgentSocket = io(server, {
     transports: ['websocket'],
     query: { app: 'agent' },
@@ -37,7 +38,7 @@ export function openConnection(server: string, token: string, machine: MachineIn
   socket.on('connect', () => {
     socket
       .timeout(10_000)
-      .emitWithAck('client-connected', { machine_info: machine })
+      .emitWithAck('client-connected', { machine_info: machine() })
       .then(
         (reply) => (reply.ok ? events.ready(socket, reply.company?.name ?? null) : events.fatal(`client-connected refused: ${reply.message}`)),
         () => socket.io.engine?.close(),

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { MachineInfo } from '@vaahshare/protocol';
-import { AGENT_VERSION } from './version.js';
+import { AGENT_PLATFORM, AGENT_VERSION } from './version.js';
 
 /** The first non-internal interface with a real hardware address. */
 function macAddress(): string | undefined {
@@ -23,5 +23,6 @@ export function machineInfo(userHostOverride?: string): MachineInfo {
     operatingSystem: `${os.type()} ${os.release()}`,
     macAddress: macAddress(),
     agent_version: AGENT_VERSION,
+    agent_platform: AGENT_PLATFORM,
   };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
 import { userHostSchema } from '@vaahshare/protocol';
+import { LAUNCH_AGENT_LABEL } from './autostart/autostart.js';
 import { agentCommand } from './invocation.js';
 
 /**
@@ -42,6 +43,12 @@ export const settingsSchema = z.object({
   segmentMinutes: z.coerce.number({ error: 'segment minutes must be a number' }).min(0, 'segment minutes must be 0 (off) or more'),
   ffmpeg: z.string().optional(),
   path: z.string(),
+  /** How long a self-update waits for the new executable to connect before rolling back (PROTOCOL.md §8.14). */
+  updateTrialSeconds: z.coerce.number({ error: 'update trial seconds must be a number' }).min(1, 'update trial seconds must be 1 or more'),
+  /** Set by an agent for the new executable it tries (the version it expects): that one reports when it connected. */
+  updateTrial: z.string().optional(),
+  /** The service manager this process is the main process of, if any: a self-update restarts through it. */
+  service: z.enum(['systemd', 'launchd']).nullable(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -107,9 +114,22 @@ export function loadSettings(flags: Flags, env: NodeJS.ProcessEnv = process.env)
     segmentMinutes: flags.segmentMinutes ?? env.VAAHSHARE_SEGMENT_MINUTES ?? file.segment_minutes ?? 30,
     ffmpeg: env.VAAHSHARE_FFMPEG,
     path: env.PATH ?? '',
+    updateTrialSeconds: env.VAAHSHARE_UPDATE_TRIAL_SECONDS ?? 60,
+    updateTrial: env.VAAHSHARE_UPDATE_TRIAL,
+    service: serviceOf(env),
   });
   if (!parsed.success) throw new SettingsError(describe(parsed.error));
   return parsed.data;
+}
+
+/**
+ * systemd names the main process of a service in SYSTEMD_EXEC_PID (a terminal's shell inherits it, with another pid);
+ * launchd names the job in XPC_SERVICE_NAME (autostart/autostart.ts writes both units).
+ */
+function serviceOf(env: NodeJS.ProcessEnv): Settings['service'] {
+  if (env.INVOCATION_ID && env.SYSTEMD_EXEC_PID === String(process.pid)) return 'systemd';
+  if (env.XPC_SERVICE_NAME === LAUNCH_AGENT_LABEL) return 'launchd';
+  return null;
 }
 
 /** `start` needs a server and a token; says where they can come from. */

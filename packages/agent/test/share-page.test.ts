@@ -36,6 +36,10 @@ describe('browser share page at /share (headless Chromium, fake screen)', () => 
     dash.socket.on('video-frame', ({ buffer }) => (received.bytes += buffer.byteLength));
 
     const page = await browser.newPage();
+    const cspViolations: string[] = [];
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) cspViolations.push(message.text());
+    });
     try {
       await page.goto(`${t.url}/share?token=test-enrollment-token`);
       assert.equal(await page.inputValue('#token'), 'test-enrollment-token', 'the token comes from the link');
@@ -58,6 +62,7 @@ describe('browser share page at /share (headless Chromium, fake screen)', () => 
       const [media] = await finalizedMedia(t.url, token, client.id, 1);
       assert.equal(media.status, 'ready', JSON.stringify(media));
       assert.ok((await decodeFrames(await downloadVideo(t.url, token, media))).frames > 0);
+      assert.deepEqual(cspViolations, [], "the share page keeps to the server's Content-Security-Policy");
     } finally {
       if (!page.isClosed()) await page.close();
       dash.socket.disconnect();

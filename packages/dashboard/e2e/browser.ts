@@ -40,6 +40,9 @@ export async function startDashboardServer(overrides: Record<string, string> = {
   return startServer({ DASHBOARD_DIR: DIST_DIR, ...overrides });
 }
 
+/** What Chromium refused because of the server's Content-Security-Policy, on every page opened by `openPage`. */
+export const cspViolations: string[] = [];
+
 export type Agent = Awaited<ReturnType<typeof connectAgent>>;
 
 /** What a dashboard e2e file works with: the server, Chromium, an admin's API token, a page, a test recording. */
@@ -66,7 +69,11 @@ export async function closeDashboardSession(session: Partial<DashboardSession>, 
 
 export async function openPage(browser: Browser, viewport = DESKTOP): Promise<Page> {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1, isMobile: viewport.width < 600, hasTouch: viewport.width < 600 });
-  return context.newPage();
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) cspViolations.push(`${page.url()}: ${message.text()}`);
+  });
+  return page;
 }
 
 /** Logs in through the login form and waits for the clients page with its data. */

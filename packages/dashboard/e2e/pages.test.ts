@@ -5,7 +5,19 @@ import { api, connectAgent, connected, login, openSocket, sleep, waitUntil, type
 import { handshakeRefusal } from '@vaahshare/testkit/probes';
 import { sendFrames, startSegment } from '@vaahshare/testkit/streaming';
 import { makeWebm } from '@vaahshare/testkit/webm';
-import { DESKTOP, PHONE, closeDashboardSession, logIn, openDashboardSession, openPage, screenshot, waitForRowState, type Agent, type DashboardSession } from './browser.js';
+import {
+  DESKTOP,
+  PHONE,
+  closeDashboardSession,
+  cspViolations,
+  logIn,
+  openDashboardSession,
+  openPage,
+  screenshot,
+  waitForRowState,
+  type Agent,
+  type DashboardSession,
+} from './browser.js';
 
 describe('dashboard: alerts, client detail, settings, and every page at desktop and phone size', () => {
   let session: DashboardSession | undefined;
@@ -172,5 +184,55 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
       const overflow = await shot.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than the screen`);
     }
+  });
+
+  test('settings: an admin disables, resets and removes a user', async () => {
+    const created = await api(t.url, '/api/users', { token, body: { email: 'third@example.com', password: 'third password', company_id: (await api(t.url, '/api/auth/me', { token })).body.data.company_id } });
+    assert.equal(created.status, 201);
+    await page.goto(`${t.url}/settings`);
+    const row = page.locator('[data-test=users-table] tr', { hasText: 'third@example.com' });
+    await row.locator('[data-test=user-disable]').click();
+    await row.locator('[data-test=user-disabled]').waitFor();
+    await assert.rejects(login(t.url, 'third@example.com', 'third password'), /403/);
+    await row.locator('[data-test=user-enable]').click();
+    await row.locator('[data-test=user-disabled]').waitFor({ state: 'detached' });
+    await row.locator('[data-test=user-reset]').click();
+    await page.locator('[data-test=reset-password] input').fill('third new password');
+    await page.locator('[data-test=reset-submit]').click();
+    await page.locator('.p-toast-message', { hasText: 'third@example.com has a new password' }).waitFor();
+    assert.ok(await login(t.url, 'third@example.com', 'third new password'));
+    await row.locator('[data-test=user-remove]').click();
+    await page.locator('.p-confirmpopup-accept-button').click();
+    await row.waitFor({ state: 'detached' });
+    await assert.rejects(login(t.url, 'third@example.com', 'third new password'), /401/);
+  });
+
+  test('settings: one changes one’s own password, then logs out everywhere', async () => {
+    // Tall enough that the confirmation pops up without scrolling (a scroll closes it).
+    const own = await openPage(browser, { width: 1280, height: 1600 });
+    try {
+      await logIn(own, t.url, 'second@example.com', 'second admin password');
+      const other = await login(t.url, 'second@example.com', 'second admin password');
+      await own.goto(`${t.url}/settings`);
+      await own.locator('[data-test=current-password] input').fill('not it');
+      await own.locator('[data-test=new-password] input').fill('second new password');
+      await own.locator('[data-test=change-password]').click();
+      await own.locator('[data-test=account-card] .p-message-error', { hasText: 'The current password is wrong' }).waitFor();
+      await own.locator('[data-test=current-password] input').fill('second admin password');
+      await own.locator('[data-test=change-password]').click();
+      await own.locator('.p-toast-message', { hasText: 'Password changed' }).waitFor();
+      assert.equal((await api(t.url, '/api/auth/me', { token: other })).status, 401, 'the other session ended');
+      const kept = await login(t.url, 'second@example.com', 'second new password');
+      await own.locator('[data-test=logout-everywhere]').click();
+      await own.locator('.p-confirmpopup-accept-button').click();
+      await own.waitForURL(`${t.url}/login`);
+      assert.equal((await api(t.url, '/api/auth/me', { token: kept })).status, 401, 'every session ended');
+    } finally {
+      await own.context().close();
+    }
+  });
+
+  test("no page of this suite broke the server's Content-Security-Policy", () => {
+    assert.deepEqual(cspViolations, []);
   });
 });

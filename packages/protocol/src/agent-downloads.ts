@@ -34,6 +34,31 @@ export const agentDownloadsSchema = z.object({
 });
 export type AgentDownloads = z.infer<typeof agentDownloadsSchema>;
 
+/**
+ * Server → agent `agent-update` (PROTOCOL.md §8.14): the server holds another build for the agent's platform. The
+ * agent downloads `url` (a path on the server), checks it against `sha256` and runs it instead of itself.
+ */
+export const agentUpdateOfferSchema = z.object({
+  platform: agentPlatformSchema,
+  version: z.string().min(1).max(64),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().nonnegative(),
+  url: z.string().startsWith('/'),
+});
+export type AgentUpdateOffer = z.infer<typeof agentUpdateOfferSchema>;
+
+/**
+ * Agent → server `agent-update-status`, and `machine_info.agent_update`: where the agent's self-update to `version`
+ * stands. `updating`: downloading and trying it; `failed`: refused (sha256 mismatch) or rolled back, with why.
+ */
+export const agentUpdateStatusSchema = z.object({
+  state: z.enum(['updating', 'failed']),
+  version: z.string().min(1).max(64),
+  reason: z.string().regex(/^[^\u0000]*$/, 'must not contain NUL characters').max(500).optional(),
+  at: z.iso.datetime({ offset: true }).optional(),
+});
+export type AgentUpdateStatus = z.infer<typeof agentUpdateStatusSchema>;
+
 /** The one line that installs the agent, per OS: the dashboard and the server's banner print the same. */
 export function installCommands(serverUrl: string, token: string) {
   const query = `token=${encodeURIComponent(token)}`;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agentUpdateStatusSchema } from './agent-downloads.js';
 import { idSchema } from './ids.js';
 
 /**
@@ -38,6 +39,10 @@ export const machineInfoSchema = z.looseObject({
   macAddress: z.string().max(64).optional(),
   /** The vaahshare-agent build (`<package version>+<code hash>`, or `dev` from a checkout); the original client sends none. */
   agent_version: z.string().max(64).optional(),
+  /** The platform of that build (`linux-x64`, `win-x64`, …: the build the server would update it to); none from the original client. */
+  agent_platform: z.string().max(32).optional(),
+  /** The agent's last self-update that failed, until one succeeds (PROTOCOL.md §8.14); none otherwise. */
+  agent_update: agentUpdateStatusSchema.optional(),
 });
 export type MachineInfo = z.infer<typeof machineInfoSchema>;
 

@@ -1,6 +1,6 @@
 import type { AgentDownloads } from './agent-downloads.js';
 import type { AuditEntry } from './audit.js';
-import type { Alert, Client, ClientDetail, Company, EnrollmentToken, Media, Settings, User } from './models.js';
+import type { Alert, Client, ClientDetail, Company, EnrollmentToken, ManagedUser, Media, Settings, User } from './models.js';
 
 /** A media item as the REST API and the media events show it: the wire model plus its segment id and failure. */
 export type MediaItem = Media & { segment_id: string; error: string | null };
@@ -30,8 +30,13 @@ export interface ApiRoutes {
   'POST /api/auth/login': { token: string; user: User };
   'POST /api/auth/logout': { ok: true };
   'GET /api/auth/me': ItemBody<User>;
-  'GET /api/users': ListBody<User>;
+  'POST /api/auth/logout-all': { ok: true; ended_sessions: number };
+  'POST /api/auth/password': { ok: true };
+  'GET /api/users': ListBody<ManagedUser>;
   'POST /api/users': ItemBody<User>;
+  'PATCH /api/users/:id': ItemBody<ManagedUser>;
+  'PUT /api/users/:id/password': { ok: true };
+  'DELETE /api/users/:id': { ok: true };
   'GET /api/companies': ListBody<Company>;
   'POST /api/companies': ItemBody<Company & { enrollment_token: string }>;
   'GET /api/companies/:id/tokens': ListBody<EnrollmentToken>;

@@ -15,6 +15,11 @@ export const AUDIT_ACTIONS = [
   'token-created',
   'token-revoked',
   'user-created',
+  'user-disabled',
+  'user-enabled',
+  'user-removed',
+  'user-password-reset',
+  'user-password-changed',
   'company-created',
 ] as const;
 export const auditActionSchema = z.enum(AUDIT_ACTIONS, { error: `action must be one of ${AUDIT_ACTIONS.join(', ')}` });

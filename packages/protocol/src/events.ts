@@ -5,6 +5,7 @@ import type {
   StartStreamingPayload,
   VideoFramePayload,
 } from './agent-events.js';
+import type { AgentUpdateOffer, AgentUpdateStatus } from './agent-downloads.js';
 import type { WatchPayload } from './dashboard-events.js';
 import type { Alert, Client, Company, Media, Pause, Settings, ViewersPayload } from './models.js';
 
@@ -35,6 +36,8 @@ export interface ClientToServerEvents {
   /** Agents only (PROTOCOL.md §8.9): the person pauses the recording, when the company allows it; `resume` ends it early. */
   pause: (payload: PausePayload, ack?: Ack<{ pause: Pause }>) => void;
   resume: (payload?: unknown, ack?: Ack<{ pause: Pause | null }>) => void;
+  /** Agents only (PROTOCOL.md §8.14): where its self-update stands; dashboards hear `client-updated`. */
+  'agent-update-status': (payload: AgentUpdateStatus, ack?: Ack<{ client: Client }>) => void;
   watch: (payload: WatchPayload, ack?: Ack) => void;
   unwatch: (payload: WatchPayload, ack?: Ack) => void;
 }
@@ -51,6 +54,8 @@ export interface ServerToClientEvents {
   settings: (payload: Settings) => void;
   /** Who watches this desktop live now (agents only, PROTOCOL.md §8.9): sent on every change. */
   viewers: (payload: ViewersPayload) => void;
+  /** Agents of this project only (PROTOCOL.md §8.14): the server holds another build for the agent's platform. */
+  'agent-update': (payload: AgentUpdateOffer) => void;
   'connect-stream': () => void;
   'disconnect-stream': () => void;
   'processing-video': (payload: MediaEventPayload) => void;
@@ -61,6 +66,8 @@ export interface ServerToClientEvents {
   'client-connected': (client: Client) => void;
   'client-reconnecting': (client: Client) => void;
   'client-disconnected': (client: Client) => void;
+  /** A client changed without a presence transition: its agent's self-update started or failed (PROTOCOL.md §8.14). */
+  'client-updated': (client: Client) => void;
   'start-streaming': (payload: ClientWithSegment) => void;
   'stop-streaming': (payload: ClientWithSegment) => void;
   'alert-created': (payload: { alert: Alert }) => void;

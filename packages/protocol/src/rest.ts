@@ -11,13 +11,23 @@ export const loginBodySchema = z.object({
   password: z.string().min(1).max(1024),
 });
 
+const newPasswordSchema = z.string().min(8, 'password must have at least 8 characters').max(1024);
+
+/** Changing one's own password takes the current one: a session left open is not enough. */
+export const changePasswordBodySchema = z.object({ current_password: z.string().min(1).max(1024), new_password: newPasswordSchema });
+
+/** An admin sets a new password for a user of its company (who then logs in with it). */
+export const resetPasswordBodySchema = z.object({ password: newPasswordSchema });
+
+export const updateUserBodySchema = z.object({ disabled: z.boolean() });
+
 export const createCompanyBodySchema = z.object({ name: textSchema().trim().min(1).max(255) });
 
 export const createTokenBodySchema = z.object({ label: textSchema().trim().max(255).optional() });
 
 export const createUserBodySchema = z.object({
   email: z.string().trim().toLowerCase().email().max(255),
-  password: z.string().min(8, 'password must have at least 8 characters').max(1024),
+  password: newPasswordSchema,
   company_id: idSchema,
   role: roleSchema.default('admin'),
 });

@@ -34,7 +34,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const legacy = createLegacyFeature(ctx, { companies, presence, alerts, media });
   // After the features whose events it records: it drains (writes what is queued) once their sockets closed.
   const audit = createAuditFeature(ctx);
-  const features = [cluster, companies, auth, presence, alerts, media, streaming, legacy, audit, createShareFeature(), createAgentDownloadsFeature(ctx, { companies }), createWebFeature(ctx)];
+  const features = [cluster, companies, auth, presence, alerts, media, streaming, legacy, audit, createShareFeature(), createAgentDownloadsFeature(ctx, { companies, presence }), createWebFeature(ctx)];
   const { listen, close } = await wireFeatures(infra, features, auth.authenticateSocket);
   const bootstrapResult = await auth.bootstrap();
   return {

@@ -20,6 +20,8 @@ const tokenRoom = (tokenId: number) => `token:${tokenId}`;
 const watchRoom = (clientId: number) => `watch:${clientId}`;
 /** Watchers of a client's stream that fell behind: still viewers, but frames skip them until they catch up. */
 const pausedRoom = (clientId: number) => `paused:${clientId}`;
+/** This project's agents of one build platform (`linux-x64`…): offered a self-update when that build changes. */
+const platformRoom = (platform: string) => `agent-platform:${platform}`;
 /** The client whose stream a room is the watch room of, if it is one. */
 const watchedClientOf = (room: string): number | undefined => {
   const match = /^watch:(\d+)$/.exec(room);
@@ -62,6 +64,8 @@ export function createBroadcast(io: IoServer) {
     toAgents: (companyId: number): Emitter => io.to(agentsRoom(companyId)),
     /** The viewers of a client's live stream that keep up (paused ones are skipped). */
     toWatchers: (clientId: number): Emitter => io.to(watchRoom(clientId)).except(pausedRoom(clientId)),
+    /** The agents of one build platform connected to this node (each node offers the builds it holds). */
+    toPlatformAgentsHere: (platform: string): Emitter => io.local.to(platformRoom(platform)),
     /** One socket, on whichever node it is connected. */
     toSocket: (socketId: string): Emitter => io.to(socketId),
     /** The client's agent sockets connected to this node. */
@@ -84,6 +88,8 @@ export function createBroadcast(io: IoServer) {
     },
     /** An agent socket hears what is pushed to its company's agents. */
     joinCompanyAgents: (socket: AgentSocket, companyId: number) => void socket.join(agentsRoom(companyId)),
+    /** An agent socket of this node hears what is said to the agents of its build platform. */
+    joinPlatformAgents: (socketId: string, platform: string) => io.in(socketId).local.socketsJoin(platformRoom(platform)),
     /** An agent socket hears what is said to its client. */
     joinClient: (socket: AgentSocket, clientId: number) => void socket.join(clientRoom(clientId)),
 

@@ -22,6 +22,12 @@ const optionalText = z
   .optional()
   .transform((v) => (v ? v : undefined));
 
+/** A comma-separated list of origins (scheme://host[:port]), each stored as the URL API spells it. */
+const originList = optionalText
+  .transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : []))
+  .refine((list) => list.every((o) => URL.canParse(o) && new URL(o).origin === o.replace(/\/+$/, '')), 'list origins as scheme://host[:port], without a path')
+  .transform((list) => list.map((o) => new URL(o).origin));
+
 // An origin, optionally with a path prefix (behind a reverse proxy); stored without a trailing slash so that
 // `${PUBLIC_URL}/agent/install.sh` is well formed.
 const publicUrlSchema = z
@@ -81,16 +87,52 @@ const envSchema = z.object({
   VIEWER_MAX_UNSENT_BYTES: z.coerce.number().int().min(64 * 1024).default(8 * 1024 * 1024),
   /** Largest accepted upload of a recording made offline (POST /api/media/upload, legacy POST /upload); default 2 GiB. */
   MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 ** 3),
-  /** Extra browser origins allowed to call the API and sockets (comma-separated). */
-  CORS_ORIGINS: optionalText.transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : [])),
+  /** Extra browser origins allowed to call the API and sockets (comma-separated); they also pass the origin check. */
+  CORS_ORIGINS: originList,
+  /**
+   * Browser origins, besides the server's own (the address it was opened with, and PUBLIC_URL's), whose pages may
+   * open a dashboard socket or send a state-changing request (comma-separated, e.g. https://other.example.com).
+   */
+  ALLOWED_ORIGINS: originList,
+  /** PEM certificate chain and private key files: the server speaks HTTPS itself (and sends HSTS). */
+  TLS_CERT: optionalText,
+  TLS_KEY: optionalText,
+  /**
+   * Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses or CIDRs, or
+   * loopback / linklocal / uniquelocal). Unset: none, the peer's own address is the client's.
+   */
+  TRUST_PROXY: optionalText.transform((v) => (v ? v.split(',').map((a) => a.trim()).filter(Boolean) : [])),
+  /** /metrics answers only requests with `Authorization: Bearer <METRICS_TOKEN>` (Prometheus' `bearer_token`). */
+  METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'METRICS_TOKEN must have at least 16 characters').optional()),
+  /**
+   * Serves /metrics on this address only (host:port, e.g. 127.0.0.1:9464), not on PORT. With neither this nor
+   * METRICS_TOKEN, /metrics is off.
+   */
+  METRICS_LISTEN: optionalText.pipe(
+    z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'METRICS_LISTEN must be host:port, e.g. 127.0.0.1:9464')
+      .transform((v) => ({ host: v.slice(0, v.lastIndexOf(':')).replace(/^\[|\]$/g, ''), port: Number(v.slice(v.lastIndexOf(':') + 1)) }))
+      .optional(),
+  ),
+  /** Failed logins for one e-mail address within LOGIN_THROTTLE_WINDOW_MS before further tries are refused. */
+  LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
+  /** Failed logins from one IP address within LOGIN_THROTTLE_WINDOW_MS before further tries are refused. */
+  LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
+  /** The throttle window; each try while refused doubles the wait (up to a day). */
+  LOGIN_THROTTLE_WINDOW_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
   /** Names this node in the database; must differ between nodes sharing one database. */
   NODE_ID: optionalText,
-  /** How long a dashboard login lasts. */
+  /** How long a dashboard login lasts at most. */
   SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 7),
+  /** A dashboard login unused (no request, no new dashboard socket) this long has ended; fractions allowed. */
+  SESSION_IDLE_MINUTES: z.coerce.number().positive().default(8 * 60),
   /** The built dashboard served at `/` (a missing build makes `/` say how to build it). */
   DASHBOARD_DIR: z.string().default(BUILT_DASHBOARD),
   /** The agent executables served at /agent/download (`npm run build:agents` builds them there). */
   AGENT_BUILDS_DIR: z.string().default(BUILT_AGENTS),
+  /** How often this node looks for a new build there: its connected agents of that platform are offered it (PROTOCOL.md §8.14). */
+  AGENT_UPDATE_CHECK_MS: z.coerce.number().int().min(100).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -107,6 +149,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = parsed.data;
   if (config.HEARTBEAT_TIMEOUT_MS >= config.HEARTBEAT_INTERVAL_MS) {
     throw new ConfigError('Invalid configuration: HEARTBEAT_TIMEOUT_MS must be less than HEARTBEAT_INTERVAL_MS');
+  }
+  if (Boolean(config.TLS_CERT) !== Boolean(config.TLS_KEY)) {
+    throw new ConfigError('Invalid configuration: set TLS_CERT and TLS_KEY together');
   }
   if (Boolean(config.ADMIN_EMAIL) !== Boolean(config.ADMIN_PASSWORD)) {
     throw new ConfigError('Invalid configuration: set ADMIN_EMAIL and ADMIN_PASSWORD together');

@@ -15,6 +15,7 @@ export function installErrorHandlers(app: FastifyInstance, metrics: Metrics) {
     }
     if (err instanceof AppError) {
       metrics.errors.inc({ kind: err.code });
+      if (typeof err.details.retryAfter === 'number') reply.header('retry-after', String(err.details.retryAfter));
       return reply.code(err.statusCode).send({ error: err.code, message: err.message });
     }
     const status = err.statusCode ?? 500;

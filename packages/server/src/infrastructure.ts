@@ -9,6 +9,10 @@ import type { AppContext } from './context.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './db/database.js';
 import { createDomainEvents } from './events/domain-events.js';
 import { frameworkErrors } from './http-errors.js';
+import { restrictFileModes } from './http-security/file-modes.js';
+import { secureHeaders } from './http-security/headers.js';
+import { createOriginPolicy, refuseForeignOrigins } from './http-security/origins.js';
+import { httpsOptions, trustProxy } from './http-security/transport.js';
 import { systemClock, type Clock } from './infra/clock.js';
 import { DebugRequestLog } from './infra/logging.js';
 import { createMetrics } from './infra/metrics.js';
@@ -30,10 +34,13 @@ export interface Infrastructure {
 
 async function createHttp(config: Config, options: BuildOptions) {
   const logging = options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? { level: config.LOG_LEVEL } };
-  const app = Fastify({ ...logging, logController: new DebugRequestLog(), trustProxy: true, frameworkErrors });
+  const https = httpsOptions(config);
+  const app = Fastify({ ...logging, ...(https ? { https } : {}), logController: new DebugRequestLog(), trustProxy: trustProxy(config), frameworkErrors });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(cookie);
+  await secureHeaders(app);
+  refuseForeignOrigins(app, createOriginPolicy(config));
   if (config.CORS_ORIGINS.length) await app.register(cors, { origin: config.CORS_ORIGINS, credentials: true });
   return app;
 }
@@ -56,6 +63,7 @@ async function openStores(app: FastifyInstance, config: Config): Promise<{ datab
 
 /** The HTTP server, the database, Socket.IO and what every feature shares (AppContext). */
 export async function openInfrastructure(config: Config, options: BuildOptions): Promise<Infrastructure> {
+  restrictFileModes(config.DATA_DIR);
   const app = await createHttp(config, options);
   const { database, sockets } = await openStores(app, config);
   const metrics = createMetrics();

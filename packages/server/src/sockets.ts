@@ -1,9 +1,11 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Socket } from 'socket.io';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@vaahshare/protocol';
 import type { Config } from './config.js';
 import type { InterServerEvents, IoServer, SocketData } from './context.js';
+import { createOriginPolicy, originRefusal, type OriginPolicy } from './http-security/origins.js';
 
 export type AgentSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -38,8 +40,24 @@ async function connectRedis(url: string, log: FastifyBaseLogger) {
   return client;
 }
 
+/**
+ * Cross-site WebSocket hijacking: a page of another site must not open a socket riding on the user's cookie. Every
+ * engine.io request from a browser page (it carries an Origin) must come from an allowed one; agents in native
+ * processes send none. Original clients (`app=electron`) are exempt: they hold no cookie, and their page origin
+ * is the Electron app's own.
+ */
+function allowRequest(allowed: OriginPolicy) {
+  return (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) => {
+    const { origin, host } = req.headers;
+    const app = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('app');
+    if (app === 'electron' || allowed(origin, host)) return callback(null, true);
+    callback(originRefusal(origin), false);
+  };
+}
+
 export async function createIo(app: FastifyInstance, config: Config, log: FastifyBaseLogger): Promise<SocketServer> {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(app.server, {
+    allowRequest: allowRequest(createOriginPolicy(config)),
     // Original clients send 2 s of video per packet; Socket.IO's 1 MB default would cut them off. Up to
     // twice the frame limit a packet is read and refused with a clear `too_large`; beyond, the transport closes.
     maxHttpBufferSize: 2 * config.MAX_FRAME_BYTES,

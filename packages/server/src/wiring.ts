@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { SocketData } from './context.js';
 import type { Feature } from './feature.js';
 import { installErrorHandlers } from './http-errors.js';
+import { metricsListener, serveMetrics } from './http-security/metrics-access.js';
 import { startHeartbeat } from './infra/heartbeat.js';
 import type { Infrastructure } from './infrastructure.js';
 import type { AgentSocket } from './sockets.js';
@@ -15,7 +16,7 @@ function serveOps({ app, ctx }: Infrastructure) {
     await sql`select 1`.execute(ctx.db);
     return { ok: true, node_id: ctx.config.NODE_ID };
   });
-  app.get('/metrics', async (_request, reply) => reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()));
+  serveMetrics(app, ctx.config, ctx.metrics);
 }
 
 function wireSockets({ ctx, sockets: { io } }: Infrastructure, features: Feature[], authenticate: Authenticate) {
@@ -53,9 +54,11 @@ export async function wireFeatures(infra: Infrastructure, features: Feature[], a
   wireSockets(infra, features, authenticate);
   let stopHeartbeat = () => {};
   let closing = false;
+  const metricsOnTheirOwn = metricsListener(ctx.config, ctx.metrics);
 
   async function listen() {
     for (const feature of features) await feature.start?.();
+    await metricsOnTheirOwn.listen();
     stopHeartbeat = startHeartbeat(sockets.io, { intervalMs: ctx.config.HEARTBEAT_INTERVAL_MS, timeoutMs: ctx.config.HEARTBEAT_TIMEOUT_MS });
     // After a restart every agent comes back within seconds; Node's default backlog (511) overflows and
     // agents then wait for SYN retransmits (1 s, 3 s, …). The kernel caps it at net.core.somaxconn.
@@ -70,6 +73,7 @@ export async function wireFeatures(infra: Infrastructure, features: Feature[], a
     await sockets.close();
     for (const feature of features) await feature.drain?.();
     await app.close();
+    await metricsOnTheirOwn.close();
     await ctx.db.destroy();
     if (ctx.backgroundDb !== ctx.db) await ctx.backgroundDb.destroy();
   }

@@ -5,12 +5,14 @@ import path from 'node:path';
 import pg from 'pg';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import type { Client, ClientToServerEvents, MachineInfo, ServerToClientEvents } from '@vaahshare/protocol';
-import { buildApp, type VaahShareApp } from '@vaahshare/server/app';
+import { buildApp, type BuildOptions, type VaahShareApp } from '@vaahshare/server/app';
 import { loadConfig } from '@vaahshare/server/config';
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct horse battery';
 export const AGENT_TOKEN = 'test-enrollment-token';
+/** Test servers serve /metrics to this bearer token (`readMetrics`). */
+export const METRICS_TOKEN = 'test-metrics-token-0123456789';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -61,18 +63,19 @@ export function testEnv(dataDir: string, overrides: Record<string, string> = {})
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     AGENT_TOKEN,
+    METRICS_TOKEN,
     RECONNECT_GRACE_MS: '60000',
     NODE_ID: 'test-node',
     ...overrides,
   };
 }
 
-/** Starts a real server in this process on a random port, on a fresh database. */
-export async function startServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+/** Starts a real server in this process on a random port, on a fresh database (`options`: e.g. a fake clock). */
+export async function startServer(overrides: Record<string, string> = {}, options: BuildOptions = {}): Promise<TestServer> {
   const dataDir = overrides.DATA_DIR ?? tempDir();
   const database = overrides.DATABASE_URL || !process.env.TEST_DATABASE_URL ? { env: {}, drop: async () => {} } : await freshDatabaseEnv();
   const env = testEnv(dataDir, { ...database.env, ...overrides });
-  const server = await buildApp(loadConfig(env));
+  const server = await buildApp(loadConfig(env), options);
   await server.listen();
   const address = server.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -238,6 +241,13 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, timeout
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** The Prometheus text of a test server's /metrics. */
+export async function readMetrics(url: string): Promise<string> {
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -11,6 +11,9 @@ export const authApi = {
   login: (email: string, password: string) => call('POST /api/auth/login', { body: { email, password } }),
   logout: () => call('POST /api/auth/logout'),
   me: () => call('GET /api/auth/me'),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    call('POST /api/auth/password', { body: { current_password: currentPassword, new_password: newPassword } }),
+  logoutEverywhere: () => call('POST /api/auth/logout-all'),
 };
 
 export const clientsApi = {
@@ -59,6 +62,9 @@ export const companiesApi = {
 export const usersApi = {
   list: () => call('GET /api/users'),
   create: (body: { email: string; password: string; company_id: number; role: User['role'] }) => call('POST /api/users', { body }),
+  setDisabled: (id: number, disabled: boolean) => call('PATCH /api/users/:id', { params: { id }, body: { disabled } }),
+  resetPassword: (id: number, password: string) => call('PUT /api/users/:id/password', { params: { id }, body: { password } }),
+  remove: (id: number) => call('DELETE /api/users/:id', { params: { id } }),
 };
 
 export const agentDownloadsApi = {

@@ -11,6 +11,11 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   'token-created': 'Created an enrollment token',
   'token-revoked': 'Revoked an enrollment token',
   'user-created': 'Created a user',
+  'user-disabled': 'Disabled a user',
+  'user-enabled': 'Enabled a user',
+  'user-removed': 'Removed a user',
+  'user-password-reset': 'Reset a user’s password',
+  'user-password-changed': 'Changed their own password',
   'company-created': 'Created a company',
 };
 

@@ -154,6 +154,7 @@ export const useClientsStore = defineStore('clients', () => {
     for (const event of PRESENCE_EVENTS) socket.on(event, apply);
     socket.on('start-streaming', (payload) => apply(withoutSegment(payload)));
     socket.on('stop-streaming', (payload) => apply(withoutSegment(payload)));
+    socket.on('client-updated', apply);
   }
 
   function clear() {

@@ -81,10 +81,16 @@ export const useSessionStore = defineStore('session', () => {
     user.value = null;
   }
 
+  /** Ends every session of this user, this one included (a lost laptop, a shared computer). */
+  async function logoutEverywhere() {
+    await authApi.logoutEverywhere();
+    user.value = null;
+  }
+
   /** The session ended elsewhere (expired, revoked). */
   function expire() {
     user.value = null;
   }
 
-  return { user, checked, companies, companyId, isSuperadmin, follow, restore, login, logout, expire };
+  return { user, checked, companies, companyId, isSuperadmin, follow, restore, login, logout, logoutEverywhere, expire };
 });

@@ -7,7 +7,7 @@ import { requireUser } from '../auth/index.js';
 import type { CompaniesFace } from '../companies/index.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
-import { BUILD_COMMAND, createAgentBuilds, type BuiltFile } from './builds.js';
+import { BUILD_COMMAND, type AgentBuilds, type BuiltFile } from './builds.js';
 import { installPs1 } from './install-ps1.js';
 import { installSh, type ScriptParams } from './install-sh.js';
 
@@ -19,8 +19,7 @@ const tokenQuery = z.object({ token: z.string().max(512).optional() });
  * scripts (GET /agent/install.sh, /agent/install.ps1 with ?token=), and what the dashboard's "Add a
  * desktop" shows (GET /api/agent-downloads).
  */
-export const agentDownloadsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: CompaniesFace }> = async (app, { ctx, companies }) => {
-  const builds = createAgentBuilds(ctx.config.AGENT_BUILDS_DIR);
+export const agentDownloadsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: CompaniesFace; builds: AgentBuilds }> = async (app, { ctx, companies, builds }) => {
   const allBuilds = () => AGENT_PLATFORMS.map(builds.manifest).filter((b) => b !== null);
   // Where the desktop fetched the script from reaches this server, when PUBLIC_URL does not say.
   const serverUrl = (request: FastifyRequest) => ctx.config.PUBLIC_URL ?? `${request.protocol}://${request.host}`;

@@ -7,7 +7,7 @@ import type { AgentBuildManifest, AgentPlatform } from '@vaahshare/protocol';
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /** Writes a build of `platform` into `dir` as `npm run build:agents` lays it out; `statedSha256` overrides what the manifest states. */
-export function writeBuild(dir: string, platform: AgentPlatform, files: { agent: Buffer; ffmpeg: Buffer; statedSha256?: string }): AgentBuildManifest {
+export function writeBuild(dir: string, platform: AgentPlatform, files: { agent: Buffer; ffmpeg: Buffer; statedSha256?: string; version?: string }): AgentBuildManifest {
   const exe = platform.startsWith('win-') ? '.exe' : '';
   const out = path.join(dir, platform);
   fs.mkdirSync(out, { recursive: true });
@@ -15,7 +15,7 @@ export function writeBuild(dir: string, platform: AgentPlatform, files: { agent:
   fs.writeFileSync(path.join(out, `ffmpeg${exe}`), files.ffmpeg, { mode: 0o755 });
   const manifest: AgentBuildManifest = {
     platform,
-    version: '1.0.0+test',
+    version: files.version ?? '1.0.0+test',
     node: process.versions.node,
     built_at: new Date().toISOString(),
     agent: { file: `vaahshare-agent${exe}`, size: files.agent.length, sha256: files.statedSha256 ?? sha256(files.agent) },

@@ -29,9 +29,10 @@ export function entryOf(
 
 /** The events the audit trail records, each turned into its entry (the action is the event's name). */
 export const auditedEvents = {
-  'logged-in': (at, { actor }) => entryOf(at, 'logged-in', actor, actor.companyId, { kind: 'user', id: actor.userId, label: actor.email }),
-  'login-failed': (at, { email, ip, reason, companyId }) =>
-    entryOf(at, 'login-failed', { kind: 'user', userId: null, email, ip }, companyId, { kind: 'user', id: null, label: email }, { reason }),
+  'logged-in': (at, { userId, companyId, email, ip }) =>
+    entryOf(at, 'logged-in', { kind: 'user', userId, email, ip }, companyId, { kind: 'user', id: userId, label: email }),
+  'login-failed': (at, { email, ip, reason, userId, companyId }) =>
+    entryOf(at, 'login-failed', { kind: 'user', userId: null, email, ip }, companyId ?? null, { kind: 'user', id: userId ?? null, label: email }, { reason }),
   'live-view-started': (_at, { actor, companyId, clientId, label, startedAt }) =>
     entryOf(startedAt, 'live-view-started', actor, companyId, { kind: 'client', id: clientId, label }),
   'live-view-ended': (at, { actor, companyId, clientId, label, startedAt }) =>
@@ -51,5 +52,6 @@ export const auditedEvents = {
     entryOf(at, 'token-revoked', actor, companyId, { kind: 'token', id: tokenId, label }),
   'user-created': (at, { actor, companyId, user }) =>
     entryOf(at, 'user-created', actor, companyId, { kind: 'user', id: user.id, label: user.email }, { role: user.role }),
+  'user-changed': (at, { actor, companyId, user, change }) => entryOf(at, `user-${change}`, actor, companyId, { kind: 'user', id: user.id, label: user.email }),
   'company-created': (at, { actor, companyId, name }) => entryOf(at, 'company-created', actor, companyId, { kind: 'company', id: companyId, label: name }),
 } satisfies { [E in keyof DomainEvents]?: (at: number, payload: DomainEvents[E]) => NewAuditEntry };

@@ -44,12 +44,15 @@ describe('audit trail', () => {
       body: JSON.stringify({ email: ADMIN_EMAIL, password: 'correct horse battery' }),
     });
     assert.equal(res.status, 200);
+    // Logins are emitted without waiting (auth's choice): their entries follow at once.
+    await waitUntil(async () => (await audit(t, superToken, { action: 'login-failed' })).meta.total === 2, 5000, 'both failures on record');
+    await waitUntil(async () => (await newest(t, superToken, 'logged-in'))?.ip === '203.0.113.7', 5000, 'the login on record');
     const [unknown, wrong] = (await audit(t, superToken, { action: 'login-failed' })).data;
     assert.equal(wrong.actor.email, ADMIN_EMAIL);
-    assert.deepEqual(wrong.details, { reason: 'wrong password' });
+    assert.deepEqual(wrong.details, { reason: 'wrong_password' });
     assert.equal(wrong.company_id, 1);
     assert.equal(wrong.ip, '127.0.0.1');
-    assert.deepEqual(unknown.details, { reason: 'unknown e-mail' });
+    assert.deepEqual(unknown.details, { reason: 'unknown_email' });
     assert.equal(unknown.company_id, null, 'an unknown e-mail belongs to no company');
     const ok = await newest(t, superToken, 'logged-in');
     assert.deepEqual({ email: ok.actor.email, kind: ok.actor.kind, ip: ok.ip, target: ok.target?.label }, { email: ADMIN_EMAIL, kind: 'user', ip: '203.0.113.7', target: ADMIN_EMAIL });
@@ -137,6 +140,16 @@ describe('audit trail', () => {
     const user = await newest(t, superToken, 'user-created');
     assert.deepEqual({ target: user.target?.label, company: user.company_id, role: user.details?.role }, { target: 'admin@beta.example', company: companyB, role: 'admin' });
     assert.deepEqual((await newest(t, superToken, 'company-created')).target, { kind: 'company', id: companyB, label: 'Beta' });
+
+    const temp = await api(t.url, '/api/users', { token: superToken, body: { email: 'temp@example.com', password: 'temp password', company_id: 1 } });
+    const id = temp.body.data.id;
+    assert.equal((await api(t.url, `/api/users/${id}`, { token: superToken, method: 'PATCH', body: { disabled: true } })).status, 200);
+    assert.equal((await api(t.url, `/api/users/${id}/password`, { token: superToken, method: 'PUT', body: { password: 'another password' } })).status, 200);
+    assert.equal((await api(t.url, `/api/users/${id}`, { token: superToken, method: 'DELETE' })).status, 200);
+    for (const action of ['user-disabled', 'user-password-reset', 'user-removed']) {
+      const entry = await newest(t, superToken, action);
+      assert.deepEqual({ target: entry.target, actor: entry.actor.email }, { target: { kind: 'user', id, label: 'temp@example.com' }, actor: ADMIN_EMAIL }, action);
+    }
   });
 
   test("a company's admin sees only its company's entries; a superadmin all, or one company's", async () => {
@@ -218,6 +231,6 @@ describe('audit trail', () => {
     assert.equal(after.meta.total, before + count);
     const labels = new Set(after.data.map((e) => e.target?.label));
     for (let i = 0; i < count; i++) assert.ok(labels.has(`load ${i}`), `load ${i}`);
-    assert.equal((await audit(t, superToken, { action: 'login-failed' })).meta.total, logins + 20);
+    await waitUntil(async () => (await audit(t, superToken, { action: 'login-failed' })).meta.total === logins + 20, 10_000, 'every failed login on record');
   });
 });

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { forbidden, unauthorized } from '../errors.js';
 import { SESSION_COOKIE } from './session-cookie.js';
-import { findUserBySession } from './users.repository.js';
+import { userOfSession } from './sessions.js';
 
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -17,7 +17,7 @@ export const sessionTokenOf = (request: FastifyRequest) => bearerToken(request) 
 export async function requireUser(ctx: AppContext, request: FastifyRequest): Promise<User> {
   const token = sessionTokenOf(request);
   if (!token) throw unauthorized();
-  const user = await findUserBySession(ctx.db, token, ctx.clock.now());
+  const user = await userOfSession(ctx, token);
   if (!user) throw unauthorized('Your session expired or is invalid: log in again');
   return user;
 }

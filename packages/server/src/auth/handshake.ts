@@ -3,7 +3,7 @@ import type { ExtendedError, Socket } from 'socket.io';
 import type { AppContext, SocketData } from '../context.js';
 import { sha256 } from '../infra/secrets.js';
 import type { CompaniesFace } from '../companies/index.js';
-import { findUserBySession } from './users.repository.js';
+import { userOfSession } from './sessions.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 
 type HandshakeSocket = Pick<Socket, 'handshake'>;
@@ -48,7 +48,7 @@ export async function authenticateSocket(
   if (app === DASHBOARD_APP) {
     const sessionToken = token ?? readCookie(socket.handshake.headers.cookie, SESSION_COOKIE);
     if (!sessionToken) throw refuse('Log in first: a dashboard socket needs auth.token', 'token_required');
-    const user = await findUserBySession(ctx.db, sessionToken, ctx.clock.now());
+    const user = await userOfSession(ctx, sessionToken);
     if (!user) throw refuse('Your session expired or is invalid: log in again', 'invalid_token');
     const wanted = Number(auth.company_id);
     const companyId = user.role === 'superadmin' && wanted > 0 ? wanted : user.company_id;

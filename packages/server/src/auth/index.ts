@@ -6,15 +6,28 @@ import type { AgentSocket } from '../sockets.js';
 import { authRoutes } from './auth.routes.js';
 import { bootstrap } from './bootstrap.js';
 import { authenticateSocket } from './handshake.js';
+import { purgeDeadSessions } from './sessions.js';
 import { usersRoutes } from './users.routes.js';
 
 export { describeBootstrap, type BootstrapResult } from './bootstrap.js';
+export { purgeDeadSessions } from './sessions.js';
 export { canSeeCompany, requireAgentCompany, requireSuperadmin, requireUser, scopeCompany } from './guards.js';
 export { actorOf, socketActor } from './actor.js';
 
+/** How often expired and idle sessions are deleted. */
+const SESSION_PURGE_EVERY_MS = 60_000;
+
 /** Logins, sessions, users, the socket handshake, and what a first start creates. */
 export function createAuthFeature(ctx: AppContext, { companies }: { companies: CompaniesFace }) {
+  let purgeTimer: NodeJS.Timeout | undefined;
   return {
+    start: async () => {
+      purgeTimer = setInterval(() => {
+        purgeDeadSessions(ctx).catch((err: unknown) => ctx.log.warn({ err }, 'purging dead sessions failed'));
+      }, SESSION_PURGE_EVERY_MS);
+      purgeTimer.unref();
+    },
+    stop: async () => clearInterval(purgeTimer),
     routes: async (app: FastifyInstance) => {
       await app.register(authRoutes, { prefix: '/api/auth', ctx });
       await app.register(usersRoutes, { prefix: '/api/users', ctx, companies });

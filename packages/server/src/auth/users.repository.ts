@@ -1,4 +1,4 @@
-import type { User } from '@vaahshare/protocol';
+import type { ManagedUser, User } from '@vaahshare/protocol';
 import type { Db } from '../db/database.js';
 import type { UserRow } from '../db/schema.js';
 import { sha256 } from '../infra/secrets.js';
@@ -13,15 +13,29 @@ export const toUser = (row: Pick<UserRow, 'id' | 'email' | 'company_id' | 'role'
 export const findUserByEmail = (db: Db, email: string) =>
   db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
 
-export async function insertUser(db: Db, user: Omit<UserRow, 'id'>): Promise<User> {
+const toManagedUser = (row: UserRow): ManagedUser => ({ ...toUser(row), disabled: row.disabled_at !== null });
+
+export const findUserById = (db: Db, id: number) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+
+export async function insertUser(db: Db, user: Omit<UserRow, 'id' | 'disabled_at'>): Promise<User> {
   const row = await db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
   return toUser(row);
 }
 
-export async function listUsers(db: Db, companyId: number): Promise<User[]> {
+export async function listUsers(db: Db, companyId: number): Promise<ManagedUser[]> {
   const rows = await db.selectFrom('users').selectAll().where('company_id', '=', companyId).orderBy('id').execute();
-  return rows.map(toUser);
+  return rows.map(toManagedUser);
 }
+
+export async function setUserDisabled(db: Db, id: number, disabledAt: number | null): Promise<ManagedUser> {
+  const row = await db.updateTable('users').set({ disabled_at: disabledAt }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  return toManagedUser(row);
+}
+
+export const setPasswordHash = (db: Db, id: number, passwordHash: string) =>
+  db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
+
+export const deleteUser = (db: Db, id: number) => db.deleteFrom('users').where('id', '=', id).execute();
 
 export async function countAdmins(db: Db): Promise<number> {
   const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
@@ -31,20 +45,41 @@ export async function countAdmins(db: Db): Promise<number> {
 export async function insertSession(db: Db, token: string, userId: number, now: number, ttlMs: number) {
   await db
     .insertInto('sessions')
-    .values({ token_hash: sha256(token), user_id: userId, created_at: now, expires_at: now + ttlMs })
+    .values({ token_hash: sha256(token), user_id: userId, created_at: now, expires_at: now + ttlMs, last_seen_at: now })
     .execute();
 }
 
-export async function findUserBySession(db: Db, token: string, now: number): Promise<User | undefined> {
-  const row = await db
+/** A session that has neither expired nor idled out (unused since `idleSince`), of a user who is not disabled. */
+export const findLiveSession = (db: Db, tokenHash: string, now: number, idleSince: number) =>
+  db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['users.id', 'users.email', 'users.company_id', 'users.role'])
-    .where('sessions.token_hash', '=', sha256(token))
+    .select(['users.id', 'users.email', 'users.company_id', 'users.role', 'sessions.last_seen_at'])
+    .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.expires_at', '>', now)
+    .where('sessions.last_seen_at', '>', idleSince)
+    .where('users.disabled_at', 'is', null)
     .executeTakeFirst();
-  return row && toUser(row);
+
+export const touchSession = (db: Db, tokenHash: string, now: number) =>
+  db.updateTable('sessions').set({ last_seen_at: now }).where('token_hash', '=', tokenHash).execute();
+
+/** Deletes sessions and answers their token hashes (their sockets are to be closed). */
+async function deleteSessionsWhere(db: Db, where: (q: ReturnType<typeof sessionsOf>) => ReturnType<typeof sessionsOf>): Promise<string[]> {
+  const rows = await where(sessionsOf(db)).execute();
+  const hashes = rows.map((r) => r.token_hash);
+  if (hashes.length) await db.deleteFrom('sessions').where('token_hash', 'in', hashes).execute();
+  return hashes;
 }
+const sessionsOf = (db: Db) => db.selectFrom('sessions').select('token_hash');
+
+/** Every session of a user, but `keepHash` (the one asking, when it stays logged in). */
+export const deleteSessionsOfUser = (db: Db, userId: number, keepHash?: string) =>
+  deleteSessionsWhere(db, (q) => (keepHash ? q.where('user_id', '=', userId).where('token_hash', '!=', keepHash) : q.where('user_id', '=', userId)));
+
+/** Sessions past their lifetime or idle since `idleSince`. */
+export const deleteDeadSessions = (db: Db, now: number, idleSince: number) =>
+  deleteSessionsWhere(db, (q) => q.where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', idleSince)])));
 
 export const deleteSession = (db: Db, token: string) =>
   db.deleteFrom('sessions').where('token_hash', '=', sha256(token)).execute();

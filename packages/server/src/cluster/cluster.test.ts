@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Media } from '@vaahshare/protocol';
 import { mediaPaths } from '../media/index.js';
 import { createCluster, clusterUnavailable, nodesOf, reconnectingAgent, streamAcrossDrops, type Cluster } from '@vaahshare/testkit/cluster';
-import { api, connectAgent, connectDashboard, disconnectAll, graceOver, heardAll, login, roundTrip, waitForEvent, waitUntil, type TestSocket } from '@vaahshare/testkit';
+import { api, connectAgent, connectDashboard, disconnectAll, graceOver, heardAll, login, readMetrics, roundTrip, waitForEvent, waitUntil, type TestSocket } from '@vaahshare/testkit';
 import { startNginx, type Nginx } from '@vaahshare/testkit/nginx';
 import type { ServerProcess } from '@vaahshare/testkit/process';
 import { recordStreams, sendFrames, startSegment, tcpOf } from '@vaahshare/testkit/streaming';
@@ -138,7 +138,7 @@ describe('a slow viewer on one node of a stream arriving on the other', { skip: 
 
       tcpOf(slow.socket).pause();
       offset = await sendFrames(agent.socket, 'far-1', webm, offset, Math.floor(webm.length * 0.75), 64 * 1024, 10);
-      await waitUntil(async () => /^vaahshare_viewers_paused_total 1$/m.test(await (await fetch(`${a.url}/metrics`)).text()), 5000, 'paused on its node');
+      await waitUntil(async () => /^vaahshare_viewers_paused_total 1$/m.test(await readMetrics(a.url)), 5000, 'paused on its node');
       tcpOf(slow.socket).resume();
       await waitUntil(() => slowRuns.length === 2, 15_000, 'served again by the node receiving the stream (a new stream-init)');
       await sendFrames(agent.socket, 'far-1', webm, offset, webm.length, 64 * 1024, 10);

@@ -35,6 +35,8 @@ export interface UsersTable {
   password_hash: string;
   role: 'superadmin' | 'admin';
   created_at: number;
+  /** Set while the user is disabled: it cannot log in and has no sessions. */
+  disabled_at: number | null;
 }
 
 export interface SessionsTable {
@@ -43,6 +45,8 @@ export interface SessionsTable {
   user_id: number;
   created_at: number;
   expires_at: number;
+  /** The last request or dashboard socket of this session: it ends SESSION_IDLE_MINUTES after. */
+  last_seen_at: number;
 }
 
 export interface EnrollmentTokensTable {
@@ -119,7 +123,7 @@ export interface MediaTable {
   updated_at: number;
 }
 
-/** One line of the audit trail (append-only: see migration 007-audit). `details` is a small JSON object. */
+/** One line of the audit trail (append-only: see migration 008-audit). `details` is a small JSON object. */
 export interface AuditEntriesTable {
   id: Generated<number>;
   at: number;

@@ -1,4 +1,4 @@
-import type { Client, User } from '@vaahshare/protocol';
+import type { Client, MachineInfo, User } from '@vaahshare/protocol';
 import { EventBus } from './bus.js';
 
 /**
@@ -21,6 +21,8 @@ export interface Action {
   companyId: number;
 }
 
+export type UserChange = 'disabled' | 'enabled' | 'removed' | 'password-reset' | 'password-changed';
+
 /**
  * What happens in the server that another feature may react to. A feature emits its own events; the
  * feature that reacts listens (streaming finishes the recording of a client gone for good; media finalizes
@@ -34,7 +36,7 @@ export interface DomainEvents {
   /** A client is gone for good: its grace period ended or its app closed. */
   'client-gone': Client;
   /** An agent socket holds its client's connection and is in its rooms; awaited before `client-connected` is acked. */
-  'agent-connected': { clientId: number; legacy: boolean; changed: boolean };
+  'agent-connected': { clientId: number; legacy: boolean; changed: boolean; socketId: string; machineInfo: MachineInfo };
   /**
    * Every node beat: `alive` are the nodes with a row. What nodes without one held (clients, processing, viewers)
    * is taken over, each item by one node's guarded update. Awaited: the next beat waits for it.
@@ -44,14 +46,16 @@ export interface DomainEvents {
   'token-revoked': Action & { tokenId: number; label: string | null };
   /** An enrollment token was created. */
   'token-created': Action & { tokenId: number; label: string | null };
-  /** A dashboard user logged in. */
-  'logged-in': { actor: Actor };
-  /** A login was refused; `companyId` is the company of the e-mail's user when there is one. */
-  'login-failed': { email: string; ip: string; reason: 'unknown e-mail' | 'wrong password'; companyId: number | null };
+  /** A dashboard login succeeded (`ip` as the server sees it: the client's, behind a trusted proxy). */
+  'logged-in': { userId: number; companyId: number; email: string; ip: string };
+  /** A dashboard login was refused: the e-mail as typed, the reason, and the user when the e-mail is one. */
+  'login-failed': { email: string; ip: string; reason: 'unknown_email' | 'wrong_password' | 'throttled' | 'disabled'; userId?: number; companyId?: number };
   /** A company's settings changed: `changes` holds the settings sent that differ from before (old and new value). */
   'settings-changed': Action & { changes: Record<string, { from: unknown; to: unknown }> };
   /** A user was created. */
   'user-created': Action & { user: User };
+  /** A user was disabled, enabled, removed or had the password reset by an admin, or changed their own password. */
+  'user-changed': Action & { user: { id: number; email: string }; change: UserChange };
   /** A company was created (by a superadmin). */
   'company-created': Action & { name: string };
   /** A dashboard socket started watching a client live (`label`: the client's user@host). */

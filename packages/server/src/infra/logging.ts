@@ -13,10 +13,37 @@ export async function createLogger(level: Level | 'silent', out: NodeJS.WriteStr
   return { logger };
 }
 
+/** Query parameters whose values are credentials (a share link's `?token=`): logs show their names only. */
+const SECRET_PARAM = /token|secret|password|key|code/i;
+
+export function redactUrl(url: string): string {
+  const at = url.indexOf('?');
+  if (at < 0) return url;
+  const params = url
+    .slice(at + 1)
+    .split('&')
+    .map((pair) => {
+      const name = pair.split('=')[0];
+      return SECRET_PARAM.test(decodeURIComponentSafe(name)) ? `${name}=[redacted]` : pair;
+    });
+  return `${url.slice(0, at)}?${params.join('&')}`;
+}
+
+function decodeURIComponentSafe(text: string) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Requests are logged at `debug` (LOG_LEVEL=debug shows them): at `info` every page load and API call drowned what matters. */
 export class DebugRequestLog extends LogController {
   override incomingRequest(request: FastifyRequest) {
-    if (!this.isLogDisabled(request)) request.log.debug({ req: request }, 'incoming request');
+    if (this.isLogDisabled(request)) return;
+    // Fastify's request serializer would log the URL as it came, credentials in its query included.
+    const req = { method: request.method, url: redactUrl(request.url), host: request.host, ip: request.ip, socket: request.socket };
+    request.log.debug({ req }, 'incoming request');
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply) {

@@ -3,6 +3,7 @@ import { legacyUploadFieldsSchema } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import { notFound } from '../errors.js';
+import { callableFromAnyOrigin } from '../http-security/origins.js';
 import { parseUploadFields, toMedia, type MediaFace } from '../media/index.js';
 import { findClientBySocketHistory } from './legacy.repository.js';
 import { requireLegacyAgents } from './legacy.routes.js';
@@ -15,7 +16,7 @@ export const legacyUploadRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; upload
   app.addHook('onRequest', requireLegacyAgents(ctx));
   await app.register(multipart);
 
-  app.post('/upload', async (request, reply) => {
+  app.post('/upload', { config: callableFromAnyOrigin }, async (request, reply) => {
     const result = await uploads.receive(request, async (fields) => {
       const { socket_id, company_id } = parseUploadFields(legacyUploadFieldsSchema, fields);
       const client = await findClientBySocketHistory(ctx.db, socket_id);

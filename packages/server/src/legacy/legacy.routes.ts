@@ -1,5 +1,6 @@
 import { legacyAlertBodySchema, legacyMediaCheckBodySchema, legacyMediaCheckParamsSchema, socketIdSchema } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { callableFromAnyOrigin } from '../http-security/origins.js';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import type { AlertsFace } from '../alerts/index.js';
@@ -58,14 +59,14 @@ export const legacyRoutes: FastifyPluginAsyncZod<LegacyRoutesOptions> = async (a
   }
 
   const checkSchema = { params: legacyMediaCheckParamsSchema, body: legacyMediaCheckBodySchema };
-  app.post('/media/client/:socket_id/:user_host', { schema: checkSchema }, async (request) =>
+  app.post('/media/client/:socket_id/:user_host', { schema: checkSchema, config: callableFromAnyOrigin }, async (request) =>
     checkMedia(request.params.socket_id, request.params.user_host, request.body.media_names),
   );
-  app.post('/media/client/:socket_id', { schema: checkSchema }, async (request) =>
+  app.post('/media/client/:socket_id', { schema: checkSchema, config: callableFromAnyOrigin }, async (request) =>
     checkMedia(request.params.socket_id, undefined, request.body.media_names),
   );
 
-  app.post('/alerts', { schema: { body: legacyAlertBodySchema } }, async (request, reply) => {
+  app.post('/alerts', { schema: { body: legacyAlertBodySchema }, config: callableFromAnyOrigin }, async (request, reply) => {
     const client = await clientOf(request.body.socket_id);
     // The original reports only that the user went idle; the company's threshold is how long that took.
     const company = await companies.find(client.company_id);

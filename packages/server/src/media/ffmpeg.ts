@@ -3,21 +3,33 @@ import fs from 'node:fs';
 import path from 'node:path';
 import installer from '@ffmpeg-installer/ffmpeg';
 
-/** A system ffmpeg on PATH is preferred (newer, maintained by the OS); else the one npm installed. */
-function resolveFfmpeg(): string {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+/**
+ * A system ffmpeg on PATH is preferred (newer, maintained by the OS); else the one npm installed — a static build
+ * of 2018 that parses what agents send with none of the security fixes since.
+ */
+export function resolveFfmpeg(searchPath = process.env.PATH ?? ''): { path: string; bundled: boolean } {
+  for (const dir of searchPath.split(path.delimiter).filter(Boolean)) {
     const candidate = path.join(dir, 'ffmpeg');
     try {
       fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
+      return { path: candidate, bundled: false };
     } catch {
       // not in this directory
     }
   }
-  return installer.path;
+  return { path: installer.path, bundled: true };
 }
 
-export const FFMPEG_PATH = resolveFfmpeg();
+const ffmpeg = resolveFfmpeg();
+export const FFMPEG_PATH = ffmpeg.path;
+
+/** What the server says at start when only the bundled build is there. */
+export const BUNDLED_FFMPEG_WARNING =
+  "No ffmpeg on PATH: recordings are parsed with the bundled 2018 build, which lacks years of security fixes. Install your system's (apt-get install ffmpeg) and restart";
+
+export const warnIfBundledFfmpeg = (log: { warn: (message: string) => void }, using = ffmpeg) => {
+  if (using.bundled) log.warn(BUNDLED_FFMPEG_WARNING);
+};
 
 export interface FfmpegResult {
   code: number | null;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { Feature } from '../feature.js';
 import type { PresenceFace } from '../presence/index.js';
+import { warnIfBundledFfmpeg } from './ffmpeg.js';
 import { createMediaService, finalizingRepository } from './media.service.js';
 import { mediaRoutes } from './media.routes.js';
 import { createProcessingQueue, FFMPEG_CONCURRENCY } from './processing.js';
@@ -38,6 +39,9 @@ export function createMediaFeature(ctx: AppContext, { presence }: { presence: Pr
       await app.register(mediaRoutes, { prefix: '/api/media', ctx, uploads, clients: presence.clients });
     },
     // What this node was processing when it stopped is processed again.
-    start: () => service.resumeInterrupted(),
+    start: () => {
+      warnIfBundledFfmpeg(ctx.log);
+      return service.resumeInterrupted();
+    },
   } satisfies Feature & Record<string, unknown>;
 }

@@ -9,7 +9,9 @@ import { announceTransitions } from './announcements.js';
 import { createPauses } from './pauses.js';
 import { registerPauseHandlers } from './pauses.socket.js';
 import { clientsRoutes } from './clients.routes.js';
-import { countByState, ensureClient, findClientByIdentity } from './presence.repository.js';
+import { toClient } from './client-view.js';
+import { countByState, ensureClient, findClientByIdentity, setMetaKey } from './presence.repository.js';
+import type { Connection } from './presence.service.js';
 import { createPresence } from './presence.service.js';
 import { registerPresenceHandlers } from './presence.socket.js';
 
@@ -47,6 +49,11 @@ export function createPresenceFeature(ctx: AppContext, { companies, cluster }: {
       findByIdentity: (companyId: number, userHost: string) => findClientByIdentity(ctx.db, companyId, userHost),
       /** A desktop that never connected gets its client, disconnected. */
       ensure: (companyId: number, userHost: string) => ensureClient(ctx.db, companyId, userHost, ctx.clock.now()),
+      /** Sets `meta[key]` of the connection's client; null when the connection is no longer the client's. */
+      setMeta: async (connection: Connection, key: string, value: unknown) => {
+        const row = await setMetaKey(ctx.db, connection.clientId, connection.generation, key, value);
+        return row ? toClient(row) : null;
+      },
     },
     routes: async (app: FastifyInstance) => {
       await app.register(clientsRoutes, { prefix: '/api/clients', ctx, companies });

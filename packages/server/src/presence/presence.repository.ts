@@ -125,6 +125,15 @@ export const updateMeta = (db: Db, clientId: number, generation: number, meta: s
     .returningAll()
     .executeTakeFirst();
 
+/** Sets one key of a client's meta (the rest as `client-connected` left it), only if `generation` is still its connection. */
+export function setMetaKey(db: Db, clientId: number, generation: number, key: string, value: unknown) {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('clients').select('meta').where('id', '=', clientId).where('generation', '=', generation).executeTakeFirst();
+    if (!row) return undefined;
+    return updateMeta(trx, clientId, generation, JSON.stringify({ ...(JSON.parse(row.meta) as object), [key]: value }));
+  });
+}
+
 /** The columns of a client that just became reconnecting: its grace deadline starts now. */
 const reconnectingFrom = (now: number, graceMs: number, lastSeenAt = now) =>
   ({ is_reconnecting: 1, is_streaming: 0, grace_deadline: now + graceMs, last_seen_at: lastSeenAt }) as const;

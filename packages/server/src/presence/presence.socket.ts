@@ -53,7 +53,7 @@ export function registerPresenceHandlers(
     const settings = await ctx.companies.settings(companyId);
     if (settings) socket.emit('settings', settings);
     ctx.broadcast.joinClient(socket, connection.clientId);
-    await events.emitAndWait('agent-connected', { clientId: connection.clientId, legacy: socket.data.legacy, changed });
+    await events.emitAndWait('agent-connected', { clientId: connection.clientId, legacy: socket.data.legacy, changed, socketId: socket.id, machineInfo: payload.machine_info });
     const company = await ctx.companies.company(companyId);
     return { ok: true, client, ...(company && { company }) };
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connectAgent, connectDashboard, login, startServer, waitUntil, type TestServer } from '@vaahshare/testkit';
+import { connectAgent, connectDashboard, login, readMetrics, startServer, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { recordStreams, sendFrames, startSegment, tcpOf } from '@vaahshare/testkit/streaming';
 import { decodeFrames, makeWebm } from '@vaahshare/testkit/webm';
 import { unsentBytes } from './slow-viewers.js';
@@ -46,7 +46,7 @@ describe('a live viewer slower than the stream', () => {
     assert.ok(t.server.broadcast.pausedFor(slowOnServer).includes(agent.client.id), 'paused');
     // Unpaused, it would hold everything the kernel buffers did not take (over 10 MB here).
     assert.ok(mostUnsent < 4 * 1024 * 1024, `at most ${mostUnsent} bytes queued for the slow viewer`);
-    assert.match(await (await fetch(`${t.url}/metrics`)).text(), /^vaahshare_viewers_paused_total 1$/m);
+    assert.match(await readMetrics(t.url), /^vaahshare_viewers_paused_total 1$/m);
 
     tcpOf(slow.socket).resume();
     await waitUntil(() => slowRuns.length === 2, 10_000, 'the caught-up viewer served again (a new stream-init)');

@@ -7,7 +7,8 @@ import { pauses } from './004-pauses.js';
 import { viewerNames } from './005-viewer-names.js';
 import { alertTimes } from './006-alert-times.js';
 import { presenceReason } from './006-presence-reason.js';
-import { audit } from './007-audit.js';
+import { accountSecurity } from './007-account-security.js';
+import { audit } from './008-audit.js';
 
 /** Migrations live in code (not read from a folder) so they run the same under tsx and in a bundle. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -22,7 +23,8 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         // Each new one sorts after all the others: a database refuses one that sorts before a migration it ran.
         '006-alert-times': alertTimes(),
         '006-presence-reason': presenceReason(),
-        '007-audit': audit(dialect),
+        '007-account-security': accountSecurity(),
+        '008-audit': audit(dialect),
       };
     },
   };

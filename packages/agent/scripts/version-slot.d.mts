@@ -1,0 +1,1 @@
+export function stampVersion(bytes: Buffer, version: string): Buffer;
