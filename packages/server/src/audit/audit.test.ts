@@ -24,7 +24,8 @@ describe('audit trail', () => {
   let adminB: string;
 
   before(async () => {
-    t = await startServer();
+    // Behind a proxy on this machine: its X-Forwarded-For is believed.
+    t = await startServer({ TRUST_PROXY: 'loopback' });
     superToken = await login(t.url);
     const created = await api(t.url, '/api/companies', { token: superToken, body: { name: 'Beta' } });
     companyB = created.body.data.id;

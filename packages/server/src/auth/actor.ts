@@ -1,3 +1,4 @@
+import proxyAddr from '@fastify/proxy-addr';
 import type { User } from '@vaahshare/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../events/domain-events.js';
@@ -13,20 +14,18 @@ export const actorOf = (user: User, request: Pick<FastifyRequest, 'ip'>): Actor 
 });
 
 /**
- * The client address of a socket, resolved as Fastify's `trustProxy: true` resolves a request's: the first
- * X-Forwarded-For hop (the proxy in front forwards the browser's), else the peer's address.
+ * The client address of a socket, resolved as Fastify resolves a request's (`TRUST_PROXY`): X-Forwarded-For is
+ * believed only from the trusted proxies, else the peer's own address is the client's.
  */
-export function socketAddress(socket: Pick<AgentSocket, 'handshake'>): string {
-  const forwarded = socket.handshake.headers['x-forwarded-for'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return first || socket.handshake.address;
+export function socketAddress(socket: Pick<AgentSocket, 'handshake' | 'request'>, trusted: string[]): string {
+  return trusted.length ? proxyAddr(socket.request, proxyAddr.compile(trusted)) : socket.handshake.address;
 }
 
 /** The user of a dashboard socket (who passed the handshake), from the socket's address. */
-export const socketActor = (socket: Pick<AgentSocket, 'handshake' | 'data'>): Actor => ({
+export const socketActor = (socket: Pick<AgentSocket, 'handshake' | 'request' | 'data'>, trusted: string[]): Actor => ({
   kind: 'user',
   userId: socket.data.userId ?? null,
   email: socket.data.userName ?? null,
   companyId: socket.data.companyId,
-  ip: socketAddress(socket),
+  ip: socketAddress(socket, trusted),
 });

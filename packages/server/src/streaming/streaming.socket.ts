@@ -69,7 +69,7 @@ export type ServeViewer = ReturnType<typeof createViewerServing>;
 
 export function registerWatchHandlers(ctx: AppContext, serveViewer: ServeViewer, socket: AgentSocket) {
   const { handlers } = ctx;
-  const liveViews = trackLiveViews(ctx, socketActor(socket), socket.data.companyId!);
+  const liveViews = trackLiveViews(ctx, socketActor(socket, ctx.config.TRUST_PROXY), socket.data.companyId!);
   socket.on('disconnect', () => runInBackground(ctx.log, 'recording the end of live views', liveViews.closeAll()));
 
   handlers.on(socket, 'watch', watchSchema, async ({ client_id }) => {
