@@ -12,18 +12,9 @@ const rows = (page: Page) => page.locator('[data-test=audit-table] tbody tr:not(
 const column = (page: Page, index: number) =>
   page.evaluate((i) => [...document.querySelectorAll('[data-test=audit-table] tbody tr')].map((tr) => tr.children[i]?.textContent?.trim() ?? ''), index);
 
-/** Waits until the table shows what `check` wants of the "What" column (the table reloads after each filter). */
+/** Waits until the table, loaded, shows what `check` wants of the "What" column (it reloads after each filter). */
 async function waitForWhat(page: Page, check: (what: string[]) => boolean, what: string) {
-  await page.waitForFunction(
-    (source) => {
-      const cells = [...document.querySelectorAll('[data-test=audit-table] tbody tr')].map((tr) => tr.children[2]?.textContent?.trim() ?? '');
-      return !document.querySelector('.p-datatable-mask') && (new Function('cells', `return (${source})(cells)`) as (c: string[]) => boolean)(cells);
-    },
-    check.toString(),
-    { timeout: 10_000 },
-  ).catch((err: Error) => {
-    throw new Error(`${what}: ${err.message}`);
-  });
+  await waitUntil(async () => (await page.locator('.p-datatable-mask').count()) === 0 && check(await column(page, 2)), 10_000, what);
 }
 
 describe('dashboard: the Audit page', () => {

@@ -76,7 +76,7 @@ describe('audit trail', () => {
     dashboard.socket.disconnect();
 
     // Through a proxy: the address is the forwarded one, as for REST.
-    const proxied = openSocket(t.url, { app: 'backend', auth: { token: superToken }, extraHeaders: { 'x-forwarded-for': '198.51.100.4, 10.0.0.2' } });
+    const proxied = openSocket(t.url, { app: 'backend', auth: { token: superToken }, extraHeaders: { 'x-forwarded-for': '198.51.100.4' } });
     await connected(proxied);
     assert.equal((await proxied.emitWithAck('watch', { client_id: agent.client.id })).ok, true);
     assert.equal((await newest(t, superToken, 'live-view-started')).ip, '198.51.100.4');
