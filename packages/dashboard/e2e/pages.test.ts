@@ -150,7 +150,7 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
     const companyId = (await api(t.url, '/api/auth/me', { token })).body.data.company_id;
     const settings = await api(t.url, `/api/companies/${companyId}/settings`, { token });
     assert.deepEqual(settings.body.data, {
-      idle_threshold_seconds: 420, idle_message: 'Still there? Move the mouse.', viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30,
+      idle_threshold_seconds: 420, idle_message: 'Still there? Move the mouse.', viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365,
     });
     // What the agent's window may show and do: names hidden, pauses of up to 15 minutes.
     await page.locator('[data-test=viewer-names-shown]').click();

@@ -20,6 +20,7 @@ export const router = createRouter({
     { path: '/live/:id(\\d+)', name: 'live-player', component: () => import('./views/LivePlayerView.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'Live' } },
     { path: '/history', name: 'history', component: () => import('./views/HistoryView.vue'), meta: { title: 'History' } },
     { path: '/alerts', name: 'alerts', component: () => import('./views/AlertsView.vue'), meta: { title: 'Alerts' } },
+    { path: '/audit', name: 'audit', component: () => import('./views/AuditView.vue'), meta: { title: 'Audit' } },
     { path: '/settings', name: 'settings', component: () => import('./views/SettingsView.vue'), meta: { title: 'Settings' } },
     { path: '/:rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'Not found' } },
   ],

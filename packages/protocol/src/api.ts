@@ -1,5 +1,6 @@
 import type { AgentDownloads } from './agent-downloads.js';
 import type { ClientRetention, DeletionResult, RetentionRule, StorageOverview } from './storage.js';
+import type { AuditEntry } from './audit.js';
 import type { Alert, Client, ClientDetail, Company, EnrollmentToken, ManagedUser, Media, Settings, User } from './models.js';
 
 /** A media item as the REST API and the media events show it: the wire model plus its segment id and failure. */
@@ -61,6 +62,7 @@ export interface ApiRoutes {
   'DELETE /api/media/:id': ItemBody<DeletionResult>;
   'DELETE /api/media': ItemBody<DeletionResult>;
   'DELETE /api/clients/:id': ItemBody<DeletionResult>;
+  'GET /api/audit': ListBody<AuditEntry>;
 }
 
 export type ApiRoute = keyof ApiRoutes;

@@ -7,3 +7,4 @@ export * from './events.js';
 export * from './api.js';
 export * from './agent-downloads.js';
 export * from './storage.js';
+export * from './audit.js';

@@ -116,6 +116,8 @@ export const settingsSchema = z.object({
   /** Whether the person at the desktop may pause the recording from the agent's window, and for how long at most. */
   pause_allowed: z.boolean().optional(),
   pause_max_minutes: z.number().optional(),
+  /** How many days the company's audit trail is kept (default 365). */
+  audit_retention_days: z.number().optional(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

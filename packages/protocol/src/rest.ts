@@ -35,6 +35,9 @@ export const createUserBodySchema = z.object({
 export const IDLE_THRESHOLD_MIN_S = 10;
 export const IDLE_THRESHOLD_MAX_S = 24 * 3600;
 export const IDLE_MESSAGE_MAX = 1000;
+export const AUDIT_RETENTION_MIN_DAYS = 1;
+export const AUDIT_RETENTION_MAX_DAYS = 3650;
+const auditRetentionRange = `audit_retention_days must be ${AUDIT_RETENTION_MIN_DAYS}-${AUDIT_RETENTION_MAX_DAYS}`;
 
 export const updateSettingsBodySchema = z
   .object({
@@ -52,9 +55,15 @@ export const updateSettingsBodySchema = z
     viewer_names_shown: z.boolean({ error: 'viewer_names_shown must be true or false' }).optional(),
     pause_allowed: z.boolean({ error: 'pause_allowed must be true or false' }).optional(),
     pause_max_minutes: z.number().int().min(1, 'pause_max_minutes must be 1-480').max(480, 'pause_max_minutes must be 1-480').optional(),
+    audit_retention_days: z
+      .number()
+      .int('audit_retention_days is a whole number of days')
+      .min(AUDIT_RETENTION_MIN_DAYS, auditRetentionRange)
+      .max(AUDIT_RETENTION_MAX_DAYS, auditRetentionRange)
+      .optional(),
   })
   .refine((body) => Object.values(body).some((v) => v !== undefined), {
-    message: 'send at least one of idle_threshold_seconds, idle_message, viewer_names_shown, pause_allowed, pause_max_minutes',
+    message: 'send at least one of idle_threshold_seconds, idle_message, viewer_names_shown, pause_allowed, pause_max_minutes, audit_retention_days',
   });
 export type UpdateSettingsBody = z.infer<typeof updateSettingsBodySchema>;
 
@@ -80,7 +89,7 @@ export const alertsQuerySchema = pagingQuerySchema.extend({
 });
 
 /** An ISO date (`2024-05-01`, the whole day) or date-time (`2024-05-01T10:00:00Z`). */
-const isoDateOrTimeSchema = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+export const isoDateOrTimeSchema = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
 
 export const mediaStatusSchema = z.enum(['recording', 'processing', 'ready', 'error']);
 export const mediaSourceSchema = z.enum(['live', 'upload']);
@@ -93,6 +102,11 @@ export const mediaQuerySchema = pagingQuerySchema.extend({
   source: mediaSourceSchema.optional(),
   status: mediaStatusSchema.optional(),
   company_id: idParam.optional(),
+});
+
+/** GET /api/media/:id/video: `download=1` answers it as a file to save (and the audit trail says "downloaded"). */
+export const mediaVideoQuerySchema = z.object({
+  download: z.enum(['1', 'true'], { error: 'download must be 1 or true' }).optional(),
 });
 
 const mediaNamesSchema = z.array(textSchema().max(255)).max(10_000);

@@ -1,5 +1,6 @@
 import { createAgentDownloadsFeature } from './agent-downloads/index.js';
 import { createAlertsFeature } from './alerts/index.js';
+import { createAuditFeature } from './audit/index.js';
 import { createAuthFeature } from './auth/index.js';
 import { createClusterFeature } from './cluster/index.js';
 import { createCompaniesFeature } from './companies/index.js';
@@ -35,7 +36,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const streaming = createStreamingFeature(ctx, sockets, { disk });
   const retention = createRetentionFeature(ctx, { disk });
   const legacy = createLegacyFeature(ctx, { companies, presence, alerts, media });
-  const features = [cluster, companies, auth, presence, alerts, disk, media, streaming, retention, legacy, createShareFeature(), createAgentDownloadsFeature(ctx, { companies, presence }), createWebFeature(ctx)];
+  // After the features whose events it records: it drains (writes what is queued) once their sockets closed.
+  const audit = createAuditFeature(ctx);
+  const features = [cluster, companies, auth, presence, alerts, disk, media, streaming, retention, legacy, audit, createShareFeature(), createAgentDownloadsFeature(ctx, { companies, presence }), createWebFeature(ctx)];
   const { listen, close } = await wireFeatures(infra, features, auth.authenticateSocket);
   const bootstrapResult = await auth.bootstrap();
   return {
@@ -49,6 +52,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     retention,
     disk: disk.guard,
     clients: presence.clients,
+    audit,
     bootstrapResult,
     listen,
     close,

@@ -1,5 +1,5 @@
-import type { Client, EnrollmentToken, MediaItem, RetentionRule, Settings, User } from '@vaahshare/protocol';
-import { call, type Query } from './http';
+import type { AuditAction, Client, EnrollmentToken, MediaItem, RetentionRule, Settings, User } from '@vaahshare/protocol';
+import { call, withQuery, type Query } from './http';
 import { companyScope } from './scope';
 
 export type { MediaItem } from '@vaahshare/protocol';
@@ -84,4 +84,20 @@ export const usersApi = {
 
 export const agentDownloadsApi = {
   get: () => call('GET /api/agent-downloads'),
+};
+
+export interface AuditFilter extends Query {
+  /** Undefined: every company (a superadmin's view); anyone else only ever gets their own. */
+  company_id?: number;
+  actor?: string;
+  target?: string;
+  action?: AuditAction;
+  from?: string;
+  to?: string;
+}
+
+export const auditApi = {
+  list: (filter: AuditFilter, page: number, per_page: number) => call('GET /api/audit', { query: { ...filter, page, per_page } }),
+  /** The CSV export of the same filtered entries (a link: the browser downloads it with the session cookie). */
+  csvUrl: (filter: AuditFilter) => withQuery('/api/audit.csv', filter),
 };

@@ -5,6 +5,7 @@ import type { AppContext } from '../context.js';
 import type { UserRow } from '../db/schema.js';
 import { AppError, forbidden, unauthorized } from '../errors.js';
 import type { DomainEvents } from '../events/domain-events.js';
+import { actorOf } from './actor.js';
 import { requireUser, sessionTokenOf } from './guards.js';
 import { createLoginThrottle, tooManyLogins } from './login-throttle.js';
 import { hashPassword, verifyLogin, verifyPassword } from './passwords.js';
@@ -79,6 +80,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     await setPasswordHash(ctx.db, user.id, await hashPassword(request.body.new_password));
     // Whoever else holds a session of this user (a stolen one) is out; this one stays.
     await endSessionsOfUser(ctx, user.id, sessionTokenOf(request));
+    await ctx.events.emitAndWait('user-changed', { actor: actorOf(user, request), companyId: user.company_id, user: { id: user.id, email: user.email }, change: 'password-changed' });
     return { ok: true };
   });
 

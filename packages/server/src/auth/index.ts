@@ -12,6 +12,7 @@ import { usersRoutes } from './users.routes.js';
 export { describeBootstrap, type BootstrapResult } from './bootstrap.js';
 export { purgeDeadSessions } from './sessions.js';
 export { canSeeCompany, requireAgentCompany, requireSuperadmin, requireUser, scopeCompany } from './guards.js';
+export { actorOf, socketActor } from './actor.js';
 
 /** How often expired and idle sessions are deleted. */
 const SESSION_PURGE_EVERY_MS = 60_000;

@@ -11,8 +11,10 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import type { CompaniesFace } from '../companies/index.js';
+import type { UserChange } from '../events/domain-events.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { canSeeCompany, requireUser, scopeCompany, sessionTokenOf } from './guards.js';
+import { actorOf } from './actor.js';
 import { hashPassword } from './passwords.js';
 import { endSessionsOfUser, userOfSession } from './sessions.js';
 import { deleteUser, findUserByEmail, findUserById, insertUser, listUsers, setPasswordHash, setUserDisabled } from './users.repository.js';
@@ -53,6 +55,10 @@ async function manageableUser(ctx: AppContext, caller: User, id: number, ownAcco
   return target;
 }
 
+/** Tells the audit trail (awaited: on record before the answer) what `caller` did to `target`. */
+const userChanged = (ctx: AppContext, caller: User, request: FastifyRequest, target: { id: number; email: string; company_id: number }, change: UserChange) =>
+  ctx.events.emitAndWait('user-changed', { actor: actorOf(caller, request), companyId: target.company_id, user: { id: target.id, email: target.email }, change });
+
 export const usersRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pick<CompaniesFace, 'find'> }> = async (app, { ctx, companies }) => {
   await app.register(rateLimit, { global: false });
 
@@ -77,6 +83,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pi
       password_hash: await hashPassword(password),
       created_at: ctx.clock.now(),
     });
+    await ctx.events.emitAndWait('user-created', { actor: actorOf(user, request), companyId, user: created });
     reply.code(201);
     return { data: created };
   });
@@ -86,6 +93,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pi
     const target = await manageableUser(ctx, caller, request.params.id, 'You cannot disable your own account');
     const updated = await setUserDisabled(ctx.db, target.id, request.body.disabled ? (target.disabled_at ?? ctx.clock.now()) : null);
     if (request.body.disabled) await endSessionsOfUser(ctx, target.id);
+    await userChanged(ctx, caller, request, target, request.body.disabled ? 'disabled' : 'enabled');
     return { data: updated };
   });
 
@@ -94,6 +102,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pi
     const target = await manageableUser(ctx, caller, request.params.id, 'Change your own password in your account settings (it takes the current one)');
     await setPasswordHash(ctx.db, target.id, await hashPassword(request.body.password));
     await endSessionsOfUser(ctx, target.id);
+    await userChanged(ctx, caller, request, target, 'password-reset');
     return { ok: true };
   });
 
@@ -102,6 +111,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pi
     const target = await manageableUser(ctx, caller, request.params.id, 'You cannot remove your own account');
     await endSessionsOfUser(ctx, target.id);
     await deleteUser(ctx.db, target.id);
+    await userChanged(ctx, caller, request, target, 'removed');
     return { ok: true };
   });
 };

@@ -14,6 +14,7 @@ export const toSettings = (row: CompanyRow): Settings => ({
   viewer_names_shown: Boolean(row.viewer_names_shown),
   pause_allowed: Boolean(row.pause_allowed),
   pause_max_minutes: row.pause_max_minutes,
+  audit_retention_days: row.audit_retention_days,
 });
 
 export const toEnrollmentToken = (row: EnrollmentTokenRow): EnrollmentToken => ({

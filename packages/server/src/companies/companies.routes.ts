@@ -8,17 +8,19 @@ import {
 } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
-import { requireSuperadmin, requireUser, scopeCompany } from '../auth/index.js';
+import { actorOf, requireSuperadmin, requireUser, scopeCompany } from '../auth/index.js';
 import { newSecretToken } from '../infra/secrets.js';
 import { notFound } from '../errors.js';
 import * as repo from './companies.repository.js';
+import { changedSettings } from './settings-changes.js';
 
 export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  /** The company a request acts on, and who acts (for the events it emits). */
   async function companyFor(request: Parameters<typeof requireUser>[1], id: number) {
     const user = await requireUser(ctx, request);
     const company = await repo.findCompany(ctx.db, scopeCompany(user, id));
     if (!company) throw notFound(`Company ${id}`);
-    return company;
+    return Object.assign(company, { actor: actorOf(user, request) });
   }
 
   app.get('/', async (request): Promise<ApiResponse<'GET /api/companies'>> => {
@@ -29,10 +31,12 @@ export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   });
 
   app.post('/', { schema: { body: createCompanyBodySchema } }, async (request, reply): Promise<ApiResponse<'POST /api/companies'>> => {
-    requireSuperadmin(await requireUser(ctx, request));
+    const user = await requireUser(ctx, request);
+    requireSuperadmin(user);
     const now = ctx.clock.now();
     const company = await repo.insertCompany(ctx.db, request.body.name, now);
     const token = await repo.insertEnrollmentToken(ctx.db, company.id, newSecretToken(), 'default', now);
+    await ctx.events.emitAndWait('company-created', { actor: actorOf(user, request), companyId: company.id, name: company.name });
     reply.code(201);
     return { data: { ...repo.toCompany(company), enrollment_token: token.token } };
   });
@@ -46,6 +50,7 @@ export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   app.post('/:id/tokens', { schema: { params: idParamsSchema, body: createTokenBodySchema } }, async (request, reply): Promise<ApiResponse<'POST /api/companies/:id/tokens'>> => {
     const company = await companyFor(request, request.params.id);
     const row = await repo.insertEnrollmentToken(ctx.db, company.id, newSecretToken(), request.body.label ?? null, ctx.clock.now());
+    await ctx.events.emitAndWait('token-created', { actor: company.actor, companyId: company.id, tokenId: row.id, label: row.label });
     reply.code(201);
     // The only time the token itself is shown: the server keeps its hash.
     return { data: { ...repo.toEnrollmentToken(row), token: row.token } };
@@ -57,7 +62,7 @@ export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     if (!row) throw notFound(`Active token ${request.params.tokenId}`);
     ctx.companies.forgetTokens();
     // Their clients are disconnected first, so the sockets' disconnects below find nothing left to drop.
-    await ctx.events.emitAndWait('token-revoked', { tokenId: row.id });
+    await ctx.events.emitAndWait('token-revoked', { actor: company.actor, companyId: company.id, tokenId: row.id, label: row.label });
     // Agents already connected with it lose their access now, not at their next reconnect (on every node).
     ctx.broadcast.disconnectToken(row.id);
     return { data: repo.toEnrollmentToken(row) };
@@ -72,6 +77,8 @@ export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     const updated = await repo.updateSettings(ctx.db, company.id, request.body);
     const settings = repo.toSettings(updated ?? company);
     ctx.companies.forgetSettings(company.id);
+    const changes = changedSettings(repo.toSettings(company), settings);
+    if (Object.keys(changes).length) await ctx.events.emitAndWait('settings-changed', { actor: company.actor, companyId: company.id, changes });
     // Agents of the company pick the new idle threshold up at once.
     ctx.broadcast.toAgents(company.id).emit('settings', settings);
     return { data: settings };

@@ -16,6 +16,8 @@ export interface CompaniesTable {
   retention_days: number | null;
   /** The company's recordings may take at most this many bytes (the oldest finished go first); null: no limit. */
   retention_max_bytes: number | null;
+  /** Audit entries older than this many days are deleted by the audit retention sweep. */
+  audit_retention_days: Generated<number>;
   created_at: number;
 }
 
@@ -139,6 +141,22 @@ export interface MediaTable {
   updated_at: number;
 }
 
+/** One line of the audit trail (append-only: see migration 011-audit). `details` is a small JSON object. */
+export interface AuditEntriesTable {
+  id: Generated<number>;
+  at: number;
+  company_id: number | null;
+  actor_kind: 'user' | 'agent' | 'system';
+  actor_user_id: number | null;
+  actor_email: string | null;
+  action: string;
+  target_kind: string | null;
+  target_id: number | null;
+  target_label: string | null;
+  ip: string | null;
+  details: string | null;
+}
+
 /** A server node sharing the database; a node whose heartbeat is older than NODE_DEAD_AFTER_MS is dead. */
 export interface ClusterNodesTable {
   id: string;
@@ -158,6 +176,7 @@ export interface Database {
   cluster_nodes: ClusterNodesTable;
   pauses: PausesTable;
   client_retention: ClientRetentionTable;
+  audit_entries: AuditEntriesTable;
 }
 
 export type ClientRow = Selectable<ClientsTable>;
@@ -167,3 +186,5 @@ export type UserRow = Selectable<UsersTable>;
 export type AlertRow = Selectable<AlertsTable>;
 export type EnrollmentTokenRow = Selectable<EnrollmentTokensTable>;
 export type MediaRow = Selectable<MediaTable>;
+export type AuditEntryRow = Selectable<AuditEntriesTable>;
+export type NewAuditEntry = Insertable<AuditEntriesTable>;

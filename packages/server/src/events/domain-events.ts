@@ -1,5 +1,27 @@
-import type { Client, MachineInfo, RetentionRule } from '@vaahshare/protocol';
+import type { Client, MachineInfo, RetentionRule, User } from '@vaahshare/protocol';
 import { EventBus } from './bus.js';
+
+/**
+ * Who did something and from which address (as the server's trustProxy resolves it): a dashboard user, an agent,
+ * or the server itself. The auth feature builds one from a request or a dashboard socket (`actorOf`, `socketActor`).
+ */
+export interface Actor {
+  kind: 'user' | 'agent' | 'system';
+  userId: number | null;
+  email: string | null;
+  /** The actor's own company (a superadmin may act on another). */
+  companyId: number | null;
+  ip: string | null;
+}
+
+/** Something a person did to something of a company: what the audit trail records of every such event. */
+export interface Action {
+  actor: Actor;
+  /** The company acted on. */
+  companyId: number;
+}
+
+export type UserChange = 'disabled' | 'enabled' | 'removed' | 'password-reset' | 'password-changed';
 
 /**
  * What happens in the server that another feature may react to. A feature emits its own events; the
@@ -21,11 +43,29 @@ export interface DomainEvents {
    */
   'nodes-checked': { alive: string[] };
   /** An enrollment token was revoked: its agents can no longer come back. Awaited before their sockets are cut. */
-  'token-revoked': { tokenId: number };
+  'token-revoked': Action & { tokenId: number; label: string | null };
+  /** An enrollment token was created. */
+  'token-created': Action & { tokenId: number; label: string | null };
   /** A dashboard login succeeded (`ip` as the server sees it: the client's, behind a trusted proxy). */
   'logged-in': { userId: number; companyId: number; email: string; ip: string };
   /** A dashboard login was refused: the e-mail as typed, the reason, and the user when the e-mail is one. */
   'login-failed': { email: string; ip: string; reason: 'unknown_email' | 'wrong_password' | 'throttled' | 'disabled'; userId?: number; companyId?: number };
+  /** A company's settings changed: `changes` holds the settings sent that differ from before (old and new value). */
+  'settings-changed': Action & { changes: Record<string, { from: unknown; to: unknown }> };
+  /** A user was created. */
+  'user-created': Action & { user: User };
+  /** A user was disabled, enabled, removed or had the password reset by an admin, or changed their own password. */
+  'user-changed': Action & { user: { id: number; email: string }; change: UserChange };
+  /** A company was created (by a superadmin). */
+  'company-created': Action & { name: string };
+  /** A dashboard socket started watching a client live (`label`: the client's user@host). */
+  'live-view-started': Action & { clientId: number; label: string; startedAt: number };
+  /** It stopped (`unwatch`, or the socket disconnected); `startedAt` is when it started (ms). */
+  'live-view-ended': Action & { clientId: number; label: string; startedAt: number };
+  /** A recording's video was played (once per viewer and recording within a few minutes, not per range request). */
+  'recording-played': Action & { mediaId: number; label: string };
+  /** A recording's video was downloaded as a file. */
+  'recording-downloaded': Action & { mediaId: number; label: string };
   /** A live segment is open on this node (new, or resumed after a reconnect). */
   'segment-opened': { clientId: number; mediaId: number; segmentId: string };
   /** A live segment is closed for good (stopped, its client gone, or abandoned by a dead node): it is to be finalized. */

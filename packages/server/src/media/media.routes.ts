@@ -2,17 +2,18 @@ import path from 'node:path';
 import fs from 'node:fs';
 import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
-import { idParamsSchema, mediaCheckBodySchema, mediaQuerySchema, mediaUploadFieldsSchema, type User, type ApiResponse } from '@vaahshare/protocol';
+import { idParamsSchema, mediaCheckBodySchema, mediaQuerySchema, mediaVideoQuerySchema, mediaUploadFieldsSchema, type User, type ApiResponse } from '@vaahshare/protocol';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import type { MediaRow } from '../db/schema.js';
-import { canSeeCompany, requireAgentCompany, requireUser, scopeCompany } from '../auth/index.js';
+import { actorOf, canSeeCompany, requireAgentCompany, requireUser, scopeCompany } from '../auth/index.js';
 import { AppError, notFound } from '../errors.js';
 import { runInBackground } from '../infra/background.js';
 import type { PresenceFace } from '../presence/index.js';
+import { ACCESS_DEDUPE_MS, contentDisposition, createAccessDedupe } from './accesses.js';
 import { filtersOf } from './filters.js';
-import { listMedia } from './library.repository.js';
+import { listMedia, type MediaFilters } from './library.repository.js';
 import { findMedia } from './media.repository.js';
 import { toMedia } from './media-view.js';
 import { matchNames } from './names.js';
@@ -70,12 +71,19 @@ export const mediaRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; uploads: Uplo
     return { data: toMedia(await visibleMedia(user, request.params.id)) };
   });
 
-  app.get('/:id/video', { schema: { params: idParamsSchema }, errorHandler: fileErrorHandler }, async (request, reply) => {
+  const accesses = createAccessDedupe(ctx.clock, ACCESS_DEDUPE_MS);
+  const videoQuery = { params: idParamsSchema, querystring: mediaVideoQuerySchema };
+  app.get('/:id/video', { schema: videoQuery, errorHandler: fileErrorHandler }, async (request, reply) => {
     const user = await requireUser(ctx, request);
     const row = await visibleMedia(user, request.params.id);
     if (row.status !== 'ready') throw notPlayable(row);
     const file = mediaPaths(ctx.config.DATA_DIR, row).final;
     if (!fs.existsSync(file)) throw notFound(`The video file of media ${row.id}`);
+    const event = request.query.download ? 'recording-downloaded' : 'recording-played';
+    if (accesses.isNew(`${event}:${user.id}:${row.id}`)) {
+      await ctx.events.emitAndWait(event, { actor: actorOf(user, request), companyId: row.company_id, mediaId: row.id, label: row.original_name });
+    }
+    if (request.query.download) reply.header('content-disposition', contentDisposition(`${row.original_name}.webm`));
     reply.header('cache-control', 'private, no-cache');
     return reply.sendFile(path.basename(file), path.dirname(file), { cacheControl: false });
   });

@@ -3,8 +3,11 @@ import type { Broadcast } from '../broadcast.js';
 import type { DiskFace } from '../disk/index.js';
 import type { AppContext } from '../context.js';
 import { AppError, badRequest, notFound } from '../errors.js';
+import { socketActor } from '../auth/index.js';
+import { runInBackground } from '../infra/background.js';
 import { connectionOf } from '../presence/index.js';
 import type { AgentSocket } from '../sockets.js';
+import { trackLiveViews } from './live-views.js';
 import type { StreamingConnection, Streams } from './streams.service.js';
 
 function streamingConnectionOf(socket: AgentSocket): StreamingConnection {
@@ -72,14 +75,19 @@ export type ServeViewer = ReturnType<typeof createViewerServing>;
 
 export function registerWatchHandlers(ctx: AppContext, serveViewer: ServeViewer, socket: AgentSocket) {
   const { handlers } = ctx;
+  const liveViews = trackLiveViews(ctx, socketActor(socket, ctx.config.TRUST_PROXY), socket.data.companyId!);
+  socket.on('disconnect', () => runInBackground(ctx.log, 'recording the end of live views', liveViews.closeAll()));
+
   handlers.on(socket, 'watch', watchSchema, async ({ client_id }) => {
-    const client = await ctx.db.selectFrom('clients').select('company_id').where('id', '=', client_id).executeTakeFirst();
+    const client = await ctx.db.selectFrom('clients').select(['company_id', 'user_host']).where('id', '=', client_id).executeTakeFirst();
     // Another company's client is reported as missing: a dashboard learns nothing about other tenants.
     if (!client || client.company_id !== socket.data.companyId) throw notFound(`Client ${client_id}`);
     await serveViewer(socket, client_id);
+    await liveViews.started(client_id, client.user_host);
   });
 
   handlers.on(socket, 'unwatch', watchSchema, async ({ client_id }) => {
     await ctx.broadcast.unwatch(socket, client_id);
+    await liveViews.ended(client_id);
   });
 }

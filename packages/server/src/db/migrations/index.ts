@@ -11,6 +11,7 @@ import { accountSecurity } from './007-account-security.js';
 import { retention } from './008-retention.js';
 import { deviceSecrets } from './009-device-secrets.js';
 import { tokenHashes } from './010-token-hashes.js';
+import { audit } from './011-audit.js';
 
 /** Migrations live in code (not read from a folder) so they run the same under tsx and in a bundle. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -29,6 +30,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '008-retention': retention(),
         '009-device-secrets': deviceSecrets(),
         '010-token-hashes': tokenHashes(),
+        '011-audit': audit(dialect),
       };
     },
   };

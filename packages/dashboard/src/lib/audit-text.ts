@@ -1,0 +1,57 @@
+import type { AuditAction, AuditEntry } from '@vaahshare/protocol';
+
+export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
+  'logged-in': 'Logged in',
+  'login-failed': 'Login failed',
+  'live-view-started': 'Started watching live',
+  'live-view-ended': 'Stopped watching live',
+  'recording-played': 'Played a recording',
+  'recording-downloaded': 'Downloaded a recording',
+  'settings-changed': 'Changed settings',
+  'token-created': 'Created an enrollment token',
+  'token-revoked': 'Revoked an enrollment token',
+  'user-created': 'Created a user',
+  'user-disabled': 'Disabled a user',
+  'user-enabled': 'Enabled a user',
+  'user-removed': 'Removed a user',
+  'user-password-reset': 'Reset a user’s password',
+  'user-password-changed': 'Changed their own password',
+  'company-created': 'Created a company',
+};
+
+export const actionLabel = (action: string) => AUDIT_ACTION_LABELS[action as AuditAction] ?? action;
+
+/** Who did it: the user's e-mail, else "an agent" / "the server". */
+export const actorText = ({ actor }: Pick<AuditEntry, 'actor'>) => actor.email ?? (actor.kind === 'agent' ? 'an agent' : 'the server');
+
+/** What it was done to: "client alice@pc-1", "recording #12 Monday". */
+export function targetText({ target }: Pick<AuditEntry, 'target'>): string {
+  if (!target) return '—';
+  const name = target.label ?? (target.id === null ? '' : `#${target.id}`);
+  return `${target.kind} ${name}`.trim();
+}
+
+const valueText = (value: unknown) => (typeof value === 'string' ? `“${value}”` : String(value));
+
+function minutesText(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** The entry's details in words: how long a live view lasted, what a setting was and became, why a login failed. */
+export function detailsText({ action, details }: Pick<AuditEntry, 'action' | 'details'>): string {
+  if (!details) return '';
+  if (action === 'live-view-ended' && typeof details.seconds === 'number') return `watched for ${minutesText(details.seconds)}`;
+  if (action === 'settings-changed') {
+    return Object.entries(details)
+      .map(([name, change]) => {
+        const { from, to } = change as { from: unknown; to: unknown };
+        return `${name.replaceAll('_', ' ')}: ${valueText(from)} → ${valueText(to)}`;
+      })
+      .join('; ');
+  }
+  return Object.entries(details)
+    .map(([name, value]) => `${name}: ${String(value)}`)
+    .join('; ');
+}

@@ -1,0 +1,10 @@
+import type { Settings } from '@vaahshare/protocol';
+
+/** The settings whose value differs between `before` and `after`, each with its old and new value. */
+export function changedSettings(before: Settings, after: Settings): Record<string, { from: unknown; to: unknown }> {
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const key of Object.keys(after) as Array<keyof Settings>) {
+    if (before[key] !== after[key]) changes[key] = { from: before[key], to: after[key] };
+  }
+  return changes;
+}
