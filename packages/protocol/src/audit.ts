@@ -21,6 +21,10 @@ export const AUDIT_ACTIONS = [
   'user-password-reset',
   'user-password-changed',
   'company-created',
+  'recordings-deleted',
+  'client-deleted',
+  'retention-changed',
+  'enrollment-reset',
 ] as const;
 export const auditActionSchema = z.enum(AUDIT_ACTIONS, { error: `action must be one of ${AUDIT_ACTIONS.join(', ')}` });
 export type AuditAction = z.infer<typeof auditActionSchema>;

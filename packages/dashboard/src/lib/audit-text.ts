@@ -17,6 +17,10 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   'user-password-reset': 'Reset a user’s password',
   'user-password-changed': 'Changed their own password',
   'company-created': 'Created a company',
+  'recordings-deleted': 'Deleted recordings',
+  'client-deleted': 'Deleted a client and its data',
+  'retention-changed': 'Changed the retention rule',
+  'enrollment-reset': 'Reset a desktop’s enrollment',
 };
 
 export const actionLabel = (action: string) => AUDIT_ACTION_LABELS[action as AuditAction] ?? action;

@@ -3,6 +3,8 @@ import type { NewAuditEntry } from '../db/schema.js';
 
 type Target = { kind: string; id: number | null; label: string | null };
 
+const SYSTEM = { kind: 'system', userId: null, email: null, ip: null } as const;
+
 /** An audit entry of what `actor` did to `target` in `companyId`, now. */
 export function entryOf(
   at: number,
@@ -54,4 +56,12 @@ export const auditedEvents = {
     entryOf(at, 'user-created', actor, companyId, { kind: 'user', id: user.id, label: user.email }, { role: user.role }),
   'user-changed': (at, { actor, companyId, user, change }) => entryOf(at, `user-${change}`, actor, companyId, { kind: 'user', id: user.id, label: user.email }),
   'company-created': (at, { actor, companyId, name }) => entryOf(at, 'company-created', actor, companyId, { kind: 'company', id: companyId, label: name }),
+  'enrollment-reset': (at, { actor, companyId, clientId, label }) => entryOf(at, 'enrollment-reset', actor, companyId, { kind: 'client', id: clientId, label }),
+  // The retention sweep's deletions have no actor: the system did them, by the company's rule.
+  'media-deleted': (at, { actor, companyId, media, reason }) =>
+    entryOf(at, 'recordings-deleted', actor ?? SYSTEM, companyId, null, { reason, ids: media.map((m) => m.id), bytes: media.reduce((sum, m) => sum + m.size, 0) }),
+  'client-deleted': (at, { actor, companyId, clientId, userHost, recordings, bytes }) =>
+    entryOf(at, 'client-deleted', actor, companyId, { kind: 'client', id: clientId, label: userHost }, { recordings, bytes }),
+  'retention-changed': (at, { actor, companyId, clientId, before, after }) =>
+    entryOf(at, 'retention-changed', actor, companyId, clientId === null ? { kind: 'company', id: companyId, label: null } : { kind: 'client', id: clientId, label: null }, { before, after }),
 } satisfies { [E in keyof DomainEvents]?: (at: number, payload: DomainEvents[E]) => NewAuditEntry };

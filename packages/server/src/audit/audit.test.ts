@@ -153,6 +153,24 @@ describe('audit trail', () => {
     }
   });
 
+  test('a retention change, a device enrollment reset and a client deleted with its data are recorded', async () => {
+    const rule = await api(t.url, '/api/retention', { token: superToken, method: 'PUT', body: { max_days: 30, max_gb: null } });
+    assert.equal(rule.status, 200, JSON.stringify(rule.body));
+    const changed = await newest(t, superToken, 'retention-changed');
+    assert.deepEqual({ target: changed.target?.kind, after: (changed.details?.after as { max_days: number }).max_days, actor: changed.actor.email }, { target: 'company', after: 30, actor: ADMIN_EMAIL });
+
+    const { socket, client } = await connectAgent(t.url, 'leaver@pc');
+    // Quit on purpose: disconnected at once, so it may be deleted.
+    await socket.timeout(5000).emitWithAck('app-closed');
+    socket.disconnect();
+    assert.equal((await api(t.url, `/api/clients/${client.id}/reset-enrollment`, { token: superToken, method: 'POST' })).status, 200);
+    assert.deepEqual((await newest(t, superToken, 'enrollment-reset')).target, { kind: 'client', id: client.id, label: 'leaver@pc' });
+    const deleted = await api(t.url, `/api/clients/${client.id}`, { token: superToken, method: 'DELETE' });
+    assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+    const entry = await newest(t, superToken, 'client-deleted');
+    assert.deepEqual({ target: entry.target, recordings: entry.details?.recordings }, { target: { kind: 'client', id: client.id, label: 'leaver@pc' }, recordings: 0 });
+  });
+
   test("a company's admin sees only its company's entries; a superadmin all, or one company's", async () => {
     await api(t.url, `/api/companies/${companyB}/settings`, { token: adminB, method: 'PATCH', body: { idle_threshold_seconds: 600 } });
     const own = await audit(t, adminB, { per_page: 1000 });

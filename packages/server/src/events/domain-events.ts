@@ -58,6 +58,8 @@ export interface DomainEvents {
   'user-changed': Action & { user: { id: number; email: string }; change: UserChange };
   /** A company was created (by a superadmin). */
   'company-created': Action & { name: string };
+  /** A desktop's device credential was forgotten: its next connection enrolls it again. */
+  'enrollment-reset': Action & { clientId: number; label: string };
   /** A dashboard socket started watching a client live (`label`: the client's user@host). */
   'live-view-started': Action & { clientId: number; label: string; startedAt: number };
   /** It stopped (`unwatch`, or the socket disconnected); `startedAt` is when it started (ms). */
@@ -84,13 +86,6 @@ export interface DomainEvents {
   'retention-changed': { companyId: number; clientId: number | null; before: RetentionRule | null; after: RetentionRule | null; actor: Actor };
   /** This node's data directory went below MIN_FREE_DISK_MB free (`low`), or has room again. */
   'disk-space-changed': { low: boolean; freeBytes: number; minFreeBytes: number };
-}
-
-/** Who did something, and from which address (the audit trail records it). */
-export interface Actor {
-  userId: number;
-  email: string;
-  address: string;
 }
 
 export interface DeletedMedia {

@@ -13,7 +13,7 @@ import { runInBackground } from '../infra/background.js';
 import type { PresenceFace } from '../presence/index.js';
 import { ACCESS_DEDUPE_MS, contentDisposition, createAccessDedupe } from './accesses.js';
 import { filtersOf } from './filters.js';
-import { listMedia, type MediaFilters } from './library.repository.js';
+import { listMedia } from './library.repository.js';
 import { findMedia } from './media.repository.js';
 import { toMedia } from './media-view.js';
 import { matchNames } from './names.js';

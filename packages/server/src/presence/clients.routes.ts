@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
 import { toIso } from '../db/database.js';
-import { canSeeCompany, requireAgentCompany, requireUser, scopeCompany } from '../auth/index.js';
+import { actorOf, canSeeCompany, requireAgentCompany, requireUser, scopeCompany } from '../auth/index.js';
 import type { CompaniesFace } from '../companies/index.js';
 import { AppError, notFound } from '../errors.js';
 import { toClient } from './client-view.js';
@@ -70,6 +70,8 @@ export const clientsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: 
     if (!row) throw notFound(`Client ${id}`);
     ctx.broadcast.disconnectClient(id);
     request.log.info({ client: id, user_host: row.user_host }, 'device enrollment reset');
+    const action = { actor: actorOf(await requireUser(ctx, request), request), companyId: row.company_id, clientId: id, label: row.user_host };
+    await ctx.events.emitAndWait('enrollment-reset', action);
     return { data: toClient(row) };
   });
 };

@@ -4,19 +4,14 @@ import {
   storageQuerySchema,
   updateRetentionBodySchema,
   type ApiResponse,
-  type User,
 } from '@vaahshare/protocol';
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { canSeeCompany, requireUser, scopeCompany } from '../auth/index.js';
+import { actorOf, canSeeCompany, requireUser, scopeCompany } from '../auth/index.js';
 import type { AppContext } from '../context.js';
 import type { DiskFace } from '../disk/index.js';
-import type { Actor } from '../events/domain-events.js';
 import { filtersOf } from '../media/index.js';
 import type { Deletions } from './deletions.js';
 import type { createRules } from './rules.js';
-
-const actorOf = (user: User, request: FastifyRequest): Actor => ({ userId: user.id, email: user.email, address: request.ip });
 
 interface RetentionRoutesOptions {
   ctx: AppContext;

@@ -78,7 +78,7 @@ describe('retention and deletion', () => {
       clientId: null,
       before: { max_days: null, max_gb: null },
       after: { max_days: 7, max_gb: null },
-      actor: { userId: 0, email: 'admin@example.com', address: '127.0.0.1' },
+      actor: { kind: 'user', userId: 0, email: 'admin@example.com', companyId: companyA, ip: '127.0.0.1' },
     });
 
     const overview = await storage();
@@ -195,7 +195,7 @@ describe('retention and deletion', () => {
     const event = heard['media-deleted'].at(-1)!;
     assert.equal(event.reason, 'user');
     assert.equal(event.actor?.email, 'admin@example.com');
-    assert.equal(event.actor?.address, '127.0.0.1');
+    assert.equal(event.actor?.ip, '127.0.0.1');
     assert.equal(await rowExists(t, ofB.id), true);
     assert.equal(filesOf(t.dataDir, live).length, 1, 'the live recording’s bytes are untouched');
   });
