@@ -101,9 +101,10 @@ describe('dashboard: login and live presence in Chromium', () => {
     await page.context().setOffline(true);
     // The socket notices: Chromium closes WebSockets when it goes offline.
     await page.locator('[data-test=server-unreachable]').waitFor({ timeout: 10_000 });
-    const agent = await connectAgent(t.url, 'di@desk-4');
+    // A desktop of its own: di@desk-4 enrolled with the revoked token's secret in the test before.
+    const agent = await connectAgent(t.url, 'ed@desk-5');
     await page.context().setOffline(false);
-    await waitForRowState(page, 'di@desk-4', 'connected', 10_000);
+    await waitForRowState(page, 'ed@desk-5', 'connected', 10_000);
     await page.locator('[data-test=server-unreachable]').waitFor({ state: 'detached' });
     agent.socket.disconnect();
   });
