@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { api, connectAgent, connected, login, openSocket, sleep, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { handshakeRefusal } from '@vaahshare/testkit/probes';
 import { sendFrames, startSegment } from '@vaahshare/testkit/streaming';
@@ -19,6 +19,16 @@ import {
   type DashboardSession,
 } from './browser.js';
 
+
+/**
+ * Clicks a button that asks first, then confirms. The button is centred before: PrimeVue's ConfirmPopup closes on
+ * any scroll, and at the foot of the long Settings page, reaching its accept button would scroll.
+ */
+async function clickAndConfirm(page: Page, trigger: Locator) {
+  await trigger.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+  await trigger.click();
+  await page.locator('.p-confirmpopup-accept-button').click();
+}
 describe('dashboard: alerts, client detail, settings, and every page at desktop and phone size', () => {
   let session: DashboardSession | undefined;
   let t: TestServer, browser: Browser, page: Page, token: string, webm: Buffer;
@@ -131,8 +141,7 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
     agent.disconnect();
     assert.equal(await page.locator('[data-test=install-command-windows]').innerText(), `irm "${t.url}/agent/install.ps1?token=${created}" | iex`);
     await screenshot(page, 'settings-desktop');
-    await row.locator('[data-test=token-revoke]').click();
-    await page.locator('.p-confirmpopup-accept-button').click();
+    await clickAndConfirm(page, row.locator('[data-test=token-revoke]'));
     await row.locator('text=revoked').waitFor();
     const refused = await handshakeRefusal(openSocket(t.url, { token: created }));
     assert.deepEqual(refused.data, { error: 'invalid_token' });
@@ -222,8 +231,7 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
     await page.locator('[data-test=reset-submit]').click();
     await page.locator('.p-toast-message', { hasText: 'third@example.com has a new password' }).waitFor();
     assert.ok(await login(t.url, 'third@example.com', 'third new password'));
-    await row.locator('[data-test=user-remove]').click();
-    await page.locator('.p-confirmpopup-accept-button').click();
+    await clickAndConfirm(page, row.locator('[data-test=user-remove]'));
     await row.waitFor({ state: 'detached' });
     await assert.rejects(login(t.url, 'third@example.com', 'third new password'), /401/);
   });
