@@ -125,6 +125,18 @@ function nextMessage(child: ChildProcess): Promise<unknown> {
 
 const children: ChildProcess[] = [];
 
+// Predicates run inside the page, passed as functions: the dashboard's CSP (script-src 'self') refuses the
+// string form, which the page would have to eval.
+function lastChangeIs({ userHost, state }: { userHost: string; state: string }): boolean {
+  const changes = (window as unknown as { __changes: Array<{ userHost: string; state: string }> }).__changes;
+  return changes.filter((c) => c.userHost === userHost).at(-1)?.state === state;
+}
+
+function summaryShows({ online, rows }: { online: number; rows: number }): boolean {
+  const summary = document.querySelector('[data-test=clients-summary]')?.textContent ?? '';
+  return summary.startsWith(`${online} online`) && document.querySelectorAll('.clients-table a[data-user-host]').length >= rows;
+}
+
 /** Drops and brings back agents whose rows are on screen; each drop and each comeback is one change. */
 async function measure(page: Page, t: TestServer, emits: Emit[], flips: number, visible: string[]) {
   const from = emits.length;
@@ -132,9 +144,9 @@ async function measure(page: Page, t: TestServer, emits: Emit[], flips: number, 
   for (let i = 0; i < flips; i++) {
     const userHost = visible[i % visible.length];
     const agent = await connectAgent(t.url, userHost);
-    await page.waitForFunction(`window.__changes.filter((c) => c.userHost === ${JSON.stringify(userHost)}).at(-1)?.state === 'connected'`);
+    await page.waitForFunction(lastChangeIs, { userHost, state: 'connected' });
     agent.socket.disconnect();
-    await page.waitForFunction(`window.__changes.filter((c) => c.userHost === ${JSON.stringify(userHost)}).at(-1)?.state === 'reconnecting'`);
+    await page.waitForFunction(lastChangeIs, { userHost, state: 'reconnecting' });
   }
   await page.waitForTimeout(100);
   const changes = (await page.evaluate('window.__changes')) as Array<{ userHost: string; state: string; domAt: number; paintAt: number }>;
@@ -251,7 +263,7 @@ async function main() {
     const page = await openPage(browser);
     await logIn(page, t.url);
     for (const uh of flippers) (await connectAgent(t.url, uh)).socket.disconnect();
-    await page.waitForFunction(`document.querySelectorAll('.clients-table a[data-user-host]').length >= 13`);
+    await page.waitForFunction(() => document.querySelectorAll('.clients-table a[data-user-host]').length >= 13);
     await page.evaluate(OBSERVER);
     const baseline = await measure(page, t, emits, flips, flippers);
 
@@ -260,7 +272,7 @@ async function main() {
     const fleet = await Promise.all(
       Array.from({ length: workers }, (_, w) => connectMany(t.url, steadyCount + w * per, Math.min(clients, steadyCount + (w + 1) * per))),
     );
-    await page.waitForFunction(`document.querySelector('[data-test=clients-summary]').textContent.startsWith('${clients} online')`, undefined, { timeout: 120_000 });
+    await page.waitForFunction(summaryShows, { online: clients, rows: 0 }, { timeout: 120_000 });
     const connectSeconds = round((Date.now() - connectStart) / 1000, 1);
     noteLoad('fleet connected');
     fleet[0].send({ stream: streamingCount });
@@ -270,7 +282,7 @@ async function main() {
     const fresh = await page.context().newPage();
     const openStart = Date.now();
     await fresh.goto(`${t.url}/clients`);
-    await fresh.waitForFunction(`document.querySelector('[data-test=clients-summary]')?.textContent.startsWith('${clients} online') && document.querySelectorAll('.clients-table a[data-user-host]').length > 5`, undefined, { timeout: 60_000 });
+    await fresh.waitForFunction(summaryShows, { online: clients, rows: 6 }, { timeout: 60_000 });
     const clientsPageMs = Date.now() - openStart;
     await fresh.close();
 
@@ -303,7 +315,7 @@ async function main() {
     // The Live page: only the streaming clients are rendered, whatever the fleet's size.
     const liveStart = Date.now();
     await page.locator('.app-nav a[href="/live"]').click();
-    await page.waitForFunction(`document.querySelectorAll('.live-tile').length === ${streamingCount}`, undefined, { timeout: 30_000 });
+    await page.waitForFunction((count) => document.querySelectorAll('.live-tile').length === count, streamingCount, { timeout: 30_000 });
     const livePageMs = Date.now() - liveStart;
     const liveTiles = await page.evaluate(`document.querySelectorAll('.live-tile').length`);
     const churned = emits.length - churnStart;
