@@ -93,6 +93,7 @@ export function createProcessingQueue(concurrency: number, room: () => Promise<v
     running.track(
       limit(async () => {
         await Promise.race([room(), stopped]);
+        if (stopping.signal.aborted) throw new FfmpegStopped();
         return finalizeRecording(dataDir, row, stopping.signal);
       }),
     );
