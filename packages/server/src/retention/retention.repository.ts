@@ -80,19 +80,20 @@ export async function claimForDeletion(db: Db, companyId: number, ids: number[],
   const claimed: Claimed[] = [];
   for (let at = 0; at < ids.length; at += DELETE_BATCH) {
     await nextTurn();
-    claimed.push(
-      ...(await db
-        .updateTable('media')
-        .set({ status: 'deleting', node_id: nodeId, updated_at: now })
-        .where('id', 'in', ids.slice(at, at + DELETE_BATCH))
-        .where('company_id', '=', companyId)
-        .where('status', 'in', FINISHED)
-        .returning(['id', 'company_id', 'client_id', 'size', 'started_at'])
-        .execute()),
-    );
+    claimed.push(...(await claimBatch(db, companyId, ids.slice(at, at + DELETE_BATCH), nodeId, now).execute()));
   }
   return claimed;
 }
+
+/** One batch's claim (at most DELETE_BATCH ids): found by primary key, guarded by company and status. */
+export const claimBatch = (db: Db, companyId: number, ids: number[], nodeId: string, now: number) =>
+  db
+    .updateTable('media')
+    .set({ status: 'deleting', node_id: nodeId, updated_at: now })
+    .where('id', 'in', ids)
+    .where('company_id', '=', companyId)
+    .where('status', 'in', FINISHED)
+    .returning(['id', 'company_id', 'client_id', 'size', 'started_at']);
 
 /** The rows whose files are gone. */
 export async function deleteClaimed(db: Db, ids: number[], nodeId: string): Promise<void> {

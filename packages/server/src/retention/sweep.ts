@@ -56,6 +56,8 @@ export interface SweepDeps {
   deleter: Deleter;
   /** Runs the sweep unless another node runs one now (`onOneNodeAtATime`). */
   exclusively: (fn: () => Promise<SweepResult>) => Promise<SweepResult | 'skipped'>;
+  /** Brings the database's statistics up to date, so that each batch is found by primary key (`refreshStatistics`). */
+  refreshStatistics: () => Promise<void>;
 }
 
 export interface SweepResult {
@@ -68,12 +70,13 @@ export interface SweepResult {
  * company's policy no longer keeps, a batch at a time (each batch: mark, remove files, delete rows). A sweep
  * still running when the next is due makes that one skip.
  */
-export function createRetentionSweep({ db, clock, deleter, exclusively }: SweepDeps) {
+export function createRetentionSweep({ db, clock, deleter, exclusively, refreshStatistics }: SweepDeps) {
   let running: Promise<SweepResult | 'skipped'> | null = null;
   let stopping = false;
 
   async function sweepCompanies(): Promise<SweepResult> {
     const result = { deleted: 0, bytes: 0 };
+    await refreshStatistics();
     for (const { id } of await repo.companiesWithRules(db)) {
       if (stopping) break;
       const policy = await loadPolicy(db, id);

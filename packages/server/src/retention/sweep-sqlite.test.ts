@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { KyselyPlugin } from 'kysely';
+import { CompiledQuery, type KyselyPlugin } from 'kysely';
 import { startServer } from '@vaahshare/testkit';
 import { addOldRecordings } from '@vaahshare/testkit/recordings';
 import { createDeleter } from './deleter.js';
-import { setCompanyRule } from './retention.repository.js';
+import { refreshStatistics } from '../db/database.js';
+import { claimBatch, setCompanyRule } from './retention.repository.js';
 import { createRetentionSweep } from './sweep.js';
 
 const RECORDINGS = 1200;
@@ -41,12 +42,33 @@ test('the sweep gives the event loop a turn between its statements on recordings
     };
     const db = ctx.db.withPlugin(recordTurns);
     const deleter = createDeleter({ db, clock: ctx.clock, events: ctx.events, broadcast: ctx.broadcast, dataDir: t.dataDir, nodeId: ctx.config.NODE_ID });
-    const result = await createRetentionSweep({ db, clock: ctx.clock, deleter, exclusively: (fn) => fn() }).sweep();
+    const sweep = createRetentionSweep({ db, clock: ctx.clock, deleter, exclusively: (fn) => fn(), refreshStatistics: async () => {} });
+    const result = await sweep.sweep();
     turns.stop();
 
     assert.deepEqual(result, { deleted: RECORDINGS, bytes: RECORDINGS * 100 });
     const sharing = mediaStatementTurns.filter((turn, i) => turn === mediaStatementTurns[i - 1]);
     assert.deepEqual(sharing, [], `${mediaStatementTurns.length} statements on media ran in ${new Set(mediaStatementTurns).size} turns`);
+  } finally {
+    await t.dispose();
+  }
+});
+
+test('SQLite claims each batch by primary key once the sweep refreshed its statistics, not through the company index', { skip: process.env.TEST_DATABASE_URL ? 'SQLite only (PostgreSQL analyzes its tables itself)' : false }, async () => {
+  const t = await startServer();
+  try {
+    const { ctx } = t.server;
+    const client = await t.server.clients.ensure(1, 'ana@pc-1');
+    const ids = await addOldRecordings(ctx.db, t.dataDir, 1, client.id, 1000);
+    const plan = async () => {
+      const claim = claimBatch(ctx.db, 1, ids.slice(0, 100), ctx.config.NODE_ID, Date.now()).compile();
+      const explained = await ctx.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${claim.sql}`, [...claim.parameters]));
+      return explained.rows.map((row) => row.detail).join('; ');
+    };
+    assert.doesNotMatch(await plan(), /PRIMARY KEY/, 'without statistics SQLite takes the company index (what this test guards against)');
+
+    await refreshStatistics(ctx.database);
+    assert.match(await plan(), /USING INTEGER PRIMARY KEY/);
   } finally {
     await t.dispose();
   }
