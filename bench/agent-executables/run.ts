@@ -97,11 +97,11 @@ for (const [name, program, prefix] of [['linux-x64 executable (SEA)', SEA, []], 
  */
 const dropFromPageCache = (file: string) => spawnSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none']);
 
-// 3. RSS and CPU while streaming: the executable as the build and the runs above left it in the page cache, then
+// 3. RSS and CPU while streaming: the executable as the build (or an earlier run) left it in the page cache, then
 // the same started from disk (as at login after a boot), and the checkout's CLI bundle for comparison.
 console.log('\n| streaming 1280x720 test picture, 10 fps, 1M | agent process CPU | its ffmpeg CPU | agent RSS median / max |\n| --- | --- | --- | --- |');
 const streamingRuns = [
-  ['linux-x64 executable (SEA), page cache as built', SEA, []],
+  ['linux-x64 executable (SEA), page cache as found', SEA, []],
   ['linux-x64 executable (SEA), started from disk', SEA, [], () => dropFromPageCache(SEA)],
   ['checkout CLI (node bin/vaahshare-agent.js)', process.execPath, [CLI]],
 ] as const;
