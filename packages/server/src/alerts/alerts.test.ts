@@ -51,6 +51,7 @@ describe('idle alerts', () => {
       type: 'idle',
       idle_seconds: 76,
       away_seconds: null,
+      repeat_count: 1,
       created_at: alert.created_at,
       acknowledged_at: null,
     });
@@ -238,6 +239,7 @@ describe('idle alerts', () => {
       type: 'idle',
       idle_seconds: 300,
       away_seconds: null,
+      repeat_count: 1,
       created_at: alert.created_at,
       acknowledged_at: null,
     });
