@@ -5,6 +5,7 @@
 import net from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
+import { WebmScanner } from '../../packages/server/src/streaming/webm-scanner.js';
 import { sleep } from '../presence/lib.js';
 
 export interface Flood {
@@ -87,10 +88,25 @@ export async function eventFloods(url: string, token: string): Promise<Flood> {
   };
 }
 
+/**
+ * A WebM that goes on as long as one sends: the header of `webm` (up to its first Cluster), an unknown-size Cluster,
+ * then SimpleBlocks of `blockBytes` each, so that every frame taken is valid and written to disk.
+ */
+function endlessWebm(webm: Buffer, blockBytes: number) {
+  let headerEnd = 0;
+  new WebmScanner({ onHeaderEnd: (offset) => (headerEnd = offset), onKeyCluster: () => undefined }).push(webm);
+  const start = Buffer.concat([webm.subarray(0, headerEnd), Buffer.from([0x1f, 0x43, 0xb6, 0x75, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xe7, 0x81, 0x00])]);
+  const payload = blockBytes - 9;
+  const block = Buffer.alloc(blockBytes);
+  // SimpleBlock, its size on 8 bytes, track 1, timecode 0, keyframe.
+  Buffer.from([0xa3, 0x01, 0, 0, 0, (payload >>> 24) & 0xff, (payload >>> 16) & 0xff, (payload >>> 8) & 0xff, payload & 0xff, 0x81, 0, 0, 0x80]).copy(block);
+  return { start, block };
+}
+
 /** Senders of 4 MiB frames that never wait for an ack (only for their own socket's send buffer, to keep the bench's memory bounded). */
-export async function bigFrames(url: string, token: string, senders: number): Promise<Flood> {
+export async function bigFrames(url: string, token: string, senders: number, webm: Buffer): Promise<Flood> {
   const replies = tally();
-  const frame = Buffer.alloc(4 * 1024 * 1024, 0x42);
+  const { start, block } = endlessWebm(webm, 4 * 1024 * 1024);
   let running = true;
   const sockets: Socket[] = [];
   for (let s = 0; s < senders; s++) {
@@ -99,6 +115,7 @@ export async function bigFrames(url: string, token: string, senders: number): Pr
     await connected(socket);
     await socket.timeout(60_000).emitWithAck('client-connected', { machine_info: machineInfo(`flood-${s}@big-frames`) });
     await socket.timeout(60_000).emitWithAck('start-streaming', { segment_id: `big-${s}` });
+    await socket.timeout(60_000).emitWithAck('video-frame', { buffer: start, segment_id: `big-${s}` });
     const ws = () => (socket.io.engine.transport as unknown as { ws?: WebSocket }).ws;
     void (async () => {
       while (running && socket.connected) {
@@ -106,7 +123,7 @@ export async function bigFrames(url: string, token: string, senders: number): Pr
           await sleep(5);
           continue;
         }
-        socket.timeout(60_000).emit('video-frame', { buffer: frame, segment_id: `big-${s}` }, (err: Error | null, reply?: { ok: boolean; error?: string }) =>
+        socket.timeout(60_000).emit('video-frame', { buffer: block, segment_id: `big-${s}` }, (err: Error | null, reply?: { ok: boolean; error?: string }) =>
           replies.add(err ? 'no answer' : reply?.ok ? 'ok' : (reply?.error ?? '?')),
         );
         await sleep(0);
@@ -114,7 +131,7 @@ export async function bigFrames(url: string, token: string, senders: number): Pr
     })();
   }
   return {
-    name: `${senders} senders of 4 MiB frames without waiting for acks`,
+    name: `${senders} senders of 4 MiB frames (valid WebM blocks) without waiting for acks`,
     stop: async () => {
       running = false;
       for (const socket of sockets) socket.disconnect();

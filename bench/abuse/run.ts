@@ -120,7 +120,7 @@ async function main() {
       await preAuthMessages(server.url, 200),
       await eventFloods(server.url, AGENT_TOKEN),
       await bigMachineInfo(server.url, AGENT_TOKEN, count('info-senders')),
-      await bigFrames(server.url, AGENT_TOKEN, count('frame-senders')),
+      await bigFrames(server.url, AGENT_TOKEN, count('frame-senders'), webm),
       await manySockets(server.url, AGENT_TOKEN, count('sockets')),
     ];
     await sleep(seconds * 1000);

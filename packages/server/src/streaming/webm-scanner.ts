@@ -164,7 +164,15 @@ export class WebmScanner {
   /** What pushing `chunk` would find wrong, without changing this scanner: a copy of its state reads it. */
   wouldFail(chunk: Buffer): string | null {
     if (this.failed) return null;
-    const probe = Object.assign(Object.create(WebmScanner.prototype) as WebmScanner, this, { events: IGNORE_EVENTS });
+    const probe = new WebmScanner(IGNORE_EVENTS);
+    probe.position = this.position;
+    probe.carry = this.carry;
+    probe.skip = this.skip;
+    probe.context = this.context;
+    probe.clusterEnd = this.clusterEnd;
+    probe.clusterStart = this.clusterStart;
+    probe.clusterFirstBlockSeen = this.clusterFirstBlockSeen;
+    probe.headerDone = this.headerDone;
     probe.push(chunk);
     return probe.failed;
   }
