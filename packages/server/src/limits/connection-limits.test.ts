@@ -90,12 +90,13 @@ describe('per-token caps', () => {
     const other = openSocket(t.url);
     await connected(other);
 
-    const clients = t.server.io.engine.clientsCount;
     open[0].disconnect();
-    await waitUntil(() => t.server.io.engine.clientsCount === clients - 1, 5000, 'the server saw the socket close');
+    // The two others of the token and `other`: the refused one and the first are closed on the server too.
+    await waitUntil(() => t.server.io.engine.clientsCount === 3, 5000, 'the server saw the sockets close');
     const again = openSocket(t.url, { token });
     await connected(again);
     for (const socket of [...open, other, again]) socket.disconnect();
+    await waitUntil(() => t.server.io.engine.clientsCount === 0, 5000, 'every socket closed');
   });
 
   test('a token adds at most MAX_NEW_CLIENTS_PER_TOKEN_PER_HOUR new desktops an hour; known ones and other tokens go on', async () => {
@@ -117,6 +118,7 @@ describe('per-token caps', () => {
 
     // A desktop the token already added comes back; another token adds its own.
     a.socket.disconnect();
+    await waitUntil(() => t.server.io.engine.clientsCount === 1, 5000, 'only b is still connected');
     const back = await connectAgent(t.url, 'new@desk-1', { token });
     const other = await connectAgent(t.url, 'new@desk-3', { token: await newToken() });
     assert.equal(other.client.user_host, 'new@desk-3');
