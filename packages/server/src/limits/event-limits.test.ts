@@ -47,6 +47,8 @@ describe('event limits of agent sockets', () => {
     const errors: Array<{ error: string; message?: string; event?: string }> = [];
     socket.on('error', (e) => errors.push(e));
     for (let i = 0; i < 3000; i++) socket.emit('alert', { type: 'idle', idle_seconds: 300 });
+    // Right behind the flood, three with acks: refused at once, with when to try again.
+    const acked = await Promise.all([1, 2, 3].map(() => socket.timeout(5000).emitWithAck('alert', { type: 'idle', idle_seconds: 300 })));
     await drained(socket);
 
     const stored = await t.server.ctx.db.selectFrom('alerts').selectAll().where('client_id', '=', client.id).execute();
@@ -54,17 +56,20 @@ describe('event limits of agent sockets', () => {
     // The socket's alert budget (AGENT_ALERTS_PER_MINUTE, 30), plus one per 2 s the flood took to arrive: not 3 000.
     const count = stored[0].repeat_count;
     assert.ok(count >= 30 && count <= 33, `repeat_count ${count}`);
-    // One warning per run of refusals (a token that dripped in meanwhile starts a new run).
-    assert.equal(errors.length, 1 + (count - 30));
+    // One warning per run of refusals (a token that dripped in meanwhile may start a new run).
+    assert.ok(errors.length >= 1 && errors.length <= 1 + (count - 30), `${errors.length} warnings`);
     assert.deepEqual(errors[0], { error: 'rate_limited', message: errors[0]?.message, event: 'alert' });
     assert.match(errors[0].message ?? '', /Too many alert events from this connection: send it again in \d+ s/);
     await waitUntil(() => updated.filter((a) => a.client_id === client.id).length === count - 1, 5000, 'the repeats announced');
     assert.equal(created.filter((a) => a.client_id === client.id).length, 1, 'one alert-created: one toast');
     assert.equal(updated.at(-1)?.repeat_count, count);
 
-    const acked = await socket.timeout(5000).emitWithAck('alert', { type: 'idle', idle_seconds: 300 });
-    assert.equal(!acked.ok && acked.error, 'rate_limited');
-    assert.ok(!acked.ok && acked.retry_after_ms! > 0 && acked.retry_after_ms! <= 2000, `retry after ${!acked.ok && acked.retry_after_ms}`);
+    const refused = acked.filter((reply) => !reply.ok);
+    assert.ok(refused.length >= 2, 'a token that dripped in may take one');
+    for (const reply of refused) {
+      assert.equal(!reply.ok && reply.error, 'rate_limited');
+      assert.ok(!reply.ok && reply.retry_after_ms! > 0 && reply.retry_after_ms! <= 2000, `retry after ${!reply.ok && reply.retry_after_ms}`);
+    }
     socket.disconnect();
   });
 
