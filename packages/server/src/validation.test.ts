@@ -666,7 +666,8 @@ describe('original clients (query.app "electron", no token)', () => {
       assert.deepEqual(clients.body.data.map((c: { user_host: string }) => c.user_host), ['old@client']);
 
       // Its frames must be `{ buffer }`: bare bytes are refused, not mistaken for a Buffer's underlying memory.
-      const bytes = Buffer.concat([EBML, Buffer.from([1, 2, 3, 4])]);
+      // An EBML header element of 3 bytes (only element headers are checked as frames arrive).
+      const bytes = Buffer.concat([EBML, Buffer.from([0x83, 0x42, 0x86, 0x81])]);
       assert.deepEqual(await ok.timeout(5000).emitWithAck('video-frame', { buffer: bytes }), { ok: true, offset: 8 });
       assert.deepEqual(await untyped(ok).timeout(5000).emitWithAck('video-frame', bytes), {
         ok: false,

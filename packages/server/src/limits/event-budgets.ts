@@ -4,11 +4,12 @@ import type { Config } from '../config.js';
 /** The kinds of agent events that share a budget; every event not named in `KIND_OF` is an `other`. */
 export type EventKind = 'frames' | 'connects' | 'alerts' | 'other';
 
-const KIND_OF: Record<string, EventKind> = {
-  'video-frame': 'frames',
-  'client-connected': 'connects',
-  alert: 'alerts',
-};
+// A Map, not an object: an event may be named `constructor` or `__proto__`.
+const KIND_OF = new Map<string, EventKind>([
+  ['video-frame', 'frames'],
+  ['client-connected', 'connects'],
+  ['alert', 'alerts'],
+]);
 
 /** A frame costs at least this many bytes of its budget, so that a flood of tiny frames is bounded too. */
 export const MIN_FRAME_COST = 1024;
@@ -39,7 +40,7 @@ export const frameBytes = (payload: unknown): number => {
   return buffer instanceof Uint8Array || buffer instanceof ArrayBuffer ? buffer.byteLength : 0;
 };
 
-export const kindOf = (event: string): EventKind => KIND_OF[event] ?? 'other';
+export const kindOf = (event: string): EventKind => KIND_OF.get(event) ?? 'other';
 
 /** What an event costs of its kind's budget: a frame its bytes, any other event one. */
 export const costOf = (kind: EventKind, payload: unknown) => (kind === 'frames' ? Math.max(frameBytes(payload), MIN_FRAME_COST) : 1);

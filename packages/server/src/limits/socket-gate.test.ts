@@ -33,6 +33,7 @@ describe('the socket gate (plain)', () => {
     assert.deepEqual(alerts, [true, true, true, false, false]);
     assert.equal(gate.admit(a, 'client-connected', {}).admitted, true, 'another kind');
     assert.equal(gate.admit(b, 'alert', {}).admitted, true, 'another socket');
+    assert.equal(gate.admit(a, 'constructor', {}).admitted, true, 'an event named like an Object property is an other');
     const dashboard = { data: { role: 'dashboard' } } as never;
     assert.ok(Array.from({ length: 50 }, () => gate.admit(dashboard, 'watch', {}).admitted).every(Boolean));
   });
