@@ -265,7 +265,7 @@ describe('idle alerts', () => {
       body: JSON.stringify({ type: 'idle', socket_id: 'never-seen-socket' }),
     });
     assertError(unknown, 404, 'not_found', 'A client with socket id never-seen-socket not found', 'unknown socket id');
-    assert.equal(await rowCount(t, 'alerts'), alerts + 2);
+    assert.equal(await rowCount(t, 'alerts'), alerts + 1);
     second.socket.disconnect();
   });
 });

@@ -29,8 +29,8 @@ async function webmOfJunkBlocks(): Promise<Buffer> {
   let headerEnd = 0;
   new WebmScanner({ onHeaderEnd: (offset) => (headerEnd = offset), onKeyCluster: () => undefined }).push(webm);
   const cluster = Buffer.from([0x1f, 0x43, 0xb6, 0x75, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xe7, 0x81, 0x00]);
-  // SimpleBlock of 10 000 bytes (size 0x4000 | 10000 on two bytes): track 1, timecode 0, keyframe, then junk.
-  const block = Buffer.concat([Buffer.from([0xa3, 0x67, 0x10, 0x81, 0x00, 0x00, 0x80]), Buffer.alloc(10_000 - 4, 0x42)]);
+  // SimpleBlock of 10 000 bytes (size 0x4000 | 10000 on two bytes): a track the header does not have, then junk.
+  const block = Buffer.concat([Buffer.from([0xa3, 0x67, 0x10, 0x82, 0x00, 0x00, 0x80]), Buffer.alloc(10_000 - 4, 0x42)]);
   return Buffer.concat([webm.subarray(0, headerEnd), cluster, block, block, block, block, block]);
 }
 
