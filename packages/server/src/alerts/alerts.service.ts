@@ -10,10 +10,12 @@ export interface AlertsStore {
   findAgentAlert: (clientId: number, agentAlertId: string) => Promise<{ id: number; away_seconds: number | null } | undefined>;
   find: (id: number) => Promise<Alert>;
   setAwaySeconds: (id: number, awaySeconds: number) => Promise<Alert>;
+  /** The client's group now: whose dashboards hear of its alerts. */
+  groupOf: (clientId: number) => Promise<number | undefined>;
 }
 
 export interface AlertsDeps {
-  broadcast: Pick<Broadcast, 'toCompany'>;
+  broadcast: Pick<Broadcast, 'toGroup'>;
   clock: Clock;
   store: AlertsStore;
 }
@@ -32,9 +34,15 @@ export interface IdleReport {
 export type Alerts = ReturnType<typeof createAlerts>;
 
 export function createAlerts({ broadcast, clock, store }: AlertsDeps) {
+  /** The dashboards that may see the client: its company's admins and its group's viewers. */
+  async function tell(target: { companyId: number; clientId: number }, event: 'alert-created' | 'alert-updated', alert: Alert) {
+    const groupId = await store.groupOf(target.clientId);
+    if (groupId !== undefined) broadcast.toGroup(target.companyId, groupId).emit(event, { alert });
+  }
+
   return {
     /**
-     * Stores an idle alert of a client and tells the company's dashboards (`alert-created`); a report for an alert
+     * Stores an idle alert of a client and tells the dashboards that may see it (`alert-created`); a report for an alert
      * the agent already sent records how long the person was away (`alert-updated`), and a plain resend changes nothing.
      */
     async raiseIdle(target: { companyId: number; clientId: number }, report: IdleReport): Promise<Alert> {
@@ -43,7 +51,7 @@ export function createAlerts({ broadcast, clock, store }: AlertsDeps) {
       const at = Math.min(report.occurredAt === undefined ? now : Date.parse(report.occurredAt), now);
       const created = await store.insert({ ...target, idleSeconds: report.idleSeconds, at, agentAlertId: report.alertId, awaySeconds: report.awaySeconds });
       if (created) {
-        broadcast.toCompany(target.companyId).emit('alert-created', { alert: created });
+        await tell(target, 'alert-created', created);
         return created;
       }
       // Only an alert named by the agent can conflict: it exists already.
@@ -51,7 +59,7 @@ export function createAlerts({ broadcast, clock, store }: AlertsDeps) {
       const away = report.awaySeconds === undefined ? undefined : Math.round(report.awaySeconds);
       if (away === undefined || away === known.away_seconds) return store.find(known.id);
       const alert = await store.setAwaySeconds(known.id, away);
-      broadcast.toCompany(target.companyId).emit('alert-updated', { alert });
+      await tell(target, 'alert-updated', alert);
       return alert;
     },
   };

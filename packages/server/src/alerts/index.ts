@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { groupsOfClients } from '../access/access.repository.js';
 import type { AppContext } from '../context.js';
 import type { Feature } from '../feature.js';
 import { findAgentAlert, findAlert, insertAlert, setAwaySeconds } from './alerts.repository.js';
@@ -18,6 +19,7 @@ export function createAlertsFeature(ctx: AppContext) {
       findAgentAlert: (clientId, agentAlertId) => findAgentAlert(ctx.db, clientId, agentAlertId),
       find: (id) => findAlert(ctx.db, id),
       setAwaySeconds: (id, awaySeconds) => setAwaySeconds(ctx.db, id, awaySeconds),
+      groupOf: async (clientId) => (await groupsOfClients(ctx.db, [clientId])).get(clientId),
     },
   });
   return {

@@ -28,6 +28,7 @@ function setUp(rows: MediaRow[], outcome: ProcessingOutcome) {
       table.set(id, done);
       return done;
     },
+    groupOf: async () => 9,
     claimInterrupted: async (of, nodeId) => [...table.values()].filter((r) => r.status === 'processing' && (of === 'mine') === (r.node_id === nodeId)),
   };
   const queue = {
@@ -51,9 +52,9 @@ test('finalizing claims the recording, processes it, and tells its agent and its
   assert.equal(table.get(5)?.ended_at, NOW);
   assert.deepEqual(events(), [
     'client 7: processing-video',
-    'company 3: media-updated',
+    'group 9 of company 3: media-updated',
     'client 7: video-processed',
-    'company 3: media-updated',
+    'group 9 of company 3: media-updated',
   ]);
 });
 
@@ -69,7 +70,7 @@ test('a recording ffmpeg cannot read ends in error: the agent hears video-error,
   const { media, events, lines } = setUp([mediaRow({ id: 5 })], failed);
   const done = await media.finalize(5);
   assert.equal(done?.error, 'no decodable frames');
-  assert.deepEqual(events().slice(2), ['client 7: video-error', 'company 3: media-updated']);
+  assert.deepEqual(events().slice(2), ['client 7: video-error', 'group 9 of company 3: media-updated']);
   assert.deepEqual(lines, [{ level: 'warn', msg: 'recording could not be finalized' }]);
 });
 
