@@ -53,19 +53,20 @@ export interface Moved {
   from: Map<number, number>;
 }
 
-/** Moves those of `clientIds` that belong to `companyId` (and are not in it already) into `groupId`. */
-export async function moveClients(db: Db, companyId: number, groupId: number, clientIds: number[]): Promise<Moved> {
+/**
+ * Moves `clientIds` into `groupId` (those in it already stay). If one of them is not a client of `companyId`, nothing
+ * moves and its id is answered as `missing`.
+ */
+export async function moveClients(db: Db, companyId: number, groupId: number, clientIds: number[]): Promise<Moved & { missing?: number }> {
   return db.transaction().execute(async (trx) => {
-    const before = await trx
-      .selectFrom('clients')
-      .select(['id', 'group_id'])
-      .where('company_id', '=', companyId)
-      .where('id', 'in', clientIds)
-      .where('group_id', '!=', groupId)
-      .execute();
-    if (!before.length) return { rows: [], from: new Map() };
-    const rows = await trx.updateTable('clients').set({ group_id: groupId }).where('id', 'in', before.map((b) => b.id)).returningAll().execute();
-    return { rows, from: new Map(before.map((b) => [b.id, b.group_id])) };
+    const wanted = [...new Set(clientIds)];
+    const before = await trx.selectFrom('clients').select(['id', 'group_id']).where('company_id', '=', companyId).where('id', 'in', wanted).execute();
+    const found = new Set(before.map((b) => b.id));
+    const missing = wanted.find((id) => !found.has(id));
+    const moving = before.filter((b) => b.group_id !== groupId);
+    if (missing !== undefined || !moving.length) return { rows: [], from: new Map(), missing };
+    const rows = await trx.updateTable('clients').set({ group_id: groupId }).where('id', 'in', moving.map((b) => b.id)).returningAll().execute();
+    return { rows, from: new Map(moving.map((b) => [b.id, b.group_id])) };
   });
 }
 

@@ -71,6 +71,8 @@ export const groupsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
   app.post('/:id/clients', { schema: { params: idParamsSchema, body: moveClientsBodySchema } }, async (request): Promise<ApiResponse<'POST /api/groups/:id/clients'>> => {
     const group = await visibleGroup(request, request.params.id);
     const moved = await repo.moveClients(ctx.db, group.company_id, group.id, request.body.client_ids);
+    // Another company's client is reported as missing, as everywhere: and then none moves.
+    if (moved.missing !== undefined) throw notFound(`Client ${moved.missing}`);
     if (moved.rows.length) {
       const clients = moved.rows.map((row) => ({ id: row.id, label: row.user_host, from: moved.from.get(row.id)! }));
       await ctx.events.emitAndWait('clients-moved', { actor: actorOf(accessOf(request), request), companyId: group.company_id, group, clients });
