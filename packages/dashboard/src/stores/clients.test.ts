@@ -18,6 +18,7 @@ const client = (id: number, userHost: string, state: 'connected' | 'reconnecting
   last_seen_at: new Date().toISOString(),
   disconnect_reason: state === 'disconnected' ? 'app_closed' : null,
   device_enrolled: true,
+  group_id: 1,
 });
 
 describe('clients store (presence events as the seed’s backend store handles them)', () => {

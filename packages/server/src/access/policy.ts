@@ -1,45 +1,17 @@
-import type { Role, User } from '@vaahshare/protocol';
+import type { Permission, Role, User } from '@vaahshare/protocol';
+
+export { can, type Permission } from '@vaahshare/protocol';
 
 /**
  * Who may do what (issue 16, MeshCentral's user rights): plain functions over a user's access, used by the REST
  * guard (`route-policies.ts`), the routes that scope their rows, the dashboard socket, and the broadcast rooms.
  */
 
-/** What a request or socket event needs. */
-export type Permission =
-  /** Clients of the groups one sees: lists, counts, details, presence. */
-  | 'clients:read'
-  /** Watching a client live. */
-  | 'live:watch'
-  /** Recordings of the groups one sees: lists, thumbnails, playback. */
-  | 'media:read'
-  /** A recording as a file to keep (a viewer only with `may_download`). */
-  | 'media:download'
-  | 'alerts:read'
-  /** Everything an admin does in its company: settings, tokens, users, groups, retention, deleting, acknowledging. */
-  | 'company:manage'
-  | 'audit:read'
-  /** Creating companies: a superadmin's alone. */
-  | 'companies:create';
-
-const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  superadmin: ['clients:read', 'live:watch', 'media:read', 'media:download', 'alerts:read', 'company:manage', 'audit:read', 'companies:create'],
-  admin: ['clients:read', 'live:watch', 'media:read', 'media:download', 'alerts:read', 'company:manage', 'audit:read'],
-  viewer: ['clients:read', 'live:watch', 'media:read', 'media:download', 'alerts:read'],
-  auditor: ['audit:read'],
-};
-
 /** A logged-in user with what it may reach: a viewer's groups and download right. */
 export interface Access extends User {
   /** A viewer's groups; ignored for the other roles (admins see every group of their company). */
   group_ids: number[];
   may_download: boolean;
-}
-
-/** Whether `access` may do `permission` at all (groups and companies are checked on the rows: `canSeeClient`). */
-export function can(access: Pick<Access, 'role' | 'may_download'>, permission: Permission): boolean {
-  if (!ROLE_PERMISSIONS[access.role].includes(permission)) return false;
-  return permission !== 'media:download' || access.role !== 'viewer' || access.may_download;
 }
 
 /** The sentence a refusal of `permission` says. */
