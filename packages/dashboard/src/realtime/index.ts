@@ -18,6 +18,7 @@ export function startRealtime() {
     // Only what the user's role shows (an auditor's pages read the audit trail over REST, nothing else).
     onConnect: () => {
       if (session.can('clients:read')) void Promise.all([clients.refresh(), groups.refresh().catch(() => {})]);
+      else clients.markReachable();
       if (session.can('alerts:read')) void alerts.refresh();
       media.changed();
       if (session.can('company:manage')) void storage.refresh();

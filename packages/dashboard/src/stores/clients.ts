@@ -146,6 +146,11 @@ export const useClientsStore = defineStore('clients', () => {
     unreachableSince.value ??= at;
   }
 
+  /** The server is back, for a tab that shows no clients (an auditor's): nothing to fetch, nothing stale. */
+  function markReachable() {
+    unreachableSince.value = null;
+  }
+
   /** The time statuses are shown at: the clock, or the moment the server was lost (countdowns stop there). */
   const statusTime = (now: number) => unreachableSince.value ?? now;
 
@@ -191,6 +196,7 @@ export const useClientsStore = defineStore('clients', () => {
     bind,
     clear,
     markUnreachable,
+    markReachable,
     statusTime,
     onChange,
     get: (id: number) => byId.get(id),

@@ -37,7 +37,9 @@ export function installAccessControl(app: FastifyInstance, deps: { db: Db; userO
   app.addHook('onRequest', async (request) => {
     const url = request.routeOptions.url;
     if (url === undefined) return;
-    const policy = ROUTE_POLICIES[routeKey(request.method, url)]!;
+    const policy = ROUTE_POLICIES[routeKey(request.method, url)];
+    // Only a route registered before this guard could lack one: refused rather than left open.
+    if (!policy) throw new AppError('no_policy', `${request.method} ${url} has no access policy`, 500);
     if (needsNoUser(policy)) return;
     const access = await loadAccess(deps.db, await deps.userOf(request));
     if (policy !== 'account') requirePermission(access, policy);

@@ -11,6 +11,8 @@ import type { Permission } from './policy.js';
 export type RoutePolicy = Permission | 'account' | 'agent' | 'legacy' | 'public';
 
 export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
+  // CORS preflights (with CORS_ORIGINS): @fastify/cors answers them, before any route's own hooks.
+  'OPTIONS *': 'public',
   'GET /healthz': 'public',
   'GET /metrics': 'public',
   'GET /*': 'public',
