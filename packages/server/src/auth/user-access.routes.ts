@@ -16,7 +16,7 @@ export const userAccessRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   app.put('/:id/access', { schema: { params: idParamsSchema, body: userAccessBodySchema } }, async (request): Promise<ApiResponse<'PUT /api/users/:id/access'>> => {
     const caller = accessOf(request);
     const target = await manageableUser(ctx, caller, request.params.id, 'You cannot change your own role or groups');
-    await checkAccessGiven(ctx, caller, target.company_id, request.body);
+    await checkAccessGiven(ctx, caller, target.company_id, request.body, 'make');
     const before = await loadAccess(ctx.db, toUser(target));
     await setUserAccess(ctx.db, target.id, request.body);
     const row = (await findUserById(ctx.db, target.id))!;

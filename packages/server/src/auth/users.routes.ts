@@ -67,9 +67,9 @@ export const userChanged = (
   access?: DomainEvents['user-changed']['access'],
 ) => ctx.events.emitAndWait('user-changed', { actor: actorOf(caller, request), companyId: target.company_id, user: { id: target.id, email: target.email }, change, access });
 
-/** Refuses a role the caller may not give, and groups of another company than the user's. */
-export async function checkAccessGiven(ctx: AppContext, caller: User, companyId: number, access: { role: User['role']; group_ids: number[] }) {
-  if (!mayAssignRole(caller, access.role)) throw forbidden('Only a superadmin may make a superadmin');
+/** Refuses a role the caller may not give (`verb`: what the caller does, for the sentence), and groups of another company than the user's. */
+export async function checkAccessGiven(ctx: AppContext, caller: User, companyId: number, access: { role: User['role']; group_ids: number[] }, verb: 'create' | 'make') {
+  if (!mayAssignRole(caller, access.role)) throw forbidden(`Only a superadmin may ${verb} a superadmin`);
   const foreign = access.role === 'viewer' ? await foreignGroups(ctx.db, companyId, access.group_ids) : [];
   if (foreign.length) throw notFound(`Group ${foreign[0]}`);
 }
@@ -88,7 +88,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pi
     const { email, password, role } = request.body;
     const companyId = scopeCompany(user, request.body.company_id);
     if (!(await companies.find(companyId))) throw notFound(`Company ${companyId}`);
-    await checkAccessGiven(ctx, user, companyId, request.body);
+    await checkAccessGiven(ctx, user, companyId, request.body, 'create');
     const existing = await findUserByEmail(ctx.db, email);
     if (existing) throw emailTaken(user, existing, email);
     const created = await insertUser(ctx.db, {
