@@ -23,8 +23,9 @@ export function rolesGroups(dialect: Dialect) {
         .execute();
       // One default group per company, whatever two nodes creating companies at once do.
       await sql`create unique index client_groups_one_default on client_groups (company_id) where is_default = 1`.execute(db);
+      // Cast: PostgreSQL types a parameter in a SELECT list as text.
       await sql`insert into client_groups (company_id, name, is_default, created_at)
-        select id, ${DEFAULT_GROUP_NAME}, 1, ${Date.now()} from companies`.execute(db);
+        select id, cast(${DEFAULT_GROUP_NAME} as text), 1, cast(${Date.now()} as bigint) from companies`.execute(db);
 
       // Null only between this migration's statements: every client gets a group when it is created.
       await db.schema.alterTable('clients').addColumn('group_id', 'integer', (c) => c.references('client_groups.id')).execute();
