@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import type { Alert, Client } from '@vaahshare/protocol';
-import { api, connectAgent, connectDashboard, disconnectAll, heardAll, startServer, waitForEvent, waitUntil, type TestServer } from '@vaahshare/testkit';
-import { rolesFixture, type RolesFixture } from '../test/roles-fixture.js';
+import { api, connectAgent, connectDashboard, heardAll, waitForEvent, waitUntil, type TestServer } from '@vaahshare/testkit';
+import { useRolesServer, type RolesFixture } from '../test/roles-fixture.js';
 
 type Dashboard = Awaited<ReturnType<typeof connectDashboard>> & { alerts: Alert[]; updated: Client[]; all: string[] };
 
@@ -19,17 +19,10 @@ async function dashboard(url: string, token: string): Promise<Dashboard> {
 }
 
 describe('roles and groups over sockets', () => {
+  const server = useRolesServer();
   let t: TestServer;
   let f: RolesFixture;
-
-  before(async () => {
-    t = await startServer();
-    f = await rolesFixture(t);
-  });
-  after(async () => {
-    disconnectAll();
-    await t.dispose();
-  });
+  before(() => ({ t, f } = server));
 
   test('presence and alerts reach the admins and the viewers of the client’s group only; an auditor hears nothing', async () => {
     const admin = await dashboard(t.url, f.tokens.admin);

@@ -1,24 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { api, disconnectAll, startServer, type TestServer } from '@vaahshare/testkit';
+import { before, describe, test } from 'node:test';
+import { api, type TestServer } from '@vaahshare/testkit';
 import { assertError, http } from '@vaahshare/testkit/probes';
 import { addRecording } from '@vaahshare/testkit/recordings';
-import { rolesFixture, type RolesFixture } from '../test/roles-fixture.js';
+import { useRolesServer, type RolesFixture } from '../test/roles-fixture.js';
 
 const hosts = (body: { data: Array<{ user_host: string }> }) => body.data.map((c) => c.user_host).sort();
 
 describe('roles and groups over REST', () => {
+  const server = useRolesServer();
   let t: TestServer;
   let f: RolesFixture;
-
-  before(async () => {
-    t = await startServer();
-    f = await rolesFixture(t);
-  });
-  after(async () => {
-    disconnectAll();
-    await t.dispose();
-  });
+  before(() => ({ t, f } = server));
 
   test('new clients land in their enrollment token’s group; a token naming none lands them in the default group', async () => {
     const list = await api(t.url, '/api/clients', { token: f.tokens.admin });

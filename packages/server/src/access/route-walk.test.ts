@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import type { Role } from '@vaahshare/protocol';
 import Fastify from 'fastify';
-import { api, disconnectAll, startServer, type TestServer } from '@vaahshare/testkit';
+import { api, type TestServer } from '@vaahshare/testkit';
 import { http } from '@vaahshare/testkit/probes';
-import { rolesFixture, type RolesFixture } from '../test/roles-fixture.js';
+import { useRolesServer, type RolesFixture } from '../test/roles-fixture.js';
 import { installAccessControl } from './guard.js';
 import { can, refusal } from './policy.js';
 import { needsNoUser, ROUTE_POLICIES } from './route-policies.js';
@@ -15,19 +15,15 @@ const ROLES: Role[] = ['superadmin', 'admin', 'viewer', 'auditor'];
 const NO_SUCH_ID = '2147483000';
 
 describe('every REST route, walked as each role', () => {
+  const server = useRolesServer();
   let t: TestServer;
   let f: RolesFixture;
   let userIds: Record<Role, number>;
 
   before(async () => {
-    t = await startServer();
-    f = await rolesFixture(t);
+    ({ t, f } = server);
     const superadminId = (await api(t.url, '/api/auth/me', { token: f.tokens.superadmin })).body.data.id as number;
     userIds = { superadmin: superadminId, admin: f.users.admin, viewer: f.users.viewer, auditor: f.users.auditor };
-  });
-  after(async () => {
-    disconnectAll();
-    await t.dispose();
   });
 
   /** A fresh session of the role's user for each request: a walked logout must not end the next request's. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import type { Group, Role } from '@vaahshare/protocol';
-import { api, connectAgent, login, type TestServer } from '@vaahshare/testkit';
+import { api, connectAgent, disconnectAll, login, startServer, type TestServer } from '@vaahshare/testkit';
 
 const PASSWORD = 'a-good-long-password';
 
@@ -62,4 +63,21 @@ export async function rolesFixture(t: TestServer): Promise<RolesFixture> {
     clients: { ann: ann.client.id, bob: bob.client.id, cy: cy.client.id },
     agents: [ann, bob, cy],
   };
+}
+
+/**
+ * A test server with the roles fixture for the `describe` it is called in (started before its tests, disposed
+ * after them): `ctx.t` and `ctx.f` are set once the tests run.
+ */
+export function useRolesServer(): { t: TestServer; f: RolesFixture } {
+  const ctx = {} as { t: TestServer; f: RolesFixture };
+  before(async () => {
+    ctx.t = await startServer();
+    ctx.f = await rolesFixture(ctx.t);
+  });
+  after(async () => {
+    disconnectAll();
+    await ctx.t?.dispose();
+  });
+  return ctx;
 }
