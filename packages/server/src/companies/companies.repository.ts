@@ -28,9 +28,9 @@ export const toEnrollmentToken = (row: EnrollmentTokenRow): EnrollmentToken => (
   revoked_at: toIso(row.revoked_at),
 });
 
-/** A new company, with its default group (where its clients land unless a token names another). */
-export const insertCompany = (db: Db, name: string, now: number) =>
-  db.transaction().execute(async (trx) => {
+/** A new company, with its default group (where its clients land unless a token names another), in one transaction. */
+export function insertCompany(db: Db, name: string, now: number) {
+  const insert = async (trx: Db) => {
     const company = await trx
       .insertInto('companies')
       .values({ name, idle_threshold_seconds: 300, idle_message: DEFAULT_IDLE_MESSAGE, created_at: now })
@@ -38,7 +38,10 @@ export const insertCompany = (db: Db, name: string, now: number) =>
       .executeTakeFirstOrThrow();
     await trx.insertInto('client_groups').values({ company_id: company.id, name: DEFAULT_GROUP_NAME, is_default: 1, created_at: now }).execute();
     return company;
-  });
+  };
+  // The first start seeds it inside the bootstrap's own transaction.
+  return db.isTransaction ? insert(db) : db.transaction().execute(insert);
+}
 
 export const findCompany = (db: Db, id: number) =>
   db.selectFrom('companies').selectAll().where('id', '=', id).executeTakeFirst();
