@@ -328,7 +328,7 @@ describe('auth', () => {
         await post({ email: 'ghost@nowhere.example', password: 'ghost-password', company_id: acme.id, role: 'root' }),
         400,
         'bad_request',
-        'Invalid body: role: Invalid option: expected one of "superadmin"|"admin"',
+        'Invalid body: role: role must be one of superadmin, admin, viewer, auditor',
         'unknown role',
       );
       assert.equal(await rowCount(t, 'users'), users);
