@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { waitUntil } from '@vaahshare/testkit';
 import type { MediaRow } from '../db/schema.js';
 import { fakeBroadcast, fakeLog, mediaRow } from '../test/fakes.js';
 import { createMediaService, type FinalizingRepository } from './media.service.js';
@@ -77,5 +78,7 @@ test('a recording ffmpeg cannot read ends in error: the agent hears video-error,
 test('at start-up what this node was processing is processed again; items of live other nodes are left alone', async () => {
   const { media, ran } = setUp([mediaRow({ id: 5, status: 'processing', node_id: 'n1' }), mediaRow({ id: 6, status: 'processing', node_id: 'n2' })], ready);
   await media.resumeInterrupted();
+  // Each runs in the background: once this node's is under way, the other node's was never taken.
+  await waitUntil(() => ran.length > 0, 5000, 'the interrupted recording processed again');
   assert.deepEqual(ran, [5]);
 });
