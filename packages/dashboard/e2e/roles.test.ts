@@ -35,8 +35,8 @@ describe('dashboard: a viewer sees the clients, live screens and recordings of i
     const bob = await connectAgent(t.url, 'bob@other-pc');
     agents.push(ann, bob);
     for (const agent of agents) {
-      await startSegment(agent.socket, `live-${agent.client.user_host}`);
-      await sendFrames(agent.socket, `live-${agent.client.user_host}`, webm, 0, 20_000);
+      await startSegment(agent.socket, `live-${agent.client.id}`);
+      await sendFrames(agent.socket, `live-${agent.client.id}`, webm, 0, 20_000);
       await addRecording(t.server.ctx.db, t.dataDir, { companyId, clientId: agent.client.id, ageMs: 3_600_000 });
     }
     page = await openPage(browser);
