@@ -118,7 +118,7 @@ describe('companies and enrollment tokens', () => {
     assert.equal(created.status, 201);
     const laptops = created.body.data;
     // Shown once, in the answer that created it.
-    assert.deepEqual(laptops, { id: laptops.id, company_id: acme.id, token: laptops.token, token_prefix: laptops.token.slice(0, 6), label: 'laptops', created_at: laptops.created_at, revoked_at: null });
+    assert.deepEqual(laptops, { id: laptops.id, company_id: acme.id, token: laptops.token, token_prefix: laptops.token.slice(0, 6), label: 'laptops', group_id: null, created_at: laptops.created_at, revoked_at: null });
     assert.notEqual(laptops.token, acme.enrollment_token);
     const unlabelled = await api(t.url, `/api/companies/${acme.id}/tokens`, { token: superToken, body: {} });
     assert.equal(unlabelled.status, 201);
