@@ -7,7 +7,7 @@ declare module 'vue-router' {
     /** Reachable without logging in. */
     public?: boolean;
     title?: string;
-    /** What the user's role must allow (PROTOCOL.md §8.18); without it the page sends the user to its home. */
+    /** What the user's role must allow (PROTOCOL.md §8.19); without it the page sends the user to its home. */
     permission?: Permission;
   }
 }

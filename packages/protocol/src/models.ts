@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * What a dashboard user may do (PROTOCOL.md §8.18): a superadmin everything in every company; an admin everything in
+ * What a dashboard user may do (PROTOCOL.md §8.19): a superadmin everything in every company; an admin everything in
  * its company; a viewer watches live and plays back recordings of the groups given to it (downloads only with
  * `may_download`); an auditor reads the audit trail only.
  */
@@ -36,7 +36,7 @@ export const clientSchema = z.object({
   disconnect_reason: disconnectReasonSchema.nullable(),
   /** The desktop holds a device secret (PROTOCOL.md §2): only it may connect as this client until an admin resets it. */
   device_enrolled: z.boolean(),
-  /** The client's group within its company (PROTOCOL.md §8.18): who may see it follows from it. */
+  /** The client's group within its company (PROTOCOL.md §8.19): who may see it follows from it. */
   group_id: z.number(),
 });
 export type Client = z.infer<typeof clientSchema>;
@@ -120,6 +120,11 @@ export const alertModelSchema = z.object({
   idle_seconds: z.number(),
   /** The whole idle span, once the person came back (null while away, or from an original client). */
   away_seconds: z.number().nullable(),
+  /**
+   * How many reports this alert stands for: an alert of the same client within the company's idle threshold of it
+   * (no honest agent sends two that close) counts here, announced as `alert-updated`, instead of being stored again.
+   */
+  repeat_count: z.number(),
   /** When the idle threshold was crossed (the agent's time, for an alert it held while offline). */
   created_at: z.string(),
   acknowledged_at: z.string().nullable(),

@@ -1,7 +1,7 @@
 import type { Role } from './models.js';
 
 /**
- * What each role may do (PROTOCOL.md §8.18): the server checks it on every route and socket event; the dashboard
+ * What each role may do (PROTOCOL.md §8.19): the server checks it on every route and socket event; the dashboard
  * shows the pages and buttons it allows. Companies and a viewer's groups are checked on the rows themselves.
  */
 export type Permission =

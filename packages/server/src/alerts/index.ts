@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { groupsOfClients } from '../access/access.repository.js';
 import type { AppContext } from '../context.js';
 import type { Feature } from '../feature.js';
-import { findAgentAlert, findAlert, insertAlert, setAwaySeconds } from './alerts.repository.js';
+import { countRepeat, findAgentAlert, findAlert, findAlertNear, insertAlert, setAwaySeconds } from './alerts.repository.js';
 import { alertsRoutes } from './alerts.routes.js';
 import { createAlerts } from './alerts.service.js';
 import { registerAlertHandlers } from './alerts.socket.js';
@@ -19,8 +19,11 @@ export function createAlertsFeature(ctx: AppContext) {
       findAgentAlert: (clientId, agentAlertId) => findAgentAlert(ctx.db, clientId, agentAlertId),
       find: (id) => findAlert(ctx.db, id),
       setAwaySeconds: (id, awaySeconds) => setAwaySeconds(ctx.db, id, awaySeconds),
+      findNear: (clientId, at, windowMs) => findAlertNear(ctx.db, clientId, at, windowMs),
+      countRepeat: (id) => countRepeat(ctx.db, id),
       groupOf: async (clientId) => (await groupsOfClients(ctx.db, [clientId])).get(clientId),
     },
+    repeatWindowMs: async (companyId) => ((await ctx.companies.settings(companyId))?.idle_threshold_seconds ?? 0) * 1000,
   });
   return {
     alerts,

@@ -9,7 +9,7 @@ import { findUserById, managedUser, toUser } from './users.repository.js';
 const accessView = ({ role, group_ids, may_download }: { role: string; group_ids: number[]; may_download: boolean }) => ({ role, group_ids, may_download });
 
 /**
- * `PUT /api/users/:id/access` (PROTOCOL.md §8.18): an admin sets a user's role, a viewer's groups and its download
+ * `PUT /api/users/:id/access` (PROTOCOL.md §8.19): an admin sets a user's role, a viewer's groups and its download
  * right. Audited with before and after; the user's open dashboards connect again and hear what the new access allows.
  */
 export const userAccessRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {

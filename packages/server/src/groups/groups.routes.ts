@@ -17,7 +17,7 @@ import { AppError, conflict, notFound } from '../errors.js';
 import { announceMoves } from './moves.js';
 import * as repo from './groups.repository.js';
 
-/** Groups of clients (PROTOCOL.md §8.18): listed to whoever sees clients (a viewer its own), changed by admins. */
+/** Groups of clients (PROTOCOL.md §8.19): listed to whoever sees clients (a viewer its own), changed by admins. */
 export const groupsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   /** The group `id` if the user's company may see it; another company's is reported as missing. */
   async function visibleGroup(request: FastifyRequest, id: number): Promise<Group> {
