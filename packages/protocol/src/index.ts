@@ -8,3 +8,4 @@ export * from './api.js';
 export * from './agent-downloads.js';
 export * from './storage.js';
 export * from './audit.js';
+export * from './roles.js';

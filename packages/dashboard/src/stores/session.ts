@@ -1,4 +1,4 @@
-import { loginBodySchema, type Company, type User } from '@vaahshare/protocol';
+import { can as roleCan, loginBodySchema, type Company, type Me, type Permission } from '@vaahshare/protocol';
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import { authApi, companiesApi } from '../api';
@@ -10,13 +10,15 @@ const FOLLOWED_COMPANY = 'vaahshare.company';
 
 /** Who is logged in; the session itself is the server's httpOnly cookie. */
 export const useSessionStore = defineStore('session', () => {
-  const user = ref<User | null>(null);
+  const user = ref<Me | null>(null);
   /** Whether the server was asked yet who this tab is (once per page load). */
   const checked = ref(false);
   /** Every company, for a superadmin's company switch; empty for anyone else. */
   const companies = ref<Company[]>([]);
   const followed = ref<number | null>(null);
   const isSuperadmin = computed(() => user.value?.role === 'superadmin');
+  /** Whether the logged-in user's role allows this: pages, links and buttons follow it (the server checks it too). */
+  const can = (permission: Permission) => user.value !== null && roleCan(user.value, permission);
   /** The company every page shows: the user's own, or the one a superadmin chose to follow. */
   const companyId = computed(() => followed.value ?? user.value?.company_id ?? null);
 
@@ -68,7 +70,9 @@ export const useSessionStore = defineStore('session', () => {
     const parsed = loginBodySchema.safeParse({ email, password });
     if (!parsed.success) return parsed.error.issues[0]?.path[0] === 'email' ? 'Enter a valid e-mail address' : 'Enter your password';
     try {
-      user.value = (await authApi.login(parsed.data.email, parsed.data.password)).user;
+      await authApi.login(parsed.data.email, parsed.data.password);
+      // The session is set: who it is with what it may reach (a viewer's groups, its download right).
+      user.value = (await authApi.me()).data;
       return null;
     } catch (err) {
       return err instanceof ApiError && err.status === 401 ? 'Wrong e-mail or password' : (err as Error).message;
@@ -92,5 +96,5 @@ export const useSessionStore = defineStore('session', () => {
     user.value = null;
   }
 
-  return { user, checked, companies, companyId, isSuperadmin, follow, restore, login, logout, logoutEverywhere, expire };
+  return { user, checked, companies, companyId, isSuperadmin, can, follow, restore, login, logout, logoutEverywhere, expire };
 });

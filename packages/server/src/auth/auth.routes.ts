@@ -5,6 +5,7 @@ import type { AppContext } from '../context.js';
 import type { UserRow } from '../db/schema.js';
 import { AppError, forbidden, unauthorized } from '../errors.js';
 import type { DomainEvents } from '../events/domain-events.js';
+import { accessOf } from '../access/guard.js';
 import { actorOf } from './actor.js';
 import { requireUser, sessionTokenOf } from './guards.js';
 import { createLoginThrottle, tooManyLogins } from './login-throttle.js';
@@ -84,5 +85,6 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     return { ok: true };
   });
 
-  app.get('/me', async (request): Promise<ApiResponse<'GET /api/auth/me'>> => ({ data: await requireUser(ctx, request) }));
+  // With what the user may reach (a viewer's groups, its download right): the dashboard's pages follow it.
+  app.get('/me', async (request): Promise<ApiResponse<'GET /api/auth/me'>> => ({ data: accessOf(request) }));
 };

@@ -13,17 +13,24 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 
 export const sessionTokenOf = (request: FastifyRequest) => bearerToken(request) ?? request.cookies[SESSION_COOKIE];
 
-/** The logged-in dashboard user, from the bearer token or the session cookie. */
-export async function requireUser(ctx: AppContext, request: FastifyRequest): Promise<User> {
+const usersOfRequests = new WeakMap<FastifyRequest, Promise<User>>();
+
+/** The logged-in dashboard user, from the bearer token or the session cookie (looked up once per request). */
+export function requireUser(ctx: AppContext, request: FastifyRequest): Promise<User> {
+  let user = usersOfRequests.get(request);
+  if (!user) {
+    user = findUserOf(ctx, request);
+    usersOfRequests.set(request, user);
+  }
+  return user;
+}
+
+async function findUserOf(ctx: AppContext, request: FastifyRequest): Promise<User> {
   const token = sessionTokenOf(request);
   if (!token) throw unauthorized();
   const user = await userOfSession(ctx, token);
   if (!user) throw unauthorized('Your session expired or is invalid: log in again');
   return user;
-}
-
-export function requireSuperadmin(user: User): void {
-  if (user.role !== 'superadmin') throw forbidden('Only a superadmin may do this');
 }
 
 /** The company a request acts on: its own, or — for a superadmin only — the one it names. */
@@ -33,14 +40,16 @@ export function scopeCompany(user: User, requested?: number): number {
   return requested;
 }
 
-export const canSeeCompany = (user: User, companyId: number) =>
-  user.role === 'superadmin' || user.company_id === companyId;
+export { canSeeCompany } from '../access/policy.js';
 
-/** The company of an agent calling REST with its enrollment token. */
-export async function requireAgentCompany(ctx: AppContext, request: FastifyRequest): Promise<number> {
+/** The enrollment token (its id and company) of an agent calling REST with it. */
+export async function requireAgentToken(ctx: AppContext, request: FastifyRequest): Promise<{ id: number; company_id: number }> {
   const token = bearerToken(request);
   if (!token) throw unauthorized('Send the enrollment token as Authorization: Bearer <token>');
-  const companyId = (await ctx.companies.activeToken(token))?.company_id;
-  if (companyId === undefined) throw unauthorized('Unknown or revoked enrollment token: ask your admin for a current one');
-  return companyId;
+  const active = await ctx.companies.activeToken(token);
+  if (!active) throw unauthorized('Unknown or revoked enrollment token: ask your admin for a current one');
+  return active;
 }
+
+/** The company of an agent calling REST with its enrollment token. */
+export const requireAgentCompany = async (ctx: AppContext, request: FastifyRequest): Promise<number> => (await requireAgentToken(ctx, request)).company_id;

@@ -2,6 +2,7 @@ import type { ManagedUser, User } from '@vaahshare/protocol';
 import type { Db } from '../db/database.js';
 import type { UserRow } from '../db/schema.js';
 import { sha256 } from '../infra/secrets.js';
+import { accessOfRow, groupsOfUsers } from '../access/access.repository.js';
 
 export const toUser = (row: Pick<UserRow, 'id' | 'email' | 'company_id' | 'role'>): User => ({
   id: row.id,
@@ -13,23 +14,27 @@ export const toUser = (row: Pick<UserRow, 'id' | 'email' | 'company_id' | 'role'
 export const findUserByEmail = (db: Db, email: string) =>
   db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
 
-const toManagedUser = (row: UserRow): ManagedUser => ({ ...toUser(row), disabled: row.disabled_at !== null });
+const toManagedUser = (row: UserRow, groupIds: number[]): ManagedUser => ({ ...accessOfRow(toUser(row), row, groupIds), disabled: row.disabled_at !== null });
+
+/** A user as its admins see it: with its access (its groups read now). */
+export const managedUser = async (db: Db, row: UserRow): Promise<ManagedUser> => toManagedUser(row, (await groupsOfUsers(db, [row.id])).get(row.id) ?? []);
 
 export const findUserById = (db: Db, id: number) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 
-export async function insertUser(db: Db, user: Omit<UserRow, 'id' | 'disabled_at'>): Promise<User> {
+export async function insertUser(db: Db, user: Omit<UserRow, 'id' | 'disabled_at' | 'may_download'>): Promise<User> {
   const row = await db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
   return toUser(row);
 }
 
 export async function listUsers(db: Db, companyId: number): Promise<ManagedUser[]> {
   const rows = await db.selectFrom('users').selectAll().where('company_id', '=', companyId).orderBy('id').execute();
-  return rows.map(toManagedUser);
+  const groups = await groupsOfUsers(db, rows.map((row) => row.id));
+  return rows.map((row) => toManagedUser(row, groups.get(row.id) ?? []));
 }
 
 export async function setUserDisabled(db: Db, id: number, disabledAt: number | null): Promise<ManagedUser> {
   const row = await db.updateTable('users').set({ disabled_at: disabledAt }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-  return toManagedUser(row);
+  return managedUser(db, row);
 }
 
 export const setPasswordHash = (db: Db, id: number, passwordHash: string) =>

@@ -13,6 +13,7 @@ import { deviceSecrets } from './009-device-secrets.js';
 import { tokenHashes } from './010-token-hashes.js';
 import { audit } from './011-audit.js';
 import { limits } from './012-limits.js';
+import { rolesGroups } from './014-roles-groups.js';
 
 /** Migrations live in code (not read from a folder) so they run the same under tsx and in a bundle. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -33,6 +34,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '010-token-hashes': tokenHashes(),
         '011-audit': audit(dialect),
         '012-limits': limits(),
+        '014-roles-groups': rolesGroups(dialect),
       };
     },
   };
