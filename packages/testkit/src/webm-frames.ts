@@ -25,6 +25,8 @@ function vint(buf: Buffer, at: number, keepMarker: boolean): { value: number; le
 export interface FrameArrival {
   ptsMs: number;
   arrivedAt: number;
+  /** A keyframe: a decoder can start here. */
+  key: boolean;
 }
 
 export class WebmFrameTimes {
@@ -49,7 +51,8 @@ export class WebmFrameTimes {
       if (id.value === TIMECODE) this.clusterTimecode = this.buf.readUIntBE(body, size.value);
       if (id.value === SIMPLE_BLOCK) {
         const track = vint(this.buf, body, false)!;
-        this.frames.push({ ptsMs: this.clusterTimecode + this.buf.readInt16BE(body + track.length), arrivedAt });
+        const flags = this.buf[body + track.length + 2];
+        this.frames.push({ ptsMs: this.clusterTimecode + this.buf.readInt16BE(body + track.length), arrivedAt, key: (flags & 0x80) !== 0 });
       }
       at = body + size.value;
     }
