@@ -18,10 +18,12 @@ test('nobody watching: unchanged frames dropped (one a second still goes), the p
   assert.equal(args.at(-1), 'pipe:1');
 });
 
-test('watched: every frame, a keyframe every 2 s and a cluster per frame, for a viewer\'s delay', () => {
-  const args = captureArgs({ ...SCREEN, fps: 15 }, { preset: 'balanced', watched: true }, 'linux');
+test('watched: every frame at 20 fps at least, a keyframe every 2 s and a cluster per frame, for a viewer\'s delay', () => {
+  const args = captureArgs(SCREEN, { preset: 'balanced', watched: true }, 'linux');
   assert.doesNotMatch(value(args, '-vf'), /mpdecimate/);
-  assert.equal(value(args, '-g'), '30');
+  assert.equal(value(args, '-framerate'), '20');
+  assert.equal(value(args, '-g'), '40');
+  assert.equal(value(captureArgs({ ...SCREEN, fps: 30 }, { preset: 'balanced', watched: true }, 'linux'), '-framerate'), '30');
   assert.equal(value(args, '-cluster_size_limit'), '0');
   assert.equal(args.includes('-cluster_time_limit'), false);
 });

@@ -1,5 +1,5 @@
 import type { QualityPreset } from '@vaahshare/protocol';
-import { PRESETS, WATCHED_KEYFRAME_SECONDS } from './presets.js';
+import { LIVE_VIEW_FPS, PRESETS, WATCHED_KEYFRAME_SECONDS } from './presets.js';
 
 /** What to capture and how to encode it (the `start` / `record` options). */
 export interface CaptureOptions {
@@ -65,10 +65,11 @@ export function encoderArgs(mode: EncodeMode, fps: number, cap?: string): string
 
 /**
  * The whole ffmpeg command line of a capture, written to stdout, which is the segment file opened for
- * appending. Through a pipe-like output the muxer never seeks back, so bytes once written never change and
+ * appending; while watched, at `LIVE_VIEW_FPS` at least. Through a pipe-like output the muxer never seeks back, so bytes once written never change and
  * can be sent as soon as they are on disk.
  */
-export function captureArgs(o: CaptureOptions, mode: EncodeMode, platform: NodeJS.Platform = process.platform): string[] {
+export function captureArgs(options: CaptureOptions, mode: EncodeMode, platform: NodeJS.Platform = process.platform): string[] {
+  const o = mode.watched ? { ...options, fps: Math.max(options.fps, LIVE_VIEW_FPS) } : options;
   const input =
     o.source === 'test'
       ? ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`]

@@ -23,3 +23,9 @@ export const PRESETS: Record<QualityPreset, EncoderPreset> = {
 
 /** While someone watches live: a keyframe this often, so a viewer who joins later starts within this. */
 export const WATCHED_KEYFRAME_SECONDS = 2;
+
+/**
+ * While someone watches live, frames are captured at least this often: ffmpeg's WebM muxer writes a frame out only
+ * when the next one arrives, so the frame interval is most of a viewer's delay.
+ */
+export const LIVE_VIEW_FPS = 20;
