@@ -31,13 +31,18 @@ export async function ffmpegCpu(ffmpeg: string, args: string[], stdoutFile?: str
   return cpu;
 }
 
-/** Mean SSIM (all planes) of `encoded` against the lossless `reference`, both on the same 10 fps grid. */
-export async function ssim(ffmpeg: string, encoded: string, reference: string, fps: number): Promise<number> {
-  const graph = `[0:v]fps=${fps},setpts=PTS-STARTPTS[a];[1:v]format=yuv420p,fps=${fps},setpts=PTS-STARTPTS[b];[a][b]ssim`;
+/**
+ * SSIM (all planes) of `encoded` against the lossless `reference`, both on the same `fps` grid: the mean, and
+ * each frame's (frame n is at n / fps seconds).
+ */
+export async function ssim(ffmpeg: string, encoded: string, reference: string, fps: number): Promise<{ mean: number; frames: number[] }> {
+  const stats = `${encoded}.ssim.txt`;
+  const graph = `[0:v]fps=${fps},setpts=PTS-STARTPTS[a];[1:v]format=yuv420p,fps=${fps},setpts=PTS-STARTPTS[b];[a][b]ssim=stats_file=${stats}`;
   const { stderr } = await run(ffmpeg, ['-hide_banner', '-nostdin', '-i', encoded, '-i', reference, '-lavfi', graph, '-f', 'null', '-'], { maxBuffer: 64 * 1024 * 1024 });
   const match = /SSIM Y:.* All:([\d.]+)/.exec(stderr);
   if (!match) throw new Error(`no SSIM in ffmpeg's output: ${stderr.slice(-500)}`);
-  return Number(match[1]);
+  const frames = [...fs.readFileSync(stats, 'utf8').matchAll(/All:([\d.]+)/g)].map((m) => Number(m[1]));
+  return { mean: Number(match[1]), frames };
 }
 
 /** What the server does when a recording ends (media/processing.ts): a remux that makes it seekable. */

@@ -140,7 +140,8 @@ async function replay(dir: string, session: Session) {
       setting: setting.name,
       what: setting.what,
       'MB / desktop-hour': round(mbPerHour(size, session.seconds), 1),
-      SSIM: round(quality, 4),
+      SSIM: round(quality.mean, 4),
+      'SSIM worst phase': worstPhase(quality.frames, session.marks),
       'encode CPU %': round(((cpu - decodeCpu) / session.seconds) * 100),
       'seek p50 ms': round(percentile(seeks, 50), 0),
       'seek max ms': round(Math.max(...seeks), 0),
@@ -149,6 +150,16 @@ async function replay(dir: string, session: Session) {
   }
   await browser.close();
   return rows;
+}
+
+/** The lowest mean SSIM of any phase of the session, and which (typing, reading… each counted on its own). */
+function worstPhase(frames: number[], marks: PhaseMark[]): string {
+  const phases = marks.map((m) => {
+    const own = frames.slice(Math.round(m.startS * SIZE.fps), Math.round(m.endS * SIZE.fps));
+    return { kind: m.kind, mean: own.reduce((a, b) => a + b, 0) / Math.max(1, own.length) };
+  });
+  const worst = phases.reduce((a, b) => (b.mean < a.mean ? b : a));
+  return `${round(worst.mean, 4)} (${worst.kind})`;
 }
 
 /** What this ffmpeg build offers for the choice (AV1 needs a realtime mode to be a candidate). */
