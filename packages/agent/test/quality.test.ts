@@ -10,7 +10,8 @@ import { capturedMs, clientId, downloadVideo, finalizedMedia, serverWithAdmin } 
 /** Each recording compared holds at least this much video. */
 const RECORDED_MS = 3000;
 
-const oldestFirst = (media: Media[]) => [...media].sort((a, b) => a.started_at.localeCompare(b.started_at));
+/** In the order the agent captured them: its segment ids start with the capture's start (ms since the epoch). */
+const oldestFirst = (media: Media[]) => [...media].sort((a, b) => a.original_name.localeCompare(b.original_name));
 
 async function framesOf(url: string, token: string, media: Media) {
   const times = new WebmFrameTimes();
