@@ -7,14 +7,13 @@
  * 2. Alongside it a lossless reference capture (x11grab → FFV1) and two real agents streaming to a real server,
  *    nobody watching: today's (the agent's sources at `--today-ref`, before issue 20) and this checkout's (the
  *    server's default preset, "balanced"): CPU of each (Node + its ffmpeg, % of one core over the session) and the
- *    MB per desktop-hour the server stored. And two share pages (/share in a headed Chromium on the same display,
- *    sharing the whole screen, their windows under the office ones): MediaRecorder as before issue 20, and now.
+ *    MB per desktop-hour the server stored.
  * 3. Every encoder setting (encoders.ts) over the reference: MB per desktop-hour after the server's remux, SSIM
  *    against the reference, the encoder's CPU (decoding the reference subtracted) and seek times in Chromium.
  *    A cropped frame of the reference and of each setting is written as PNG (`--frames`).
  *
  *   npm run bench:office -- [--minutes 10] [--only today,balanced] [--keep DIR] [--reference DIR] [--frames DIR]
- *                           [--today-ref 960e17a] [--ffmpeg PATH] [--no-agents] [--no-share]
+ *                           [--today-ref 960e17a] [--ffmpeg PATH] [--no-agents]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -32,7 +31,6 @@ import { makeAssets } from './assets.js';
 import { openDesktop } from './desktop.js';
 import { encoderSettings, SIZE } from './encoders.js';
 import { agentAt, CURRENT_AGENT, startAgent, type LiveAgent } from './live-agents.js';
-import { startSharePages } from './share-pages.js';
 import { cropFrame, ffmpegCpu, remux, seekTargets, seekTimes, ssim } from './measure.js';
 import { runWorkload, type PhaseMark } from './workload.js';
 
@@ -46,7 +44,6 @@ const { values: opts } = parseArgs({
     'today-ref': { type: 'string', default: '960e17a' },
     ffmpeg: { type: 'string' },
     'no-agents': { type: 'boolean', default: false },
-    'no-share': { type: 'boolean', default: false },
   },
 });
 const FFMPEG = opts.ffmpeg ?? findFfmpeg(process.env.PATH ?? '');
@@ -74,8 +71,6 @@ async function liveSession(dir: string): Promise<Session> {
       ]
     : [];
   for (const agent of agents) await agent.waitFor(/connected to/);
-  if (server && !opts['no-share']) execFileSync(process.execPath, ['packages/agent/scripts/build.mjs']);
-  const shares = server && !opts['no-share'] ? await startSharePages(xvfb.display, server.url) : null;
   const reference = spawn(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-f', 'x11grab', '-framerate', String(SIZE.fps), '-video_size', '1280x720', '-draw_mouse', '1',
     '-i', xvfb.display, '-c:v', 'ffv1', '-y', path.join(dir, 'ref.mkv')], { stdio: ['pipe', 'ignore', 'inherit'] });
   const loadStart = load();
@@ -89,7 +84,6 @@ async function liveSession(dir: string): Promise<Session> {
   reference.stdin!.end('q');
   await new Promise((resolve) => reference.once('exit', resolve));
   for (const agent of agents) await agent.stop();
-  await shares?.stop();
   const rows: Session['agents'] = [];
   // What the server stored, per hour of what it recorded (each started a little before the session).
   const stored = async (userHost: string) => {
@@ -103,7 +97,6 @@ async function liveSession(dir: string): Promise<Session> {
     const ffmpeg = ((cpuAfter[i].ffmpeg - cpuBefore[i].ffmpeg) / seconds) * 100;
     rows.push({ agent: agent.name, 'node %': round(node), 'ffmpeg %': round(ffmpeg), 'agent %': round(node + ffmpeg), ...(await stored(agent.userHost)) });
   }
-  for (const share of shares?.pages ?? []) rows.push({ agent: `${share.name} (browser)`, ...(await stored(share.userHost)) });
   await desk.close();
   await xvfb.stop();
   await server?.stop('SIGTERM');
@@ -183,7 +176,7 @@ const rows = await replay(dir, session);
 console.log(`\nOffice session: ${round(session.seconds, 0)} s at 1280×720, ${SIZE.fps} fps (load ${session.load.start} → ${session.load.end}); phases:`);
 console.log(session.marks.map((m) => `${m.kind} ${round(m.startS, 0)}–${round(m.endS, 0)} s`).join(', '));
 if (session.agents.length) {
-  console.log('Real agents and share pages during the session, nobody watching (CPU: % of one core over the session; size: what the server stored):');
+  console.log('Real agents during the session, nobody watching (CPU: % of one core over the session; size: what the server stored):');
   console.table(session.agents);
 }
 console.log(`Encoder settings over the lossless reference (crops in ${opts.frames}/):`);
