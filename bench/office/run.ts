@@ -11,6 +11,7 @@
  * 3. Every encoder setting (encoders.ts) over the reference: MB per desktop-hour after the server's remux, SSIM
  *    against the reference, the encoder's CPU (decoding the reference subtracted) and seek times in Chromium.
  *    A cropped frame of the reference and of each setting is written as PNG (`--frames`).
+ * 4. The share page's MediaRecorder settings, before issue 20 and now, recording Chromium's fake screen for 60 s.
  *
  *   npm run bench:office -- [--minutes 10] [--only today,balanced] [--keep DIR] [--reference DIR] [--frames DIR]
  *                           [--today-ref 960e17a] [--ffmpeg PATH] [--no-agents]
@@ -31,6 +32,8 @@ import { makeAssets } from './assets.js';
 import { openDesktop } from './desktop.js';
 import { encoderSettings, SIZE } from './encoders.js';
 import { agentAt, CURRENT_AGENT, startAgent, type LiveAgent } from './live-agents.js';
+import { RECORDER } from '../../packages/agent/web/recorder-options.js';
+import { RECORDER_BEFORE, shareRecorderSizes } from './share-recorder.js';
 import { cropFrame, ffmpegCpu, remux, seekTargets, seekTimes, ssim } from './measure.js';
 import { runWorkload, type PhaseMark } from './workload.js';
 
@@ -172,6 +175,8 @@ fs.mkdirSync(dir, { recursive: true });
 console.log(buildReport());
 const session: Session = opts.reference ? JSON.parse(fs.readFileSync(path.join(dir, 'session.json'), 'utf8')) : await liveSession(dir);
 const rows = await replay(dir, session);
+log('the share page\'s MediaRecorder, before and now, on Chromium\'s fake screen');
+const shareRows = await shareRecorderSizes([RECORDER_BEFORE, { name: 'share page now', ...RECORDER }], 60);
 
 console.log(`\nOffice session: ${round(session.seconds, 0)} s at 1280×720, ${SIZE.fps} fps (load ${session.load.start} → ${session.load.end}); phases:`);
 console.log(session.marks.map((m) => `${m.kind} ${round(m.startS, 0)}–${round(m.endS, 0)} s`).join(', '));
@@ -181,5 +186,7 @@ if (session.agents.length) {
 }
 console.log(`Encoder settings over the lossless reference (crops in ${opts.frames}/):`);
 console.table(rows);
+console.log("The share page's MediaRecorder on Chromium's fake screen, 60 s (not the office session: Chromium cannot capture the Xvfb screen here):");
+console.table(shareRows);
 if (!opts.keep && !opts.reference) fs.rmSync(dir, { recursive: true, force: true });
 process.exit(0);

@@ -2,6 +2,7 @@ import { io } from 'socket.io-client';
 import { SegmentRefused, SegmentUploader } from '../src/shared/segment-uploader.js';
 import { socketTransport, type AgentSocket } from '../src/shared/socket-transport.js';
 import { MemorySource } from './memory-source.js';
+import { RECORDER } from './recorder-options.js';
 
 export type ShareState = 'connecting' | 'live' | 'reconnecting' | 'stopped';
 
@@ -34,18 +35,9 @@ export function checkToken(token: string): Promise<string | null> {
   }).finally(() => probe.disconnect());
 }
 
-/** VP9 first: on a screen it needs a fraction of VP8's bytes for the same sharpness (BENCHMARKS.md, "Office"). */
 function pickMimeType(): string {
-  return ['video/webm;codecs=vp9', 'video/webm;codecs=vp8', 'video/webm'].find((t) => MediaRecorder.isTypeSupported(t)) ?? '';
+  return RECORDER.mimeTypes.find((t) => MediaRecorder.isTypeSupported(t)) ?? '';
 }
-
-/** The encoder's target while the screen changes; a still screen costs the browser far less. */
-const VIDEO_BITS_PER_SECOND = 400_000;
-/**
- * A keyframe at least this often (browsers without the option choose their own): a seek in History decodes at most
- * this much, and a viewer who joins starts this far back at most.
- */
-const KEYFRAME_INTERVAL_MS = 10_000;
 
 /**
  * One screen share: the display stream is recorded with MediaRecorder and streamed to the server over
@@ -69,7 +61,8 @@ export class ShareSession {
     private readonly events: ShareEvents,
   ) {
     const mimeType = pickMimeType();
-    this.recorder = new MediaRecorder(stream, { mimeType, videoBitsPerSecond: VIDEO_BITS_PER_SECOND, videoKeyFrameIntervalDuration: KEYFRAME_INTERVAL_MS } as MediaRecorderOptions);
+    const { videoBitsPerSecond, videoKeyFrameIntervalDuration } = RECORDER;
+    this.recorder = new MediaRecorder(stream, { mimeType, videoBitsPerSecond, videoKeyFrameIntervalDuration } as MediaRecorderOptions);
     // Blob reads are asynchronous and may finish out of order: chain them so bytes keep their order.
     this.recorder.ondataavailable = (e) => {
       this.chunks = this.chunks.then(async () => this.source.push(new Uint8Array(await e.data.arrayBuffer())));
