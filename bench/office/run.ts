@@ -75,7 +75,7 @@ async function liveSession(dir: string): Promise<Session> {
     : [];
   for (const agent of agents) await agent.waitFor(/connected to/);
   const reference = spawn(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-f', 'x11grab', '-framerate', String(SIZE.fps), '-video_size', '1280x720', '-draw_mouse', '1',
-    '-i', xvfb.display, '-c:v', 'ffv1', '-y', path.join(dir, 'ref.mkv')], { stdio: ['pipe', 'ignore', 'inherit'] });
+    '-i', xvfb.display, '-c:v', 'libx264rgb', '-preset', 'ultrafast', '-qp', '0', '-y', path.join(dir, 'ref.mkv')], { stdio: ['pipe', 'ignore', 'inherit'] });
   const loadStart = load();
   const cpuBefore = agents.map((a) => a.cpu());
   const started = Date.now();
@@ -176,7 +176,7 @@ console.log(buildReport());
 const session: Session = opts.reference ? JSON.parse(fs.readFileSync(path.join(dir, 'session.json'), 'utf8')) : await liveSession(dir);
 const rows = await replay(dir, session);
 log('the share page\'s MediaRecorder, before and now, on Chromium\'s fake screen');
-const shareRows = await shareRecorderSizes([RECORDER_BEFORE, { name: 'share page now', ...RECORDER }], 60);
+const shareRows = await shareRecorderSizes([RECORDER_BEFORE, { name: 'share page now', ...RECORDER }], 60, dir);
 
 console.log(`\nOffice session: ${round(session.seconds, 0)} s at 1280×720, ${SIZE.fps} fps (load ${session.load.start} → ${session.load.end}); phases:`);
 console.log(session.marks.map((m) => `${m.kind} ${round(m.startS, 0)}–${round(m.endS, 0)} s`).join(', '));

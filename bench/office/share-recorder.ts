@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export interface RecorderSetting {
@@ -17,14 +20,17 @@ export const RECORDER_BEFORE: RecorderSetting = { name: 'share page before', mim
  * figure and a clock) for `seconds`, at once, in headless Chromium: bytes per hour and keyframes. The office
  * session cannot be shared here: Chromium does not capture the Xvfb screen ("Could not start video source").
  */
-export async function shareRecorderSizes(settings: RecorderSetting[], seconds: number) {
+export async function shareRecorderSizes(settings: RecorderSetting[], seconds: number, dir: string) {
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--auto-select-desktop-capture-source=Entire screen'],
   });
   try {
     const page = await browser.newPage();
-    await page.goto('about:blank');
+    // getDisplayMedia needs a secure context: a local file is one, about:blank is not.
+    const html = path.join(dir, 'recorder.html');
+    fs.writeFileSync(html, '<!doctype html><title>recorder</title>');
+    await page.goto(pathToFileURL(html).href);
     return await page.evaluate(
       async ({ settings, seconds }) => {
         const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 10 }, audio: false });

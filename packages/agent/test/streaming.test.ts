@@ -3,12 +3,15 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { api, connectDashboard, tempDir, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { decodeFrames } from '@vaahshare/testkit/webm';
+import { captureFps } from '../src/capture/capture-args.js';
 import { agentArgs, runAgent } from './agent-process.js';
 import { startCutProxy } from './cut-proxy.js';
 import { capturedMore, clientId, downloadVideo, finalizedMedia, serverWithAdmin, spooledFiles, writerGone } from './helpers.js';
 
 /** About a second of the test picture as the agent encodes it (the default preset, capped at 300 kbit/s). */
-const SECOND = 16_000;
+const SECOND = 7_500;
+/** The test picture changes every frame: nobody watching, the agent records it at the default preset's rate. */
+const FPS = captureFps(10, { preset: 'balanced', watched: false });
 
 describe('agent streaming (real agent process, real server, real ffmpeg)', () => {
   let t: TestServer;
@@ -45,7 +48,7 @@ describe('agent streaming (real agent process, real server, real ffmpeg)', () =>
       assert.ok(Math.abs(media.duration_ms! - captured) <= 1000, `recording ${media.duration_ms} ms vs ${captured} ms captured`);
       const decoded = await decodeFrames(await downloadVideo(t.url, token, media));
       assert.equal(decoded.errors, '', 'the recording decodes without errors');
-      assert.ok(decoded.frames >= Math.floor((media.duration_ms! / 1000) * 10) - 2, `${decoded.frames} frames in ${media.duration_ms} ms at 10 fps`);
+      assert.ok(decoded.frames >= Math.floor((media.duration_ms! / 1000) * FPS) - 2, `${decoded.frames} frames in ${media.duration_ms} ms at ${FPS} fps`);
       assert.deepEqual(spooledFiles(dataDir), [], 'the local copy is removed once the server has it all');
       assert.deepEqual(dash.of('cut@pc'), ['client-connected', 'client-reconnecting', 'client-connected', 'client-disconnected']);
     } finally {

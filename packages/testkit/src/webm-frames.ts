@@ -27,6 +27,8 @@ export interface FrameArrival {
   arrivedAt: number;
   /** A keyframe: a decoder can start here. */
   key: boolean;
+  /** The block's size (the frame and its few header bytes). */
+  bytes: number;
 }
 
 export class WebmFrameTimes {
@@ -52,7 +54,7 @@ export class WebmFrameTimes {
       if (id.value === SIMPLE_BLOCK) {
         const track = vint(this.buf, body, false)!;
         const flags = this.buf[body + track.length + 2];
-        this.frames.push({ ptsMs: this.clusterTimecode + this.buf.readInt16BE(body + track.length), arrivedAt, key: (flags & 0x80) !== 0 });
+        this.frames.push({ ptsMs: this.clusterTimecode + this.buf.readInt16BE(body + track.length), arrivedAt, key: (flags & 0x80) !== 0, bytes: size.value });
       }
       at = body + size.value;
     }

@@ -8,7 +8,8 @@ const value = (args: string[], name: string) => args[args.indexOf(name) + 1];
 
 test('nobody watching: unchanged frames dropped (one a second still goes), the preset\'s quality, cap and long keyframe spacing', () => {
   const args = captureArgs(SCREEN, { preset: 'archive', watched: false }, 'linux');
-  assert.match(value(args, '-vf'), /,mpdecimate=max=9,format=yuv420p$/);
+  assert.equal(value(args, '-framerate'), String(PRESETS.archive.maxFps), 'at most the preset\'s frame rate');
+  assert.match(value(args, '-vf'), new RegExp(`,mpdecimate=max=${PRESETS.archive.maxFps - 1},format=yuv420p$`));
   assert.equal(value(args, '-c:v'), 'libvpx-vp9');
   assert.equal(value(args, '-tune-content'), 'screen');
   assert.equal(value(args, '-crf'), String(PRESETS.archive.crf));

@@ -65,11 +65,14 @@ export function encoderArgs(mode: EncodeMode, fps: number, cap?: string): string
 
 /**
  * The whole ffmpeg command line of a capture, written to stdout, which is the segment file opened for
- * appending; while watched, at `LIVE_VIEW_FPS` at least. Through a pipe-like output the muxer never seeks back, so bytes once written never change and
+ * appending, at `captureFps`. Through a pipe-like output the muxer never seeks back, so bytes once written never change and
  * can be sent as soon as they are on disk.
  */
+/** Frames a second captured: at least `LIVE_VIEW_FPS` while watched, at most the preset's otherwise. */
+export const captureFps = (fps: number, mode: EncodeMode) => (mode.watched ? Math.max(fps, LIVE_VIEW_FPS) : Math.min(fps, PRESETS[mode.preset].maxFps));
+
 export function captureArgs(options: CaptureOptions, mode: EncodeMode, platform: NodeJS.Platform = process.platform): string[] {
-  const o = mode.watched ? { ...options, fps: Math.max(options.fps, LIVE_VIEW_FPS) } : options;
+  const o = { ...options, fps: captureFps(options.fps, mode) };
   const input =
     o.source === 'test'
       ? ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`]

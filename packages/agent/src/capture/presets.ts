@@ -13,12 +13,14 @@ export interface EncoderPreset {
   cap: string;
   /** Encoded frames between keyframes while nobody watches; bounds what a seek in History decodes. */
   keyframeFrames: number;
+  /** Frames a second captured at most while nobody watches (`--fps` may ask for fewer). */
+  maxFps: number;
 }
 
 export const PRESETS: Record<QualityPreset, EncoderPreset> = {
-  archive: { crf: 50, cap: '300k', keyframeFrames: 300 },
-  balanced: { crf: 42, cap: '600k', keyframeFrames: 300 },
-  sharp: { crf: 32, cap: '1500k', keyframeFrames: 300 },
+  archive: { crf: 52, cap: '300k', keyframeFrames: 300, maxFps: 4 },
+  balanced: { crf: 46, cap: '500k', keyframeFrames: 300, maxFps: 5 },
+  sharp: { crf: 36, cap: '1500k', keyframeFrames: 300, maxFps: 10 },
 };
 
 /** While someone watches live: a keyframe this often, so a viewer who joins later starts within this. */
