@@ -23,7 +23,8 @@ describe('agent streaming (real agent process, real server, real ffmpeg)', () =>
     const proxy = await startCutProxy(t.port);
     const dash = await connectDashboard(t.url, token);
     const dataDir = tempDir('vaahshare-agent-');
-    const agent = runAgent(agentArgs(proxy.url, 'cut@pc', dataDir));
+    // A larger picture: the backlog below passes the catch-up threshold within a few seconds.
+    const agent = runAgent(agentArgs(proxy.url, 'cut@pc', dataDir, ['--size', '640x360']));
     try {
       const captureStart = await agent.waitFor(/capturing a test picture/);
       await agent.waitFor(/connected to/);
@@ -31,7 +32,7 @@ describe('agent streaming (real agent process, real server, real ffmpeg)', () =>
       proxy.cut();
       await waitUntil(() => dash.of('cut@pc').includes('client-reconnecting'), 10_000, 'the drop seen by the dashboard');
       // A gap well past the agent's catch-up threshold (128 KiB, progress.ts), so that it says it is catching up.
-      await capturedMore(dataDir, 6 * SECOND);
+      await capturedMore(dataDir, 140_000, 40_000);
       proxy.restore();
       await agent.waitFor(/reconnected/, 20_000);
       await agent.waitFor(/sending [\d.]+ MB captured while the connection was down/);
