@@ -1,7 +1,7 @@
 import type { QualityPreset } from '@vaahshare/protocol';
 
 /**
- * The encoder settings behind each company quality preset (PROTOCOL.md §8.18), chosen on the office workload
+ * The encoder settings behind each company quality preset (PROTOCOL.md §8.19), chosen on the office workload
  * (`npm run bench:office`, BENCHMARKS.md): VP9 tuned for screen content at constant quality (`crf`) with a
  * bitrate cap, realtime speed, frames identical to the last one dropped (variable frame rate) and a keyframe
  * only every `keyframeFrames` encoded frames — a still screen costs almost nothing.
