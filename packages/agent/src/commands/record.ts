@@ -1,7 +1,5 @@
-import { DEFAULT_QUALITY_PRESET } from '@vaahshare/protocol';
 import { finishRecording, startRecording } from '../recording.js';
 import { loadSettings, type Flags } from '../settings.js';
-import { loadLastSettings } from '../spool/last-settings.js';
 import { writeStatus } from '../status.js';
 import { findTools } from '../tools.js';
 import { captureOptions } from './capture-options.js';
@@ -13,9 +11,7 @@ export async function recordCommand(flags: Flags): Promise<number> {
   const settings = loadSettings(flags);
   const tools = findTools(settings);
   const { machine, spool } = openSpool(settings);
-  // The company's preset as the server last sent it: a local recording is encoded like a streamed one.
-  const preset = loadLastSettings(spool.dir)?.quality_preset ?? DEFAULT_QUALITY_PRESET;
-  const recording = startRecording(spool, 'upload', captureOptions(settings, tools), { preset, watched: false }, tools);
+  const recording = startRecording(spool, 'upload', captureOptions(settings, tools), tools);
   const status = (state: 'recording' | 'stopped') =>
     writeStatus(spool.dir, {
       pid: process.pid,
