@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idParam, idSchema } from './ids.js';
 import { alertSchema, companyIdSchema, textSchema, userHostSchema } from './agent-events.js';
-import { presenceStateSchema, roleSchema } from './models.js';
+import { presenceStateSchema, qualityPresetSchema, roleSchema } from './models.js';
 
 export const errorBodySchema = z.object({ error: z.string(), message: z.string() });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
@@ -88,9 +88,10 @@ export const updateSettingsBodySchema = z
       .min(AUDIT_RETENTION_MIN_DAYS, auditRetentionRange)
       .max(AUDIT_RETENTION_MAX_DAYS, auditRetentionRange)
       .optional(),
+    quality_preset: qualityPresetSchema.optional(),
   })
   .refine((body) => Object.values(body).some((v) => v !== undefined), {
-    message: 'send at least one of idle_threshold_seconds, idle_message, viewer_names_shown, pause_allowed, pause_max_minutes, audit_retention_days',
+    message: 'send at least one of idle_threshold_seconds, idle_message, viewer_names_shown, pause_allowed, pause_max_minutes, audit_retention_days, quality_preset',
   });
 export type UpdateSettingsBody = z.infer<typeof updateSettingsBodySchema>;
 

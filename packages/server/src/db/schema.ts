@@ -18,6 +18,8 @@ export interface CompaniesTable {
   retention_max_bytes: number | null;
   /** Audit entries older than this many days are deleted by the audit retention sweep. */
   audit_retention_days: Generated<number>;
+  /** How the company's agents encode (a QualityPreset of @vaahshare/protocol). */
+  quality_preset: Generated<string>;
   created_at: number;
 }
 
