@@ -63,14 +63,14 @@ export function encoderArgs(mode: EncodeMode, fps: number, cap?: string): string
   ];
 }
 
-/**
- * The whole ffmpeg command line of a capture, written to stdout, which is the segment file opened for
- * appending, at `captureFps`. Through a pipe-like output the muxer never seeks back, so bytes once written never change and
- * can be sent as soon as they are on disk.
- */
 /** Frames a second captured: at least `LIVE_VIEW_FPS` while watched, at most the preset's otherwise. */
 export const captureFps = (fps: number, mode: EncodeMode) => (mode.watched ? Math.max(fps, LIVE_VIEW_FPS) : Math.min(fps, PRESETS[mode.preset].maxFps));
 
+/**
+ * The whole ffmpeg command line of a capture, written to stdout, which is the segment file opened for
+ * appending, at `captureFps`. Through a pipe-like output the muxer never seeks back, so bytes once written
+ * never change and can be sent as soon as they are on disk.
+ */
 export function captureArgs(options: CaptureOptions, mode: EncodeMode, platform: NodeJS.Platform = process.platform): string[] {
   const o = { ...options, fps: captureFps(options.fps, mode) };
   const input =
