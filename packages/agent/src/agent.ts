@@ -84,6 +84,8 @@ export class Agent {
   private readonly changeListeners = new Set<() => void>();
   /** The company's preset and whether someone watches: a change starts a new recording encoded for it. */
   private readonly encode: EncodeModeState;
+  /** Segments left by an earlier run: how much of each the server holds is known only once it is resumed. */
+  private readonly earlierRuns = new Set<string>();
   /** The port of the agent's window, once it listens (for `vaahshare-agent open`). */
   guiPort: number | null = null;
 
@@ -95,6 +97,7 @@ export class Agent {
       const source = new FileSource(segment.file);
       source.finish();
       this.leftovers.set(segment.id, { segment, source });
+      this.earlierRuns.add(segment.id);
     }
     this.current = this.record();
     this.progress = new CatchUpProgress(o.log, (catchingUp) => this.setState(catchingUp ? 'catching-up' : 'live'));
@@ -278,15 +281,29 @@ export class Agent {
         segment.id,
         segment.started_at,
         source,
-        ({ acked, size }) => {
+        ({ acked }) => {
           this.sends.progress(segment.id, acked);
-          if (segment === this.current.segment) this.progress.update(acked, size);
+          this.progress.update(this.streamBacklog());
         },
         (held) => this.o.log(held ? 'the server is short of disk space: the recording stays here and is sent once it has room' : 'the server has room again: sending the recording'),
       );
       this.uploaders.set(segment.id, uploader);
     }
     return uploader;
+  }
+
+  /**
+   * What is captured and not yet on the server, of every recording going out by streaming. A cut may span a new
+   * recording (the live view ending, a rotation): the catch-up is of all of it, not of the newest recording only.
+   * A segment of an earlier run counts once it is resumed; before, how much of it the server holds is not known.
+   */
+  private streamBacklog(): number {
+    const streamed = [...this.leftovers.values(), ...(this.currentSent ? [] : [this.current])];
+    return streamed.reduce((sum, { segment, source }) => {
+      const uploader = this.uploaders.get(segment.id);
+      if (!uploader && this.earlierRuns.has(segment.id)) return sum;
+      return sum + source.size() - (uploader?.acked ?? 0);
+    }, 0);
   }
 
   /** The server holds all of it: the local copy can go. */

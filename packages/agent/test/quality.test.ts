@@ -5,6 +5,7 @@ import { api, connectDashboard, tempDir, waitUntil, type TestServer } from '@vaa
 import { decodeFrames } from '@vaahshare/testkit/webm';
 import { WebmFrameTimes } from '@vaahshare/testkit/webm-frames';
 import { agentArgs, runAgent, type AgentProcess } from './agent-process.js';
+import { startCutProxy } from './cut-proxy.js';
 import { capturedMs, clientId, downloadVideo, finalizedMedia, serverWithAdmin } from './helpers.js';
 
 /** Each recording compared holds at least this much video. */
@@ -102,6 +103,37 @@ describe('quality presets and keyframes for live view (real agent, real server, 
     } finally {
       await agent.stop('SIGKILL');
       dash.socket.disconnect();
+    }
+  });
+
+  test('a cut while watched: the live view ends during the cut, and the catch-up after it is of both recordings', async () => {
+    const proxy = await startCutProxy(t.port);
+    const dataDir = tempDir('vaahshare-agent-');
+    const agent = runAgent(agentArgs(proxy.url, 'cut-watched@pc', dataDir, ['--segment-minutes', '0']));
+    const dash = await connectDashboard(t.url, token);
+    try {
+      await agent.waitFor(/connected to/);
+      assert.equal((await dash.socket.emitWithAck('watch', { client_id: await clientId(t.url, token, 'cut-watched@pc') })).ok, true);
+      await agent.waitFor(/someone watches live: a new recording starts/);
+      await capturedMs(dataDir, 1000);
+      proxy.cut();
+      await agent.waitFor(/connection lost/);
+      dash.socket.disconnect();
+      // No viewer can reach the agent now: once the live view's linger ends it records for the archive again.
+      await agent.waitFor(/nobody watches live any more: a new recording starts/, 30_000);
+      proxy.restore();
+      await agent.waitFor(/reconnected/, 20_000);
+      // The live-view recording holds most of what waits (10 s at its frame rate); the new one has a few seconds at
+      // the archive's, under the catch-up threshold: counting the newest recording only, the agent would claim to be live.
+      await agent.waitFor(/sending [\d.]+ MB captured while the connection was down/);
+      await agent.waitFor(/caught up: live again/);
+      assert.equal(await agent.stop('SIGINT'), 0, agent.output());
+      const media = await finalizedMedia(t.url, token, await clientId(t.url, token, 'cut-watched@pc'), 3);
+      assert.deepEqual(media.map((m) => m.status), ['ready', 'ready', 'ready'], 'before, while watched, after: each recording whole');
+    } finally {
+      await agent.stop('SIGKILL');
+      dash.socket.disconnect();
+      await proxy.close();
     }
   });
 });
