@@ -308,11 +308,12 @@ export class Agent {
 
   /** The server holds all of it: the local copy can go. */
   private sent(segment: LocalSegment) {
+    // Closed before the segment leaves `leftovers`, where its source is found.
+    void this.leftoverSource(segment)?.close();
     if (segment === this.current.segment) this.currentSent = true;
     this.leftovers.delete(segment.id);
     this.uploaders.delete(segment.id);
     this.sends.forget(segment.id);
-    void this.leftoverSource(segment)?.close();
     this.o.spool.remove(segment);
   }
 

@@ -48,6 +48,18 @@ function someProcessHolds(file: string): boolean {
   });
 }
 
+/** The files under `dir` that a process holds open, deleted ones too (they read "<path> (deleted)"). */
+export function filesHeldUnder(pid: number, dir: string): string[] {
+  return fs.readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+    try {
+      const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+      return target.startsWith(dir) ? [target] : [];
+    } catch {
+      return []; // closed meanwhile
+    }
+  });
+}
+
 /** Waits until no process holds the file open any more (the ffmpeg that wrote it exited). */
 export async function writerGone(file: string, timeoutMs = 10_000) {
   await waitUntil(() => !someProcessHolds(file), timeoutMs, `the writer of ${file} to exit`);

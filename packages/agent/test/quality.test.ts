@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Media, QualityPreset } from '@vaahshare/protocol';
 import { api, connectDashboard, tempDir, waitUntil, type TestServer } from '@vaahshare/testkit';
@@ -6,7 +7,7 @@ import { decodeFrames } from '@vaahshare/testkit/webm';
 import { WebmFrameTimes } from '@vaahshare/testkit/webm-frames';
 import { agentArgs, runAgent, type AgentProcess } from './agent-process.js';
 import { startCutProxy } from './cut-proxy.js';
-import { capturedMs, clientId, downloadVideo, finalizedMedia, serverWithAdmin } from './helpers.js';
+import { capturedMs, clientId, downloadVideo, filesHeldUnder, finalizedMedia, serverWithAdmin, spooledFiles } from './helpers.js';
 
 /** Each recording compared holds at least this much video. */
 const RECORDED_MS = 3000;
@@ -127,6 +128,10 @@ describe('quality presets and keyframes for live view (real agent, real server, 
       // the archive's, under the catch-up threshold: counting the newest recording only, the agent would claim to be live.
       await agent.waitFor(/sending [\d.]+ MB captured while the connection was down/);
       await agent.waitFor(/caught up: live again/);
+      await waitUntil(() => spooledFiles(dataDir).length === 1, 10_000, 'the recordings the server has, gone from the spool');
+      const [capturing] = spooledFiles(dataDir);
+      // Rotated-out recordings the server holds: their files are closed, not kept open (deleted) until a garbage collection.
+      assert.deepEqual(filesHeldUnder(agent.child.pid!, fs.realpathSync(dataDir)).filter((f) => f !== fs.realpathSync(capturing)), []);
       assert.equal(await agent.stop('SIGINT'), 0, agent.output());
       const media = await finalizedMedia(t.url, token, await clientId(t.url, token, 'cut-watched@pc'), 3);
       assert.deepEqual(media.map((m) => m.status), ['ready', 'ready', 'ready'], 'before, while watched, after: each recording whole');
