@@ -71,6 +71,8 @@ const { values: args } = parseArgs({
     /** Experiments loaded into the server processes with --import: stmt-cache (ours only), backlog (both). */
     'what-if': { type: 'string', default: '' },
     'cpu-prof': { type: 'boolean', default: false },
+    /** Writes each garbage collection to the servers' logs (`<target>-server.log`). */
+    'trace-gc': { type: 'boolean', default: false },
     'heartbeat-ms': { type: 'string' },
     'grace-ms': { type: 'string', default: '60000' },
     'max-minutes': { type: 'string', default: '40' },
@@ -253,6 +255,7 @@ function startTarget(target: 'bare' | 'ours', port: number, dataDir: string) {
   // The inspector lets the benchmark force a GC before reading RSS (forceGc); it costs nothing unattached.
   const execArgv = ['--inspect=127.0.0.1:0'];
   if (args['cpu-prof']) execArgv.push('--cpu-prof', '--cpu-prof-dir', path.join(runDir, `cpu-prof-${target}`));
+  if (args['trace-gc']) execArgv.push('--trace-gc');
   for (const w of WHAT_IF) execArgv.push('--import', pathToFileURL(path.join(here, 'what-if', `${w}.mjs`)).href);
   return spawnServer({
     script: target === 'ours' ? OUR_MAIN : BARE_MAIN,
