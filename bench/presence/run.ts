@@ -3,9 +3,9 @@
  *
  *   npm run bench:presence -- [--agents 10000] [--workers 2] [--concurrency 250] [--drops 200]
  *                             [--drop-spacing 20] [--idle-seconds 20] [--silent-trials 5]
- *                             [--targets bare,ours] [--skip-kill9] [--skip-storms] [--cpu-prof] [--heartbeat-ms N]
- *                             [--grace-ms 60000] [--storm-downtime-ms 8000] [--max-minutes 40]
- *                             [--what-if backlog]   (experiments, see what-if/*.mjs)
+ *                             [--targets bare,ours] [--skip-kill9] [--skip-storms] [--cpu-prof] [--trace-gc]
+ *                             [--heartbeat-ms N] [--grace-ms 60000] [--storm-downtime-ms 8000] [--max-minutes 40]
+ *                             [--what-if backlog,sql-timing]   (experiments, see what-if/*.mjs)
  *
  * Every server and every agent worker is a child process of this one; all traffic stays on 127.0.0.1.
  * Results: a table on stdout and JSON in bench/results/.
@@ -68,7 +68,7 @@ const { values: args } = parseArgs({
     targets: { type: 'string', default: 'bare,ours' },
     'skip-kill9': { type: 'boolean', default: false },
     'skip-storms': { type: 'boolean', default: false },
-    /** Experiments loaded into the server processes with --import: stmt-cache (ours only), backlog (both). */
+    /** Experiments loaded into the server processes with --import: backlog (a listen backlog of 4096), sql-timing (times each SQL statement; SQL_TIMING_FILE). */
     'what-if': { type: 'string', default: '' },
     'cpu-prof': { type: 'boolean', default: false },
     /** Writes each garbage collection to the servers' logs (`<target>-server.log`). */
