@@ -618,10 +618,10 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
         startups.push(readyAt - spawnedAt);
         const newPid = server.pid;
         log(`${target}: restarted (pid ${server.pid}) after ${storm.shutdownMs} ms shutdown + ${storm.startupMs} ms start-up`);
-        const clientsList = target === 'ours' && CLIENTS_EVERY_MS > 0 ? sampleClientsList(server.url, token, N, CLIENTS_EVERY_MS) : undefined;
         // A dashboard that connects after the restart must see no client-disconnected (both targets get one,
         // so that both broadcast the same events during the storm; only ours is checked).
         const dashboard = await openDashboard(server.url, token);
+        const clientsList = target === 'ours' && CLIENTS_EVERY_MS > 0 ? sampleClientsList(server.url, token, N, CLIENTS_EVERY_MS) : undefined;
         const progress = setInterval(() => {
           void workerStatus(workers).then(
             (s) => log(`${target}:   re-acked ${s.reduce((n, x) => n + x.stormAcked, 0)}/${N}`),
