@@ -6,8 +6,9 @@ import { openConnection } from './connection.js';
 import { SendTracker } from './gui/send-tracker.js';
 import type { ActionResult, GuiView, SegmentView } from './gui/view.js';
 import { IdleWatcher, type IdlePeriod, type IdleTools } from './idle.js';
+import { HoursWatch } from './monitoring-hours.js';
 import { CatchUpProgress } from './progress.js';
-import { finishRecording, startRecording, type Recording } from './recording.js';
+import { finishRecording, noRecording, startRecording, type Recording } from './recording.js';
 import { SegmentRefused, SegmentUploader } from './shared/segment-uploader.js';
 import { emitAndWait, socketTransport, type AgentSocket } from './shared/socket-transport.js';
 import { AlertSpool, type SpooledAlert } from './spool/alert-spool.js';
@@ -77,6 +78,8 @@ export class Agent {
   private companySettings: CompanySettings | null = null;
   /** A pause the person asked for: no capture until it ends. */
   private paused: { until: number; reason: string; timer: NodeJS.Timeout } | null = null;
+  /** The desktop's monitoring hours: outside them nothing is captured (PROTOCOL.md §8.24). */
+  private readonly hours: HoursWatch;
   /** Nothing more of the current recording goes out by streaming (it ended for a pause and was sent, or goes as an upload). */
   private currentSent = false;
   private readonly sends = new SendTracker();
@@ -91,7 +94,8 @@ export class Agent {
       source.finish();
       this.leftovers.set(segment.id, { segment, source });
     }
-    this.current = this.record();
+    this.hours = new HoursWatch(o.spool.dir, (inside) => void this.onHours(inside));
+    this.current = this.hours.inside ? this.record() : this.nothingRecorded();
     this.progress = new CatchUpProgress(o.log, (catchingUp) => this.setState(catchingUp ? 'catching-up' : 'live'));
     this.alerts = new AlertSpool(o.spool.dir);
     this.deviceSecret = new DeviceSecretStore(o.spool.dir, o.server);
@@ -101,6 +105,7 @@ export class Agent {
       { idle: (period, message) => this.onIdle(period, message), back: (period, away) => this.onBack(period, away) },
       o.log,
     );
+    this.idle.suspended = !this.hours.inside;
     const machine = () => {
       const failure = o.selfUpdate?.lastFailure();
       return failure ? { ...o.machine, agent_update: failure } : o.machine;
@@ -125,6 +130,7 @@ export class Agent {
       saveLastSettings(o.spool.dir, parsed.data);
       this.changed();
     });
+    this.socket.on('monitoring-hours', (payload) => this.hours.received(payload));
     this.socket.on('viewers', (payload) => {
       const parsed = viewersSchema.safeParse(payload);
       if (!parsed.success) return;
@@ -299,12 +305,12 @@ export class Agent {
    */
   private async keepForUpload(segment: LocalSegment, why: string) {
     this.o.log(`the server no longer takes segment ${segment.id} (${why}); it will be uploaded whole`);
-    if (segment === this.current.segment && !this.paused) {
+    if (segment === this.current.segment && !this.holding) {
       await this.rotate((old) => this.o.spool.toUpload(old.segment, `${old.segment.id}-full`));
     } else {
       this.o.spool.toUpload(segment, `${segment.id}-full`);
       this.leftovers.delete(segment.id);
-      // Paused: the recording already ended; no new one starts before the pause does.
+      // Paused or outside hours: the recording already ended; no new one starts before that ends.
       if (segment === this.current.segment) this.currentSent = true;
     }
     this.uploaders.delete(segment.id);
@@ -313,7 +319,7 @@ export class Agent {
 
   /** Starts a new segment, then ends the old one (a short overlap rather than a gap). */
   private async rotate(keep: (old: Recording) => void) {
-    if (this.quitting || this.paused) return;
+    if (this.quitting || this.holding) return;
     const old = this.current;
     this.current = this.record();
     await finishRecording(old);
@@ -387,6 +393,7 @@ export class Agent {
 
   private close(code: number) {
     clearInterval(this.statusTimer);
+    this.hours.stop();
     if (this.paused) clearTimeout(this.paused.timer);
     if (this.rotateTimer) clearInterval(this.rotateTimer);
     this.socket.disconnect();
@@ -458,10 +465,11 @@ export class Agent {
       state: this.state === 'recording' ? 'live' : this.state,
       since: this.stateSince.toISOString(),
       pending_bytes: this.pendingBytes(),
-      recording: this.quitting || this.paused ? null : { id: this.current.segment.id, started_at: new Date(this.current.segment.started_at).toISOString() },
+      recording: this.quitting || this.holding ? null : { id: this.current.segment.id, started_at: new Date(this.current.segment.started_at).toISOString() },
       viewers: this.viewers,
       segments,
       idle: this.idleNow,
+      outside_hours: this.hours.inside ? null : { until: this.hours.until },
       pause: this.paused && { until: new Date(this.paused.until).toISOString(), reason: this.paused.reason },
       pause_policy: this.companySettings && { allowed: Boolean(this.companySettings.pause_allowed), max_minutes: this.companySettings.pause_max_minutes ?? 0 },
     };
@@ -493,12 +501,52 @@ export class Agent {
     this.paused = null;
     if (this.quitting) return { ok: true, message: 'The agent is stopping' };
     if (this.socket.connected) this.socket.timeout(5000).emit('resume', {}, () => undefined);
-    this.current = this.record();
+    if (!this.hours.inside) {
+      this.o.log('the pause ended outside monitoring hours: nothing is recorded until they start');
+      this.changed();
+      return { ok: true, message: 'The pause ended; outside monitoring hours nothing is recorded' };
+    }
     this.o.log('recording again after the pause');
+    this.recordAgain();
+    return { ok: true, message: 'Recording again' };
+  }
+
+  /** Not recording now: a pause the person asked for, or outside the monitoring hours. */
+  private get holding() {
+    return this.paused !== null || !this.hours.inside;
+  }
+
+  /** A new recording after a pause or outside hours, streamed at once when connected. */
+  private recordAgain() {
+    this.current = this.record();
     const gen = this.generation;
     if (this.socket.connected) this.pumping = this.pumping.then(() => this.pump(gen)).catch((err: Error) => this.o.log(`streaming stopped: ${err.message}`));
     this.changed();
-    return { ok: true, message: 'Recording again' };
+  }
+
+  /** The agent started outside its hours: nothing is captured, and nothing is there to send. */
+  private nothingRecorded(): Recording {
+    this.currentSent = true;
+    return noRecording(this.o.spool);
+  }
+
+  /**
+   * A monitoring-hours boundary (told by the server, or reached by the agent's own timer while offline): outside,
+   * the recording ends and is sent as after a pause, idle alerts stop, and the connection stays; inside, a new
+   * recording starts unless the person paused.
+   */
+  private async onHours(inside: boolean) {
+    if (this.quitting) return;
+    this.idle.suspended = !inside;
+    if (!inside) {
+      this.o.log(`outside monitoring hours: not recording${this.hours.until ? ` until ${this.hours.until}` : ''}`);
+      this.changed();
+      if (!this.current.capture.stopRequested) await finishRecording(this.current);
+      return;
+    }
+    this.o.log('inside monitoring hours: recording');
+    if (!this.paused) this.recordAgain();
+    else this.changed();
   }
 }
 

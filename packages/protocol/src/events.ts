@@ -8,6 +8,7 @@ import type {
 import type { AgentUpdateOffer, AgentUpdateStatus } from './agent-downloads.js';
 import type { WatchPayload } from './dashboard-events.js';
 import type { Alert, Client, Company, Media, Pause, Settings, ViewersPayload } from './models.js';
+import type { MonitoringHoursPayload } from './monitoring-hours.js';
 import type { DiskStatus } from './storage.js';
 
 /** Every failed ack and every `error` event carries a stable code and a sentence for humans. */
@@ -67,6 +68,8 @@ export interface ServerToClientEvents {
   viewers: (payload: ViewersPayload) => void;
   /** Agents of this project only (PROTOCOL.md §8.14): the server holds another build for the agent's platform. */
   'agent-update': (payload: AgentUpdateOffer) => void;
+  /** Agents of this project only (PROTOCOL.md §8.24): the desktop's monitoring hours, on connect and at every change. */
+  'monitoring-hours': (payload: MonitoringHoursPayload) => void;
   'connect-stream': () => void;
   'disconnect-stream': () => void;
   'processing-video': (payload: MediaEventPayload) => void;
