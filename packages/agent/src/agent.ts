@@ -526,6 +526,7 @@ export class Agent {
 
   /** The agent started outside its hours: nothing is captured, and nothing is there to send. */
   private nothingRecorded(): Recording {
+    this.o.log(`outside monitoring hours: not recording${this.hours.until ? ` until ${this.hours.until}` : ''}`);
     this.currentSent = true;
     return noRecording(this.o.spool);
   }
