@@ -94,6 +94,8 @@ export interface ServerToClientEvents {
   'media-deleted': (payload: { ids: number[] }) => void;
   /** A client and all its data were deleted. */
   'client-deleted': (payload: { id: number }) => void;
+  /** A company's monitoring hours changed (PROTOCOL.md §8.24): dashboards that see the groups concerned read them again. */
+  'monitoring-hours-updated': (payload: { company_id: number }) => void;
   /** The server's data directory went below MIN_FREE_DISK_MB free (`low`: new video refused) or has room again. */
   'storage-status': (payload: DiskStatus) => void;
   'stream-init': (payload: { client_id: number; segment_id: string; buffer: Uint8Array }) => void;

@@ -39,6 +39,7 @@ export function startRealtime() {
   alerts.bind(socket);
   media.bind(socket);
   storage.bind(socket);
+  hours.bind(socket);
 }
 
 export function stopRealtime() {

@@ -2,6 +2,7 @@ import { effectiveHours, formatHoursInstant, hoursStateAt, type MonitoringHours,
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import { monitoringHoursApi } from '../api';
+import type { DashboardSocket } from '../realtime/socket';
 
 /** The state is worked out again at least this often (a tab asleep past a boundary catches up within it). */
 const MAX_WAIT_MS = 60_000;
@@ -50,5 +51,10 @@ export const useMonitoringHoursStore = defineStore('monitoringHours', () => {
     return until ? `outside hours until ${until}` : 'outside hours';
   }
 
-  return { overview, outside, hoursOf, refresh, save, outsideText, recompute };
+  /** Another admin changed them: read them again (a failed read keeps what was shown). */
+  function bind(socket: DashboardSocket) {
+    socket.on('monitoring-hours-updated', () => void refresh().catch(() => undefined));
+  }
+
+  return { overview, outside, hoursOf, refresh, save, outsideText, recompute, bind };
 });

@@ -38,6 +38,9 @@ export const hoursRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; schedules: Co
     const before = await repo.putHours(ctx.db, companyId, groupId, hours, ctx.clock.now());
     await ctx.events.emitAndWait('monitoring-hours-changed', { actor: actorOf(access, request), companyId, group, before, after: hours });
     await schedules.changed(companyId);
+    // The default concerns every group; a viewer's dashboard hears of its groups only.
+    const concerned = groupId === null ? (await repo.groupsOf(ctx.db, companyId)).map((g) => g.id) : [groupId];
+    ctx.broadcast.toGroups(companyId, concerned).emit('monitoring-hours-updated', { company_id: companyId });
     return { data: { group_id: groupId, hours } };
   });
 };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MonitoringHours, MonitoringHoursPayload } from '@vaahshare/protocol';
-import { api, connected, disconnectAll, hello, login, openSocket, rememberDeviceSecret, roundTrip, startServer, waitUntil, type TestServer } from '@vaahshare/testkit';
+import { api, connectDashboard, connected, disconnectAll, hello, login, openSocket, rememberDeviceSecret, roundTrip, startServer, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { rolesFixture, type RolesFixture } from '../test/roles-fixture.js';
 
 const office: MonitoringHours = { time_zone: 'Europe/Berlin', days: { mon: [{ start: '09:00', end: '18:00' }], fri: [{ start: '09:00', end: '18:00' }] } };
@@ -51,6 +51,9 @@ describe('monitoring hours over REST: who may read and set them', () => {
   const put = (token: string, body: unknown) => api(t.url, '/api/monitoring-hours', { token, method: 'PUT', body });
 
   test('an admin sets the company default and a group’s own; viewers read their groups’ only; others are refused and change nothing', async () => {
+    const viewerTab = await connectDashboard(t.url, f.tokens.viewer);
+    const heardByViewer: unknown[] = [];
+    viewerTab.socket.on('monitoring-hours-updated', (payload) => heardByViewer.push(payload));
     const before = await get(f.tokens.admin);
     assert.equal(before.status, 200);
     assert.deepEqual(before.body.data.default, null);
@@ -64,12 +67,19 @@ describe('monitoring hours over REST: who may read and set them', () => {
     assert.deepEqual(setDefault.body, { data: { group_id: null, hours: office } });
     const setSales = await put(f.tokens.admin, { group_id: f.sales.id, hours: always });
     assert.equal(setSales.status, 200);
+    assert.equal((await put(f.tokens.admin, { group_id: f.support.id, hours: office })).status, 200);
+    assert.equal((await put(f.tokens.admin, { group_id: f.support.id, hours: null })).status, 200);
+    // The viewer's open dashboard hears of the default's change and its own group's, not of Support's.
+    await roundTrip(viewerTab.socket);
+    assert.deepEqual(heardByViewer, [{ company_id: f.companyId }, { company_id: f.companyId }]);
 
     const seenByViewer = await get(f.tokens.viewer);
     assert.deepEqual(seenByViewer.body.data, { company_id: f.companyId, default: office, groups: [{ group_id: f.sales.id, name: 'Sales', hours: always }] });
 
     const entries = (await api(t.url, '/api/audit?action=monitoring-hours-changed', { token: f.tokens.admin })).body.data;
     assert.deepEqual(entries.map((e: { target: { kind: string; label: string | null }; details: { before: unknown } }) => [e.target.kind, e.target.label, e.details.before]), [
+      ['group', 'Support', office],
+      ['group', 'Support', null],
       ['group', 'Sales', null],
       ['company', null, null],
     ]);

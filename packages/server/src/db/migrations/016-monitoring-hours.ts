@@ -17,6 +17,8 @@ export function monitoringHours(dialect: Dialect) {
         .addColumn('hours', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();
+      await db.schema.createIndex('monitoring_hours_company').on('monitoring_hours').column('company_id').execute();
+      // One default per company and one schedule per group.
       await sql`create unique index monitoring_hours_company_default on monitoring_hours (company_id) where group_id is null`.execute(db);
       await sql`create unique index monitoring_hours_group on monitoring_hours (group_id) where group_id is not null`.execute(db);
     },
