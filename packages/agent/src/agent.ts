@@ -518,6 +518,8 @@ export class Agent {
 
   /** A new recording after a pause or outside hours, streamed at once when connected. */
   private recordAgain() {
+    // The one that ended is not all on the server yet (it ended offline): it goes first, then the new one.
+    if (!this.currentSent) this.leftovers.set(this.current.segment.id, { segment: this.current.segment, source: this.current.source });
     this.current = this.record();
     const gen = this.generation;
     if (this.socket.connected) this.pumping = this.pumping.then(() => this.pump(gen)).catch((err: Error) => this.o.log(`streaming stopped: ${err.message}`));

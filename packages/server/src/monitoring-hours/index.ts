@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import type { Feature } from '../feature.js';
 import { runInBackground } from '../infra/background.js';
 import type { SocketServer } from '../sockets.js';
-import { createHoursAnnouncer, realTimers, type Timers } from './announcer.js';
+import { createHoursAnnouncer, realTimers } from './announcer.js';
 import { hoursRoutes } from './hours.routes.js';
 import { createScheduleCache } from './schedules.js';
 
@@ -15,11 +15,11 @@ const SCHEDULES_MAX_AGE_MS = 60_000;
  * this project told its hours when it connects, when they change and at each boundary. It listens: presence's
  * `agent-connected`, groups' `clients-moved` and `group-changed`.
  */
-export function createMonitoringHoursFeature(ctx: AppContext, { io, clustered }: Pick<SocketServer, 'io' | 'clustered'>, timers: Timers = realTimers) {
+export function createMonitoringHoursFeature(ctx: AppContext, { io, clustered }: Pick<SocketServer, 'io' | 'clustered'>) {
   const cache = createScheduleCache({ db: ctx.db, clock: ctx.clock, maxAgeMs: SCHEDULES_MAX_AGE_MS });
   const announcer = createHoursAnnouncer({
     clock: ctx.clock,
-    timers,
+    timers: realTimers,
     lookup: cache.lookup,
     send: (socketId, payload) => ctx.broadcast.toSocket(socketId).emit('monitoring-hours', payload),
     onError: (err) => ctx.log.error({ err }, 'telling agents their monitoring hours failed'),
