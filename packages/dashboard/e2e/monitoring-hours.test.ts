@@ -66,6 +66,11 @@ describe('dashboard: monitoring hours in Settings and on the Clients page (Chrom
     await badge.waitFor({ timeout: 5000 });
     assert.match(await badge.innerText(), /^outside hours until Sun 23:58$/);
     await screenshot(page, 'clients-outside-hours-desktop');
+    await page.locator('.client-link', { hasText: 'hal@desk-9' }).click();
+    const fact = page.locator('[data-fact="Monitoring hours"]');
+    await fact.waitFor();
+    assert.equal(await fact.innerText(), 'Sun 23:58–23:59 (Pacific/Kiritimati) — outside hours until Sun 23:58');
+    await page.goBack();
 
     // Another admin (here: the API) removes them: this tab hears it and the badge goes.
     assert.equal((await api(t.url, '/api/monitoring-hours', { token, method: 'PUT', body: { group_id: null, hours: null } })).status, 200);

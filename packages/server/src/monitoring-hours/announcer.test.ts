@@ -45,10 +45,15 @@ describe('telling agents their monitoring hours (plain function, fake clock)', (
     assert.deepEqual(f.sent.map((s) => [s.socketId, s.payload.inside, s.payload.next_change_at, s.payload.server_time]), [
       ['s1', true, '2026-12-02T18:00:00.000Z', '2026-12-02T12:00:00.000Z'],
     ]);
-    assert.equal(f.armedAt(), Date.parse('2026-12-02T18:00:00Z'));
-    await f.fire();
+    // It wakes at least hourly (a clock set forward is noticed), and at the change itself.
+    const wakes: string[] = [];
+    while (f.sent.length === 1) {
+      wakes.push(new Date(f.armedAt()!).toISOString().slice(11, 16));
+      await f.fire();
+    }
+    assert.deepEqual(wakes, ['13:00', '14:00', '15:00', '16:00', '17:00', '18:00']);
     assert.deepEqual(f.sent.slice(1).map((s) => [s.payload.inside, s.payload.next_change_at]), [[false, '2026-12-03T09:00:00.000Z']]);
-    assert.equal(f.armedAt(), Date.parse('2026-12-03T09:00:00Z'), 'armed for the next one');
+    assert.equal(f.armedAt(), Date.parse('2026-12-02T19:00:00Z'), 'armed again');
   });
 
   test('a storm of connects is looked up in few batches, each agent told once; a gone agent is told nothing', async () => {
@@ -72,6 +77,13 @@ describe('telling agents their monitoring hours (plain function, fake clock)', (
     await f.announcer.companyChanged(1);
     assert.deepEqual(f.sent.map((s) => [s.socketId, s.payload.inside, s.payload.next_change_at, s.payload.hours]), [['a', true, null, null]]);
     assert.deepEqual(f.lookups.at(-1), [1, 2], 'the other company’s agent is not even looked up');
+  });
+
+  test('a change that concerns no agent here does not stop later agents from being told', async () => {
+    const f = fakes();
+    await f.announcer.companyChanged(1);
+    await f.announcer.add({ socketId: 'later', clientId: 1 });
+    assert.deepEqual(f.sent.map((s) => s.socketId), ['later']);
   });
 
   test('with no schedule anywhere nothing is armed; stop disarms', async () => {

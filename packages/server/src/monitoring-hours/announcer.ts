@@ -78,6 +78,8 @@ export function createHoursAnnouncer(deps: {
   /** Works out these agents' state again (after everything asked before). Resolves once it was sent. */
   function request(targets: Iterable<Tracked>): Promise<void> {
     for (const agent of targets) pending.add(agent);
+    // Nothing to do: no drain, which would end before `running` is even set and leave it set for good.
+    if (!pending.size) return running ?? Promise.resolve();
     running ??= drain();
     return running;
   }
