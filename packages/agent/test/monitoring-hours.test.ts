@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Client, MonitoringHours } from '@vaahshare/protocol';
 import { api, login, startServer, tempDir, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { agentArgs, runAgent } from './agent-process.js';
-import { capturedMore, clientId, finalizedMedia, spooledFiles, writerGone } from './helpers.js';
+import fs from 'node:fs';
+import { capturedMore, clientId, finalizedMedia, spooledFiles } from './helpers.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/vaahshare-agent.js');
 const USER_HOST = 'hours@desk';
@@ -18,6 +19,17 @@ const wednesdayMornings: MonitoringHours = { time_zone: 'UTC', days: { wed: [{ s
 let offset = 0;
 const clock = { now: () => Date.now() + offset };
 const setClockTo = (iso: string) => (offset = Date.parse(iso) - Date.now());
+
+/** Whether some process writes `file` as its standard output, as ffmpeg writes a capture (the agent reads it too). */
+function capturedInto(file: string): boolean {
+  return fs.readdirSync('/proc').some((pid) => {
+    try {
+      return /^\d+$/.test(pid) && fs.readlinkSync(`/proc/${pid}/fd/1`) === file;
+    } catch {
+      return false; // gone meanwhile, or not ours to read
+    }
+  });
+}
 
 /** What the agent's window shows (its own HTTP API, found with `open --print` as a user would). */
 async function windowView(dataDir: string) {
@@ -51,13 +63,14 @@ describe('monitoring hours (real agent process, real server with a shifted clock
       await capturedMore(dataDir, 20_000);
       const recorded = spooledFiles(dataDir);
       assert.equal(recorded.length, 1, 'recording inside the hours');
+      assert.ok(capturedInto(recorded[0]), 'ffmpeg captures into it');
 
       // The server goes away before noon: the agent reaches the boundary by its own timer, with the server's time.
       await t.close();
       const lostAt = await agent.waitFor(/connection lost/);
       const outsideAt = await agent.waitFor(/outside monitoring hours: not recording until Wed 09:00/, 30_000);
       assert.ok(outsideAt > lostAt, `the boundary came while offline (the machine took over 15 s to get here):\n${agent.output()}`);
-      await writerGone(recorded[0]);
+      await waitUntil(() => !capturedInto(recorded[0]), 10_000, 'ffmpeg to stop capturing');
       assert.equal(agent.output().match(/capturing a test picture/g)?.length, 1, 'no new recording starts');
 
       t = await startServer({ DATA_DIR: t.dataDir, PORT: String(t.port) }, { clock });
