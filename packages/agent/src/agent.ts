@@ -7,8 +7,9 @@ import { openConnection } from './connection.js';
 import { SendTracker } from './gui/send-tracker.js';
 import type { ActionResult, GuiView, SegmentView } from './gui/view.js';
 import { IdleWatcher, type IdlePeriod, type IdleTools } from './idle.js';
+import { HoursWatch } from './monitoring-hours.js';
 import { CatchUpProgress } from './progress.js';
-import { finishRecording, startRecording, type Recording } from './recording.js';
+import { finishRecording, noRecording, startRecording, type Recording } from './recording.js';
 import { SegmentRefused, SegmentUploader } from './shared/segment-uploader.js';
 import { emitAndWait, socketTransport, type AgentSocket } from './shared/socket-transport.js';
 import { AlertSpool, type SpooledAlert } from './spool/alert-spool.js';
@@ -78,6 +79,8 @@ export class Agent {
   private companySettings: CompanySettings | null = null;
   /** A pause the person asked for: no capture until it ends. */
   private paused: { until: number; reason: string; timer: NodeJS.Timeout } | null = null;
+  /** The desktop's monitoring hours: outside them nothing is captured (PROTOCOL.md §8.24). */
+  private readonly hours: HoursWatch;
   /** Nothing more of the current recording goes out by streaming (it ended for a pause and was sent, or goes as an upload). */
   private currentSent = false;
   private readonly sends = new SendTracker();
@@ -99,7 +102,8 @@ export class Agent {
       this.leftovers.set(segment.id, { segment, source });
       this.earlierRuns.add(segment.id);
     }
-    this.current = this.record();
+    this.hours = new HoursWatch(o.spool.dir, (inside) => void this.onHours(inside));
+    this.current = this.hours.inside ? this.record() : this.nothingRecorded();
     this.progress = new CatchUpProgress(o.log, (catchingUp) => this.setState(catchingUp ? 'catching-up' : 'live'));
     this.alerts = new AlertSpool(o.spool.dir);
     this.deviceSecret = new DeviceSecretStore(o.spool.dir, o.server);
@@ -109,6 +113,7 @@ export class Agent {
       { idle: (period, message) => this.onIdle(period, message), back: (period, away) => this.onBack(period, away) },
       o.log,
     );
+    this.idle.suspended = !this.hours.inside;
     const machine = () => {
       const failure = o.selfUpdate?.lastFailure();
       return failure ? { ...o.machine, agent_update: failure } : o.machine;
@@ -135,6 +140,7 @@ export class Agent {
     });
     this.socket.on('connect-stream', () => this.encode.watched());
     this.socket.on('disconnect-stream', () => this.encode.unwatched());
+    this.socket.on('monitoring-hours', (payload) => this.hours.received(payload));
     this.socket.on('viewers', (payload) => {
       const parsed = viewersSchema.safeParse(payload);
       if (!parsed.success) return;
@@ -327,12 +333,12 @@ export class Agent {
    */
   private async keepForUpload(segment: LocalSegment, why: string) {
     this.o.log(`the server no longer takes segment ${segment.id} (${why}); it will be uploaded whole`);
-    if (segment === this.current.segment && !this.paused) {
+    if (segment === this.current.segment && !this.holding) {
       await this.rotate((old) => this.o.spool.toUpload(old.segment, `${old.segment.id}-full`));
     } else {
       this.o.spool.toUpload(segment, `${segment.id}-full`);
       this.leftovers.delete(segment.id);
-      // Paused: the recording already ended; no new one starts before the pause does.
+      // Paused or outside hours: the recording already ended; no new one starts before that ends.
       if (segment === this.current.segment) this.currentSent = true;
     }
     this.uploaders.delete(segment.id);
@@ -341,7 +347,7 @@ export class Agent {
 
   /** Starts a new segment, then ends the old one (a short overlap rather than a gap). */
   private async rotate(keep: (old: Recording) => void) {
-    if (this.quitting || this.paused) return;
+    if (this.quitting || this.holding) return;
     const old = this.current;
     this.current = this.record();
     await finishRecording(old);
@@ -355,6 +361,8 @@ export class Agent {
 
   /** The encoding changed (preset, someone watches): a new recording starts with it (ffmpeg cannot switch on the fly). */
   private async reencode(why: string) {
+    // Paused or outside monitoring hours: nothing is captured; the next recording starts with the new encoding.
+    if (this.holding) return;
     this.o.log(`${why}: a new recording starts, encoded for it`);
     // A recording ffmpeg has not written to yet would end empty (an error in History): it gets its first bytes first.
     const current = this.current;
@@ -431,6 +439,7 @@ export class Agent {
   private close(code: number) {
     clearInterval(this.statusTimer);
     this.encode.stop();
+    this.hours.stop();
     if (this.paused) clearTimeout(this.paused.timer);
     if (this.rotateTimer) clearInterval(this.rotateTimer);
     this.socket.disconnect();
@@ -502,10 +511,11 @@ export class Agent {
       state: this.state === 'recording' ? 'live' : this.state,
       since: this.stateSince.toISOString(),
       pending_bytes: this.pendingBytes(),
-      recording: this.quitting || this.paused ? null : { id: this.current.segment.id, started_at: new Date(this.current.segment.started_at).toISOString() },
+      recording: this.quitting || this.holding ? null : { id: this.current.segment.id, started_at: new Date(this.current.segment.started_at).toISOString() },
       viewers: this.viewers,
       segments,
       idle: this.idleNow,
+      outside_hours: this.hours.inside ? null : { until: this.hours.until },
       pause: this.paused && { until: new Date(this.paused.until).toISOString(), reason: this.paused.reason },
       pause_policy: this.companySettings && { allowed: Boolean(this.companySettings.pause_allowed), max_minutes: this.companySettings.pause_max_minutes ?? 0 },
     };
@@ -537,12 +547,55 @@ export class Agent {
     this.paused = null;
     if (this.quitting) return { ok: true, message: 'The agent is stopping' };
     if (this.socket.connected) this.socket.timeout(5000).emit('resume', {}, () => undefined);
-    this.current = this.record();
+    if (!this.hours.inside) {
+      this.o.log('the pause ended outside monitoring hours: nothing is recorded until they start');
+      this.changed();
+      return { ok: true, message: 'The pause ended; outside monitoring hours nothing is recorded' };
+    }
     this.o.log('recording again after the pause');
+    this.recordAgain();
+    return { ok: true, message: 'Recording again' };
+  }
+
+  /** Not recording now: a pause the person asked for, or outside the monitoring hours. */
+  private get holding() {
+    return this.paused !== null || !this.hours.inside;
+  }
+
+  /** A new recording after a pause or outside hours, streamed at once when connected. */
+  private recordAgain() {
+    // The one that ended is not all on the server yet (it ended offline): it goes first, then the new one.
+    if (!this.currentSent) this.leftovers.set(this.current.segment.id, { segment: this.current.segment, source: this.current.source });
+    this.current = this.record();
     const gen = this.generation;
     if (this.socket.connected) this.pumping = this.pumping.then(() => this.pump(gen)).catch((err: Error) => this.o.log(`streaming stopped: ${err.message}`));
     this.changed();
-    return { ok: true, message: 'Recording again' };
+  }
+
+  /** The agent started outside its hours: nothing is captured, and nothing is there to send. */
+  private nothingRecorded(): Recording {
+    this.o.log(`outside monitoring hours: not recording${this.hours.until ? ` until ${this.hours.until}` : ''}`);
+    this.currentSent = true;
+    return noRecording(this.o.spool);
+  }
+
+  /**
+   * A monitoring-hours boundary (told by the server, or reached by the agent's own timer while offline): outside,
+   * the recording ends and is sent as after a pause, idle alerts stop, and the connection stays; inside, a new
+   * recording starts unless the person paused.
+   */
+  private async onHours(inside: boolean) {
+    if (this.quitting) return;
+    this.idle.suspended = !inside;
+    if (!inside) {
+      this.o.log(`outside monitoring hours: not recording${this.hours.until ? ` until ${this.hours.until}` : ''}`);
+      this.changed();
+      if (!this.current.capture.stopRequested) await finishRecording(this.current);
+      return;
+    }
+    this.o.log('inside monitoring hours: recording');
+    if (!this.paused) this.recordAgain();
+    else this.changed();
   }
 }
 

@@ -1,6 +1,7 @@
 import type { AgentDownloads } from './agent-downloads.js';
 import type { ClientRetention, DeletionResult, RetentionRule, StorageOverview } from './storage.js';
 import type { AuditEntry } from './audit.js';
+import type { MonitoringHours, MonitoringHoursOverview } from './monitoring-hours.js';
 import type { Alert, Client, ClientDetail, Company, EnrollmentToken, Group, ManagedUser, Me, Media, Settings, User } from './models.js';
 
 /** A media item as the REST API and the media events show it: the wire model plus its segment id and failure. */
@@ -70,6 +71,8 @@ export interface ApiRoutes {
   'DELETE /api/media': ItemBody<DeletionResult>;
   'DELETE /api/clients/:id': ItemBody<DeletionResult>;
   'GET /api/audit': ListBody<AuditEntry>;
+  'GET /api/monitoring-hours': ItemBody<MonitoringHoursOverview>;
+  'PUT /api/monitoring-hours': ItemBody<{ group_id: number | null; hours: MonitoringHours | null }>;
 }
 
 export type ApiRoute = keyof ApiRoutes;

@@ -30,6 +30,7 @@ export const AUDIT_ACTIONS = [
   'client-deleted',
   'retention-changed',
   'enrollment-reset',
+  'monitoring-hours-changed',
 ] as const;
 export const auditActionSchema = z.enum(AUDIT_ACTIONS, { error: `action must be one of ${AUDIT_ACTIONS.join(', ')}` });
 export type AuditAction = z.infer<typeof auditActionSchema>;

@@ -9,3 +9,4 @@ export * from './agent-downloads.js';
 export * from './storage.js';
 export * from './audit.js';
 export * from './roles.js';
+export * from './monitoring-hours.js';

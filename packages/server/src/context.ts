@@ -43,6 +43,8 @@ export interface InterServerEvents {
   /** Who watches a client's stream on a node (agents' windows show the names), sent on every change. */
   'viewer-names': (report: { node_id: string; client_id: number; names: string[] }) => void;
   /** A dashboard socket wants a stream: the node receiving it sends the header and catch-up, then joins it. */
+  /** A company's monitoring hours or groups changed (PROTOCOL.md §8.24): each node tells its agents of that company. */
+  'monitoring-hours-changed': (companyId: number) => void;
   'watch-request': (request: { node_id: string; client_id: number; socket_id: string }, reply: (served: boolean) => void) => void;
 }
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

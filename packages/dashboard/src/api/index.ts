@@ -1,4 +1,4 @@
-import type { AuditAction, Client, EnrollmentToken, MediaItem, RetentionRule, Settings, User } from '@vaahshare/protocol';
+import type { AuditAction, Client, EnrollmentToken, MediaItem, MonitoringHours, RetentionRule, Settings, User } from '@vaahshare/protocol';
 
 /** A user's role, a viewer's groups and its download right, as an admin sets them. */
 export type UserAccess = Pick<User, 'role'> & { group_ids: number[]; may_download: boolean };
@@ -86,6 +86,12 @@ export const usersApi = {
   setDisabled: (id: number, disabled: boolean) => call('PATCH /api/users/:id', { params: { id }, body: { disabled } }),
   resetPassword: (id: number, password: string) => call('PUT /api/users/:id/password', { params: { id }, body: { password } }),
   remove: (id: number) => call('DELETE /api/users/:id', { params: { id } }),
+};
+
+export const monitoringHoursApi = {
+  get: () => call('GET /api/monitoring-hours', { query: { company_id: companyScope() } }),
+  /** A group's schedule, or with `groupId` null the company's default; `hours` null removes it. */
+  set: (groupId: number | null, hours: MonitoringHours | null) => call('PUT /api/monitoring-hours', { body: { group_id: groupId, hours, company_id: companyScope() } }),
 };
 
 export const groupsApi = {

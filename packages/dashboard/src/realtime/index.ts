@@ -2,6 +2,7 @@ import { useAlertsStore } from '../stores/alerts';
 import { useClientsStore } from '../stores/clients';
 import { useGroupsStore } from '../stores/groups';
 import { useMediaStore } from '../stores/media';
+import { useMonitoringHoursStore } from '../stores/monitoring-hours';
 import { useSessionStore } from '../stores/session';
 import { useStorageStore } from '../stores/storage';
 import { closeSocket, openSocket } from './socket';
@@ -14,10 +15,11 @@ export function startRealtime() {
   const session = useSessionStore();
   const storage = useStorageStore();
   const groups = useGroupsStore();
+  const hours = useMonitoringHoursStore();
   const socket = openSocket({
     // Only what the user's role shows (an auditor's pages read the audit trail over REST, nothing else).
     onConnect: () => {
-      if (session.can('clients:read')) void Promise.all([clients.refresh(), groups.refresh().catch(() => {})]);
+      if (session.can('clients:read')) void Promise.all([clients.refresh(), groups.refresh().catch(() => {}), hours.refresh().catch(() => {})]);
       else clients.markReachable();
       if (session.can('alerts:read')) void alerts.refresh();
       media.changed();
@@ -37,6 +39,7 @@ export function startRealtime() {
   alerts.bind(socket);
   media.bind(socket);
   storage.bind(socket);
+  hours.bind(socket);
 }
 
 export function stopRealtime() {

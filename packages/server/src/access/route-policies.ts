@@ -71,6 +71,10 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   'POST /api/media/upload': 'agent',
   'POST /api/media/check': 'agent',
 
+  // Viewers read the hours of their groups (the clients list shows who is outside them); admins set them.
+  'GET /api/monitoring-hours': 'clients:read',
+  'PUT /api/monitoring-hours': 'company:manage',
+
   'GET /api/storage': 'company:manage',
   'PUT /api/retention': 'company:manage',
   'GET /api/audit': 'audit:read',

@@ -69,4 +69,6 @@ export const auditedEvents = {
     entryOf(at, 'client-deleted', actor, companyId, { kind: 'client', id: clientId, label: userHost }, { recordings, bytes }),
   'retention-changed': (at, { actor, companyId, clientId, before, after }) =>
     entryOf(at, 'retention-changed', actor, companyId, clientId === null ? { kind: 'company', id: companyId, label: null } : { kind: 'client', id: clientId, label: null }, { before, after }),
+  'monitoring-hours-changed': (at, { actor, companyId, group, before, after }) =>
+    entryOf(at, 'monitoring-hours-changed', actor, companyId, group ? { kind: 'group', id: group.id, label: group.name } : { kind: 'company', id: companyId, label: null }, { before, after }),
 } satisfies { [E in keyof DomainEvents]?: (at: number, payload: DomainEvents[E]) => NewAuditEntry };

@@ -88,6 +88,15 @@ export interface ClientGroupsTable {
   created_at: number;
 }
 
+/** A company's default monitoring hours (`group_id` null) or a group's own: `hours` is the schedule's JSON. */
+export interface MonitoringHoursTable {
+  id: Generated<number>;
+  company_id: number;
+  group_id: number | null;
+  hours: string;
+  updated_at: number;
+}
+
 /** The groups given to a viewer. */
 export interface UserGroupsTable {
   user_id: number;
@@ -204,6 +213,7 @@ export interface Database {
   audit_entries: AuditEntriesTable;
   client_groups: ClientGroupsTable;
   user_groups: UserGroupsTable;
+  monitoring_hours: MonitoringHoursTable;
 }
 
 export type ClientRow = Selectable<ClientsTable>;

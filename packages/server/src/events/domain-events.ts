@@ -1,4 +1,4 @@
-import type { Client, MachineInfo, RetentionRule, User } from '@vaahshare/protocol';
+import type { Client, MachineInfo, MonitoringHours, RetentionRule, User } from '@vaahshare/protocol';
 import { EventBus } from './bus.js';
 
 /**
@@ -95,6 +95,8 @@ export interface DomainEvents {
   'client-deleted': { companyId: number; clientId: number; userHost: string; recordings: number; bytes: number; actor: Actor };
   /** A company's retention rule (`clientId` null) or a client's own was set; `before` null: there was none. */
   'retention-changed': { companyId: number; clientId: number | null; before: RetentionRule | null; after: RetentionRule | null; actor: Actor };
+  /** A company's default monitoring hours (`group` null) or a group's were set or removed (null: none). */
+  'monitoring-hours-changed': Action & { group: { id: number; name: string } | null; before: MonitoringHours | null; after: MonitoringHours | null };
   /** This node's data directory went below MIN_FREE_DISK_MB free (`low`), or has room again. */
   'disk-space-changed': { low: boolean; freeBytes: number; minFreeBytes: number };
 }

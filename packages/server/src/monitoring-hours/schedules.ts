@@ -1,0 +1,41 @@
+import { effectiveHours } from '@vaahshare/protocol';
+import type { Db } from '../db/database.js';
+import type { Clock } from '../infra/clock.js';
+import type { HoursLookup } from './announcer.js';
+import { companyHours, groupsOfClients, type CompanyHours } from './hours.repository.js';
+
+/**
+ * The companies' schedules as this node last read them. A change on this node or another forgets the company's
+ * (`forget`); `maxAgeMs` bounds how stale one can be should a node miss another's word.
+ */
+export function createScheduleCache(deps: { db: Db; clock: Clock; maxAgeMs: number }) {
+  const cache = new Map<number, { at: number; hours: Promise<CompanyHours> }>();
+
+  function hoursOf(companyId: number): Promise<CompanyHours> {
+    const cached = cache.get(companyId);
+    if (cached && deps.clock.now() - cached.at < deps.maxAgeMs) return cached.hours;
+    const hours = companyHours(deps.db, companyId);
+    cache.set(companyId, { at: deps.clock.now(), hours });
+    // A failed read is not kept: the next lookup tries again.
+    hours.catch(() => cache.get(companyId)?.hours === hours && cache.delete(companyId));
+    return hours;
+  }
+
+  /** Each client's company and the schedule that applies to it: its group's own, else its company's default. */
+  const lookup: HoursLookup = async (clientIds) => {
+    const clients = await groupsOfClients(deps.db, clientIds);
+    const result = new Map();
+    for (const client of clients) {
+      const hours = await hoursOf(client.company_id);
+      result.set(client.id, { companyId: client.company_id, hours: effectiveHours(client.group_id === null ? null : hours.groups.get(client.group_id), hours.default) });
+    }
+    return result;
+  };
+
+  return { lookup, forget: (companyId: number) => cache.delete(companyId) };
+}
+
+/** What the routes call once a company's schedules changed: every node's agents of that company hear it. */
+export interface CompanySchedules {
+  changed: (companyId: number) => Promise<void>;
+}
