@@ -238,6 +238,7 @@ function serverEnv(target: 'bare' | 'ours', dataDir: string): Record<string, str
     AGENT_TOKEN,
     LOG_LEVEL: 'warn',
     NODE_ID: 'bench-node',
+    TOTP_REQUIRED_FOR_SUPERADMINS: 'false',
     RECONNECT_GRACE_MS: String(args['grace-ms']),
   };
   if (args['heartbeat-ms']) {

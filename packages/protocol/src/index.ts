@@ -8,3 +8,5 @@ export * from './api.js';
 export * from './agent-downloads.js';
 export * from './storage.js';
 export * from './audit.js';
+export * from './access.js';
+export * from './transport.js';

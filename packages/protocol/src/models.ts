@@ -59,8 +59,8 @@ export const userSchema = z.object({
 });
 export type User = z.infer<typeof userSchema>;
 
-/** A user as its admins see it in the users list: also whether it is disabled. */
-export const managedUserSchema = userSchema.extend({ disabled: z.boolean() });
+/** A user as its admins see it in the users list: also whether it is disabled and has a second factor. */
+export const managedUserSchema = userSchema.extend({ disabled: z.boolean(), second_factor: z.boolean() });
 export type ManagedUser = z.infer<typeof managedUserSchema>;
 
 export const companySchema = z.object({ id: z.number(), name: z.string() });

@@ -13,11 +13,11 @@ export const toUser = (row: Pick<UserRow, 'id' | 'email' | 'company_id' | 'role'
 export const findUserByEmail = (db: Db, email: string) =>
   db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
 
-const toManagedUser = (row: UserRow): ManagedUser => ({ ...toUser(row), disabled: row.disabled_at !== null });
+export const toManagedUser = (row: UserRow): ManagedUser => ({ ...toUser(row), disabled: row.disabled_at !== null, second_factor: row.totp_secret !== null });
 
 export const findUserById = (db: Db, id: number) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 
-export async function insertUser(db: Db, user: Omit<UserRow, 'id' | 'disabled_at'>): Promise<User> {
+export async function insertUser(db: Db, user: Pick<UserRow, 'email' | 'company_id' | 'role' | 'password_hash' | 'created_at'>): Promise<User> {
   const row = await db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
   return toUser(row);
 }
@@ -49,12 +49,16 @@ export async function insertSession(db: Db, token: string, userId: number, now: 
     .execute();
 }
 
-/** A session that has neither expired nor idled out (unused since `idleSince`), of a user who is not disabled. */
+/**
+ * A session that has neither expired nor idled out (unused since `idleSince`), of a user who is not disabled; with
+ * what decides whether the user still has to set up a second factor.
+ */
 export const findLiveSession = (db: Db, tokenHash: string, now: number, idleSince: number) =>
   db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['users.id', 'users.email', 'users.company_id', 'users.role', 'sessions.last_seen_at'])
+    .innerJoin('companies', 'companies.id', 'users.company_id')
+    .select(['users.id', 'users.email', 'users.company_id', 'users.role', 'users.totp_enabled_at', 'companies.require_admin_totp', 'sessions.last_seen_at'])
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.expires_at', '>', now)
     .where('sessions.last_seen_at', '>', idleSince)

@@ -13,11 +13,12 @@ import type { AppContext } from '../context.js';
 import type { CompaniesFace } from '../companies/index.js';
 import type { UserChange } from '../events/domain-events.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
-import { canSeeCompany, requireUser, scopeCompany, sessionTokenOf } from './guards.js';
+import { canSeeCompany, requireSuperadmin, requireUser, scopeCompany, sessionTokenOf } from './guards.js';
+import { clearTotp } from './second-factor.repository.js';
 import { actorOf } from './actor.js';
 import { hashPassword } from './passwords.js';
 import { endSessionsOfUser, userOfSession } from './sessions.js';
-import { deleteUser, findUserByEmail, findUserById, insertUser, listUsers, setPasswordHash, setUserDisabled } from './users.repository.js';
+import { deleteUser, findUserByEmail, findUserById, insertUser, listUsers, setPasswordHash, setUserDisabled, toManagedUser } from './users.repository.js';
 
 /** New users per caller and hour: answers about taken e-mail addresses are few. */
 const CREATIONS_PER_HOUR = 30;
@@ -104,6 +105,17 @@ export const usersRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pi
     await endSessionsOfUser(ctx, target.id);
     await userChanged(ctx, caller, request, target, 'password-reset');
     return { ok: true };
+  });
+
+  // A lost phone: the user logs in with the password alone and (where one is required) sets up a new second factor.
+  app.delete('/:id/totp', { schema: { params: idParamsSchema } }, async (request): Promise<ApiResponse<'DELETE /api/users/:id/totp'>> => {
+    const caller = await requireUser(ctx, request);
+    requireSuperadmin(caller);
+    const target = await manageableUser(ctx, caller, request.params.id, 'Turn your own second factor off in your account settings');
+    await clearTotp(ctx.db, target.id);
+    await endSessionsOfUser(ctx, target.id);
+    await userChanged(ctx, caller, request, target, 'totp-reset');
+    return { data: toManagedUser({ ...target, totp_secret: null }) };
   });
 
   app.delete('/:id', { schema: { params: idParamsSchema } }, async (request): Promise<ApiResponse<'DELETE /api/users/:id'>> => {
