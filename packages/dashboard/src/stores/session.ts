@@ -14,7 +14,7 @@ export const useSessionStore = defineStore('session', () => {
   /** A right password waiting for its second factor's code (the login page's second step). */
   const challenge = ref<string | null>(null);
   /** Logged in, but a required second factor is not set up yet: the set-up page is all there is until it is. */
-  const setupPending = computed(() => Boolean(user.value?.second_factor.required && !user.value.second_factor.enabled));
+  const setupPending = computed(() => Boolean(user.value?.second_factor?.required && !user.value.second_factor.enabled));
   /** Logged in and allowed everything its role allows. */
   const ready = computed(() => user.value !== null && !setupPending.value);
   /** Whether the server was asked yet who this tab is (once per page load). */
