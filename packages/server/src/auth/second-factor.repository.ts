@@ -1,5 +1,9 @@
 import type { Db } from '../db/database.js';
 import { sha256 } from '../infra/secrets.js';
+import { normalRecoveryCode } from './totp.js';
+
+/** A recovery code is kept as the sha256 of its normal form, so it matches however it is typed. */
+const recoveryHash = (code: string) => sha256(normalRecoveryCode(code));
 
 export const setPendingSecret = (db: Db, userId: number, secret: string) =>
   db.updateTable('users').set({ totp_pending_secret: secret }).where('id', '=', userId).execute();
@@ -22,7 +26,7 @@ export async function enableTotp(db: Db, userId: number, secret: string, step: n
 
 async function replaceRecoveryCodes(db: Db, userId: number, codes: string[]) {
   await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
-  await db.insertInto('recovery_codes').values(codes.map((code) => ({ user_id: userId, code_hash: sha256(code) }))).execute();
+  await db.insertInto('recovery_codes').values(codes.map((code) => ({ user_id: userId, code_hash: recoveryHash(code) }))).execute();
 }
 
 /**
@@ -41,9 +45,9 @@ export async function takeTotpStep(db: Db, userId: number, step: number): Promis
   return row !== undefined;
 }
 
-/** Uses up a recovery code (given in its normal form): true when it was one of the user's, unused. */
+/** Uses up a recovery code (as typed): true when it was one of the user's, unused. */
 export async function takeRecoveryCode(db: Db, userId: number, code: string): Promise<boolean> {
-  const row = await db.deleteFrom('recovery_codes').where('user_id', '=', userId).where('code_hash', '=', sha256(code)).returning('user_id').executeTakeFirst();
+  const row = await db.deleteFrom('recovery_codes').where('user_id', '=', userId).where('code_hash', '=', recoveryHash(code)).returning('user_id').executeTakeFirst();
   return row !== undefined;
 }
 

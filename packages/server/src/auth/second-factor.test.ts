@@ -99,7 +99,7 @@ describe('TOTP second factor', () => {
     }
     assertError(await post(t, '/api/auth/totp/setup', {}, superToken), 409, 'conflict', 'Your second factor is on already: turn it off first to move it to another app');
     const stored = await t.server.ctx.db.selectFrom('recovery_codes').select('code_hash').execute();
-    assert.deepEqual(stored.map((r) => r.code_hash).sort(), recoveryCodes.map((c) => sha256(c.replace('-', ''))).sort(), 'only hashes at rest');
+    assert.deepEqual(stored.map((r) => r.code_hash).sort(), recoveryCodes.map((c) => sha256(c.replace('-', ''))).sort(), 'only hashes at rest (of the code without its dash)');
     const [entry] = await auditActions(t, superToken, 'user-totp-enabled');
     assert.equal(entry?.target.label, ADMIN_EMAIL);
   });

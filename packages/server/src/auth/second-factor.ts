@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import type { UserRow } from '../db/schema.js';
 import { takeRecoveryCode, takeTotpStep } from './second-factor.repository.js';
-import { normalRecoveryCode, totpStep } from './totp.js';
+import { totpStep } from './totp.js';
 
 export type SecondFactorMethod = 'totp' | 'recovery-code';
 
@@ -17,5 +17,5 @@ export async function takeSecondFactor(ctx: Pick<AppContext, 'db' | 'clock'>, us
     const step = totpStep(user.totp_secret, code, ctx.clock.now());
     return step !== null && (await takeTotpStep(ctx.db, user.id, step)) ? 'totp' : null;
   }
-  return (await takeRecoveryCode(ctx.db, user.id, normalRecoveryCode(code))) ? 'recovery-code' : null;
+  return (await takeRecoveryCode(ctx.db, user.id, code)) ? 'recovery-code' : null;
 }
