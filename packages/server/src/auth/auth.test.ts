@@ -78,7 +78,7 @@ describe('auth', () => {
 
   test('REST accepts the bearer token or the session cookie, and refuses neither / a bad one with 401', async () => {
     const token = await login(t.url);
-    const me = { data: { id: 1, email: ADMIN_EMAIL, company_id: defaultCompanyId, role: 'superadmin' } };
+    const me = { data: { id: 1, email: ADMIN_EMAIL, company_id: defaultCompanyId, role: 'superadmin', second_factor: { enabled: false, required: false } } };
     const byBearer = await http(t.url, 'GET', '/api/auth/me', { token });
     assert.equal(byBearer.status, 200);
     assert.deepEqual(byBearer.body, me);

@@ -1,4 +1,4 @@
-import { disableTotpBodySchema, enableTotpBodySchema, type ApiResponse } from '@vaahshare/protocol';
+import { disableTotpBodySchema, enableTotpBodySchema, totpSetupBodySchema, type ApiResponse } from '@vaahshare/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import QRCode from 'qrcode';
@@ -39,7 +39,7 @@ export async function secondFactorRoutes(app: Plugin, ctx: AppContext, throttle:
     return { data: { ...session.secondFactor, recovery_codes_left: await countRecoveryCodes(ctx.db, session.user.id) } };
   });
 
-  app.post('/totp/setup', async (request): Promise<ApiResponse<'POST /api/auth/totp/setup'>> => {
+  app.post('/totp/setup', { schema: { body: totpSetupBodySchema } }, async (request): Promise<ApiResponse<'POST /api/auth/totp/setup'>> => {
     const session = await requireSession(ctx, request);
     if ((await ownRow(session)).totp_secret !== null) throw conflict('Your second factor is on already: turn it off first to move it to another app');
     const secret = newTotpSecret();

@@ -81,13 +81,14 @@ describe('original clients are accepted per company, from the addresses it lists
 
     const local = await originalClient(t.url, 'old@acme-2', acme);
     assert.ok(local.reply.ok);
+    const localSocketId = local.socket.id!;
     const cut = new Promise((resolve) => local.socket.once('disconnect', resolve));
     assert.equal((await setOriginalClients(t, token, acme, true, ['2001:db8::/32'])).status, 200);
     assert.equal(await cut, 'io server disconnect', 'reconnects under the new list');
     const again = await originalClient(t.url, 'old@acme-2', acme);
     assert.deepEqual(again.reply, { ok: false, error: 'unknown_company', message: refusal(acme) });
-    const alert = await http(t.url, 'POST', '/api/vaahshare/alerts', { headers: json, body: JSON.stringify({ type: 'idle', socket_id: local.socket.id }) });
-    assertError(alert, 404, 'not_found', `A client with socket id ${local.socket.id} not found`, 'its REST from an address no longer listed');
+    const alert = await http(t.url, 'POST', '/api/vaahshare/alerts', { headers: json, body: JSON.stringify({ type: 'idle', socket_id: localSocketId }) });
+    assertError(alert, 404, 'not_found', `A client with socket id ${localSocketId} not found`, 'its REST from an address no longer listed');
     viaProxy.socket.disconnect();
   });
 

@@ -149,7 +149,6 @@ describe('per-device credentials (PROTOCOL.md §2 "Device credential")', () => {
   test('an admin resets a client’s enrollment: its sockets are cut and its next connection enrolls again', async () => {
     const lost = await connectAgent(t.url, 'lost@desk-3');
     const oldSecret = lost.deviceSecret!;
-    const cut = waitForEvent(lost.socket, 'disconnect');
 
     const bAdmin = await (async () => {
       const company = await api(t.url, '/api/companies', { token: admin, body: { name: 'Other company' } });
@@ -160,6 +159,8 @@ describe('per-device credentials (PROTOCOL.md §2 "Device credential")', () => {
     assert.equal(foreign.status, 404, 'another company’s admin cannot reset it');
     assert.equal((await clientRow(t, 'lost@desk-3')).device_secret_hash, sha256(oldSecret));
 
+    // Waited for from the reset on: the argon2 work above takes seconds on a loaded machine.
+    const cut = waitForEvent(lost.socket, 'disconnect');
     const reset = await api<{ data: Client }>(t.url, `/api/clients/${lost.client.id}/reset-enrollment`, { token: admin, method: 'POST' });
     assert.equal(reset.status, 200);
     assert.equal(reset.body.data.device_enrolled, false);
