@@ -38,6 +38,8 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '2' },
     /** Writes a CPU profile of the page while typing and filtering to bench/results/ (read it with DevTools). */
     'cpu-prof': { type: 'boolean', default: false },
+    // A Chromium trace (devtools.timeline: tasks, style, layout, paint) of the typing, for chrome://tracing or Perfetto.
+    trace: { type: 'boolean', default: false },
   },
 });
 
@@ -163,13 +165,23 @@ async function measure(page: Page, t: TestServer, emits: Emit[], flips: number, 
 }
 
 /**
- * In the page: for every keystroke in the clients search (and every click on a filter option), the time from
- * the event to the frame after the page reacted to it (a task queued from the next animation frame runs after
- * that frame's rendering): what a person typing waits for.
+ * In the page, for every keystroke in the clients search (and every click on a filter option):
+ * - input latency as browsers define it (Event Timing, what INP reports): from the key event to the next paint
+ *   after its handlers ran, the longest event of each interaction; entries come only from 16 ms up (the API's
+ *   floor), so a keystroke without one counts as 16 ms;
+ * - results shown: from the event to after the frame that follows it and the work queued before that frame's
+ *   end (a task queued from the next animation frame runs after it), which includes the filtering of the rows.
  */
 const INPUT_PROBE = `
   window.__inputs = [];
   window.__clicks = [];
+  window.__keyLatency = new Map();
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (!e.interactionId || e.target?.getAttribute?.('data-test') !== 'clients-search') continue;
+      window.__keyLatency.set(e.interactionId, Math.max(window.__keyLatency.get(e.interactionId) ?? 0, e.duration));
+    }
+  }).observe({ type: 'event', durationThreshold: 16 });
   const afterNextFrame = (list, t0) => requestAnimationFrame(() => setTimeout(() => list.push(performance.now() - t0), 0));
   document.querySelector('[data-test=clients-search]').addEventListener('input', (e) => afterNextFrame(window.__inputs, e.timeStamp));
   document.addEventListener('click', (e) => { if (e.target.closest('.p-select-option')) afterNextFrame(window.__clicks, e.timeStamp); }, true);
@@ -185,7 +197,11 @@ async function typeSearches(page: Page) {
     await page.keyboard.type(word, { delay: 120 });
     for (let i = 0; i < word.length; i++) await page.keyboard.press('Backspace', { delay: 60 });
   }
-  return stats((await page.evaluate('window.__inputs')) as number[]);
+  await page.waitForTimeout(500); // Event Timing entries are delivered after the paint, in a later task.
+  const shown = (await page.evaluate('window.__inputs')) as number[];
+  const measured = (await page.evaluate('[...window.__keyLatency.values()]')) as number[];
+  const latency = [...measured, ...Array<number>(Math.max(0, shown.length - measured.length)).fill(16)];
+  return { latency: stats(latency), shown: stats(shown) };
 }
 
 /** Picks each status in the filter, then clears it. */
@@ -297,7 +313,10 @@ async function main() {
     const profiler = args['cpu-prof'] ? await page.context().newCDPSession(page) : null;
     await profiler?.send('Profiler.enable');
     await profiler?.send('Profiler.start');
+    const tracePath = path.join(here, `../results/dashboard-typing-${Date.now()}.trace.json`);
+    if (args.trace) await browser.startTracing(page, { path: tracePath, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
     const typing = await typeSearches(page);
+    if (args.trace) await browser.stopTracing();
     progress('search typing', typing);
     if (profiler) {
       const { profile } = await profiler.send('Profiler.stop');
@@ -362,7 +381,10 @@ async function main() {
     const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
     console.log(`\nfirst load JS (gzip): login ${result.first_load.login.gzip_kib} KiB, clients ${result.first_load.clients.gzip_kib} KiB; budget ${BUDGET_KIB} KiB (${met(result.first_load.clients.gzip_kib <= BUDGET_KIB)})`);
     console.log(`presence painted p50/p99: ${baseline.paint.p50}/${baseline.paint.p99} ms with ${steadyCount + flippers.length} clients, ${loaded.paint.p50}/${loaded.paint.p99} ms with ${big} (target p99 ≤ ${TARGET.paintP99Ms}: ${met(loaded.paint.p99 <= TARGET.paintP99Ms)})`);
-    console.log(`search input p50/p99: ${typing.p50}/${typing.p99} ms (target ≤ ${TARGET.inputP99Ms}: ${met(typing.p99 <= TARGET.inputP99Ms)}); filter click p50/p99 ${filters.p50}/${filters.p99} ms`);
+    console.log(
+      `search input latency (Event Timing) p50/p99: ${typing.latency.p50}/${typing.latency.p99} ms (target ≤ ${TARGET.inputP99Ms}: ${met(typing.latency.p99 <= TARGET.inputP99Ms)}); ` +
+        `results shown p50/p99: ${typing.shown.p50}/${typing.shown.p99} ms; filter click p50/p99 ${filters.p50}/${filters.p99} ms`,
+    );
     console.log(`tab memory: renderer ${memory.renderer_rss_mib} MiB RSS, JS heap ${memory.js_heap_used_mib} MiB (target ≤ ${TARGET.tabMiB}: ${met(memory.renderer_rss_mib <= TARGET.tabMiB)})`);
     console.log(`clients page opened in ${clientsPageMs} ms; live page ${livePageMs} ms with ${liveTiles} tiles; online shown ${onlineShown}, API ${onlineApi}; churn ${churnRate}/s`);
     fs.mkdirSync(path.join(here, '../results'), { recursive: true });

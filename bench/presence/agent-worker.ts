@@ -62,12 +62,19 @@ function checkStormDone() {
 function announce(agent: Agent, attempt = 1) {
   const socket = agent.socket;
   const proof = agent.deviceSecret ? { device_secret: agent.deviceSecret } : {};
-  socket.timeout(30_000).emit('client-connected', { machine_info: machineInfo(agent.userHost), ...proof }, (err: Error | null, reply?: { ok?: boolean; device_secret?: string }) => {
+  socket.timeout(10_000).emit('client-connected', { machine_info: machineInfo(agent.userHost), ...proof }, (err: Error | null, reply?: { ok?: boolean; device_secret?: string }) => {
     if (reply?.device_secret) agent.deviceSecret = reply.device_secret;
     if (socket !== agent.socket) return;
-    if (err || !reply?.ok) {
+    if (err) {
       ackErrors++;
-      // Still connected but unanswered (or refused): ask again, a bounded number of times.
+      // Unanswered: as the real agent does (packages/agent/src/connection.ts), drop the transport and come back
+      // through Socket.IO's reconnection with its backoff, rather than wait on a connection that may be stuck.
+      socket.io.engine?.close();
+      return;
+    }
+    if (!reply?.ok) {
+      ackErrors++;
+      // Refused: ask again, a bounded number of times.
       if (socket.connected && attempt < 5) announce(agent, attempt + 1);
       return;
     }

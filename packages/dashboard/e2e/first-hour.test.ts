@@ -82,7 +82,9 @@ describe('dashboard: the first hour of a new admin', () => {
     agents.push(await connectAgent(t.url, 'cy@desk-3'));
     await cyRow.waitFor({ timeout: 5000 });
     await page.locator('[data-test=clients-search]').fill('desk-3');
-    assert.equal(await page.locator('.clients-table .client-row').count(), 1);
+    // The rows follow the search right after the field paints the keystroke.
+    await page.waitForFunction(() => document.querySelectorAll('.clients-table .client-row').length === 1, undefined, { timeout: 5000 });
+    assert.equal(await page.locator('.clients-table .client-row a[data-user-host="cy@desk-3"]').count(), 1);
     await page.locator('[data-test=clients-search]').fill('');
     await page.locator('[data-test=clients-status] .p-select-clear-icon').click();
   });

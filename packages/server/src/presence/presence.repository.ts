@@ -70,6 +70,8 @@ export async function findDeviceSecretHashes(db: Db, identities: readonly { comp
   const rows = await db
     .selectFrom('clients')
     .select(['company_id', 'user_host', 'device_secret_hash'])
+    // Both columns, so the lookup uses the (company_id, user_host) index: by user_host alone it scans every client.
+    .where('company_id', 'in', [...new Set(identities.map((i) => i.companyId))])
     .where('user_host', 'in', [...new Set(identities.map((i) => i.userHost))])
     .execute();
   return new Map(rows.map((row) => [identityKey(row.company_id, row.user_host), row.device_secret_hash]));
