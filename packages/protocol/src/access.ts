@@ -13,7 +13,7 @@ export const secondFactorCodeSchema = z
 export const loginCodeBodySchema = z.object({ challenge: z.string().min(1).max(128), code: secondFactorCodeSchema });
 
 /** POST /api/auth/totp/setup reads no body: none, or an empty JSON object (a text or form body is refused). */
-export const totpSetupBodySchema = z.strictObject({}).optional();
+export const totpSetupBodySchema = z.strictObject({}).nullish();
 
 /** POST /api/auth/totp/enable: a code of the secret just shown, proving the app holds it. */
 export const enableTotpBodySchema = z.object({ code: z.string().trim().regex(/^\d{6}$/, 'Enter the 6-digit code your authenticator app shows') });
