@@ -89,9 +89,24 @@ for (const [name, program, prefix] of [['linux-x64 executable (SEA)', SEA, []], 
   console.log(`| ${name} | ${RUNS} | ${Math.round(median(times))} ms | ${Math.round(Math.min(...times))} ms | ${Math.round(Math.max(...times))} ms |`);
 }
 
-// 3. RSS and CPU while streaming: the executable, and the checkout's CLI bundle for comparison.
+/**
+ * Drops a file from the page cache (GNU dd: `iflag=nocache count=0` drops the whole file), as a boot leaves it. Most
+ * of the agent's RSS is clean pages of its executable, and how many of them one page fault maps depends on how the
+ * file came into the cache: written whole by the build (postject), it sits in large folios, each mapped entire on a
+ * fault; read in by the faults themselves, it maps far fewer (docs/bench-log/2026-12-01-agent-executables.md).
+ */
+const dropFromPageCache = (file: string) => spawnSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none']);
+
+// 3. RSS and CPU while streaming: the executable as the build (or an earlier run) left it in the page cache, then
+// the same started from disk (as at login after a boot), and the checkout's CLI bundle for comparison.
 console.log('\n| streaming 1280x720 test picture, 10 fps, 1M | agent process CPU | its ffmpeg CPU | agent RSS median / max |\n| --- | --- | --- | --- |');
-for (const [name, program, prefix] of [['linux-x64 executable (SEA)', SEA, []], ['checkout CLI (node bin/vaahshare-agent.js)', process.execPath, [CLI]]] as const) {
+const streamingRuns = [
+  ['linux-x64 executable (SEA), page cache as found', SEA, []],
+  ['linux-x64 executable (SEA), started from disk', SEA, [], () => dropFromPageCache(SEA)],
+  ['checkout CLI (node bin/vaahshare-agent.js)', process.execPath, [CLI]],
+] as const;
+for (const [name, program, prefix, before] of streamingRuns) {
+  before?.();
   const userHost = `streaming-${name.length}@bench`;
   const connected = connectedAt(userHost);
   const child = spawn(program, [...prefix, ...startArgs(userHost)], { env: { ...process.env, ...isolated }, stdio: 'ignore' });

@@ -258,7 +258,7 @@ async function main() {
   const streamingCount = Number(args.streaming);
   const workers = Number(args.workers);
   // Agents dropped by the churn stay reconnecting (not disconnected) for the whole run.
-  const t = await startDashboardServer({ LOG_LEVEL: 'silent', RECONNECT_GRACE_MS: String(30 * 60_000) });
+  const t = await startDashboardServer({ LOG_LEVEL: 'silent', RECONNECT_GRACE_MS: String(30 * 60_000), MAX_NEW_CLIENTS_PER_TOKEN_PER_HOUR: '1000000' });
   const browser = await launchBrowser();
   const load: Array<ReturnType<typeof machineLoad> & { at: string }> = [];
   const noteLoad = (at: string) => load.push({ at, ...machineLoad() });

@@ -4,11 +4,11 @@
  * (perf_hooks.monitorEventLoopDelay at a 1 ms resolution: each sample is the time between two 1 ms timer ticks, so
  * an idle loop reads about 1 ms). Target: p99 ≤ 20 ms during the sweep.
  *
- *   npm run bench:retention -- [--delete 100000] [--keep 900000] [--database-url postgres://…] [--max-minutes 30]
+ *   npm run bench:retention -- [--delete 100000] [--keep 900000] [--database sqlite|postgres] [--max-minutes 30]
  *
- * The server runs in this process (its sweep is what is measured), on a fresh DATA_DIR (SQLite unless
- * --database-url names a PostgreSQL server where a database may be created). Results: a table on stdout and JSON
- * in bench/results/.
+ * The server runs in this process (its sweep is what is measured), on a fresh DATA_DIR and a fresh database: a
+ * SQLite file, or with `--database postgres` a new database on the PostgreSQL server TEST_DATABASE_URL names
+ * (dropped at the end). Results: a table on stdout and JSON in bench/results/.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,10 +31,13 @@ const { values: args } = parseArgs({
   options: {
     delete: { type: 'string', default: '100000' },
     keep: { type: 'string', default: '900000' },
-    'database-url': { type: 'string' },
+    database: { type: 'string', default: 'sqlite' },
     'max-minutes': { type: 'string', default: '30' },
   },
 });
+if (!['sqlite', 'postgres'].includes(args.database)) throw new Error(`--database ${args.database}: choose sqlite or postgres`);
+const postgres = args.database === 'postgres';
+if (postgres && !process.env.TEST_DATABASE_URL) throw new Error('--database postgres needs TEST_DATABASE_URL (a server where a database may be created)');
 const toDelete = Number(args.delete);
 const toKeep = Number(args.keep);
 
@@ -69,7 +72,9 @@ async function countRows(t: Server) {
 
 async function main() {
   const dataDir = tempDir('vaahshare-bench-retention-');
-  const t = await startServer({ DATA_DIR: dataDir, ...(args['database-url'] ? { DATABASE_URL: args['database-url'] } : {}), LOG_LEVEL: 'warn' });
+  // startServer makes a fresh PostgreSQL database when TEST_DATABASE_URL is set, and its dispose drops it.
+  if (!postgres) delete process.env.TEST_DATABASE_URL;
+  const t = await startServer({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
   try {
     console.log(`filling: ${toDelete} recordings to delete (rows + 2 files each), ${toKeep} to keep (rows)`);
     await fill(t);
@@ -78,7 +83,7 @@ async function main() {
     if (rule.status !== 200) throw new Error(`setting the rule: ${JSON.stringify(rule.body)}`);
     const before = await countRows(t);
     // A server running for a while has long checkpointed its write-ahead log; the fill just wrote a million rows.
-    if (!args['database-url']) await sql`pragma wal_checkpoint(TRUNCATE)`.execute(t.server.ctx.db);
+    if (!postgres) await sql`pragma wal_checkpoint(TRUNCATE)`.execute(t.server.ctx.db);
 
     // The same server idle for a while first: what the machine's load alone does to the loop (a shared machine).
     const idle = monitorEventLoopDelay({ resolution: 1 });
@@ -104,7 +109,7 @@ async function main() {
       benchmark: 'retention',
       revision: revision(root),
       machine: machine(),
-      options: { delete: toDelete, keep: toKeep, database: args['database-url'] ? 'postgres' : 'sqlite' },
+      options: { delete: toDelete, keep: toKeep, database: args.database },
       result: {
         deleted: result.deleted,
         rowsBefore: before,

@@ -36,9 +36,12 @@ export const AGENT_NODE_VERSION = '22.23.2';
 /**
  * How the agent's Node runs on every desktop. Node 22 sizes V8's young generation and GC threads for the machine
  * (a 16 MB semi-space, a helper thread per core): +24 MB RSS over Node 20 for an agent that allocates little
- * and uses 2 % of a core. One-megabyte semi-spaces and GC on the main thread take it back (bench/agent-executables).
+ * and uses 2 % of a core. One-megabyte semi-spaces and GC on the main thread take it back. `--max-opt=1` stops at
+ * V8's baseline compiler (Sparkplug): the agent's JavaScript only hands bytes between ffmpeg, the disk and a
+ * socket, and its optimizing compilers (Maglev, TurboFan) cost more memory than they save time: their code
+ * pages of the executable and their compilation zones, about 10 MB of RSS (bench/agent-executables).
  */
-export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--single-threaded'];
+export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--single-threaded', '--max-opt=1'];
 
 /** Where each platform's Node and ffmpeg come from. */
 export const PLATFORMS = {

@@ -112,6 +112,7 @@ export class Agent {
       },
       lost: (reason) => this.onLost(reason),
       unreachable: (reason) => this.onUnreachable(reason),
+      deferred: (message) => o.log(message),
       fatal: (message) => void this.fail(message),
     });
     const lastSettings = loadLastSettings(o.spool.dir);
@@ -360,7 +361,12 @@ export class Agent {
     try {
       for (let alert = this.alerts.list()[0]; alert && this.socket.connected; alert = this.alerts.list()[0]) {
         const reply = await this.socket.timeout(ALERT_ACK_MS).emitWithAck('alert', alert);
-        // A refusal cannot get better by sending the same alert again.
+        // Over the connection's rate (docs/PROTOCOL.md §8.18): the alert stays spooled and goes again.
+        if (!reply.ok && reply.error === 'rate_limited') {
+          await new Promise((resolve) => setTimeout(resolve, reply.retry_after_ms ?? 1000));
+          continue;
+        }
+        // Any other refusal cannot get better by sending the same alert again.
         if (!reply.ok) this.o.log(`the server refused an idle alert: ${reply.message}`);
         this.alerts.remove(alert);
       }

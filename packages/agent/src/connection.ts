@@ -20,8 +20,13 @@ export interface ConnectionEvents {
   ready(socket: AgentSocket, company: string | null): void;
   lost(reason: string): void;
   unreachable(reason: string): void;
+  /** The server refused for now and said when to try again (a limit of its own: docs/SECURITY.md "Limits"). */
+  deferred(message: string): void;
   fatal(message: string): void;
 }
+
+/** How long to wait at least before connecting again when a refusal of `client-connected` says "later". */
+const MIN_DEFER_MS = 1000;
 
 /**
  * The agent's socket: announces the desktop with `client-connected` after every (re)connect (`machine` is asked
@@ -48,6 +53,7 @@ export function openConnection(server: string, token: string, machine: () => Mac
       .emitWithAck('client-connected', { machine_info: machine(), ...(deviceSecret && { device_secret: deviceSecret }) })
       .then(
         (reply) => {
+          if (!reply.ok && reply.retry_after_ms !== undefined) return deferConnect(socket, reply.retry_after_ms, reply.message, events);
           if (!reply.ok) return events.fatal(`client-connected refused: ${reply.message}`);
           // Shown once, when this connection enrolled the desktop: kept before anything else goes out.
           if (reply.device_secret) device.save(reply.device_secret);
@@ -72,4 +78,12 @@ export function openConnection(server: string, token: string, machine: () => Mac
     if (socket.active === false) setTimeout(() => socket.connect(), 2000 + Math.random() * 2000);
   });
   return socket;
+}
+
+/** A refusal that passes (the token's limits of sockets or new desktops, a rate): try again when the server said. */
+function deferConnect(socket: AgentSocket, retryAfterMs: number, message: string, events: ConnectionEvents) {
+  const waitMs = Math.max(MIN_DEFER_MS, retryAfterMs);
+  events.deferred(`the server refused for now (${message}); connecting again in ${Math.ceil(waitMs / 1000)} s`);
+  socket.disconnect();
+  setTimeout(() => socket.connect(), waitMs * (1 + Math.random() / 2)).unref?.();
 }

@@ -102,6 +102,19 @@ describe('SegmentUploader', () => {
     assert.deepEqual(told, [true, false], 'held once, then taken again');
   });
 
+  test('rate_limited and backlog_full (the server\'s limits of a connection): the same bytes go again after retry_after_ms', async () => {
+    const refusals = [
+      { ok: false, error: 'rate_limited', message: 'too many', retry_after_ms: 1 },
+      { ok: false, error: 'backlog_full', message: 'still writing', retry_after_ms: 1 },
+    ];
+    const server = fakeServer(0, { send: () => refusals.shift() });
+    const told: boolean[] = [];
+    assert.equal(await new SegmentUploader('seg', 0, memorySource(data), undefined, (full) => told.push(full)).run(server.transport), 'done');
+    assert.deepEqual(Uint8Array.from(server.stored), data, 'nothing lost, nothing twice');
+    assert.deepEqual(server.calls.slice(0, 4), ['start', 'send@0', 'send@0', 'send@0'], 'no reconnect, no offset skipped');
+    assert.deepEqual(told, [], 'not taken for a full disk');
+  });
+
   test('a finalized segment is refused for good (SegmentRefused), other refusals are errors to retry', async () => {
     const finalized = fakeServer(0, { start: () => ({ ok: false, error: 'segment_finalized', message: 'already finalized' }) });
     await assert.rejects(new SegmentUploader('seg', 0, memorySource(data)).run(finalized.transport), (err) => err instanceof SegmentRefused && err.code === 'segment_finalized');

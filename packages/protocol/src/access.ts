@@ -52,7 +52,7 @@ export const isAddressOrCidr = (value: string) =>
 export const MAX_ORIGINAL_CLIENT_RANGES = 100;
 
 /**
- * A company's acceptance of original VaahShare clients (PROTOCOL.md §6, §8.18): off, or on from the listed
+ * A company's acceptance of original VaahShare clients (PROTOCOL.md §6, §8.20): off, or on from the listed
  * addresses and prefixes only (`0.0.0.0/0` and `::/0` say "anywhere", explicitly).
  */
 export const originalClientsBodySchema = z

@@ -30,19 +30,29 @@ export const companyIdSchema = z.union(
   { error: 'company_id must be a whole number or a string of digits' },
 );
 
-export const machineInfoSchema = z.looseObject({
+/** A short text the agent reports about its machine: bounded, and without NUL (it is stored as the client's `meta`). */
+const machineText = (max: number) => textSchema().max(max);
+
+/**
+ * What a desktop reports about itself, stored as its client's `meta` and listed to every dashboard: every field is
+ * known, typed and bounded (about 3 KB in all), and a key nobody defined is refused, so `meta` cannot carry megabytes
+ * (docs/SECURITY.md "Limits"). The original client sends exactly `user_host`, `username`, `hostname`, `platform`
+ * (`os.platform()`), `operatingSystem` (`os.type()`) and `macAddress` (PROTOCOL.md §6); this project's agent adds the
+ * `agent_*` fields (§8.7, §8.14).
+ */
+export const machineInfoSchema = z.strictObject({
   user_host: userHostSchema,
-  username: z.string().max(255).optional(),
-  hostname: z.string().max(255).optional(),
-  platform: z.string().max(64).optional(),
-  operatingSystem: z.string().max(255).optional(),
-  macAddress: z.string().max(64).optional(),
+  username: machineText(255).optional(),
+  hostname: machineText(255).optional(),
+  platform: machineText(64).optional(),
+  operatingSystem: machineText(255).optional(),
+  macAddress: machineText(64).optional(),
   /** The vaahshare-agent build (`<package version>+<code hash>`, or `dev` from a checkout); the original client sends none. */
-  agent_version: z.string().max(64).optional(),
+  agent_version: machineText(64).optional(),
   /** The platform of that build (`linux-x64`, `win-x64`, …: the build the server would update it to); none from the original client. */
-  agent_platform: z.string().max(32).optional(),
+  agent_platform: machineText(32).optional(),
   /** The agent's last self-update that failed, until one succeeds (PROTOCOL.md §8.14); none otherwise. */
-  agent_update: agentUpdateStatusSchema.optional(),
+  agent_update: agentUpdateStatusSchema.strict().optional(),
 });
 export type MachineInfo = z.infer<typeof machineInfoSchema>;
 

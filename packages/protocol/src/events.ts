@@ -16,7 +16,10 @@ export interface ErrorReply {
   error: string;
   message: string;
   expected_offset?: number;
-  /** `storage_full`: when to send the frame again (the server's disk is short of space; keep the bytes meanwhile). */
+  /**
+   * `storage_full` (the server's disk is short of space), `rate_limited` and `backlog_full` (docs/PROTOCOL.md §8.18),
+   * `too_many_new_clients`: when to send the same event again; keep what it carried meanwhile.
+   */
   retry_after_ms?: number;
 }
 export type Reply<T extends object = object> = ({ ok: true } & T) | ErrorReply;

@@ -86,6 +86,11 @@ export const alertModelSchema = z.object({
   idle_seconds: z.number(),
   /** The whole idle span, once the person came back (null while away, or from an original client). */
   away_seconds: z.number().nullable(),
+  /**
+   * How many reports this alert stands for: an alert of the same client within the company's idle threshold of it
+   * (no honest agent sends two that close) counts here, announced as `alert-updated`, instead of being stored again.
+   */
+  repeat_count: z.number(),
   /** When the idle threshold was crossed (the agent's time, for an alert it held while offline). */
   created_at: z.string(),
   acknowledged_at: z.string().nullable(),

@@ -93,6 +93,31 @@ const envSchema = z.object({
   STREAM_FSYNC_MS: z.coerce.number().int().min(1_000).default(5_000),
   /** Largest accepted `video-frame` packet. */
   MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  /**
+   * Limits on what one token holder can make the server hold or store (docs/SECURITY.md "Limits"); the defaults
+   * fit a company of 10 000 desktops on one enrollment token and are far above what an agent sends.
+   *
+   * The largest Socket.IO message a connection may send before its handshake authenticated it (an enrollment
+   * token, or an original client allowed in), and a dashboard's always; an agent's limit is then 2 × MAX_FRAME_BYTES.
+   */
+  MAX_UNAUTHENTICATED_MESSAGE_BYTES: z.coerce.number().int().min(4096).default(64 * 1024),
+  /** Agent sockets open at once with one enrollment token, on each node: 10 000 desktops and their reconnects' overlap. */
+  MAX_SOCKETS_PER_TOKEN: z.coerce.number().int().min(1).default(12_000),
+  /**
+   * New desktops (identities) one enrollment token may add within an hour: 10 000 enroll in five hours, an agent
+   * refused meanwhile tries again when it is told to. Raise it for a faster first rollout.
+   */
+  MAX_NEW_CLIENTS_PER_TOKEN_PER_HOUR: z.coerce.number().int().min(1).default(2_000),
+  /** Per agent socket: video bytes per second, after a burst of 4 × MAX_FRAME_BYTES (an agent streams ~0.1-0.5 MB/s). */
+  AGENT_FRAME_BYTES_PER_SECOND: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  /** Per agent socket: frame bytes received and not yet acknowledged; beyond it frames are refused `backlog_full`. */
+  MAX_FRAME_BYTES_IN_FLIGHT: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
+  /** Per agent socket: `client-connected` events per minute (one per connection is what agents send). */
+  AGENT_CONNECTS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  /** Per agent socket: idle alerts per minute (an agent sends one per idle period, and its held ones after a cut). */
+  AGENT_ALERTS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** Per agent socket: every other event per minute (start/stop-streaming, pause, resume, app-closed, …). */
+  AGENT_EVENTS_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   /** A live viewer holding more than this, not yet sent, is paused until it caught up (a slow link must not fill the server's memory). */
   VIEWER_MAX_UNSENT_BYTES: z.coerce.number().int().min(64 * 1024).default(8 * 1024 * 1024),
   /** Largest accepted upload of a recording made offline (POST /api/media/upload, legacy POST /upload); default 2 GiB. */

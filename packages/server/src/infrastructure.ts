@@ -17,6 +17,7 @@ import { systemClock, type Clock } from './infra/clock.js';
 import { DebugRequestLog } from './infra/logging.js';
 import { createMetrics } from './infra/metrics.js';
 import { createSocketHandlers } from './infra/socket-handler.js';
+import { createSocketGate } from './limits/socket-gate.js';
 import { createIo, type SocketServer } from './sockets.js';
 
 export interface BuildOptions {
@@ -81,7 +82,7 @@ export async function openInfrastructure(config: Config, options: BuildOptions):
     metrics,
     broadcast: createBroadcast(sockets.io),
     events: createDomainEvents((event, err) => app.log.error({ err }, `reacting to ${event} failed`)),
-    handlers: createSocketHandlers({ log: app.log, metrics }),
+    handlers: createSocketHandlers({ log: app.log, metrics }, createSocketGate(config)),
     companies: createCompanyCache(database.db),
   };
   return { app, ctx, sockets };

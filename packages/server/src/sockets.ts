@@ -58,9 +58,11 @@ function allowRequest(allowed: OriginPolicy) {
 export async function createIo(app: FastifyInstance, config: Config, log: FastifyBaseLogger): Promise<SocketServer> {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(app.server, {
     allowRequest: allowRequest(createOriginPolicy(config)),
-    // Original clients send 2 s of video per packet; Socket.IO's 1 MB default would cut them off. Up to
-    // twice the frame limit a packet is read and refused with a clear `too_large`; beyond, the transport closes.
-    maxHttpBufferSize: 2 * config.MAX_FRAME_BYTES,
+    // Until its handshake authenticated it, a connection may send only small messages (the handshake, a dashboard's
+    // events); an agent's is then raised (limits/message-size.ts). Original clients send 2 s of video per packet,
+    // beyond Socket.IO's 1 MB default: up to twice the frame limit a packet is read and refused with a clear
+    // `too_large`; beyond, the transport closes.
+    maxHttpBufferSize: config.MAX_UNAUTHENTICATED_MESSAGE_BYTES,
     cors: config.CORS_ORIGINS.length ? { origin: config.CORS_ORIGINS, credentials: true } : undefined,
     // Per-message deflate costs memory per socket and CPU per frame, and video does not compress.
     perMessageDeflate: false,

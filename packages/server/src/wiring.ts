@@ -5,6 +5,8 @@ import { installErrorHandlers } from './http-errors.js';
 import { metricsListener, serveMetrics } from './http-security/metrics-access.js';
 import { startHeartbeat } from './infra/heartbeat.js';
 import type { Infrastructure } from './infrastructure.js';
+import { allowMessagesUpTo } from './limits/message-size.js';
+import { createTokenSockets } from './limits/token-sockets.js';
 import type { AgentSocket } from './sockets.js';
 
 /** Decides who a socket is before it may send anything; throws to refuse it. */
@@ -20,8 +22,14 @@ function serveOps({ app, ctx }: Infrastructure) {
 }
 
 function wireSockets({ ctx, sockets: { io } }: Infrastructure, features: Feature[], authenticate: Authenticate) {
+  const tokenSockets = createTokenSockets(ctx.config.MAX_SOCKETS_PER_TOKEN);
+  const admitted = async (socket: AgentSocket) => {
+    const data = await authenticate(socket);
+    if (data.tokenId !== undefined) tokenSockets.admit(data.tokenId, socket.conn);
+    return data;
+  };
   io.use((socket, next) => {
-    authenticate(socket).then(
+    admitted(socket).then(
       (data) => {
         socket.data = data;
         next();
@@ -40,6 +48,8 @@ function wireSockets({ ctx, sockets: { io } }: Infrastructure, features: Feature
       ctx.broadcast.admitDashboard(socket);
       for (const feature of features) feature.onDashboard?.(socket);
     } else {
+      // Authenticated: video may come now (a dashboard keeps the small limit of unauthenticated connections).
+      allowMessagesUpTo(socket.conn, 2 * ctx.config.MAX_FRAME_BYTES);
       ctx.broadcast.admitAgent(socket);
       for (const feature of features) feature.onAgent?.(socket);
     }

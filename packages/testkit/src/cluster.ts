@@ -48,7 +48,8 @@ export async function createCluster(overrides: Record<string, string> = {}): Pro
       await Promise.all(nodes.map((n) => n.stop('SIGKILL')));
       await sql.end();
       await database.drop();
-      // An ffmpeg the server started (a thumbnail) may still write a file while the folder goes: retried.
+      // The nodes were killed (SIGKILL), not closed: an ffmpeg one of them started may still write a file while the
+      // folder goes (a killed server's children outlive it), so ENOTEMPTY is retried.
       fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 10 });
     },
   };

@@ -92,8 +92,8 @@ export async function startServer(overrides: Record<string, string> = {}, option
     dispose: async () => {
       await close();
       await database.drop();
-      // An ffmpeg the server started (a thumbnail) may still write a file while the folder goes: retried.
-      fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 10 });
+      // close() returned once every ffmpeg the server started had exited: nothing writes in the folder any more.
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

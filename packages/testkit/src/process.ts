@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -91,4 +92,24 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
       await exited;
     },
   };
+}
+
+/** The processes named `name` that this process started and that are still there (Linux: read from /proc). */
+export function childProcesses(name: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc').filter((dir) => /^\d+$/.test(dir))) {
+    // "pid (comm) state ppid …"; gone between the listing and the read is not ours any more.
+    const stat = readStat(entry);
+    const match = stat.match(/^\d+ \((.*)\) \S+ (\d+)/s);
+    if (match?.[1] === name && Number(match[2]) === process.pid) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+function readStat(pid: string): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return '';
+  }
 }

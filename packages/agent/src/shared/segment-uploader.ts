@@ -25,7 +25,7 @@ export interface FrameReply {
   error?: string;
   message?: string;
   expected_offset?: number;
-  /** `storage_full`: the server is short of disk space; send the same bytes again after this long. */
+  /** `storage_full` (the server is short of disk space), `rate_limited`, `backlog_full`: send the same bytes again after this long. */
   retry_after_ms?: number;
 }
 
@@ -58,6 +58,11 @@ export const MAX_CHUNK_BYTES = 512 * 1024;
 const EBML_MAGIC_BYTES = 4;
 
 const REFUSALS_TO_GIVE_UP = new Set(['segment_finalized', 'segment_taken', 'not_webm']);
+
+/** The server's limits of one connection (docs/PROTOCOL.md §8.18): the same bytes go again after `retry_after_ms`. */
+const REFUSALS_TO_WAIT_OUT = new Set(['rate_limited', 'backlog_full']);
+/** Never waits longer than this for a limit, whatever the server says. */
+const LIMIT_MAX_WAIT_MS = 15_000;
 
 /** How long to wait before sending again when the server is short of space and did not say. */
 export const STORAGE_FULL_RETRY_MS = 2000;
@@ -120,6 +125,7 @@ export class SegmentUploader {
     const bytes = await this.source.read(this.acked, Math.min(chunk, size - this.acked));
     const reply = await transport.send(this.segmentId, this.acked, bytes);
     if (reply.error === 'storage_full') return this.holdWhileFull(reply.retry_after_ms);
+    if (REFUSALS_TO_WAIT_OUT.has(reply.error ?? '')) return delay(Math.min(Math.max(reply.retry_after_ms ?? 1000, 1), LIMIT_MAX_WAIT_MS));
     if (this.serverFull) this.setServerFull(false);
     if (reply.ok) return this.accept(reply.offset ?? this.acked + bytes.length);
     // The server holds a different amount than we thought (an ack lost in a cut): go on from there.

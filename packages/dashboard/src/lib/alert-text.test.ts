@@ -10,3 +10,8 @@ test('an alert says how long the person was away once known, else how long witho
   assert.equal(alertText({ idle_seconds: 12, away_seconds: null }), 'No input for 12 s');
   assert.equal(alertText({ idle_seconds: 12, away_seconds: 751 }), 'Away for 12 min 31 s');
 });
+
+test('an alert the agent repeated within the idle threshold says how often', () => {
+  assert.equal(alertText({ idle_seconds: 12, away_seconds: null, repeat_count: 1 }), 'No input for 12 s');
+  assert.equal(alertText({ idle_seconds: 12, away_seconds: null, repeat_count: 3000 }), 'No input for 12 s (reported 3000 times)');
+});

@@ -11,7 +11,11 @@ export function formatSpan(seconds: number): string {
   return `${s} s`;
 }
 
-/** What an idle alert says: how long the person was away once they are back, else how long without input so far. */
-export function alertText(alert: Pick<Alert, 'idle_seconds' | 'away_seconds'>): string {
-  return alert.away_seconds === null ? `No input for ${formatSpan(alert.idle_seconds)}` : `Away for ${formatSpan(alert.away_seconds)}`;
+/**
+ * What an idle alert says: how long the person was away once they are back, else how long without input so far; and
+ * how often the agent reported it when it repeated itself within the idle threshold (PROTOCOL.md §8.18).
+ */
+export function alertText(alert: Pick<Alert, 'idle_seconds' | 'away_seconds'> & Partial<Pick<Alert, 'repeat_count'>>): string {
+  const text = alert.away_seconds === null ? `No input for ${formatSpan(alert.idle_seconds)}` : `Away for ${formatSpan(alert.away_seconds)}`;
+  return (alert.repeat_count ?? 1) > 1 ? `${text} (reported ${alert.repeat_count} times)` : text;
 }

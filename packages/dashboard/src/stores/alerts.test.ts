@@ -13,6 +13,7 @@ const alert = (id: number, acknowledged = false): Alert => ({
   type: 'idle',
   idle_seconds: 420,
   away_seconds: null,
+  repeat_count: 1,
   created_at: new Date().toISOString(),
   acknowledged_at: acknowledged ? new Date().toISOString() : null,
 });

@@ -19,6 +19,7 @@ const alertColumns = [
   'alerts.type',
   'alerts.idle_seconds',
   'alerts.away_seconds',
+  'alerts.repeat_count',
   'alerts.created_at',
   'alerts.acknowledged_at',
 ] as const;
@@ -64,6 +65,26 @@ export async function findAgentAlert(db: Db, clientId: number, agentAlertId: str
 /** Records how long the person was away; the alert as it is now. */
 export async function setAwaySeconds(db: Db, id: number, awaySeconds: number): Promise<Alert> {
   await db.updateTable('alerts').set({ away_seconds: awaySeconds }).where('id', '=', id).execute();
+  return findAlert(db, id);
+}
+
+/** The client's alert dated closest to `at`, within `windowMs` either side (index `alerts_client_time`). */
+export async function findAlertNear(db: Db, clientId: number, at: number, windowMs: number) {
+  const candidates = await db
+    .selectFrom('alerts')
+    .select(['id', 'created_at'])
+    .where('client_id', '=', clientId)
+    .where('created_at', '>', at - windowMs)
+    .where('created_at', '<', at + windowMs)
+    .orderBy('created_at', 'desc')
+    .limit(2)
+    .execute();
+  return candidates.sort((a, b) => Math.abs(Number(a.created_at) - at) - Math.abs(Number(b.created_at) - at))[0];
+}
+
+/** Counts one more report on an alert; the alert as it is now. */
+export async function countRepeat(db: Db, id: number): Promise<Alert> {
+  await db.updateTable('alerts').set((eb) => ({ repeat_count: eb('repeat_count', '+', 1) })).where('id', '=', id).execute();
   return findAlert(db, id);
 }
 

@@ -10,12 +10,21 @@ export interface AlertsStore {
   findAgentAlert: (clientId: number, agentAlertId: string) => Promise<{ id: number; away_seconds: number | null } | undefined>;
   find: (id: number) => Promise<Alert>;
   setAwaySeconds: (id: number, awaySeconds: number) => Promise<Alert>;
+  /** The client's alert dated closest to `at` within `windowMs` either side of it, if any. */
+  findNear: (clientId: number, at: number, windowMs: number) => Promise<{ id: number } | undefined>;
+  /** One more report stands for this alert. */
+  countRepeat: (id: number) => Promise<Alert>;
 }
 
 export interface AlertsDeps {
   broadcast: Pick<Broadcast, 'toCompany'>;
   clock: Clock;
   store: AlertsStore;
+  /**
+   * Two idle alerts of one client closer together than this are one alert (its `repeat_count` grows): the company's
+   * idle threshold, since a person must be idle that long again before an honest agent raises the next one.
+   */
+  repeatWindowMs: (companyId: number) => Promise<number>;
 }
 
 /** What an agent reports of an idle period (PROTOCOL.md §8.11); the original client sends `idleSeconds` only. */
@@ -31,28 +40,46 @@ export interface IdleReport {
 
 export type Alerts = ReturnType<typeof createAlerts>;
 
-export function createAlerts({ broadcast, clock, store }: AlertsDeps) {
+export function createAlerts({ broadcast, clock, store, repeatWindowMs }: AlertsDeps) {
+  /** A report for an alert the agent already sent: records how long the person was away (`alert-updated`), or nothing. */
+  async function updateKnown(companyId: number, known: { id: number; away_seconds: number | null }, report: IdleReport): Promise<Alert> {
+    const away = report.awaySeconds === undefined ? undefined : Math.round(report.awaySeconds);
+    if (away === undefined || away === known.away_seconds) return store.find(known.id);
+    const alert = await store.setAwaySeconds(known.id, away);
+    broadcast.toCompany(companyId).emit('alert-updated', { alert });
+    return alert;
+  }
+
+  /** A repeat within the window counts on the alert it repeats (`alert-updated`, never a second toast), or undefined. */
+  async function countIfRepeat(target: { companyId: number; clientId: number }, at: number): Promise<Alert | undefined> {
+    const near = await store.findNear(target.clientId, at, await repeatWindowMs(target.companyId));
+    if (!near) return undefined;
+    const alert = await store.countRepeat(near.id);
+    broadcast.toCompany(target.companyId).emit('alert-updated', { alert });
+    return alert;
+  }
+
   return {
     /**
      * Stores an idle alert of a client and tells the company's dashboards (`alert-created`); a report for an alert
-     * the agent already sent records how long the person was away (`alert-updated`), and a plain resend changes nothing.
+     * the agent already sent records how long the person was away (`alert-updated`), and a plain resend changes
+     * nothing; another alert of the client within the company's idle threshold is counted as a repeat of that one.
      */
     async raiseIdle(target: { companyId: number; clientId: number }, report: IdleReport): Promise<Alert> {
       const now = clock.now();
       // The agent's clock may run ahead of the server's: an alert is never dated in the future.
       const at = Math.min(report.occurredAt === undefined ? now : Date.parse(report.occurredAt), now);
+      const known = report.alertId === undefined ? undefined : await store.findAgentAlert(target.clientId, report.alertId);
+      if (known) return updateKnown(target.companyId, known, report);
+      const repeat = await countIfRepeat(target, at);
+      if (repeat) return repeat;
       const created = await store.insert({ ...target, idleSeconds: report.idleSeconds, at, agentAlertId: report.alertId, awaySeconds: report.awaySeconds });
       if (created) {
         broadcast.toCompany(target.companyId).emit('alert-created', { alert: created });
         return created;
       }
-      // Only an alert named by the agent can conflict: it exists already.
-      const known = (await store.findAgentAlert(target.clientId, report.alertId!))!;
-      const away = report.awaySeconds === undefined ? undefined : Math.round(report.awaySeconds);
-      if (away === undefined || away === known.away_seconds) return store.find(known.id);
-      const alert = await store.setAwaySeconds(known.id, away);
-      broadcast.toCompany(target.companyId).emit('alert-updated', { alert });
-      return alert;
+      // Only an alert named by the agent can conflict: another socket of the client stored it meanwhile.
+      return updateKnown(target.companyId, (await store.findAgentAlert(target.clientId, report.alertId!))!, report);
     },
   };
 }

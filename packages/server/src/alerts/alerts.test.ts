@@ -51,6 +51,7 @@ describe('idle alerts', () => {
       type: 'idle',
       idle_seconds: 76,
       away_seconds: null,
+      repeat_count: 1,
       created_at: alert.created_at,
       acknowledged_at: null,
     });
@@ -75,7 +76,8 @@ describe('idle alerts', () => {
     dashboard.socket.on('alert-updated', ({ alert }) => updated.push(alert));
     const { socket } = await connectAgent(t.url, 'cy@idle-9');
     const before = created.length;
-    const occurredAt = new Date(Date.now() - 5 * 60_000).toISOString();
+    // Ten minutes ago: further than the company's idle threshold (5 min) from the alerts below, so each is its own.
+    const occurredAt = new Date(Date.now() - 10 * 60_000).toISOString();
     const held = { type: 'idle' as const, idle_seconds: 12, alert_id: 'idle-1', occurred_at: occurredAt };
     const first = await socket.timeout(5000).emitWithAck('alert', held);
     assert.ok(first.ok, JSON.stringify(first));
@@ -97,7 +99,8 @@ describe('idle alerts', () => {
     assert.equal(created.length, before + 1, 'one alert-created for the period');
 
     // Came back while still offline: one alert, with its span, announced once as created.
-    const whole = await socket.timeout(5000).emitWithAck('alert', { type: 'idle', idle_seconds: 12, alert_id: 'idle-2', occurred_at: occurredAt, away_seconds: 40 });
+    const earlier = new Date(Date.parse(occurredAt) - 10 * 60_000).toISOString();
+    const whole = await socket.timeout(5000).emitWithAck('alert', { type: 'idle', idle_seconds: 12, alert_id: 'idle-2', occurred_at: earlier, away_seconds: 40 });
     assert.ok(whole.ok);
     assert.equal(whole.alert.away_seconds, 40);
     await waitUntil(() => created.length === before + 2, 2000, 'alert-created');
@@ -146,8 +149,10 @@ describe('idle alerts', () => {
     const cy = await connectAgent(t.url, 'cy@idle-3');
     const di = await connectAgent(t.url, 'di@idle-4');
     const ids: number[] = [];
-    for (const [agent, seconds] of [[cy, 301], [di, 302], [cy, 303]] as const) {
-      const reply = await agent.socket.timeout(5000).emitWithAck('alert', { type: 'idle', idle_seconds: seconds });
+    // cy's first alert happened ten minutes ago: two of a client within the idle threshold would be one alert.
+    const tenMinutesAgo = new Date(Date.now() - 10 * 60_000).toISOString();
+    for (const [agent, seconds, occurred_at] of [[cy, 301, tenMinutesAgo], [di, 302, undefined], [cy, 303, undefined]] as const) {
+      const reply = await agent.socket.timeout(5000).emitWithAck('alert', { type: 'idle', idle_seconds: seconds, ...(occurred_at && { occurred_at }) });
       assert.ok(reply.ok);
       if (reply.ok) ids.push(reply.alert.id);
     }
@@ -238,28 +243,29 @@ describe('idle alerts', () => {
       type: 'idle',
       idle_seconds: 300,
       away_seconds: null,
+      repeat_count: 1,
       created_at: alert.created_at,
       acknowledged_at: null,
     });
     await waitUntil(() => created.length === before + 1, 2000, 'alert-created');
     assert.deepEqual(created.at(-1), alert);
 
-    // The current socket id works as well, and `type` may be left out as the original sometimes does.
+    // The current socket id works as well, and `type` may be left out as the original sometimes does; within the
+    // company's idle threshold of the first, it is a repeat of that alert (PROTOCOL.md §8.18).
     const current = await api(t.url, '/api/vaahshare/alerts', { body: { socket_id: second.socket.id, idle_seconds: 12 } });
     assert.equal(current.status, 201);
-    assert.equal(current.body.data.client_id, first.client.id);
-    assert.equal(current.body.data.idle_seconds, 12);
-    assert.equal(await rowCount(t, 'alerts'), alerts + 2);
+    assert.deepEqual(current.body.data, { ...alert, repeat_count: 2 });
+    assert.equal(await rowCount(t, 'alerts'), alerts + 1);
 
     const listed = await api(t.url, `/api/alerts?client_id=${first.client.id}`, { token });
-    assert.deepEqual(listed.body.data.map((a: Alert) => a.id), [current.body.data.id, alert.id]);
+    assert.deepEqual(listed.body.data.map((a: Alert) => a.id), [alert.id]);
 
     const unknown = await http(t.url, 'POST', '/api/vaahshare/alerts', {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ type: 'idle', socket_id: 'never-seen-socket' }),
     });
     assertError(unknown, 404, 'not_found', 'A client with socket id never-seen-socket not found', 'unknown socket id');
-    assert.equal(await rowCount(t, 'alerts'), alerts + 2);
+    assert.equal(await rowCount(t, 'alerts'), alerts + 1);
     second.socket.disconnect();
   });
 });

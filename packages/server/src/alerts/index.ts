@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { Feature } from '../feature.js';
-import { findAgentAlert, findAlert, insertAlert, setAwaySeconds } from './alerts.repository.js';
+import { countRepeat, findAgentAlert, findAlert, findAlertNear, insertAlert, setAwaySeconds } from './alerts.repository.js';
 import { alertsRoutes } from './alerts.routes.js';
 import { createAlerts } from './alerts.service.js';
 import { registerAlertHandlers } from './alerts.socket.js';
@@ -18,7 +18,10 @@ export function createAlertsFeature(ctx: AppContext) {
       findAgentAlert: (clientId, agentAlertId) => findAgentAlert(ctx.db, clientId, agentAlertId),
       find: (id) => findAlert(ctx.db, id),
       setAwaySeconds: (id, awaySeconds) => setAwaySeconds(ctx.db, id, awaySeconds),
+      findNear: (clientId, at, windowMs) => findAlertNear(ctx.db, clientId, at, windowMs),
+      countRepeat: (id) => countRepeat(ctx.db, id),
     },
+    repeatWindowMs: async (companyId) => ((await ctx.companies.settings(companyId))?.idle_threshold_seconds ?? 0) * 1000,
   });
   return {
     alerts,

@@ -122,7 +122,8 @@ describe('two nodes on PostgreSQL and Redis', { skip: unavailable ?? false }, ()
 describe('a slow viewer on one node of a stream arriving on the other', { skip: unavailable ?? false }, () => {
   test('is paused on its node, served again from a keyframe by the other once drained; a fast viewer beside it misses nothing', { timeout: 120_000 }, async () => {
     // The slow viewer stops reading for a few seconds: the heartbeat must not take it for dead meanwhile.
-    const cluster = await createCluster({ VIEWER_MAX_UNSENT_BYTES: String(256 * 1024), HEARTBEAT_INTERVAL_MS: '60000' });
+    // It streams ~24 MB faster than an agent's sustained rate limit allows (AGENT_FRAME_BYTES_PER_SECOND).
+    const cluster = await createCluster({ VIEWER_MAX_UNSENT_BYTES: String(256 * 1024), HEARTBEAT_INTERVAL_MS: '60000', AGENT_FRAME_BYTES_PER_SECOND: String(256 * 1024 * 1024) });
     try {
       const [a, b] = await Promise.all([cluster.startNode('node-a'), cluster.startNode('node-b')]);
       const token = await login(a.url);

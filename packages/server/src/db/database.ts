@@ -64,6 +64,16 @@ export function exclusively<T>({ db, dialect }: DatabaseHandle, lock: string, fn
   });
 }
 
+/**
+ * Brings SQLite's table statistics up to date when they are missing or stale (`PRAGMA optimize`: it analyzes only
+ * tables that changed a lot, a bounded sample each, milliseconds at a million rows). Without them the planner
+ * guesses: it claimed a batch of recordings by their ids through the company index instead of the primary key,
+ * reading the company's whole library for each batch of a retention sweep. PostgreSQL's autovacuum keeps its own.
+ */
+export async function refreshStatistics({ db, dialect }: DatabaseHandle): Promise<void> {
+  if (dialect.name === 'sqlite') await sql`pragma optimize`.execute(db);
+}
+
 export const toIso = (ms: number | null): string | null => (ms == null ? null : new Date(ms).toISOString());
 
 /**

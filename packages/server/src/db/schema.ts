@@ -140,6 +140,8 @@ export interface AlertsTable {
   /** The agent's id of the idle period; null from original clients. */
   agent_alert_id: string | null;
   away_seconds: number | null;
+  /** How many reports this alert stands for: repeats within the company's idle threshold are counted, not stored. */
+  repeat_count: Generated<number>;
   created_at: number;
   acknowledged_at: number | null;
 }

@@ -3,6 +3,7 @@ import type { ErrorReply } from '@vaahshare/protocol';
 import type { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
+import type { SocketGate } from '../limits/socket-gate.js';
 import { KeyedSerial } from './serial.js';
 
 type AnySocket = Socket<any, any, any, any>;
@@ -17,7 +18,7 @@ export function describeZodError(error: z.ZodError): string {
  * arrival order, and answers every outcome — through the ack when the sender gave one, else with an
  * `error` event — so that bad input never throws inside Socket.IO and never goes unanswered.
  */
-export function createSocketHandlers(ctx: Pick<AppContext, 'log' | 'metrics'>) {
+export function createSocketHandlers(ctx: Pick<AppContext, 'log' | 'metrics'>, gate: SocketGate) {
   const perSocket = new KeyedSerial<string>();
 
   function toErrorReply(event: string, err: unknown): ErrorReply {
@@ -32,6 +33,22 @@ export function createSocketHandlers(ctx: Pick<AppContext, 'log' | 'metrics'>) {
 
   const routes = new WeakMap<AnySocket, Map<string, (args: unknown[]) => void>>();
 
+  const takeAck = (args: unknown[]) => (typeof args[args.length - 1] === 'function' ? (args.pop() as (reply: object) => void) : undefined);
+
+  /**
+   * Lets an event in (limits/socket-gate.ts) or answers its refusal at once, never queued: through its ack, or —
+   * for a sender without acks — one `error` event per run of refusals, so that a flood is not echoed back.
+   */
+  function admit(socket: AnySocket, event: string, args: unknown[], ack: ((reply: object) => void) | undefined) {
+    const admission = gate.admit(socket, event, args[0]);
+    if (admission.admitted) return admission.done;
+    const reply = toErrorReply(event, admission.error);
+    if (ack) ack(reply);
+    else if (admission.warn) socket.emit('error', { error: reply.error, message: reply.message, event });
+    if (admission.warn) ctx.log.warn({ event, socket: socket.id, error: reply.error }, 'socket event refused by a limit');
+    return undefined;
+  }
+
   /**
    * Socket.IO hands events to `socket.on` listeners a tick later and drops them once the socket has
    * disconnected, so an `app-closed` or a last frame sent just before the transport closes would be
@@ -44,7 +61,8 @@ export function createSocketHandlers(ctx: Pick<AppContext, 'log' | 'metrics'>) {
       socket.onAny((event: string, ...args: unknown[]) => {
         const route = created.get(event);
         if (route) return route(args);
-        const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (reply: object) => void) : undefined;
+        const ack = takeAck(args);
+        if (!admit(socket, event, args, ack)) return;
         const reply = toErrorReply(event, new AppError('unknown_event', `Unknown event ${String(event).slice(0, 64)}`));
         if (ack) ack(reply);
         else socket.emit('error', { error: reply.error, message: reply.message, event });
@@ -62,8 +80,10 @@ export function createSocketHandlers(ctx: Pick<AppContext, 'log' | 'metrics'>) {
     handler: (payload: z.output<S>) => Promise<Reply | void>,
   ) {
     routesOf(socket).set(event, (args) => {
-      const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (reply: object) => void) : undefined;
+      const ack = takeAck(args);
       ctx.metrics.events.inc({ event });
+      const done = admit(socket, event, args, ack);
+      if (!done) return;
       const run = async (): Promise<Reply | ErrorReply> => {
         const parsed = schema.safeParse(args[0]);
         if (!parsed.success) {
@@ -80,6 +100,7 @@ export function createSocketHandlers(ctx: Pick<AppContext, 'log' | 'metrics'>) {
           return toErrorReply(event, err);
         })
         .then((reply) => {
+          done();
           if (ack) ack(reply);
           if (!reply.ok && (!ack || announced)) socket.emit('error', { error: reply.error, message: reply.message, event });
         });

@@ -38,21 +38,41 @@ export interface FfmpegResult {
   stderrTail: string;
 }
 
-export function runFfmpeg(args: string[], timeoutMs = 10 * 60_000): Promise<FfmpegResult> {
+/** ffmpeg was stopped on purpose (the server shuts down): its work was not done, and is not a failure of the input. */
+export class FfmpegStopped extends Error {
+  constructor() {
+    super('ffmpeg was stopped: the server is shutting down');
+    this.name = 'FfmpegStopped';
+  }
+}
+
+/**
+ * Runs ffmpeg to its end. `signal` stops it (SIGKILL): the promise then rejects with `FfmpegStopped`, and only once
+ * the process has exited, so that nothing it was writing changes after that.
+ */
+export function runFfmpeg(args: string[], { timeoutMs = 10 * 60_000, signal }: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<FfmpegResult> {
+  if (signal?.aborted) return Promise.reject(new FfmpegStopped());
   return new Promise((resolve, reject) => {
     const child = spawn(FFMPEG_PATH, ['-hide_banner', '-nostdin', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-8192)));
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4096)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (err) => {
+    const kill = () => child.kill('SIGKILL');
+    const timer = setTimeout(kill, timeoutMs);
+    signal?.addEventListener('abort', kill, { once: true });
+    const settle = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', kill);
+    };
+    child.on('error', (err) => {
+      settle();
       reject(err);
     });
     child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderrTail: stderr.trim().split('\n').slice(-3).join(' | ') });
+      settle();
+      if (signal?.aborted) reject(new FfmpegStopped());
+      else resolve({ code, stdout, stderrTail: stderr.trim().split('\n').slice(-3).join(' | ') });
     });
   });
 }

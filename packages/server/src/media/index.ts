@@ -46,5 +46,7 @@ export function createMediaFeature(ctx: AppContext, { presence, disk }: { presen
       warnIfBundledFfmpeg(ctx.log);
       return service.resumeInterrupted();
     },
+    // Once sockets are closed, before the database: no ffmpeg outlives the server (what it was doing is redone at start).
+    drain: () => service.stop(),
   } satisfies Feature & Record<string, unknown>;
 }

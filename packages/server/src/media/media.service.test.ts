@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MediaRow } from '../db/schema.js';
 import { fakeBroadcast, fakeLog, mediaRow } from '../test/fakes.js';
+import { FfmpegStopped } from './ffmpeg.js';
 import { createMediaService, type FinalizingRepository } from './media.service.js';
 import type { ProcessingOutcome } from './processing.js';
 
 const NOW = 1_700_000_000_000;
 
 /** A media service over an in-memory table and a queue whose ffmpeg outcome the test decides. */
-function setUp(rows: MediaRow[], outcome: ProcessingOutcome) {
+function setUp(rows: MediaRow[], outcome: ProcessingOutcome | FfmpegStopped) {
   const broadcast = fakeBroadcast();
   const { log, lines } = fakeLog();
   const table = new Map(rows.map((row) => [row.id, row]));
@@ -33,8 +34,10 @@ function setUp(rows: MediaRow[], outcome: ProcessingOutcome) {
   const queue = {
     run: async (_dataDir: string, row: MediaRow) => {
       ran.push(row.id);
+      if (outcome instanceof FfmpegStopped) throw outcome;
       return outcome;
     },
+    stop: async () => {},
     pending: 0,
   };
   const media = createMediaService({ broadcast, clock: { now: () => NOW }, repository, queue, dataDir: '/data', nodeId: 'n1', log });
@@ -77,4 +80,12 @@ test('at start-up what this node was processing is processed again; items of liv
   const { media, ran } = setUp([mediaRow({ id: 5, status: 'processing', node_id: 'n1' }), mediaRow({ id: 6, status: 'processing', node_id: 'n2' })], ready);
   await media.resumeInterrupted();
   assert.deepEqual(ran, [5]);
+});
+
+test('finalizing stopped by a shutdown stores nothing and tells nobody it failed: the next start does it again', async () => {
+  const { media, table, events, lines } = setUp([mediaRow({ id: 5 })], new FfmpegStopped());
+  assert.equal(await media.finalize(5), undefined);
+  assert.equal(table.get(5)?.status, 'processing');
+  assert.deepEqual(events(), ['client 7: processing-video', 'company 3: media-updated']);
+  assert.deepEqual(lines, [{ level: 'info', msg: 'finalizing stopped by the shutdown: it is done again at the next start' }]);
 });

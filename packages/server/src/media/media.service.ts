@@ -4,8 +4,10 @@ import type { Db } from '../db/database.js';
 import type { MediaRow } from '../db/schema.js';
 import { runInBackground } from '../infra/background.js';
 import type { Clock } from '../infra/clock.js';
+import { createInFlight } from '../infra/in-flight.js';
 import * as repo from './media.repository.js';
 import { toMedia } from './media-view.js';
+import { FfmpegStopped } from './ffmpeg.js';
 import type { ProcessingOutcome } from './processing.js';
 
 /** The queries finalizing needs (`media.repository.ts` bound to a database; a fake in unit tests). */
@@ -25,8 +27,11 @@ export interface MediaServiceDeps {
   broadcast: Pick<Broadcast, 'toCompany' | 'toClient'>;
   clock: Clock;
   repository: FinalizingRepository;
-  /** Remuxes a recording and makes its thumbnail (ffmpeg, a few at once: `processing.ts`). */
-  queue: { run: (dataDir: string, row: MediaRow) => Promise<ProcessingOutcome>; readonly pending: number };
+  /**
+   * Remuxes a recording and makes its thumbnail (ffmpeg, a few at once: `processing.ts`); `stop` kills what runs,
+   * whose `run` then rejects with `FfmpegStopped`.
+   */
+  queue: { run: (dataDir: string, row: MediaRow) => Promise<ProcessingOutcome>; stop: () => Promise<void>; readonly pending: number };
   dataDir: string;
   nodeId: string;
   log: FastifyBaseLogger;
@@ -42,14 +47,28 @@ export function createMediaService({ broadcast, clock, repository, queue, dataDi
     broadcast.toCompany(row.company_id).emit('media-updated', { media });
   }
 
-  async function process(row: MediaRow): Promise<MediaRow | undefined> {
+  /**
+   * Processes a claimed recording and stores the outcome. Stopped by a shutdown, it stores nothing: the row stays
+   * `processing` on this node, with its raw file, and is processed again at the next start (`resumeInterrupted`).
+   */
+  async function processNow(row: MediaRow): Promise<MediaRow | undefined> {
     notify(row, 'processing-video');
-    const outcome = await queue.run(dataDir, row);
+    let outcome: ProcessingOutcome;
+    try {
+      outcome = await queue.run(dataDir, row);
+    } catch (err) {
+      if (!(err instanceof FfmpegStopped)) throw err;
+      log.info({ media: row.id }, 'finalizing stopped by the shutdown: it is done again at the next start');
+      return undefined;
+    }
     const done = await repository.finishProcessing(row.id, outcome, clock.now());
     if (done) notify(done, done.status === 'ready' ? 'video-processed' : 'video-error');
     if (outcome.status === 'error') log.warn({ media: row.id, reason: outcome.error }, 'recording could not be finalized');
     return done;
   }
+
+  const inFlight = createInFlight();
+  const process = (row: MediaRow) => inFlight.track(processNow(row));
 
   /** Finalizes a recording unless another caller already does; resolves when it is ready or failed. */
   async function finalize(mediaId: number): Promise<MediaRow | undefined> {
@@ -69,5 +88,14 @@ export function createMediaService({ broadcast, clock, repository, queue, dataDi
     }
   }
 
-  return { finalize, finalizeLater, process, notify, resumeInterrupted, get pending() { return queue.pending; } };
+  /**
+   * At shutdown, before the database closes: ffmpeg processes killed (each exited before this resolves) and every
+   * outcome already known stored; what was stopped is done again at the next start.
+   */
+  async function stop() {
+    await queue.stop();
+    await inFlight.settled();
+  }
+
+  return { finalize, finalizeLater, process, notify, resumeInterrupted, stop, get pending() { return queue.pending; } };
 }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import pLimit from 'p-limit';
 import type { MediaRow } from '../db/schema.js';
-import { runFfmpeg } from './ffmpeg.js';
+import { createInFlight } from '../infra/in-flight.js';
+import { FfmpegStopped, runFfmpeg, type FfmpegResult } from './ffmpeg.js';
 import { mediaPaths } from './storage.js';
 
 /** What finalizing produced, or why it could not. */
@@ -18,32 +19,54 @@ function lastOutputTimeMs(progress: string): number | null {
   return last ? Math.round(Number(last[1]) / 1000) : null;
 }
 
-async function makeThumbnail(video: string, thumbnail: string, durationMs: number | null): Promise<boolean> {
+async function makeThumbnail(video: string, thumbnail: string, durationMs: number | null, signal?: AbortSignal): Promise<boolean> {
   const at = Math.min(1, (durationMs ?? 0) / 2000).toFixed(2);
-  const result = await runFfmpeg(['-y', '-v', 'error', '-ss', at, '-i', video, '-frames:v', '1', '-vf', 'scale=320:-2', '-q:v', '5', thumbnail]);
+  const result = await runFfmpeg(['-y', '-v', 'error', '-ss', at, '-i', video, '-frames:v', '1', '-vf', 'scale=320:-2', '-q:v', '5', thumbnail], { signal });
   return result.code === 0 && fs.existsSync(thumbnail);
 }
 
 /**
- * Turns a raw recording into a seekable WebM with a duration (remux, no re-encode) and a thumbnail.
- * Never throws for a bad recording: an empty or corrupt file ends as an `error` outcome with a reason.
+ * What a remux starts from: the raw file; or, when a crash came after a finished remux removed it and before the
+ * row said so, the finished file itself (remuxing it again yields the same file, and its duration).
  */
-export async function finalizeRecording(dataDir: string, row: Pick<MediaRow, 'id' | 'company_id' | 'client_id'>): Promise<ProcessingOutcome> {
+async function remuxSource(paths: ReturnType<typeof mediaPaths>): Promise<{ file: string; size: number } | null> {
+  for (const file of [paths.raw, paths.final]) {
+    const size = await fs.promises.stat(file).then((s) => s.size, () => 0);
+    if (size > 0) return { file, size };
+  }
+  return null;
+}
+
+/**
+ * Turns a raw recording into a seekable WebM with a duration (remux, no re-encode) and a thumbnail.
+ * Never throws for a bad recording: an empty or corrupt file ends as an `error` outcome with a reason. Stopped
+ * through `signal` (shutdown), it rejects with `FfmpegStopped` and leaves the raw file as it was, to be done again.
+ */
+export async function finalizeRecording(dataDir: string, row: Pick<MediaRow, 'id' | 'company_id' | 'client_id'>, signal?: AbortSignal): Promise<ProcessingOutcome> {
   const paths = mediaPaths(dataDir, row);
-  const rawSize = await fs.promises.stat(paths.raw).then((s) => s.size, () => 0);
-  if (rawSize === 0) return failure(0, 'The recording is empty: no video bytes were received');
+  const source = await remuxSource(paths);
+  if (!source) return failure(0, 'The recording is empty: no video bytes were received');
 
   const partial = `${paths.final}.part`;
-  const remux = await runFfmpeg(['-y', '-v', 'error', '-nostats', '-progress', 'pipe:1', '-i', paths.raw, '-map', '0', '-c', 'copy', '-f', 'webm', partial]);
+  // What a stopped or failed remux left is of no use.
+  const removePartial = () => fs.promises.rm(partial, { force: true });
+  const args = ['-y', '-v', 'error', '-nostats', '-progress', 'pipe:1', '-i', source.file, '-map', '0', '-c', 'copy', '-f', 'webm', partial];
+  let remux: FfmpegResult;
+  try {
+    remux = await runFfmpeg(args, { signal });
+  } catch (err) {
+    await removePartial();
+    throw err;
+  }
   if (remux.code !== 0) {
-    await fs.promises.rm(partial, { force: true });
-    return failure(rawSize, `The recording could not be read as WebM (${remux.stderrTail || `ffmpeg exit ${remux.code}`})`);
+    await removePartial();
+    return failure(source.size, `The recording could not be read as WebM (${remux.stderrTail || `ffmpeg exit ${remux.code}`})`);
   }
   const durationMs = lastOutputTimeMs(remux.stdout);
   await fs.promises.rename(partial, paths.final);
-  const hasThumbnail = await makeThumbnail(paths.final, paths.thumbnail, durationMs);
+  const hasThumbnail = await makeThumbnail(paths.final, paths.thumbnail, durationMs, signal);
   if (!hasThumbnail && !durationMs) {
-    return failure(rawSize, 'The recording holds no decodable video frame');
+    return failure(source.size, 'The recording holds no decodable video frame');
   }
   const size = (await fs.promises.stat(paths.final)).size;
   await fs.promises.rm(paths.raw, { force: true });
@@ -56,15 +79,31 @@ export const FFMPEG_CONCURRENCY = 2;
 /**
  * Runs finalizing in child processes, at most `concurrency` at once, whatever the number of requests; each waits
  * for `room` first (a remux needs as much space again as the recording: on a full disk it would fail it).
+ * `stop` (shutdown) kills the ffmpeg processes running and refuses what waits, each with `FfmpegStopped`, and
+ * resolves once every one of them has exited: after it, nothing the queue started writes under DATA_DIR.
  */
 export function createProcessingQueue(concurrency: number, room: () => Promise<void> = async () => {}) {
   const limit = pLimit(concurrency);
-  return {
-    run: (dataDir: string, row: Pick<MediaRow, 'id' | 'company_id' | 'client_id'>) =>
+  const stopping = new AbortController();
+  const stopped = new Promise<never>((_resolve, reject) => stopping.signal.addEventListener('abort', () => reject(new FfmpegStopped()), { once: true }));
+  stopped.catch(() => undefined);
+  const running = createInFlight();
+
+  const run = (dataDir: string, row: Pick<MediaRow, 'id' | 'company_id' | 'client_id'>): Promise<ProcessingOutcome> =>
+    running.track(
       limit(async () => {
-        await room();
-        return finalizeRecording(dataDir, row);
+        await Promise.race([room(), stopped]);
+        if (stopping.signal.aborted) throw new FfmpegStopped();
+        return finalizeRecording(dataDir, row, stopping.signal);
       }),
+    );
+
+  return {
+    run,
+    async stop() {
+      stopping.abort();
+      await running.settled();
+    },
     get pending() {
       return limit.pendingCount + limit.activeCount;
     },

@@ -11,7 +11,8 @@ import { registerPauseHandlers } from './pauses.socket.js';
 import { clientsRoutes } from './clients.routes.js';
 import { toClient } from './client-view.js';
 import { deviceSecretOf, proveDevice } from './device-credential.js';
-import { countByState, ensureClient, findClientByIdentity, setMetaKey } from './presence.repository.js';
+import { createNewClientBudget } from './new-clients.js';
+import { countByState, ensureClient, findClientByIdentity, newClientsOfToken, setMetaKey } from './presence.repository.js';
 import type { Connection } from './presence.service.js';
 import { createPresence } from './presence.service.js';
 import { registerPresenceHandlers } from './presence.socket.js';
@@ -32,6 +33,11 @@ export function createPresenceFeature(ctx: AppContext, { companies, cluster }: {
     nodeId: config.NODE_ID,
     events,
     onError: (what, err) => log.error({ err }, `${what} failed`),
+    newClients: createNewClientBudget({
+      max: config.MAX_NEW_CLIENTS_PER_TOKEN_PER_HOUR,
+      clock: ctx.clock,
+      count: (tokenId, since) => newClientsOfToken(ctx.db, tokenId, since),
+    }),
   });
   const pauses = createPauses({ db: ctx.db, clock: ctx.clock, broadcast: ctx.broadcast, companies: ctx.companies });
   announceTransitions(events, ctx.broadcast, ctx.metrics);

@@ -62,6 +62,17 @@ export async function ensureClient(db: Db, companyId: number, userHost: string, 
   return row;
 }
 
+/** The clients whose current token is `tokenId` created after `since`: how many, and the first one's time. */
+export async function newClientsOfToken(db: Db, tokenId: number, since: number): Promise<{ count: number; oldest: number | null }> {
+  const row = await db
+    .selectFrom('clients')
+    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min('created_at').as('oldest')])
+    .where('token_id', '=', tokenId)
+    .where('created_at', '>', since)
+    .executeTakeFirstOrThrow();
+  return { count: Number(row.count), oldest: row.oldest === null ? null : Number(row.oldest) };
+}
+
 /**
  * The device secret hashes stored for these identities (null: not enrolled; absent: no such client), in one query
  * per batch: a reconnect storm reads them all at once.

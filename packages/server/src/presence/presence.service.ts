@@ -7,6 +7,7 @@ import type { Clock } from '../infra/clock.js';
 import { KeyedSerial } from '../infra/serial.js';
 import { toClient } from './client-view.js';
 import { decideDevice, enrolledMeanwhile } from './device-credential.js';
+import type { NewClientBudget } from './new-clients.js';
 import * as repo from './presence.repository.js';
 
 const { identityKey } = repo;
@@ -19,6 +20,8 @@ export interface PresenceDeps {
   /** Where transitions are announced: once per transition, in the order of the transitions. */
   events: DomainEventBus;
   onError: (what: string, err: unknown) => void;
+  /** How many new identities each enrollment token may add (none: no limit, as in fast tests). */
+  newClients?: Pick<NewClientBudget, 'reserve'>;
 }
 
 /** The connection a socket holds: which client, and which generation of its connection. */
@@ -59,12 +62,12 @@ const batchedConnects = (db: Db) =>
     { cache: false, maxBatchSize: 500, batchScheduleFn: (flush) => setImmediate(flush) },
   );
 
-/** The stored device secret hash of each identity (null: not enrolled), read for a turn's connects at once. */
+/** The stored device secret hash of each identity (null: not enrolled; undefined: a new identity), read for a turn's connects at once. */
 const batchedSecretHashes = (db: Db) =>
-  new DataLoader<{ companyId: number; userHost: string }, string | null>(
+  new DataLoader<{ companyId: number; userHost: string }, string | null | undefined>(
     async (identities) => {
       const stored = await repo.findDeviceSecretHashes(db, identities);
-      return identities.map((i) => stored.get(identityKey(i.companyId, i.userHost)) ?? null);
+      return identities.map((i) => stored.get(identityKey(i.companyId, i.userHost)));
     },
     { cache: false, maxBatchSize: 500, batchScheduleFn: (flush) => setImmediate(flush) },
   );
@@ -131,11 +134,13 @@ export function createPresence(deps: PresenceDeps) {
   async function connectNew(request: ConnectRequest): Promise<{ row: ClientRow; deviceSecret?: string }> {
     const { companyId, userHost, tokenId } = request;
     const storedHash = await secretHashes.load({ companyId, userHost });
-    const device = decideDevice({ userHost, legacy: request.legacy ?? false, presented: request.deviceSecret, storedHash });
+    const device = decideDevice({ userHost, legacy: request.legacy ?? false, presented: request.deviceSecret, storedHash: storedHash ?? null });
     if (device.kind === 'refused') throw device.error;
+    // A new identity counts against its token's hourly budget until it is written (then the database counts it).
+    const release = storedHash === undefined && tokenId ? await deps.newClients?.reserve(tokenId, userHost) : undefined;
     const meta = JSON.stringify(request.meta);
     const input = { companyId, userHost, socketId: request.socketId, tokenId: tokenId ?? null, meta, nodeId: deps.nodeId, now: clock.now() };
-    const row = await connects.load({ ...input, deviceSecretHash: device.hash });
+    const row = await connects.load({ ...input, deviceSecretHash: device.hash }).finally(release);
     if (!row) throw enrolledMeanwhile(userHost);
     graceTimers.clear(row.id);
     announce('client-connected', row);

@@ -4,6 +4,7 @@ import type { Broadcast } from '../broadcast.js';
 import type { Db } from '../db/database.js';
 import type { Actor, DomainEventBus } from '../events/domain-events.js';
 import type { Clock } from '../infra/clock.js';
+import { nextTurn } from '../infra/next-turn.js';
 import { mediaPaths } from '../media/index.js';
 import * as repo from './retention.repository.js';
 import type { Claimed } from './retention.repository.js';
@@ -52,6 +53,8 @@ export function createDeleter(deps: DeleterDeps) {
       }),
     );
     await repo.deleteClaimed(db, claimed.map((row) => row.id), nodeId);
+    // The audit trail's INSERT that announcing the batch starts runs in a turn of its own.
+    await nextTurn();
   }
 
   function announce(companyId: number, claimed: Claimed[], reason: DeletionReason, actor: Actor | null) {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
-import { onOneNodeAtATime } from '../db/database.js';
+import { onOneNodeAtATime, refreshStatistics } from '../db/database.js';
 import type { DiskFace } from '../disk/index.js';
 import type { Feature } from '../feature.js';
 import { every } from '../infra/background.js';
@@ -26,6 +26,7 @@ export function createRetentionFeature(ctx: AppContext, { disk }: { disk: Pick<D
     clock: ctx.clock,
     deleter,
     exclusively: (fn) => onOneNodeAtATime(ctx.backgroundDb, ctx.database.dialect, 'vaahshare:retention-sweep', fn),
+    refreshStatistics: () => refreshStatistics(ctx.database),
   });
   let stopSweep = () => {};
 

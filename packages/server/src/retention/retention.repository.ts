@@ -1,9 +1,11 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { MediaRow } from '../db/schema.js';
+import { nextTurn } from '../infra/next-turn.js';
 
 // The queries of retention and deletion. Every statement touches a bounded number of rows, so that on SQLite
-// (whose queries run on the event loop) none of them holds the loop for long, whatever the size of the library.
+// (whose queries run on the event loop) none of them holds the loop for long, whatever the size of the library;
+// loops of statements await `nextTurn` between them, so that they do not add up to one long task.
 
 /** Recordings that may be deleted: finished. A recording still streaming or being finalized is never touched. */
 export const FINISHED: Array<MediaRow['status']> = ['ready', 'error'];
@@ -44,12 +46,14 @@ export function oldestFinished(db: Db, scope: WalkScope, after: { started_at: nu
 /** Bytes and recordings of a company (all but those being deleted), per client: summed a range of ids at a time. */
 export async function usageByClient(db: Db, companyId: number): Promise<Map<number, { bytes: number; recordings: number }>> {
   const usage = new Map<number, { bytes: number; recordings: number }>();
+  await nextTurn();
   const bounds = await db
     .selectFrom('media')
     .select((eb) => [eb.fn.min('id').as('low'), eb.fn.max('id').as('high')])
     .executeTakeFirst();
   if (bounds?.low == null || bounds.high == null) return usage;
   for (let from = Number(bounds.low); from <= Number(bounds.high); from += SUM_ID_RANGE) {
+    await nextTurn();
     const rows = await db
       .selectFrom('media')
       .select((eb) => ['client_id', eb.fn.sum<number>('size').as('bytes'), eb.fn.countAll<number>().as('recordings')])
@@ -75,23 +79,26 @@ export async function usageByClient(db: Db, companyId: number): Promise<Map<numb
 export async function claimForDeletion(db: Db, companyId: number, ids: number[], nodeId: string, now: number): Promise<Claimed[]> {
   const claimed: Claimed[] = [];
   for (let at = 0; at < ids.length; at += DELETE_BATCH) {
-    claimed.push(
-      ...(await db
-        .updateTable('media')
-        .set({ status: 'deleting', node_id: nodeId, updated_at: now })
-        .where('id', 'in', ids.slice(at, at + DELETE_BATCH))
-        .where('company_id', '=', companyId)
-        .where('status', 'in', FINISHED)
-        .returning(['id', 'company_id', 'client_id', 'size', 'started_at'])
-        .execute()),
-    );
+    await nextTurn();
+    claimed.push(...(await claimBatch(db, companyId, ids.slice(at, at + DELETE_BATCH), nodeId, now).execute()));
   }
   return claimed;
 }
 
+/** One batch's claim (at most DELETE_BATCH ids): found by primary key, guarded by company and status. */
+export const claimBatch = (db: Db, companyId: number, ids: number[], nodeId: string, now: number) =>
+  db
+    .updateTable('media')
+    .set({ status: 'deleting', node_id: nodeId, updated_at: now })
+    .where('id', 'in', ids)
+    .where('company_id', '=', companyId)
+    .where('status', 'in', FINISHED)
+    .returning(['id', 'company_id', 'client_id', 'size', 'started_at']);
+
 /** The rows whose files are gone. */
 export async function deleteClaimed(db: Db, ids: number[], nodeId: string): Promise<void> {
   for (let at = 0; at < ids.length; at += DELETE_BATCH) {
+    await nextTurn();
     await db
       .deleteFrom('media')
       .where('id', 'in', ids.slice(at, at + DELETE_BATCH))
@@ -114,6 +121,7 @@ export async function claimInterruptedDeletions(db: Db, of: 'mine' | 'gone nodes
     .limit(DELETE_BATCH)
     .execute();
   if (!ids.length) return [];
+  await nextTurn();
   return db
     .updateTable('media')
     .set({ node_id: nodeId, updated_at: now })

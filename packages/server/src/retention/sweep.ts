@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.js';
 import type { Clock } from '../infra/clock.js';
+import { nextTurn } from '../infra/next-turn.js';
 import type { Deleter } from './deleter.js';
 import { Tally, takeUntilCovered, walksOf, type CompanyPolicy, type Walk } from './policy.js';
 import * as repo from './retention.repository.js';
@@ -13,6 +14,7 @@ async function walk(db: Db, step: Walk, tally: Tally, take: Take, stopped: () =>
   while (!stopped()) {
     const over = step.kind === 'size' ? tally.over(step.maxBytes, step.clientId) : Infinity;
     if (over <= 0) return;
+    await nextTurn();
     const batch = await repo.oldestFinished(db, step.scope, after);
     if (!batch.length) return;
     after = batch[batch.length - 1];
@@ -25,7 +27,9 @@ async function walk(db: Db, step: Walk, tally: Tally, take: Take, stopped: () =>
 
 /** Goes over a company's finished recordings as its policy says, handing each batch chosen to `take`. */
 export async function applyPolicy(db: Db, policy: CompanyPolicy, now: number, take: Take, stopped = () => false): Promise<Tally> {
-  const tally = new Tally(await repo.usageByClient(db, policy.companyId));
+  // What each client holds matters only to size caps: summing a large library costs hundreds of queries.
+  const capped = policy.maxBytes !== null || policy.clients.some((c) => c.maxBytes !== null);
+  const tally = new Tally(capped ? await repo.usageByClient(db, policy.companyId) : new Map());
   for (const step of walksOf(policy, now)) await walk(db, step, tally, take, stopped);
   return tally;
 }
@@ -52,6 +56,8 @@ export interface SweepDeps {
   deleter: Deleter;
   /** Runs the sweep unless another node runs one now (`onOneNodeAtATime`). */
   exclusively: (fn: () => Promise<SweepResult>) => Promise<SweepResult | 'skipped'>;
+  /** Brings the database's statistics up to date, so that each batch is found by primary key (`refreshStatistics`). */
+  refreshStatistics: () => Promise<void>;
 }
 
 export interface SweepResult {
@@ -64,12 +70,13 @@ export interface SweepResult {
  * company's policy no longer keeps, a batch at a time (each batch: mark, remove files, delete rows). A sweep
  * still running when the next is due makes that one skip.
  */
-export function createRetentionSweep({ db, clock, deleter, exclusively }: SweepDeps) {
+export function createRetentionSweep({ db, clock, deleter, exclusively, refreshStatistics }: SweepDeps) {
   let running: Promise<SweepResult | 'skipped'> | null = null;
   let stopping = false;
 
   async function sweepCompanies(): Promise<SweepResult> {
     const result = { deleted: 0, bytes: 0 };
+    await refreshStatistics();
     for (const { id } of await repo.companiesWithRules(db)) {
       if (stopping) break;
       const policy = await loadPolicy(db, id);

@@ -82,6 +82,15 @@ export class OpenSegment {
     return segment;
   }
 
+  /**
+   * What is wrong with `chunk` as the continuation of this segment's WebM structure, or null: a frame that breaks
+   * it is refused before anything is written. A segment whose bytes on disk were never WebM (stored before this
+   * check, read again after a restart) is not checked.
+   */
+  structureProblem(chunk: Buffer): string | null {
+    return this.scanner.wouldFail(chunk);
+  }
+
   /** A relay problem (not WebM) does not stop recording: the bytes are still stored. */
   get relayable(): boolean {
     return this.header !== null && this.scanner.failed === null && !this.relayBroken;

@@ -18,6 +18,21 @@ import {
 import { freePort, spawnServer } from '@vaahshare/testkit/process';
 import { sendFrames, startSegment } from '@vaahshare/testkit/streaming';
 import { decodeFrames, makeWebm } from '@vaahshare/testkit/webm';
+import { WebmScanner } from './webm-scanner.js';
+
+/**
+ * A recording whose WebM structure is valid (a real header, a Cluster, SimpleBlocks) but whose blocks hold junk:
+ * the server takes it as it arrives, and finalizing finds nothing to decode.
+ */
+async function webmOfJunkBlocks(): Promise<Buffer> {
+  const webm = await makeWebm({ seconds: 1, fps: 10, gop: 10 });
+  let headerEnd = 0;
+  new WebmScanner({ onHeaderEnd: (offset) => (headerEnd = offset), onKeyCluster: () => undefined }).push(webm);
+  const cluster = Buffer.from([0x1f, 0x43, 0xb6, 0x75, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xe7, 0x81, 0x00]);
+  // SimpleBlock of 10 000 bytes (size 0x4000 | 10000 on two bytes): a track the header does not have, then junk.
+  const block = Buffer.concat([Buffer.from([0xa3, 0x67, 0x10, 0x82, 0x00, 0x00, 0x80]), Buffer.alloc(10_000 - 4, 0x42)]);
+  return Buffer.concat([webm.subarray(0, headerEnd), cluster, block, block, block, block, block]);
+}
 
 async function mediaOf(t: TestServer, segmentId: string) {
   const row = await t.server.ctx.db.selectFrom('media').selectAll().where('segment_id', '=', segmentId).executeTakeFirst();
@@ -189,8 +204,7 @@ describe('recordings survive failures', () => {
       assert.match((await emptyError).media.error, /empty/);
 
       await startSegment(agent.socket, 'corrupt-1');
-      const garbage = Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.alloc(50_000, 0x42)]);
-      await sendFrames(agent.socket, 'corrupt-1', garbage, 0);
+      await sendFrames(agent.socket, 'corrupt-1', await webmOfJunkBlocks(), 0);
       const corruptError = waitForEvent<{ media: Media & { error: string } }>(agent.socket, 'video-error', 10_000);
       await agent.socket.emitWithAck('stop-streaming', { segment_id: 'corrupt-1' });
       assert.match((await corruptError).media.error, /could not be read|no decodable/);

@@ -14,7 +14,8 @@ describe('a live viewer slower than the stream', () => {
 
   before(async () => {
     // The slow viewer stops reading for a few seconds: the heartbeat must not take it for dead meanwhile.
-    t = await startServer({ VIEWER_MAX_UNSENT_BYTES: String(LIMIT), HEARTBEAT_INTERVAL_MS: '60000' });
+    // It streams ~24 MB faster than an agent's sustained rate limit allows (AGENT_FRAME_BYTES_PER_SECOND).
+    t = await startServer({ VIEWER_MAX_UNSENT_BYTES: String(LIMIT), HEARTBEAT_INTERVAL_MS: '60000', AGENT_FRAME_BYTES_PER_SECOND: String(256 * 1024 * 1024) });
     token = await login(t.url);
   });
   after(() => t.dispose());

@@ -49,6 +49,10 @@ function checkFrame(segment: OpenSegment, frame: { buffer: Buffer; segment_id?: 
   if (!keepsWebmStart(segment.size, frame.buffer)) {
     throw new AppError('not_webm', 'A segment must start with a WebM header (EBML magic 1A 45 DF A3): send the recorder output from its start');
   }
+  const problem = segment.structureProblem(frame.buffer);
+  if (problem) {
+    throw new AppError('not_webm', `These bytes do not continue the segment as WebM (${problem}); nothing of them was stored: send the recorder's output as it is`);
+  }
 }
 
 const newSegmentId = () => `seg_${Date.now().toString(36)}_${randomBytes(6).toString('hex')}`;

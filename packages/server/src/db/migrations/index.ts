@@ -12,6 +12,7 @@ import { retention } from './008-retention.js';
 import { deviceSecrets } from './009-device-secrets.js';
 import { tokenHashes } from './010-token-hashes.js';
 import { audit } from './011-audit.js';
+import { limits } from './012-limits.js';
 import { access } from './013-access.js';
 
 /** Migrations live in code (not read from a folder) so they run the same under tsx and in a bundle. */
@@ -32,6 +33,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '009-device-secrets': deviceSecrets(),
         '010-token-hashes': tokenHashes(),
         '011-audit': audit(dialect),
+        '012-limits': limits(),
         '013-access': access(),
       };
     },
