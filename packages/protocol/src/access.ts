@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import type { User } from './models.js';
+import type { Me } from './models.js';
 
 /** A 6-digit code of an authenticator app, or a recovery code (`xxxxx-xxxxx`; spaces and dashes ignored). */
 export const secondFactorCodeSchema = z
@@ -28,7 +28,7 @@ export interface SecondFactorState {
 }
 
 /** The logged-in user as `GET /api/auth/me` shows it: until a required second factor is set up, nothing else answers. */
-export type SessionUser = User & { second_factor: SecondFactorState };
+export type SessionUser = Me & { second_factor: SecondFactorState };
 
 /** A right password of a user with a second factor: the login goes on with `POST /api/auth/login/code`. */
 export interface LoginChallenge {
@@ -52,7 +52,7 @@ export const isAddressOrCidr = (value: string) =>
 export const MAX_ORIGINAL_CLIENT_RANGES = 100;
 
 /**
- * A company's acceptance of original VaahShare clients (PROTOCOL.md §6, §8.20): off, or on from the listed
+ * A company's acceptance of original VaahShare clients (PROTOCOL.md §6, §8.21): off, or on from the listed
  * addresses and prefixes only (`0.0.0.0/0` and `::/0` say "anywhere", explicitly).
  */
 export const originalClientsBodySchema = z

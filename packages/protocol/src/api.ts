@@ -2,7 +2,7 @@ import type { AgentDownloads } from './agent-downloads.js';
 import type { ClientRetention, DeletionResult, RetentionRule, StorageOverview } from './storage.js';
 import type { AuditEntry } from './audit.js';
 import type { AccessSettings, LoginChallenge, SecondFactorState, SessionUser, TotpEnrollment } from './access.js';
-import type { Alert, Client, ClientDetail, Company, EnrollmentToken, ManagedUser, Media, Settings, User } from './models.js';
+import type { Alert, Client, ClientDetail, Company, EnrollmentToken, Group, ManagedUser, Media, Settings, User } from './models.js';
 
 /** A media item as the REST API and the media events show it: the wire model plus its segment id and failure. */
 export type MediaItem = Media & { segment_id: string; error: string | null };
@@ -46,8 +46,15 @@ export interface ApiRoutes {
   'POST /api/auth/logout-all': { ok: true; ended_sessions: number };
   'POST /api/auth/password': { ok: true };
   'GET /api/users': ListBody<ManagedUser>;
-  'POST /api/users': ItemBody<User>;
+  'POST /api/users': ItemBody<ManagedUser>;
   'PATCH /api/users/:id': ItemBody<ManagedUser>;
+  'PUT /api/users/:id/access': ItemBody<ManagedUser>;
+  'GET /api/groups': ListBody<Group>;
+  'POST /api/groups': ItemBody<Group>;
+  'PATCH /api/groups/:id': ItemBody<Group>;
+  /** Its clients move to the company's default group (`moved`). */
+  'DELETE /api/groups/:id': ItemBody<{ moved: number }>;
+  'POST /api/groups/:id/clients': ItemBody<{ moved: number }>;
   'PUT /api/users/:id/password': { ok: true };
   'DELETE /api/users/:id': { ok: true };
   'GET /api/companies': ListBody<Company>;

@@ -10,3 +10,4 @@ export * from './storage.js';
 export * from './audit.js';
 export * from './access.js';
 export * from './transport.js';
+export * from './roles.js';

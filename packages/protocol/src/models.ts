@@ -1,6 +1,12 @@
 import { z } from 'zod';
 
-export const roleSchema = z.enum(['superadmin', 'admin']);
+/**
+ * What a dashboard user may do (PROTOCOL.md §8.19): a superadmin everything in every company; an admin everything in
+ * its company; a viewer watches live and plays back recordings of the groups given to it (downloads only with
+ * `may_download`); an auditor reads the audit trail only.
+ */
+export const ROLES = ['superadmin', 'admin', 'viewer', 'auditor'] as const;
+export const roleSchema = z.enum(ROLES, { error: `role must be one of ${ROLES.join(', ')}` });
 export type Role = z.infer<typeof roleSchema>;
 
 export const presenceStateSchema = z.enum(['connected', 'reconnecting', 'disconnected']);
@@ -30,6 +36,8 @@ export const clientSchema = z.object({
   disconnect_reason: disconnectReasonSchema.nullable(),
   /** The desktop holds a device secret (PROTOCOL.md §2): only it may connect as this client until an admin resets it. */
   device_enrolled: z.boolean(),
+  /** The client's group within its company (PROTOCOL.md §8.19): who may see it follows from it. */
+  group_id: z.number(),
 });
 export type Client = z.infer<typeof clientSchema>;
 
@@ -59,9 +67,33 @@ export const userSchema = z.object({
 });
 export type User = z.infer<typeof userSchema>;
 
-/** A user as its admins see it in the users list: also whether it is disabled and has a second factor. */
-export const managedUserSchema = userSchema.extend({ disabled: z.boolean(), second_factor: z.boolean() });
+/** What a user may reach beyond its role: a viewer's groups, and whether it may download recordings. */
+export const userAccessSchema = z.object({
+  /** A viewer's groups (it sees their clients only); empty for the other roles, who are not limited by groups. */
+  group_ids: z.array(z.number()),
+  /** A viewer may download recordings (admins always may; auditors never). */
+  may_download: z.boolean(),
+});
+
+/** The logged-in user as `GET /api/auth/me` answers: also what it may reach. */
+export const meSchema = userSchema.extend(userAccessSchema.shape);
+export type Me = z.infer<typeof meSchema>;
+
+/** A user as its admins see it in the users list: whether it is disabled, has a second factor, and its access. */
+export const managedUserSchema = meSchema.extend({ disabled: z.boolean(), second_factor: z.boolean() });
 export type ManagedUser = z.infer<typeof managedUserSchema>;
+
+/** A group of clients within a company (MeshCentral's device groups): viewers are given groups. */
+export const groupSchema = z.object({
+  id: z.number(),
+  company_id: z.number(),
+  name: z.string(),
+  /** Every company has one: new clients of a token naming no group land in it; it cannot be deleted. */
+  is_default: z.boolean(),
+  /** How many clients it holds. */
+  clients: z.number(),
+});
+export type Group = z.infer<typeof groupSchema>;
 
 export const companySchema = z.object({ id: z.number(), name: z.string() });
 export type Company = z.infer<typeof companySchema>;
@@ -72,6 +104,8 @@ export const enrollmentTokenSchema = z.object({
   company_id: z.number(),
   token_prefix: z.string(),
   label: z.string().nullable(),
+  /** The group new clients of this token land in; null: the company's default group. */
+  group_id: z.number().nullable(),
   created_at: z.string(),
   revoked_at: z.string().nullable(),
 });

@@ -23,14 +23,41 @@ export const updateUserBodySchema = z.object({ disabled: z.boolean() });
 
 export const createCompanyBodySchema = z.object({ name: textSchema().trim().min(1).max(255) });
 
-export const createTokenBodySchema = z.object({ label: textSchema().trim().max(255).optional() });
+export const createTokenBodySchema = z.object({
+  label: textSchema().trim().max(255).optional(),
+  /** The group new clients of this token land in (of the token's company); omitted: the default group. */
+  group_id: idSchema.optional(),
+});
+
+const groupIdsSchema = z.array(idSchema).max(1000, 'at most 1000 groups');
 
 export const createUserBodySchema = z.object({
   email: z.string().trim().toLowerCase().email().max(255),
   password: newPasswordSchema,
   company_id: idSchema,
   role: roleSchema.default('admin'),
+  group_ids: groupIdsSchema.default([]),
+  may_download: z.boolean().default(false),
 });
+
+/** PUT /api/users/:id/access: the user's role, a viewer's groups and its download right, all at once. */
+export const userAccessBodySchema = z.object({
+  role: roleSchema,
+  group_ids: groupIdsSchema,
+  may_download: z.boolean({ error: 'may_download must be true or false' }),
+});
+
+const groupNameSchema = textSchema().trim().min(1, 'Name the group: the name must not be empty').max(255, 'A group name may be at most 255 characters');
+
+export const createGroupBodySchema = z.object({ name: groupNameSchema, company_id: idSchema.optional() });
+export const renameGroupBodySchema = z.object({ name: groupNameSchema });
+
+/** POST /api/groups/:id/clients: moves these clients (of the group's company) into the group. */
+export const moveClientsBodySchema = z.object({
+  client_ids: z.array(idSchema).min(1, 'name at least one client').max(1000, 'at most 1000 clients at once'),
+});
+
+export const groupsQuerySchema = z.object({ company_id: idParam.optional() });
 
 export const IDLE_THRESHOLD_MIN_S = 10;
 export const IDLE_THRESHOLD_MAX_S = 24 * 3600;
@@ -78,6 +105,7 @@ export const pagingQuerySchema = z.object({
 export const clientsQuerySchema = pagingQuerySchema.extend({
   status: z.enum(['live', 'reconnecting', 'disconnected']).optional(),
   q: textSchema().max(255).optional(),
+  group_id: idParam.optional(),
   company_id: idParam.optional(),
 });
 
@@ -97,6 +125,8 @@ export const mediaSourceSchema = z.enum(['live', 'upload']);
 /** GET /api/media: newest first; `from` / `to` bound `started_at` (a bare date `to` includes that day). */
 export const mediaQuerySchema = pagingQuerySchema.extend({
   client_id: idParam.optional(),
+  /** The recordings of the clients now in this group. */
+  group_id: idParam.optional(),
   from: isoDateOrTimeSchema.optional(),
   to: isoDateOrTimeSchema.optional(),
   source: mediaSourceSchema.optional(),

@@ -5,6 +5,9 @@ import { createAuthFeature } from './auth/index.js';
 import { createClusterFeature } from './cluster/index.js';
 import { createCompaniesFeature } from './companies/index.js';
 import { createDiskFeature } from './disk/index.js';
+import { createGroupsFeature } from './groups/index.js';
+import { installAccessControl } from './access/guard.js';
+import { requireSession, requireUser } from './auth/index.js';
 import type { Config } from './config.js';
 import { openInfrastructure, type BuildOptions } from './infrastructure.js';
 import { createLegacyFeature } from './legacy/index.js';
@@ -26,10 +29,16 @@ export type VaahShareApp = Awaited<ReturnType<typeof buildApp>>;
 export async function buildApp(config: Config, options: BuildOptions = {}) {
   const infra = await openInfrastructure(config, options);
   const { app, ctx, sockets } = infra;
+  // Before any route is registered: each must have a policy, checked on every request.
+  const accessControl = installAccessControl(app, {
+    db: ctx.db,
+    userOf: async (request, evenWithSetupPending) => (evenWithSetupPending ? (await requireSession(ctx, request)).user : requireUser(ctx, request)),
+  });
   const cluster = createClusterFeature(ctx);
   const companies = createCompaniesFeature(ctx);
   const auth = createAuthFeature(ctx, { companies });
   const presence = createPresenceFeature(ctx, { companies, cluster });
+  const groups = createGroupsFeature(ctx);
   const alerts = createAlertsFeature(ctx);
   const disk = createDiskFeature(ctx);
   const media = createMediaFeature(ctx, { presence, disk });
@@ -38,7 +47,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const legacy = createLegacyFeature(ctx, { companies, presence, alerts, media });
   // After the features whose events it records: it drains (writes what is queued) once their sockets closed.
   const audit = createAuditFeature(ctx);
-  const features = [cluster, companies, auth, presence, alerts, disk, media, streaming, retention, legacy, audit, createShareFeature(), createAgentDownloadsFeature(ctx, { companies, presence }), createWebFeature(ctx)];
+  const features = [cluster, companies, auth, presence, groups, alerts, disk, media, streaming, retention, legacy, audit, createShareFeature(), createAgentDownloadsFeature(ctx, { companies, presence }), createWebFeature(ctx)];
   const { listen, close } = await wireFeatures(infra, features, auth.authenticateSocket);
   const bootstrapResult = await auth.bootstrap();
   return {
@@ -54,6 +63,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     clients: presence.clients,
     audit,
     bootstrapResult,
+    /** Every REST route registered (`METHOD /path`), for the test that walks them as each role. */
+    routes: accessControl.routes,
     listen,
     close,
   };

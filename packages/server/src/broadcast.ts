@@ -1,5 +1,6 @@
 import type { ServerToClientEvents } from '@vaahshare/protocol';
 import type { BroadcastOperator } from 'socket.io';
+import { audienceOf } from './access/policy.js';
 import type { IoServer, SocketData } from './context.js';
 import type { AgentSocket } from './sockets.js';
 
@@ -7,8 +8,13 @@ import type { AgentSocket } from './sockets.js';
 export type Emitter = Pick<BroadcastOperator<ServerToClientEvents, SocketData>, 'emit'>;
 
 // The Socket.IO rooms. Nothing outside this module knows their names.
+/** Dashboards that see every group of a company: its admins, and superadmins following it. */
 const companyRoom = (companyId: number) => `company:${companyId}`;
-/** Every dashboard socket (of every company), for what concerns the server itself (its disk). */
+/** Dashboards of viewers given a group: they hear of its clients only. */
+const groupRoom = (groupId: number) => `group:${groupId}`;
+/** Every dashboard socket of one user: a change of its access makes them connect again (with their new rooms). */
+const userRoom = (userId: number) => `user:${userId}`;
+/** Every admin dashboard socket (of every company), for what concerns the server itself (its disk). */
 const dashboardsRoom = 'dashboards';
 /** Agents of a company, for settings pushed to them. */
 const agentsRoom = (companyId: number) => `agents:${companyId}`;
@@ -60,9 +66,11 @@ export function createBroadcast(io: IoServer) {
   const adapter = io.of('/').adapter;
   const watchedBy = (socket: AgentSocket) => [...socket.rooms].flatMap((room) => watchedClientOf(room) ?? []);
   return {
-    /** The dashboards of a company. */
-    toCompany: (companyId: number): Emitter => io.to(companyRoom(companyId)),
-    /** This node's dashboards, of every company: each node tells its own about what it sees of the server (its disk). */
+    /** The dashboards that may see a client of `groupId` in `companyId`: the company's admins and the group's viewers. */
+    toGroup: (companyId: number, groupId: number): Emitter => io.to([companyRoom(companyId), groupRoom(groupId)]),
+    /** The same for several groups at once (each socket hears it once). */
+    toGroups: (companyId: number, groupIds: number[]): Emitter => io.to([companyRoom(companyId), ...groupIds.map(groupRoom)]),
+    /** This node's admin dashboards, of every company: each node tells its own about what it sees of the server (its disk). */
     toDashboardsHere: (): Emitter => io.local.to(dashboardsRoom),
     /** The agent sockets of one client. */
     toClient: (clientId: number): Emitter => io.to(clientRoom(clientId)),
@@ -82,14 +90,32 @@ export function createBroadcast(io: IoServer) {
     disconnectClient: (clientId: number) => io.in(clientRoom(clientId)).disconnectSockets(true),
     /** Dashboards of a login session that ended stop receiving events now (on every node). */
     disconnectSession: (sessionTokenHash: string) => io.in(sessionRoom(sessionTokenHash)).disconnectSockets(true),
+    /** A user's access changed: its dashboards (on every node) connect again, and hear what the new access allows. */
+    disconnectUser: (userId: number) => io.in(userRoom(userId)).disconnectSockets(true),
+    /**
+     * A client moved to `groupId`: its live viewers that may no longer see it (a viewer without that group) are
+     * disconnected, which ends their views (and records it); their dashboards connect again.
+     */
+    disconnectViewersOutside: (clientId: number, companyId: number, groupId: number) =>
+      io.in([watchRoom(clientId), pausedRoom(clientId)]).except([companyRoom(companyId), groupRoom(groupId)]).disconnectSockets(true),
 
     /** This node's agents connect again (to this node or another); their sockets here are closed. */
     closeAgentConnectionsHere() {
       for (const socket of io.of('/').sockets.values()) if (socket.data.role === 'agent') socket.conn.close();
     },
 
-    /** A dashboard hears its company's events and goes with its login session. */
-    admitDashboard: (socket: AgentSocket) => void socket.join([companyRoom(socket.data.companyId!), sessionRoom(socket.data.sessionTokenHash!), dashboardsRoom]),
+    /**
+     * A dashboard goes with its login session and its user, and hears what its access allows of the company it
+     * follows: every group (admins), its groups (viewers), nothing (auditors: the audit trail is read over REST).
+     */
+    admitDashboard: (socket: AgentSocket) => {
+      const { access, companyId, sessionTokenHash } = socket.data;
+      const audience = audienceOf(access!);
+      const rooms = [sessionRoom(sessionTokenHash!), userRoom(access!.id), ...audience.groups.map(groupRoom)];
+      if (audience.allGroups) rooms.push(companyRoom(companyId!));
+      if (audience.serverStatus) rooms.push(dashboardsRoom);
+      void socket.join(rooms);
+    },
     /** An agent goes with the enrollment token it connected with. */
     admitAgent: (socket: AgentSocket) => {
       if (socket.data.tokenId !== undefined) void socket.join(tokenRoom(socket.data.tokenId));

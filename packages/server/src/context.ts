@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@vaahshare/protocol';
+import type { Access } from './access/policy.js';
 import type { Broadcast } from './broadcast.js';
 import type { CompanyCache } from './companies/index.js';
 import type { Config } from './config.js';
@@ -20,6 +21,8 @@ export interface SocketData {
   userId?: number;
   /** A dashboard user's e-mail: the name an agent's window shows while this socket watches it. */
   userName?: string;
+  /** A dashboard user's role and groups, as they were at the handshake (a change disconnects the socket). */
+  access?: Access;
   /** A dashboard's login session (its token's hash, as stored): logging out disconnects its sockets. */
   sessionTokenHash?: string;
   /** An original client's address (as TRUST_PROXY resolves it): its company's allow-list is checked against it. */

@@ -488,7 +488,7 @@ describe('bad input on REST routes', () => {
       ...malformedBodies('POST', route),
       bad('company_id as a string', 'POST', route, { ...user, company_id: '1' }, 'Invalid body: company_id: Invalid input: expected number, received string'),
       bad('company_id beyond 32 bits', 'POST', route, { ...user, company_id: 3_000_000_000 }, 'Invalid body: company_id: Too big: expected number to be <=2147483647'),
-      bad('an unknown role', 'POST', route, { ...user, role: 'root' }, 'Invalid body: role: Invalid option: expected one of "superadmin"|"admin"'),
+      bad('an unknown role', 'POST', route, { ...user, role: 'root' }, 'Invalid body: role: role must be one of superadmin, admin, viewer, auditor'),
       bad('a 10 000-char e-mail', 'POST', route, { ...user, email: `${'e'.repeat(10_000)}@example.com` }, 'Invalid body: email: Too big: expected string to have <=255 characters'),
       bad('a 2 000-char password', 'POST', route, { ...user, password: 'p'.repeat(2000) }, 'Invalid body: password: Too big: expected string to have <=1024 characters'),
       bad('nested junk', 'POST', route, { email: nested, password: nested, company_id: nested }, 'Invalid body: email: Invalid input: expected string, received object; password: Invalid input: expected string, received object; company_id: Invalid input: expected number, received object'),

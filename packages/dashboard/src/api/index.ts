@@ -1,4 +1,7 @@
 import type { AuditAction, Client, EnrollmentToken, MediaItem, RetentionRule, Settings, UpdateAccessBody, User } from '@vaahshare/protocol';
+
+/** A user's role, a viewer's groups and its download right, as an admin sets them. */
+export type UserAccess = Pick<User, 'role'> & { group_ids: number[]; may_download: boolean };
 import { call, withQuery, type Query } from './http';
 import { companyScope } from './scope';
 
@@ -38,6 +41,7 @@ export const clientsApi = {
 
 export interface MediaQuery extends Query {
   client_id?: number;
+  group_id?: number;
   from?: string;
   to?: string;
   source?: MediaItem['source'];
@@ -71,8 +75,9 @@ export type ShownToken = EnrollmentToken & { token?: string };
 export const companiesApi = {
   list: () => call('GET /api/companies'),
   tokens: (companyId: number) => call('GET /api/companies/:id/tokens', { params: { id: companyId } }),
-  createToken: (companyId: number, label?: string) =>
-    call('POST /api/companies/:id/tokens', { params: { id: companyId }, body: label ? { label } : {} }),
+  /** `groupId`: the group its new clients land in (else the company's default group). */
+  createToken: (companyId: number, label?: string, groupId?: number) =>
+    call('POST /api/companies/:id/tokens', { params: { id: companyId }, body: { ...(label && { label }), ...(groupId && { group_id: groupId }) } }),
   revokeToken: (companyId: number, tokenId: number) =>
     call('DELETE /api/companies/:id/tokens/:tokenId', { params: { id: companyId, tokenId } }),
   settings: (companyId: number) => call('GET /api/companies/:id/settings', { params: { id: companyId } }),
@@ -84,12 +89,22 @@ export const companiesApi = {
 
 export const usersApi = {
   list: () => call('GET /api/users'),
-  create: (body: { email: string; password: string; company_id: number; role: User['role'] }) => call('POST /api/users', { body }),
+  create: (body: { email: string; password: string; company_id: number } & UserAccess) => call('POST /api/users', { body }),
+  setAccess: (id: number, access: UserAccess) => call('PUT /api/users/:id/access', { params: { id }, body: access }),
   setDisabled: (id: number, disabled: boolean) => call('PATCH /api/users/:id', { params: { id }, body: { disabled } }),
   resetPassword: (id: number, password: string) => call('PUT /api/users/:id/password', { params: { id }, body: { password } }),
   remove: (id: number) => call('DELETE /api/users/:id', { params: { id } }),
   /** A lost phone: the user logs in with the password alone (and sets one up again where it is required). */
   resetSecondFactor: (id: number) => call('DELETE /api/users/:id/totp', { params: { id } }),
+};
+
+export const groupsApi = {
+  list: () => call('GET /api/groups', { query: { company_id: companyScope() } }),
+  create: (name: string) => call('POST /api/groups', { body: { name, company_id: companyScope() } }),
+  rename: (id: number, name: string) => call('PATCH /api/groups/:id', { params: { id }, body: { name } }),
+  /** Its clients go to the default group. */
+  remove: (id: number) => call('DELETE /api/groups/:id', { params: { id } }),
+  moveClients: (id: number, clientIds: number[]) => call('POST /api/groups/:id/clients', { params: { id }, body: { client_ids: clientIds } }),
 };
 
 export const agentDownloadsApi = {

@@ -19,3 +19,13 @@ test('an entry reads as who, what, to whom and the details in words', () => {
   assert.equal(detailsText({ action: 'login-failed', details: { reason: 'wrong password' } }), 'reason: wrong password');
   assert.equal(detailsText({ action: 'logged-in', details: null }), '');
 });
+
+test('a change of role and groups reads before → after; moved clients by name', () => {
+  const before = { role: 'auditor', group_ids: [], may_download: false };
+  const after = { role: 'viewer', group_ids: [3, 4], may_download: true };
+  assert.equal(detailsText({ action: 'user-access-changed', details: { before, after } }), 'auditor → viewer of groups 3, 4, may download');
+  assert.equal(detailsText({ action: 'user-access-changed', details: { before: after, after: { ...after, group_ids: [] } } }), 'viewer of groups 3, 4, may download → viewer of no group, may download');
+  const moved = { clients: [{ id: 1, user_host: 'ann@pc', from_group: 2 }, { id: 2, user_host: 'bob@pc', from_group: 2 }] };
+  assert.equal(detailsText({ action: 'clients-moved', details: moved }), 'ann@pc, bob@pc');
+  assert.equal(actionLabel('group-deleted'), 'Deleted a group');
+});

@@ -24,6 +24,11 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   'client-deleted': 'Deleted a client and its data',
   'retention-changed': 'Changed the retention rule',
   'enrollment-reset': 'Reset a desktop’s enrollment',
+  'user-access-changed': 'Changed a user’s role or groups',
+  'group-created': 'Created a group',
+  'group-renamed': 'Renamed a group',
+  'group-deleted': 'Deleted a group',
+  'clients-moved': 'Moved clients to a group',
 };
 
 export const actionLabel = (action: string) => AUDIT_ACTION_LABELS[action as AuditAction] ?? action;
@@ -58,7 +63,17 @@ export function detailsText({ action, details }: Pick<AuditEntry, 'action' | 'de
       })
       .join('; ');
   }
+  if (action === 'user-access-changed') return `${accessText(details.before)} → ${accessText(details.after)}`;
+  if (action === 'clients-moved' && Array.isArray(details.clients)) return (details.clients as Array<{ user_host: string }>).map((c) => c.user_host).join(', ');
   return Object.entries(details)
     .map(([name, value]) => `${name}: ${String(value)}`)
     .join('; ');
+}
+
+/** A user's access as the audit trail keeps it: "viewer of groups 3, 4, may download". */
+function accessText(value: unknown): string {
+  const access = value as { role?: string; group_ids?: number[]; may_download?: boolean } | undefined;
+  if (access?.role !== 'viewer') return access?.role ?? '?';
+  const groups = access.group_ids?.length ? `groups ${access.group_ids.join(', ')}` : 'no group';
+  return `viewer of ${groups}${access.may_download ? ', may download' : ''}`;
 }

@@ -1,5 +1,6 @@
 import { useAlertsStore } from '../stores/alerts';
 import { useClientsStore } from '../stores/clients';
+import { useGroupsStore } from '../stores/groups';
 import { useMediaStore } from '../stores/media';
 import { useSessionStore } from '../stores/session';
 import { useStorageStore } from '../stores/storage';
@@ -12,12 +13,15 @@ export function startRealtime() {
   const media = useMediaStore();
   const session = useSessionStore();
   const storage = useStorageStore();
+  const groups = useGroupsStore();
   const socket = openSocket({
+    // Only what the user's role shows (an auditor's pages read the audit trail over REST, nothing else).
     onConnect: () => {
-      void clients.refresh();
-      void alerts.refresh();
+      if (session.can('clients:read')) void Promise.all([clients.refresh(), groups.refresh().catch(() => {})]);
+      else clients.markReachable();
+      if (session.can('alerts:read')) void alerts.refresh();
       media.changed();
-      void storage.refresh();
+      if (session.can('company:manage')) void storage.refresh();
     },
     onLost: () => clients.markUnreachable(Date.now()),
     // Refused at the handshake: the session ended, or it must set up a second factor first (the session check
@@ -35,7 +39,8 @@ export function startRealtime() {
       });
     },
   });
-  clients.bind(socket);
+  // A viewer shows its groups' clients only (an admin every one).
+  clients.bind(socket, (client) => session.user?.role !== 'viewer' || session.user.group_ids.includes(client.group_id));
   alerts.bind(socket);
   media.bind(socket);
   storage.bind(socket);

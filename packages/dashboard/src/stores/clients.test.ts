@@ -18,6 +18,7 @@ const client = (id: number, userHost: string, state: 'connected' | 'reconnecting
   last_seen_at: new Date().toISOString(),
   disconnect_reason: state === 'disconnected' ? 'app_closed' : null,
   device_enrolled: true,
+  group_id: 1,
 });
 
 describe('clients store (presence events as the seed’s backend store handles them)', () => {
@@ -95,6 +96,22 @@ describe('clients store (presence events as the seed’s backend store handles t
     await store.refresh();
     store.apply(client(7, 'm@pc', 'connected'));
     assert.deepEqual(store.list.map((c) => c.user_host), ['al@pc', 'm@pc', 'zed@pc']);
+  });
+
+  test('a client moved out of a viewer’s groups leaves its list and its counts; one moved in joins them', () => {
+    const store = useClientsStore();
+    const handlers = new Map<string, (payload: Client) => void>();
+    const socket = { on: (event: string, handler: (payload: Client) => void) => handlers.set(event, handler) };
+    store.bind(socket as never, (c) => c.group_id === 1);
+    store.apply(client(1, 'ana@pc', 'connected', true));
+    store.apply(client(2, 'bo@pc', 'connected'));
+    handlers.get('client-updated')!({ ...client(1, 'ana@pc', 'connected', true), group_id: 2 });
+    assert.deepEqual(store.list.map((c) => c.user_host), ['bo@pc']);
+    assert.equal(store.onlineCount, 1);
+    assert.deepEqual(store.streaming, []);
+    handlers.get('client-updated')!(client(3, 'cy@pc', 'connected'));
+    assert.deepEqual(store.list.map((c) => c.user_host), ['bo@pc', 'cy@pc']);
+    assert.equal(store.onlineCount, 2);
   });
 
   test('a filtered view hears of each change of a known client (new ones change the list instead)', () => {

@@ -146,15 +146,31 @@ export const useClientsStore = defineStore('clients', () => {
     unreachableSince.value ??= at;
   }
 
+  /** The server is back, for a tab that shows no clients (an auditor's): nothing to fetch, nothing stale. */
+  function markReachable() {
+    unreachableSince.value = null;
+  }
+
   /** The time statuses are shown at: the clock, or the moment the server was lost (countdowns stop there). */
   const statusTime = (now: number) => unreachableSince.value ?? now;
 
-  /** One handler per realtime event type. */
-  function bind(socket: DashboardSocket) {
+  /** A client this tab no longer shows (moved out of a viewer's groups). */
+  function forget(id: number) {
+    const client = byId.get(id);
+    if (!client) return;
+    count(client, -1);
+    byId.delete(id);
+    streamingIds.delete(id);
+    sorted.value = sorted.value.filter((c) => c.id !== id);
+  }
+
+  /** One handler per realtime event type; `sees` says whether a client (of its group) is this user's to show. */
+  function bind(socket: DashboardSocket, sees: (client: Client) => boolean = () => true) {
     for (const event of PRESENCE_EVENTS) socket.on(event, apply);
     socket.on('start-streaming', (payload) => apply(withoutSegment(payload)));
     socket.on('stop-streaming', (payload) => apply(withoutSegment(payload)));
-    socket.on('client-updated', apply);
+    // A client moved to a group this user does not see (a viewer's): it leaves the list.
+    socket.on('client-updated', (client) => (sees(client) ? apply(client) : forget(client.id)));
     // Rare (an admin deleted one): the list is fetched afresh.
     socket.on('client-deleted', () => void refresh());
   }
@@ -176,9 +192,11 @@ export const useClientsStore = defineStore('clients', () => {
     unreachableSince,
     refresh,
     apply,
+    forget,
     bind,
     clear,
     markUnreachable,
+    markReachable,
     statusTime,
     onChange,
     get: (id: number) => byId.get(id),

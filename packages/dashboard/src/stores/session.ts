@@ -1,4 +1,4 @@
-import { loginBodySchema, secondFactorCodeSchema, type Company, type SessionUser } from '@vaahshare/protocol';
+import { can as roleCan, loginBodySchema, secondFactorCodeSchema, type Company, type Permission, type SessionUser } from '@vaahshare/protocol';
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import { authApi, companiesApi } from '../api';
@@ -23,6 +23,8 @@ export const useSessionStore = defineStore('session', () => {
   const companies = ref<Company[]>([]);
   const followed = ref<number | null>(null);
   const isSuperadmin = computed(() => user.value?.role === 'superadmin');
+  /** Whether the logged-in user's role allows this: pages, links and buttons follow it (the server checks it too). */
+  const can = (permission: Permission) => user.value !== null && roleCan(user.value, permission);
   /** The company every page shows: the user's own, or the one a superadmin chose to follow. */
   const companyId = computed(() => followed.value ?? user.value?.company_id ?? null);
 
@@ -79,6 +81,7 @@ export const useSessionStore = defineStore('session', () => {
     try {
       const answer = await authApi.login(parsed.data.email, parsed.data.password);
       if ('challenge' in answer) challenge.value = answer.challenge;
+      // The session is set: who it is with what it may reach (a viewer's groups, its download right).
       else await restore();
       return null;
     } catch (err) {
@@ -121,5 +124,5 @@ export const useSessionStore = defineStore('session', () => {
     user.value = null;
   }
 
-  return { user, checked, challenge, setupPending, ready, companies, companyId, isSuperadmin, follow, restore, login, submitCode, cancelCode, logout, logoutEverywhere, expire };
+  return { user, checked, challenge, setupPending, ready, companies, companyId, isSuperadmin, can, follow, restore, login, submitCode, cancelCode, logout, logoutEverywhere, expire };
 });

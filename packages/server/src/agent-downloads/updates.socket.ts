@@ -12,7 +12,7 @@ export function registerUpdateStatusHandler(ctx: AppContext, clients: Pick<Prese
     const client = await clients.setMeta(connection, 'agent_update', { ...status, at: status.at ?? new Date(ctx.clock.now()).toISOString() });
     if (!client) throw new AppError('stale_connection', 'This socket no longer holds the client connection: send client-connected again', 409);
     if (status.state === 'failed') ctx.log.warn({ client: client.user_host, version: status.version, reason: status.reason }, 'agent self-update failed');
-    ctx.broadcast.toCompany(client.company_id).emit('client-updated', client);
+    ctx.broadcast.toGroup(client.company_id, client.group_id).emit('client-updated', client);
     return { ok: true, client };
   });
 }

@@ -1,4 +1,5 @@
 import type { Alert } from '@vaahshare/protocol';
+import { sql } from 'kysely';
 import { toIso, type Db } from '../db/database.js';
 
 export interface NewAlert {
@@ -91,6 +92,8 @@ export async function countRepeat(db: Db, id: number): Promise<Alert> {
 export interface AlertsFilter {
   companyId: number;
   clientId?: number;
+  /** Only alerts of clients now in these groups (undefined: every group; empty: none). */
+  groupIds?: number[];
   acknowledged?: boolean;
   page: number;
   perPage: number;
@@ -99,6 +102,7 @@ export interface AlertsFilter {
 export async function listAlerts(db: Db, filter: AlertsFilter) {
   let query = selectAlerts(db).where('alerts.company_id', '=', filter.companyId);
   if (filter.clientId) query = query.where('alerts.client_id', '=', filter.clientId);
+  if (filter.groupIds) query = filter.groupIds.length ? query.where('clients.group_id', 'in', filter.groupIds) : query.where(sql<boolean>`1 = 0`);
   if (filter.acknowledged !== undefined) query = query.where('alerts.acknowledged_at', filter.acknowledged ? 'is not' : 'is', null);
   const [{ total }, rows] = await Promise.all([
     query.clearSelect().select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),

@@ -1,16 +1,19 @@
 import { alertsQuerySchema, idParamsSchema, type ApiResponse } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
+import { accessOf } from '../access/guard.js';
+import { visibleGroups } from '../access/policy.js';
 import { canSeeCompany, requireUser, scopeCompany } from '../auth/index.js';
 import { notFound } from '../errors.js';
 import { acknowledgeAlert, companyOfAlert, listAlerts } from './alerts.repository.js';
 
 export const alertsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get('/', { schema: { querystring: alertsQuerySchema } }, async (request): Promise<ApiResponse<'GET /api/alerts'>> => {
-    const user = await requireUser(ctx, request);
+    const access = accessOf(request);
     const { page, per_page, client_id, acknowledged } = request.query;
-    const companyId = scopeCompany(user, request.query.company_id);
-    const { total, alerts } = await listAlerts(ctx.db, { companyId, clientId: client_id, acknowledged, page, perPage: per_page });
+    const companyId = scopeCompany(access, request.query.company_id);
+    const groupIds = visibleGroups(access);
+    const { total, alerts } = await listAlerts(ctx.db, { companyId, clientId: client_id, groupIds, acknowledged, page, perPage: per_page });
     return { data: alerts, meta: { total, page, per_page } };
   });
 

@@ -37,17 +37,18 @@ function fakeStore() {
       row.repeat_count += 1;
       return row;
     },
+    groupOf: async () => 9,
   };
   return { rows, store };
 }
 
-test('an idle alert is stored at the clock\'s time and told to the company\'s dashboards only', async () => {
+test('an idle alert is stored at the clock\'s time and told to the dashboards of its client\'s group only', async () => {
   const broadcast = fakeBroadcast();
   const { rows, store } = fakeStore();
   const alerts = createAlerts({ broadcast, clock: { now: () => NOW }, store, repeatWindowMs: async () => THRESHOLD_MS });
   const alert = await alerts.raiseIdle({ companyId: 3, clientId: 7 }, { idleSeconds: 120 });
   assert.deepEqual(rows.map((r) => [r.company_id, r.client_id, r.idle_seconds, r.created_at]), [[3, 7, 120, new Date(NOW).toISOString()]]);
-  assert.deepEqual(broadcast.sent, [{ to: 'company 3', event: 'alert-created', payload: { alert } }]);
+  assert.deepEqual(broadcast.sent, [{ to: 'group 9 of company 3', event: 'alert-created', payload: { alert } }]);
 });
 
 test('an alert held offline keeps its real time, never one in the future; its return is told once as alert-updated', async () => {

@@ -14,10 +14,12 @@ export interface AlertsStore {
   findNear: (clientId: number, at: number, windowMs: number) => Promise<{ id: number } | undefined>;
   /** One more report stands for this alert. */
   countRepeat: (id: number) => Promise<Alert>;
+  /** The client's group now: whose dashboards hear of its alerts. */
+  groupOf: (clientId: number) => Promise<number | undefined>;
 }
 
 export interface AlertsDeps {
-  broadcast: Pick<Broadcast, 'toCompany'>;
+  broadcast: Pick<Broadcast, 'toGroup'>;
   clock: Clock;
   store: AlertsStore;
   /**
@@ -41,12 +43,18 @@ export interface IdleReport {
 export type Alerts = ReturnType<typeof createAlerts>;
 
 export function createAlerts({ broadcast, clock, store, repeatWindowMs }: AlertsDeps) {
+  /** The dashboards that may see the client: its company's admins and its group's viewers. */
+  async function tell(target: { companyId: number; clientId: number }, event: 'alert-created' | 'alert-updated', alert: Alert) {
+    const groupId = await store.groupOf(target.clientId);
+    if (groupId !== undefined) broadcast.toGroup(target.companyId, groupId).emit(event, { alert });
+  }
+
   /** A report for an alert the agent already sent: records how long the person was away (`alert-updated`), or nothing. */
-  async function updateKnown(companyId: number, known: { id: number; away_seconds: number | null }, report: IdleReport): Promise<Alert> {
+  async function updateKnown(target: { companyId: number; clientId: number }, known: { id: number; away_seconds: number | null }, report: IdleReport): Promise<Alert> {
     const away = report.awaySeconds === undefined ? undefined : Math.round(report.awaySeconds);
     if (away === undefined || away === known.away_seconds) return store.find(known.id);
     const alert = await store.setAwaySeconds(known.id, away);
-    broadcast.toCompany(companyId).emit('alert-updated', { alert });
+    await tell(target, 'alert-updated', alert);
     return alert;
   }
 
@@ -55,13 +63,13 @@ export function createAlerts({ broadcast, clock, store, repeatWindowMs }: Alerts
     const near = await store.findNear(target.clientId, at, await repeatWindowMs(target.companyId));
     if (!near) return undefined;
     const alert = await store.countRepeat(near.id);
-    broadcast.toCompany(target.companyId).emit('alert-updated', { alert });
+    await tell(target, 'alert-updated', alert);
     return alert;
   }
 
   return {
     /**
-     * Stores an idle alert of a client and tells the company's dashboards (`alert-created`); a report for an alert
+     * Stores an idle alert of a client and tells the dashboards that may see it (`alert-created`); a report for an alert
      * the agent already sent records how long the person was away (`alert-updated`), and a plain resend changes
      * nothing; another alert of the client within the company's idle threshold is counted as a repeat of that one.
      */
@@ -70,16 +78,16 @@ export function createAlerts({ broadcast, clock, store, repeatWindowMs }: Alerts
       // The agent's clock may run ahead of the server's: an alert is never dated in the future.
       const at = Math.min(report.occurredAt === undefined ? now : Date.parse(report.occurredAt), now);
       const known = report.alertId === undefined ? undefined : await store.findAgentAlert(target.clientId, report.alertId);
-      if (known) return updateKnown(target.companyId, known, report);
+      if (known) return updateKnown(target, known, report);
       const repeat = await countIfRepeat(target, at);
       if (repeat) return repeat;
       const created = await store.insert({ ...target, idleSeconds: report.idleSeconds, at, agentAlertId: report.alertId, awaySeconds: report.awaySeconds });
       if (created) {
-        broadcast.toCompany(target.companyId).emit('alert-created', { alert: created });
+        await tell(target, 'alert-created', created);
         return created;
       }
       // Only an alert named by the agent can conflict: another socket of the client stored it meanwhile.
-      return updateKnown(target.companyId, (await store.findAgentAlert(target.clientId, report.alertId!))!, report);
+      return updateKnown(target, (await store.findAgentAlert(target.clientId, report.alertId!))!, report);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { groupsOfClients } from '../access/access.repository.js';
 import type { AppContext } from '../context.js';
 import type { Feature } from '../feature.js';
 import { countRepeat, findAgentAlert, findAlert, findAlertNear, insertAlert, setAwaySeconds } from './alerts.repository.js';
@@ -20,6 +21,7 @@ export function createAlertsFeature(ctx: AppContext) {
       setAwaySeconds: (id, awaySeconds) => setAwaySeconds(ctx.db, id, awaySeconds),
       findNear: (clientId, at, windowMs) => findAlertNear(ctx.db, clientId, at, windowMs),
       countRepeat: (id) => countRepeat(ctx.db, id),
+      groupOf: async (clientId) => (await groupsOfClients(ctx.db, [clientId])).get(clientId),
     },
     repeatWindowMs: async (companyId) => ((await ctx.companies.settings(companyId))?.idle_threshold_seconds ?? 0) * 1000,
   });

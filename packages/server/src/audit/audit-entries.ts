@@ -54,7 +54,12 @@ export const auditedEvents = {
     entryOf(at, 'token-revoked', actor, companyId, { kind: 'token', id: tokenId, label }),
   'user-created': (at, { actor, companyId, user }) =>
     entryOf(at, 'user-created', actor, companyId, { kind: 'user', id: user.id, label: user.email }, { role: user.role }),
-  'user-changed': (at, { actor, companyId, user, change }) => entryOf(at, `user-${change}`, actor, companyId, { kind: 'user', id: user.id, label: user.email }),
+  'user-changed': (at, { actor, companyId, user, change, access }) =>
+    entryOf(at, `user-${change}`, actor, companyId, { kind: 'user', id: user.id, label: user.email }, access),
+  'group-changed': (at, { actor, companyId, group, change, before, moved }) =>
+    entryOf(at, `group-${change}`, actor, companyId, { kind: 'group', id: group.id, label: group.name }, before === undefined && moved === undefined ? undefined : { before, moved }),
+  'clients-moved': (at, { actor, companyId, group, clients }) =>
+    entryOf(at, 'clients-moved', actor, companyId, { kind: 'group', id: group.id, label: group.name }, { clients: clients.map((c) => ({ id: c.id, user_host: c.label, from_group: c.from })) }),
   'company-created': (at, { actor, companyId, name }) => entryOf(at, 'company-created', actor, companyId, { kind: 'company', id: companyId, label: name }),
   'enrollment-reset': (at, { actor, companyId, clientId, label }) => entryOf(at, 'enrollment-reset', actor, companyId, { kind: 'client', id: clientId, label }),
   // The retention sweep's deletions have no actor: the system did them, by the company's rule.

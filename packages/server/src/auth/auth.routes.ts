@@ -2,6 +2,7 @@ import { changePasswordBodySchema, type ApiResponse } from '@vaahshare/protocol'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import { forbidden } from '../errors.js';
+import { accessOf } from '../access/guard.js';
 import { actorOf } from './actor.js';
 import { requireSession, requireUser, sessionTokenOf } from './guards.js';
 import { loginRoutes } from './login.routes.js';
@@ -51,9 +52,10 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     return { ok: true };
   });
 
-  // Answers also while a required second factor is not set up: the dashboard learns from it to show the set-up.
+  // Answers also while a required second factor is not set up (policy `session`): the dashboard learns from it to
+  // show the set-up. With what the user may reach (a viewer's groups, its download right): the pages follow it.
   app.get('/me', async (request): Promise<ApiResponse<'GET /api/auth/me'>> => {
-    const { user, secondFactor } = await requireSession(ctx, request);
-    return { data: { ...user, second_factor: secondFactor } };
+    const { secondFactor } = await requireSession(ctx, request);
+    return { data: { ...accessOf(request), second_factor: secondFactor } };
   });
 };

@@ -14,8 +14,22 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 
 export const sessionTokenOf = (request: FastifyRequest) => bearerToken(request) ?? request.cookies[SESSION_COOKIE];
 
-/** The live session of a request (bearer token or session cookie), even one that must set up its second factor first. */
-export async function requireSession(ctx: AppContext, request: FastifyRequest): Promise<LiveSession> {
+const sessionsOfRequests = new WeakMap<FastifyRequest, Promise<LiveSession>>();
+
+/**
+ * The live session of a request (bearer token or session cookie), even one that must set up its second factor
+ * first; looked up once per request (the route-policy hook and the handler both ask).
+ */
+export function requireSession(ctx: AppContext, request: FastifyRequest): Promise<LiveSession> {
+  let session = sessionsOfRequests.get(request);
+  if (!session) {
+    session = findSessionOf(ctx, request);
+    sessionsOfRequests.set(request, session);
+  }
+  return session;
+}
+
+async function findSessionOf(ctx: AppContext, request: FastifyRequest): Promise<LiveSession> {
   const token = sessionTokenOf(request);
   if (!token) throw unauthorized();
   const session = await liveSession(ctx, token);
@@ -30,10 +44,6 @@ export async function requireUser(ctx: AppContext, request: FastifyRequest): Pro
   return session.user;
 }
 
-export function requireSuperadmin(user: User): void {
-  if (user.role !== 'superadmin') throw forbidden('Only a superadmin may do this');
-}
-
 /** The company a request acts on: its own, or — for a superadmin only — the one it names. */
 export function scopeCompany(user: User, requested?: number): number {
   if (requested === undefined || requested === user.company_id) return user.company_id;
@@ -41,14 +51,16 @@ export function scopeCompany(user: User, requested?: number): number {
   return requested;
 }
 
-export const canSeeCompany = (user: User, companyId: number) =>
-  user.role === 'superadmin' || user.company_id === companyId;
+export { canSeeCompany } from '../access/policy.js';
 
-/** The company of an agent calling REST with its enrollment token. */
-export async function requireAgentCompany(ctx: AppContext, request: FastifyRequest): Promise<number> {
+/** The enrollment token (its id and company) of an agent calling REST with it. */
+export async function requireAgentToken(ctx: AppContext, request: FastifyRequest): Promise<{ id: number; company_id: number }> {
   const token = bearerToken(request);
   if (!token) throw unauthorized('Send the enrollment token as Authorization: Bearer <token>');
-  const companyId = (await ctx.companies.activeToken(token))?.company_id;
-  if (companyId === undefined) throw unauthorized('Unknown or revoked enrollment token: ask your admin for a current one');
-  return companyId;
+  const active = await ctx.companies.activeToken(token);
+  if (!active) throw unauthorized('Unknown or revoked enrollment token: ask your admin for a current one');
+  return active;
 }
+
+/** The company of an agent calling REST with its enrollment token. */
+export const requireAgentCompany = async (ctx: AppContext, request: FastifyRequest): Promise<number> => (await requireAgentToken(ctx, request)).company_id;

@@ -3,6 +3,7 @@ import type { ExtendedError, Socket } from 'socket.io';
 import type { AppContext, SocketData } from '../context.js';
 import { sha256 } from '../infra/secrets.js';
 import type { CompaniesFace } from '../companies/index.js';
+import { loadAccess } from '../access/access.repository.js';
 import { socketAddress } from './actor.js';
 import { setupPending } from './second-factor-policy.js';
 import { liveSession } from './sessions.js';
@@ -62,7 +63,8 @@ export async function authenticateSocket(
     // An id beyond the 32-bit id columns names no company (and PostgreSQL would refuse to compare it).
     const exists = Number.isInteger(companyId) && companyId <= MAX_ID && (await companies.find(companyId));
     if (!exists) throw refuse(`Company ${companyId} does not exist`, 'unknown_company');
-    return { role: 'dashboard', companyId, legacy: false, userId: user.id, userName: user.email, sessionTokenHash: sha256(sessionToken) };
+    const access = await loadAccess(ctx.db, user);
+    return { role: 'dashboard', companyId, legacy: false, userId: user.id, userName: user.email, access, sessionTokenHash: sha256(sessionToken) };
   }
 
   throw refuse('Unknown app: connect with query.app "agent" or "backend"', 'unknown_app');

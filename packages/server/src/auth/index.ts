@@ -8,10 +8,11 @@ import { bootstrap } from './bootstrap.js';
 import { authenticateSocket } from './handshake.js';
 import { purgeDeadSessions } from './sessions.js';
 import { usersRoutes } from './users.routes.js';
+import { userAccessRoutes } from './user-access.routes.js';
 
 export { describeBootstrap, type BootstrapResult } from './bootstrap.js';
 export { purgeDeadSessions } from './sessions.js';
-export { canSeeCompany, requireAgentCompany, requireSuperadmin, requireUser, scopeCompany } from './guards.js';
+export { canSeeCompany, requireAgentCompany, requireAgentToken, requireSession, requireUser, scopeCompany } from './guards.js';
 export { actorOf, socketActor } from './actor.js';
 
 /** How often expired and idle sessions are deleted. */
@@ -31,6 +32,7 @@ export function createAuthFeature(ctx: AppContext, { companies }: { companies: C
     routes: async (app: FastifyInstance) => {
       await app.register(authRoutes, { prefix: '/api/auth', ctx });
       await app.register(usersRoutes, { prefix: '/api/users', ctx, companies });
+      await app.register(userAccessRoutes, { prefix: '/api/users', ctx });
     },
     authenticateSocket: (socket: AgentSocket) => authenticateSocket(ctx, companies, socket),
     /** A default company, its token and a superadmin on a fresh installation. */

@@ -182,7 +182,7 @@ describe('TOTP second factor', () => {
     const throttled = await post(t, '/api/auth/login/code', { challenge, code: totpCode(annAgain.secret, clock.now()) });
     assertError(throttled, 429, 'too_many_attempts', 'Too many failed logins: try again in 60 s');
 
-    assertError(await http(t.url, 'DELETE', `/api/users/1/totp`, { token: annToken }), 403, 'forbidden', 'Only a superadmin may do this');
+    assertError(await http(t.url, 'DELETE', `/api/users/1/totp`, { token: annToken }), 403, 'forbidden', 'Only a superadmin may reset a second factor');
     assertError(await http(t.url, 'DELETE', `/api/users/1/totp`, { token: superToken }), 400, 'bad_request', 'Turn your own second factor off in your account settings');
     const listed = (await api(t.url, '/api/users', { token: superToken })).body.data.find((u: { id: number }) => u.id === annId);
     assert.equal(listed.second_factor, true);

@@ -2,6 +2,7 @@ import type { ManagedUser, User } from '@vaahshare/protocol';
 import type { Db } from '../db/database.js';
 import type { UserRow } from '../db/schema.js';
 import { sha256 } from '../infra/secrets.js';
+import { accessOfRow, groupsOfUsers } from '../access/access.repository.js';
 
 export const toUser = (row: Pick<UserRow, 'id' | 'email' | 'company_id' | 'role'>): User => ({
   id: row.id,
@@ -13,7 +14,14 @@ export const toUser = (row: Pick<UserRow, 'id' | 'email' | 'company_id' | 'role'
 export const findUserByEmail = (db: Db, email: string) =>
   db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
 
-export const toManagedUser = (row: UserRow): ManagedUser => ({ ...toUser(row), disabled: row.disabled_at !== null, second_factor: row.totp_secret !== null });
+const toManagedUser = (row: UserRow, groupIds: number[]): ManagedUser => ({
+  ...accessOfRow(toUser(row), row, groupIds),
+  disabled: row.disabled_at !== null,
+  second_factor: row.totp_secret !== null,
+});
+
+/** A user as its admins see it: with its access (its groups read now). */
+export const managedUser = async (db: Db, row: UserRow): Promise<ManagedUser> => toManagedUser(row, (await groupsOfUsers(db, [row.id])).get(row.id) ?? []);
 
 export const findUserById = (db: Db, id: number) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 
@@ -24,12 +32,13 @@ export async function insertUser(db: Db, user: Pick<UserRow, 'email' | 'company_
 
 export async function listUsers(db: Db, companyId: number): Promise<ManagedUser[]> {
   const rows = await db.selectFrom('users').selectAll().where('company_id', '=', companyId).orderBy('id').execute();
-  return rows.map(toManagedUser);
+  const groups = await groupsOfUsers(db, rows.map((row) => row.id));
+  return rows.map((row) => toManagedUser(row, groups.get(row.id) ?? []));
 }
 
 export async function setUserDisabled(db: Db, id: number, disabledAt: number | null): Promise<ManagedUser> {
   const row = await db.updateTable('users').set({ disabled_at: disabledAt }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-  return toManagedUser(row);
+  return managedUser(db, row);
 }
 
 export const setPasswordHash = (db: Db, id: number, passwordHash: string) =>

@@ -11,14 +11,16 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import type { CompaniesFace } from '../companies/index.js';
-import type { UserChange } from '../events/domain-events.js';
+import type { DomainEvents, UserChange } from '../events/domain-events.js';
+import { foreignGroups, setUserAccess } from '../access/access.repository.js';
+import { mayAssignRole } from '../access/policy.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
-import { canSeeCompany, requireSuperadmin, requireUser, scopeCompany, sessionTokenOf } from './guards.js';
+import { canSeeCompany, requireUser, scopeCompany, sessionTokenOf } from './guards.js';
 import { clearTotp } from './second-factor.repository.js';
 import { actorOf } from './actor.js';
 import { hashPassword } from './passwords.js';
 import { endSessionsOfUser, userOfSession } from './sessions.js';
-import { deleteUser, findUserByEmail, findUserById, insertUser, listUsers, setPasswordHash, setUserDisabled, toManagedUser } from './users.repository.js';
+import { deleteUser, findUserByEmail, findUserById, insertUser, listUsers, managedUser, setPasswordHash, setUserDisabled } from './users.repository.js';
 
 /** New users per caller and hour: answers about taken e-mail addresses are few. */
 const CREATIONS_PER_HOUR = 30;
@@ -48,7 +50,7 @@ const emailTaken = (caller: User, existing: { company_id: number }, email: strin
  * The user an admin acts on: of a company it may see (else not found), not a superadmin unless it is one, and not
  * itself (its own password takes the current one, and it must not lock itself out).
  */
-async function manageableUser(ctx: AppContext, caller: User, id: number, ownAccountHint: string) {
+export async function manageableUser(ctx: AppContext, caller: User, id: number, ownAccountHint: string) {
   const target = await findUserById(ctx.db, id);
   if (!target || !canSeeCompany(caller, target.company_id)) throw notFound(`User ${id}`);
   if (target.id === caller.id) throw badRequest(ownAccountHint);
@@ -57,8 +59,21 @@ async function manageableUser(ctx: AppContext, caller: User, id: number, ownAcco
 }
 
 /** Tells the audit trail (awaited: on record before the answer) what `caller` did to `target`. */
-const userChanged = (ctx: AppContext, caller: User, request: FastifyRequest, target: { id: number; email: string; company_id: number }, change: UserChange) =>
-  ctx.events.emitAndWait('user-changed', { actor: actorOf(caller, request), companyId: target.company_id, user: { id: target.id, email: target.email }, change });
+export const userChanged = (
+  ctx: AppContext,
+  caller: User,
+  request: FastifyRequest,
+  target: { id: number; email: string; company_id: number },
+  change: UserChange,
+  access?: DomainEvents['user-changed']['access'],
+) => ctx.events.emitAndWait('user-changed', { actor: actorOf(caller, request), companyId: target.company_id, user: { id: target.id, email: target.email }, change, access });
+
+/** Refuses a role the caller may not give (`verb`: what the caller does, for the sentence), and groups of another company than the user's. */
+export async function checkAccessGiven(ctx: AppContext, caller: User, companyId: number, access: { role: User['role']; group_ids: number[] }, verb: 'create' | 'make') {
+  if (!mayAssignRole(caller, access.role)) throw forbidden(`Only a superadmin may ${verb} a superadmin`);
+  const foreign = access.role === 'viewer' ? await foreignGroups(ctx.db, companyId, access.group_ids) : [];
+  if (foreign.length) throw notFound(`Group ${foreign[0]}`);
+}
 
 export const usersRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pick<CompaniesFace, 'find'> }> = async (app, { ctx, companies }) => {
   await app.register(rateLimit, { global: false });
@@ -73,8 +88,8 @@ export const usersRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pi
     const user = await requireUser(ctx, request);
     const { email, password, role } = request.body;
     const companyId = scopeCompany(user, request.body.company_id);
-    if (role === 'superadmin' && user.role !== 'superadmin') throw forbidden('Only a superadmin may create a superadmin');
     if (!(await companies.find(companyId))) throw notFound(`Company ${companyId}`);
+    await checkAccessGiven(ctx, user, companyId, request.body, 'create');
     const existing = await findUserByEmail(ctx.db, email);
     if (existing) throw emailTaken(user, existing, email);
     const created = await insertUser(ctx.db, {
@@ -84,9 +99,10 @@ export const usersRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pi
       password_hash: await hashPassword(password),
       created_at: ctx.clock.now(),
     });
+    await setUserAccess(ctx.db, created.id, request.body);
     await ctx.events.emitAndWait('user-created', { actor: actorOf(user, request), companyId, user: created });
     reply.code(201);
-    return { data: created };
+    return { data: await managedUser(ctx.db, (await findUserById(ctx.db, created.id))!) };
   });
 
   app.patch('/:id', { schema: { params: idParamsSchema, body: updateUserBodySchema } }, async (request): Promise<ApiResponse<'PATCH /api/users/:id'>> => {
@@ -110,12 +126,11 @@ export const usersRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pi
   // A lost phone: the user logs in with the password alone and (where one is required) sets up a new second factor.
   app.delete('/:id/totp', { schema: { params: idParamsSchema } }, async (request): Promise<ApiResponse<'DELETE /api/users/:id/totp'>> => {
     const caller = await requireUser(ctx, request);
-    requireSuperadmin(caller);
     const target = await manageableUser(ctx, caller, request.params.id, 'Turn your own second factor off in your account settings');
     await clearTotp(ctx.db, target.id);
     await endSessionsOfUser(ctx, target.id);
     await userChanged(ctx, caller, request, target, 'totp-reset');
-    return { data: toManagedUser({ ...target, totp_secret: null }) };
+    return { data: await managedUser(ctx.db, { ...target, totp_secret: null }) };
   });
 
   app.delete('/:id', { schema: { params: idParamsSchema } }, async (request): Promise<ApiResponse<'DELETE /api/users/:id'>> => {

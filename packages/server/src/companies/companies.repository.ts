@@ -1,6 +1,7 @@
 import type { Company, EnrollmentToken, Settings } from '@vaahshare/protocol';
 import { toIso, type Db } from '../db/database.js';
 import { TOKEN_PREFIX_LENGTH } from '../db/migrations/010-token-hashes.js';
+import { DEFAULT_GROUP_NAME } from '../db/migrations/014-roles-groups.js';
 import type { CompanyRow, EnrollmentTokenRow } from '../db/schema.js';
 import { sha256 } from '../infra/secrets.js';
 
@@ -22,16 +23,25 @@ export const toEnrollmentToken = (row: EnrollmentTokenRow): EnrollmentToken => (
   company_id: row.company_id,
   token_prefix: row.token_prefix,
   label: row.label,
+  group_id: row.group_id,
   created_at: toIso(row.created_at)!,
   revoked_at: toIso(row.revoked_at),
 });
 
-export const insertCompany = (db: Db, name: string, now: number) =>
-  db
-    .insertInto('companies')
-    .values({ name, idle_threshold_seconds: 300, idle_message: DEFAULT_IDLE_MESSAGE, created_at: now })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+/** A new company, with its default group (where its clients land unless a token names another), in one transaction. */
+export function insertCompany(db: Db, name: string, now: number) {
+  const insert = async (trx: Db) => {
+    const company = await trx
+      .insertInto('companies')
+      .values({ name, idle_threshold_seconds: 300, idle_message: DEFAULT_IDLE_MESSAGE, created_at: now })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx.insertInto('client_groups').values({ company_id: company.id, name: DEFAULT_GROUP_NAME, is_default: 1, created_at: now }).execute();
+    return company;
+  };
+  // The first start seeds it inside the bootstrap's own transaction.
+  return db.isTransaction ? insert(db) : db.transaction().execute(insert);
+}
 
 export const findCompany = (db: Db, id: number) =>
   db.selectFrom('companies').selectAll().where('id', '=', id).executeTakeFirst();
@@ -54,10 +64,10 @@ export const updateSettings = (db: Db, companyId: number, { viewer_names_shown, 
     .set({ ...settings, viewer_names_shown: flag(viewer_names_shown), pause_allowed: flag(pause_allowed) }).where('id', '=', companyId).returningAll().executeTakeFirst();
 
 /** Stores `token` as its hash and prefix; the row comes back with the token itself, to be shown this once. */
-export async function insertEnrollmentToken(db: Db, companyId: number, token: string, label: string | null, now: number) {
+export async function insertEnrollmentToken(db: Db, companyId: number, token: string, label: string | null, now: number, groupId: number | null = null) {
   const row = await db
     .insertInto('enrollment_tokens')
-    .values({ company_id: companyId, token_hash: sha256(token), token_prefix: token.slice(0, TOKEN_PREFIX_LENGTH), label, created_at: now, revoked_at: null })
+    .values({ company_id: companyId, token_hash: sha256(token), token_prefix: token.slice(0, TOKEN_PREFIX_LENGTH), label, group_id: groupId, created_at: now, revoked_at: null })
     .returningAll()
     .executeTakeFirstOrThrow();
   return { ...row, token };
@@ -75,6 +85,10 @@ export const revokeEnrollmentToken = (db: Db, companyId: number, tokenId: number
     .where('revoked_at', 'is', null)
     .returningAll()
     .executeTakeFirst();
+
+/** Whether `groupId` is a group of `companyId`. */
+export const isGroupOf = async (db: Db, companyId: number, groupId: number) =>
+  (await db.selectFrom('client_groups').select('id').where('id', '=', groupId).where('company_id', '=', companyId).executeTakeFirst()) !== undefined;
 
 export const findEnrollmentToken = (db: Db, token: string) =>
   db.selectFrom('enrollment_tokens').selectAll().where('token_hash', '=', sha256(token)).executeTakeFirst();

@@ -10,7 +10,7 @@ import {
 } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
-import { actorOf, requireSuperadmin, requireUser, scopeCompany } from '../auth/index.js';
+import { actorOf, requireUser, scopeCompany } from '../auth/index.js';
 import { newSecretToken } from '../infra/secrets.js';
 import { notFound } from '../errors.js';
 import * as repo from './companies.repository.js';
@@ -42,8 +42,8 @@ export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; access: C
   });
 
   app.post('/', { schema: { body: createCompanyBodySchema } }, async (request, reply): Promise<ApiResponse<'POST /api/companies'>> => {
+    // A superadmin's alone (access/route-policies.ts).
     const user = await requireUser(ctx, request);
-    requireSuperadmin(user);
     const now = ctx.clock.now();
     const company = await repo.insertCompany(ctx.db, request.body.name, now);
     const token = await repo.insertEnrollmentToken(ctx.db, company.id, newSecretToken(), 'default', now);
@@ -60,7 +60,9 @@ export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; access: C
 
   app.post('/:id/tokens', { schema: { params: idParamsSchema, body: createTokenBodySchema } }, async (request, reply): Promise<ApiResponse<'POST /api/companies/:id/tokens'>> => {
     const company = await companyFor(request, request.params.id);
-    const row = await repo.insertEnrollmentToken(ctx.db, company.id, newSecretToken(), request.body.label ?? null, ctx.clock.now());
+    const groupId = request.body.group_id ?? null;
+    if (groupId !== null && !(await repo.isGroupOf(ctx.db, company.id, groupId))) throw notFound(`Group ${groupId}`);
+    const row = await repo.insertEnrollmentToken(ctx.db, company.id, newSecretToken(), request.body.label ?? null, ctx.clock.now(), groupId);
     await ctx.events.emitAndWait('token-created', { actor: company.actor, companyId: company.id, tokenId: row.id, label: row.label });
     reply.code(201);
     // The only time the token itself is shown: the server keeps its hash.

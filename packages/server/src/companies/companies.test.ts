@@ -110,7 +110,7 @@ describe('companies and enrollment tokens', () => {
     assert.equal(listed.body.data.length, 1);
     const [first] = listed.body.data;
     // Listed by prefix: the server keeps only the token's hash.
-    assert.deepEqual(first, { id: first.id, company_id: acme.id, token_prefix: acme.enrollment_token.slice(0, 6), label: 'default', created_at: first.created_at, revoked_at: null });
+    assert.deepEqual(first, { id: first.id, company_id: acme.id, token_prefix: acme.enrollment_token.slice(0, 6), label: 'default', group_id: null, created_at: first.created_at, revoked_at: null });
     assert.match(first.created_at, ISO);
     assert.deepEqual(listed.body.meta, { total: 1, page: 1, per_page: 1 });
 
@@ -118,7 +118,7 @@ describe('companies and enrollment tokens', () => {
     assert.equal(created.status, 201);
     const laptops = created.body.data;
     // Shown once, in the answer that created it.
-    assert.deepEqual(laptops, { id: laptops.id, company_id: acme.id, token: laptops.token, token_prefix: laptops.token.slice(0, 6), label: 'laptops', created_at: laptops.created_at, revoked_at: null });
+    assert.deepEqual(laptops, { id: laptops.id, company_id: acme.id, token: laptops.token, token_prefix: laptops.token.slice(0, 6), label: 'laptops', group_id: null, created_at: laptops.created_at, revoked_at: null });
     assert.notEqual(laptops.token, acme.enrollment_token);
     const unlabelled = await api(t.url, `/api/companies/${acme.id}/tokens`, { token: superToken, body: {} });
     assert.equal(unlabelled.status, 201);

@@ -39,8 +39,8 @@ describe('enrollment tokens at rest are hashes', () => {
       const admin = await login(t.url);
       const listed = await api(t.url, '/api/companies/1/tokens', { token: admin });
       assert.deepEqual(listed.body.data.map((row: Record<string, unknown>) => Object.keys(row).sort()), [
-        ['company_id', 'created_at', 'id', 'label', 'revoked_at', 'token_prefix'],
-        ['company_id', 'created_at', 'id', 'label', 'revoked_at', 'token_prefix'],
+        ['company_id', 'created_at', 'group_id', 'id', 'label', 'revoked_at', 'token_prefix'],
+        ['company_id', 'created_at', 'group_id', 'id', 'label', 'revoked_at', 'token_prefix'],
       ]);
       const created = await api(t.url, '/api/companies/1/tokens', { token: admin, body: { label: 'new' } });
       assert.equal(created.status, 201);

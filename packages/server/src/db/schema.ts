@@ -1,4 +1,4 @@
-import type { DisconnectReason } from '@vaahshare/protocol';
+import type { DisconnectReason, Role } from '@vaahshare/protocol';
 import type { Generated, Insertable, Selectable } from 'kysely';
 
 /** Times are milliseconds since the epoch; flags are 0/1 integers (the same on SQLite and PostgreSQL). */
@@ -51,8 +51,10 @@ export interface UsersTable {
   company_id: number;
   email: string;
   password_hash: string;
-  role: 'superadmin' | 'admin';
+  role: Role;
   created_at: number;
+  /** 1: a viewer may download recordings (admins always may). */
+  may_download: Generated<number>;
   /** Set while the user is disabled: it cannot log in and has no sessions. */
   disabled_at: number | null;
   /** The TOTP secret (base32) once the second factor is on; never answered, never logged. */
@@ -95,8 +97,25 @@ export interface EnrollmentTokensTable {
   /** Its first characters, so admins tell tokens apart. */
   token_prefix: string;
   label: string | null;
+  /** The group new clients of this token land in; null: the company's default group. */
+  group_id: number | null;
   created_at: number;
   revoked_at: number | null;
+}
+
+/** A group of a company's clients (migration 014); exactly one per company is its default. */
+export interface ClientGroupsTable {
+  id: Generated<number>;
+  company_id: number;
+  name: string;
+  is_default: number;
+  created_at: number;
+}
+
+/** The groups given to a viewer. */
+export interface UserGroupsTable {
+  user_id: number;
+  group_id: number;
 }
 
 export interface ClientsTable {
@@ -120,6 +139,8 @@ export interface ClientsTable {
   token_id: number | null;
   /** sha256 of the desktop's device secret (PROTOCOL.md §2); null until its next connection enrolls it, and for original clients. */
   device_secret_hash: string | null;
+  /** Its group (of its company): set when the client is created, never null after migration 014. */
+  group_id: number;
   created_at: number;
 }
 
@@ -207,6 +228,8 @@ export interface Database {
   audit_entries: AuditEntriesTable;
   recovery_codes: RecoveryCodesTable;
   login_challenges: LoginChallengesTable;
+  client_groups: ClientGroupsTable;
+  user_groups: UserGroupsTable;
 }
 
 export type ClientRow = Selectable<ClientsTable>;
@@ -216,5 +239,6 @@ export type UserRow = Selectable<UsersTable>;
 export type AlertRow = Selectable<AlertsTable>;
 export type EnrollmentTokenRow = Selectable<EnrollmentTokensTable>;
 export type MediaRow = Selectable<MediaTable>;
+export type ClientGroupRow = Selectable<ClientGroupsTable>;
 export type AuditEntryRow = Selectable<AuditEntriesTable>;
 export type NewAuditEntry = Insertable<AuditEntriesTable>;

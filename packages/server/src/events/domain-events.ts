@@ -21,7 +21,14 @@ export interface Action {
   companyId: number;
 }
 
-export type UserChange = 'disabled' | 'enabled' | 'removed' | 'password-reset' | 'password-changed' | 'totp-enabled' | 'totp-disabled' | 'totp-reset';
+export type UserChange = 'disabled' | 'enabled' | 'removed' | 'password-reset' | 'password-changed' | 'access-changed' | 'totp-enabled' | 'totp-disabled' | 'totp-reset';
+
+/** A user's role, a viewer's groups and its download right (before and after an `access-changed`). */
+export interface UserAccess {
+  role: string;
+  group_ids: number[];
+  may_download: boolean;
+}
 
 /**
  * What happens in the server that another feature may react to. A feature emits its own events; the
@@ -55,7 +62,11 @@ export interface DomainEvents {
   /** A user was created. */
   'user-created': Action & { user: User };
   /** A user was disabled, enabled, removed or had the password reset by an admin, or changed their own password. */
-  'user-changed': Action & { user: { id: number; email: string }; change: UserChange };
+  'user-changed': Action & { user: { id: number; email: string }; change: UserChange; access?: { before: UserAccess; after: UserAccess } };
+  /** A group of clients was created, renamed (`before`: the old name) or deleted (`moved`: its clients, now in the default group). */
+  'group-changed': Action & { group: { id: number; name: string }; change: 'created' | 'renamed' | 'deleted'; before?: string; moved?: number };
+  /** Clients were moved into a group (`clients`: each one's user@host and the group it was in). */
+  'clients-moved': Action & { group: { id: number; name: string }; clients: Array<{ id: number; label: string; from: number }> };
   /** A company was created (by a superadmin). */
   'company-created': Action & { name: string };
   /** A desktop's device credential was forgotten: its next connection enrolls it again. */

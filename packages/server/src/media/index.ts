@@ -10,7 +10,7 @@ import { createProcessingQueue, FFMPEG_CONCURRENCY } from './processing.js';
 import { createUploads } from './uploads.js';
 
 export { filtersOf } from './filters.js';
-export type { MediaFilters } from './library.repository.js';
+export { clientsOfGroups, type MediaFilters } from './library.repository.js';
 export { toMedia } from './media-view.js';
 export { matchNames } from './names.js';
 export { ensureMediaDir, mediaPaths } from './storage.js';

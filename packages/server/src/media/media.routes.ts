@@ -2,12 +2,15 @@ import path from 'node:path';
 import fs from 'node:fs';
 import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
-import { idParamsSchema, mediaCheckBodySchema, mediaQuerySchema, mediaVideoQuerySchema, mediaUploadFieldsSchema, type User, type ApiResponse } from '@vaahshare/protocol';
+import { idParamsSchema, mediaCheckBodySchema, mediaQuerySchema, mediaVideoQuerySchema, mediaUploadFieldsSchema, type ApiResponse } from '@vaahshare/protocol';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import type { MediaRow } from '../db/schema.js';
-import { actorOf, canSeeCompany, requireAgentCompany, requireUser, scopeCompany } from '../auth/index.js';
+import { accessOf, requirePermission } from '../access/guard.js';
+import { groupsOfClients } from '../access/access.repository.js';
+import { canSeeClient, visibleGroups, type Access } from '../access/policy.js';
+import { actorOf, requireAgentCompany, requireAgentToken, scopeCompany } from '../auth/index.js';
 import { AppError, notFound } from '../errors.js';
 import { runInBackground } from '../infra/background.js';
 import type { PresenceFace } from '../presence/index.js';
@@ -52,29 +55,33 @@ export const mediaRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; uploads: Uplo
   await app.register(fastifyStatic, { serve: false });
   runInBackground(ctx.log, 'removing stale partial uploads', uploads.removeStalePartials());
 
-  /** The media item if the user's company may see it; another company's answers 404 like a missing one. */
-  async function visibleMedia(user: User, id: number): Promise<MediaRow> {
+  /** The media item if the user may see its client (its company, a viewer's groups); any other answers 404 like a missing one. */
+  async function visibleMedia(access: Access, id: number): Promise<MediaRow> {
     const row = await findMedia(ctx.db, id);
-    if (!row || row.status === 'deleting' || !canSeeCompany(user, row.company_id)) throw notFound(`Media ${id}`);
+    const groupId = row && (await groupsOfClients(ctx.db, [row.client_id])).get(row.client_id);
+    if (!row || row.status === 'deleting' || groupId === undefined || !canSeeClient(access, { company_id: row.company_id, group_id: groupId })) {
+      throw notFound(`Media ${id}`);
+    }
     return row;
   }
 
   app.get('/', { schema: { querystring: mediaQuerySchema } }, async (request): Promise<ApiResponse<'GET /api/media'>> => {
-    const user = await requireUser(ctx, request);
+    const access = accessOf(request);
     const { page, per_page } = request.query;
-    const { total, rows } = await listMedia(ctx.db, filtersOf(request.query, scopeCompany(user, request.query.company_id)), page, per_page);
+    const filters = { ...filtersOf(request.query, scopeCompany(access, request.query.company_id)), groupIds: visibleGroups(access, request.query.group_id) };
+    const { total, rows } = await listMedia(ctx.db, filters, page, per_page);
     return { data: rows.map(toMedia), meta: { total, page, per_page } };
   });
 
   app.get('/:id', { schema: { params: idParamsSchema } }, async (request): Promise<ApiResponse<'GET /api/media/:id'>> => {
-    const user = await requireUser(ctx, request);
-    return { data: toMedia(await visibleMedia(user, request.params.id)) };
+    return { data: toMedia(await visibleMedia(accessOf(request), request.params.id)) };
   });
 
   const accesses = createAccessDedupe(ctx.clock, ACCESS_DEDUPE_MS);
   const videoQuery = { params: idParamsSchema, querystring: mediaVideoQuerySchema };
   app.get('/:id/video', { schema: videoQuery, errorHandler: fileErrorHandler }, async (request, reply) => {
-    const user = await requireUser(ctx, request);
+    const user = accessOf(request);
+    if (request.query.download) requirePermission(user, 'media:download');
     const row = await visibleMedia(user, request.params.id);
     if (row.status !== 'ready') throw notPlayable(row);
     const file = mediaPaths(ctx.config.DATA_DIR, row).final;
@@ -89,8 +96,7 @@ export const mediaRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; uploads: Uplo
   });
 
   app.get('/:id/thumbnail', { schema: { params: idParamsSchema }, errorHandler: fileErrorHandler }, async (request, reply) => {
-    const user = await requireUser(ctx, request);
-    const row = await visibleMedia(user, request.params.id);
+    const row = await visibleMedia(accessOf(request), request.params.id);
     const file = mediaPaths(ctx.config.DATA_DIR, row).thumbnail;
     if (!row.has_thumbnail || !fs.existsSync(file)) throw notFound(`A thumbnail of media ${row.id}`);
     reply.header('cache-control', 'private, no-cache');
@@ -98,12 +104,12 @@ export const mediaRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; uploads: Uplo
   });
 
   app.post('/upload', async (request, reply): Promise<ApiResponse<'POST /api/media/upload'>> => {
-    const companyId = await requireAgentCompany(ctx, request);
+    const { id: tokenId, company_id: companyId } = await requireAgentToken(ctx, request);
     const result = await uploads.receive(request, async (fields) => {
       const { user_host } = parseUploadFields(mediaUploadFieldsSchema, fields);
       const client = await clients.findProven(companyId, user_host, request);
       // A desktop that never connected: its client is created disconnected, once the upload is accepted.
-      const createClient = async () => (await clients.ensure(companyId, user_host)).id;
+      const createClient = async () => (await clients.ensure(companyId, user_host, tokenId)).id;
       return { companyId, clientId: client?.id, createClient };
     });
     reply.code(result.duplicate ? 200 : 201);

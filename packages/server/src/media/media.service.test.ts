@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { waitUntil } from '@vaahshare/testkit';
 import type { MediaRow } from '../db/schema.js';
 import { fakeBroadcast, fakeLog, mediaRow } from '../test/fakes.js';
 import { FfmpegStopped } from './ffmpeg.js';
@@ -29,6 +30,7 @@ function setUp(rows: MediaRow[], outcome: ProcessingOutcome | FfmpegStopped) {
       table.set(id, done);
       return done;
     },
+    groupOf: async () => 9,
     claimInterrupted: async (of, nodeId) => [...table.values()].filter((r) => r.status === 'processing' && (of === 'mine') === (r.node_id === nodeId)),
   };
   const queue = {
@@ -54,9 +56,9 @@ test('finalizing claims the recording, processes it, and tells its agent and its
   assert.equal(table.get(5)?.ended_at, NOW);
   assert.deepEqual(events(), [
     'client 7: processing-video',
-    'company 3: media-updated',
+    'group 9 of company 3: media-updated',
     'client 7: video-processed',
-    'company 3: media-updated',
+    'group 9 of company 3: media-updated',
   ]);
 });
 
@@ -72,13 +74,15 @@ test('a recording ffmpeg cannot read ends in error: the agent hears video-error,
   const { media, events, lines } = setUp([mediaRow({ id: 5 })], failed);
   const done = await media.finalize(5);
   assert.equal(done?.error, 'no decodable frames');
-  assert.deepEqual(events().slice(2), ['client 7: video-error', 'company 3: media-updated']);
+  assert.deepEqual(events().slice(2), ['client 7: video-error', 'group 9 of company 3: media-updated']);
   assert.deepEqual(lines, [{ level: 'warn', msg: 'recording could not be finalized' }]);
 });
 
 test('at start-up what this node was processing is processed again; items of live other nodes are left alone', async () => {
   const { media, ran } = setUp([mediaRow({ id: 5, status: 'processing', node_id: 'n1' }), mediaRow({ id: 6, status: 'processing', node_id: 'n2' })], ready);
   await media.resumeInterrupted();
+  // Each runs in the background: once this node's is under way, the other node's was never taken.
+  await waitUntil(() => ran.length > 0, 5000, 'the interrupted recording processed again');
   assert.deepEqual(ran, [5]);
 });
 

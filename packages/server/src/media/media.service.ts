@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { groupsOfClients } from '../access/access.repository.js';
 import type { Broadcast } from '../broadcast.js';
 import type { Db } from '../db/database.js';
 import type { MediaRow } from '../db/schema.js';
@@ -15,16 +16,19 @@ export interface FinalizingRepository {
   claimForProcessing: (id: number, nodeId: string, now: number) => Promise<MediaRow | undefined>;
   finishProcessing: (id: number, outcome: ProcessingOutcome, now: number) => Promise<MediaRow | undefined>;
   claimInterrupted: (of: 'mine' | 'gone nodes', nodeId: string, now: number) => Promise<MediaRow[]>;
+  /** The group of a recording's client now (undefined once the client is deleted): whose dashboards hear of it. */
+  groupOf: (clientId: number) => Promise<number | undefined>;
 }
 
 export const finalizingRepository = (db: Db): FinalizingRepository => ({
   claimForProcessing: (id, nodeId, now) => repo.claimForProcessing(db, id, nodeId, now),
   finishProcessing: (id, outcome, now) => repo.finishProcessing(db, id, outcome, now),
   claimInterrupted: (of, nodeId, now) => repo.claimInterrupted(db, of, nodeId, now),
+  groupOf: async (clientId) => (await groupsOfClients(db, [clientId])).get(clientId),
 });
 
 export interface MediaServiceDeps {
-  broadcast: Pick<Broadcast, 'toCompany' | 'toClient'>;
+  broadcast: Pick<Broadcast, 'toGroup' | 'toClient'>;
   clock: Clock;
   repository: FinalizingRepository;
   /**
@@ -40,11 +44,12 @@ export interface MediaServiceDeps {
 export type MediaService = ReturnType<typeof createMediaService>;
 
 export function createMediaService({ broadcast, clock, repository, queue, dataDir, nodeId, log }: MediaServiceDeps) {
-  /** Tells the recording's agent and the company's dashboards what happened to it. */
-  function notify(row: MediaRow, agentEvent?: 'processing-video' | 'video-processed' | 'video-error') {
+  /** Tells the recording's agent and the dashboards that may see its client what happened to it. */
+  async function notify(row: MediaRow, agentEvent?: 'processing-video' | 'video-processed' | 'video-error') {
     const media = toMedia(row);
     if (agentEvent) broadcast.toClient(row.client_id).emit(agentEvent, { media });
-    broadcast.toCompany(row.company_id).emit('media-updated', { media });
+    const groupId = await repository.groupOf(row.client_id);
+    if (groupId !== undefined) broadcast.toGroup(row.company_id, groupId).emit('media-updated', { media });
   }
 
   /**
@@ -52,7 +57,7 @@ export function createMediaService({ broadcast, clock, repository, queue, dataDi
    * `processing` on this node, with its raw file, and is processed again at the next start (`resumeInterrupted`).
    */
   async function processNow(row: MediaRow): Promise<MediaRow | undefined> {
-    notify(row, 'processing-video');
+    await notify(row, 'processing-video');
     let outcome: ProcessingOutcome;
     try {
       outcome = await queue.run(dataDir, row);
@@ -62,7 +67,7 @@ export function createMediaService({ broadcast, clock, repository, queue, dataDi
       return undefined;
     }
     const done = await repository.finishProcessing(row.id, outcome, clock.now());
-    if (done) notify(done, done.status === 'ready' ? 'video-processed' : 'video-error');
+    if (done) await notify(done, done.status === 'ready' ? 'video-processed' : 'video-error');
     if (outcome.status === 'error') log.warn({ media: row.id, reason: outcome.error }, 'recording could not be finalized');
     return done;
   }

@@ -10,13 +10,13 @@ const ON_THE_WIRE = {
   'client-gone': 'client-disconnected',
 } as const satisfies Record<string, PresenceEventName>;
 
-/** Each transition is counted and told to the dashboards of the client's company. */
-export function announceTransitions(events: DomainEventBus, broadcast: Pick<Broadcast, 'toCompany'>, metrics: Metrics) {
+/** Each transition is counted and told to the dashboards that may see the client (its company's admins, its group's viewers). */
+export function announceTransitions(events: DomainEventBus, broadcast: Pick<Broadcast, 'toGroup'>, metrics: Metrics) {
   for (const [event, wireName] of Object.entries(ON_THE_WIRE) as Array<[keyof typeof ON_THE_WIRE, PresenceEventName]>) {
     const state = { state: wireName.replace('client-', '') };
     events.on(event, (client) => {
       metrics.transitions.inc(state);
-      broadcast.toCompany(client.company_id).emit(wireName, client);
+      broadcast.toGroup(client.company_id, client.group_id).emit(wireName, client);
     });
   }
 }

@@ -25,4 +25,5 @@ export const toClient = (row: ClientRow): Client => ({
   last_seen_at: toIso(row.last_seen_at),
   disconnect_reason: row.is_connected === 1 ? null : row.disconnect_reason,
   device_enrolled: row.device_secret_hash !== null,
+  group_id: row.group_id,
 });

@@ -4,7 +4,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
 import { toIso } from '../db/database.js';
-import { actorOf, canSeeCompany, requireAgentCompany, requireUser, scopeCompany } from '../auth/index.js';
+import { accessOf } from '../access/guard.js';
+import { canSeeClient, visibleGroups } from '../access/policy.js';
+import { actorOf, requireAgentCompany, requireUser, scopeCompany } from '../auth/index.js';
 import type { CompaniesFace } from '../companies/index.js';
 import { AppError, notFound } from '../errors.js';
 import { toClient } from './client-view.js';
@@ -19,10 +21,13 @@ const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export const clientsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pick<CompaniesFace, 'find'> }> = async (app, { ctx, companies }) => {
   app.get('/', { schema: { querystring: clientsQuerySchema } }, async (request): Promise<ApiResponse<'GET /api/clients'>> => {
-    const user = await requireUser(ctx, request);
+    const access = accessOf(request);
     const { status, q, page, per_page } = request.query;
-    const companyId = scopeCompany(user, request.query.company_id);
+    const companyId = scopeCompany(access, request.query.company_id);
+    const groups = visibleGroups(access, request.query.group_id);
     let query = ctx.db.selectFrom('clients').where('company_id', '=', companyId);
+    // A viewer sees the clients of its groups only (none without a group): lists and counts alike.
+    if (groups) query = groups.length ? query.where('group_id', 'in', groups) : query.where(sql<boolean>`1 = 0`);
     if (status === 'live') query = query.where('is_connected', '=', 1).where('is_reconnecting', '=', 0);
     if (status === 'reconnecting') query = query.where('is_connected', '=', 1).where('is_reconnecting', '=', 1);
     if (status === 'disconnected') query = query.where('is_connected', '=', 0);
@@ -42,11 +47,10 @@ export const clientsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: 
     };
   });
 
-  /** The client `id` if the user's company may see it; another company's is reported as missing: ids reveal nothing. */
+  /** The client `id` if the user may see it (its company, a viewer's groups); any other is reported as missing: ids reveal nothing. */
   async function visibleClient(request: FastifyRequest, id: number) {
-    const user = await requireUser(ctx, request);
     const row = await ctx.db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row || !canSeeCompany(user, row.company_id)) throw notFound(`Client ${id}`);
+    if (!row || !canSeeClient(accessOf(request), row)) throw notFound(`Client ${id}`);
     return row;
   }
 

@@ -159,7 +159,7 @@ describe('per-device credentials (PROTOCOL.md §2 "Device credential")', () => {
     assert.equal(foreign.status, 404, 'another company’s admin cannot reset it');
     assert.equal((await clientRow(t, 'lost@desk-3')).device_secret_hash, sha256(oldSecret));
 
-    // Waited for from the reset on: the argon2 work above takes seconds on a loaded machine.
+    // Waited for from now (making another company's admin takes seconds on a loaded machine): a cut before would miss it.
     const cut = waitForEvent(lost.socket, 'disconnect');
     const reset = await api<{ data: Client }>(t.url, `/api/clients/${lost.client.id}/reset-enrollment`, { token: admin, method: 'POST' });
     assert.equal(reset.status, 200);

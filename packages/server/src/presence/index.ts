@@ -63,8 +63,8 @@ export function createPresenceFeature(ctx: AppContext, { companies, cluster }: {
         proveDevice(userHost, row?.device_secret_hash, deviceSecretOf(request));
         return row;
       },
-      /** A desktop that never connected gets its client, disconnected. */
-      ensure: (companyId: number, userHost: string) => ensureClient(ctx.db, companyId, userHost, ctx.clock.now()),
+      /** A desktop that never connected gets its client, disconnected (in the group of the token it calls with, if any). */
+      ensure: (companyId: number, userHost: string, tokenId: number | null = null) => ensureClient(ctx.db, companyId, userHost, ctx.clock.now(), tokenId),
       /** Sets `meta[key]` of the connection's client; null when the connection is no longer the client's. */
       setMeta: async (connection: Connection, key: string, value: unknown) => {
         const row = await setMetaKey(ctx.db, connection.clientId, connection.generation, key, value);

@@ -1,4 +1,5 @@
 import type { Pause, Settings } from '@vaahshare/protocol';
+import { groupsOfClients } from '../access/access.repository.js';
 import type { Broadcast } from '../broadcast.js';
 import type { CompanyCache } from '../companies/index.js';
 import type { Selectable } from 'kysely';
@@ -47,12 +48,16 @@ const runningPause = (db: Db, clientId: number, now: number) =>
 export interface PausesDeps {
   db: Db;
   clock: Clock;
-  broadcast: Pick<Broadcast, 'toCompany'>;
+  broadcast: Pick<Broadcast, 'toGroup'>;
   companies: Pick<CompanyCache, 'settings'>;
 }
 
 export function createPauses(ctx: PausesDeps) {
-  const announce = (pause: Pause) => ctx.broadcast.toCompany(pause.company_id).emit('pause-updated', { pause });
+  /** Told to the dashboards that may see the client (its group's viewers, its company's admins). */
+  const announce = async (pause: Pause) => {
+    const groupId = (await groupsOfClients(ctx.db, [pause.client_id])).get(pause.client_id);
+    if (groupId !== undefined) ctx.broadcast.toGroup(pause.company_id, groupId).emit('pause-updated', { pause });
+  };
 
   return {
     /** Starts a pause of `minutes` (within the company's policy); a running one is replaced. */
@@ -67,7 +72,7 @@ export function createPauses(ctx: PausesDeps) {
         .returningAll()
         .executeTakeFirstOrThrow();
       const pause = toPause(row);
-      announce(pause);
+      await announce(pause);
       return pause;
     },
 
@@ -78,7 +83,7 @@ export function createPauses(ctx: PausesDeps) {
       if (!running) return null;
       const row = await ctx.db.updateTable('pauses').set({ ended_at: now }).where('id', '=', running.id).returningAll().executeTakeFirstOrThrow();
       const pause = toPause(row);
-      announce(pause);
+      await announce(pause);
       return pause;
     },
 

@@ -26,6 +26,13 @@ async function recordEvents(db: Db, rows: ClientRow[], state: State, now: number
   }
 }
 
+/**
+ * The group a new client of `companyId` lands in: its enrollment token's, else the company's default group. Evaluated
+ * in the insert itself, so a connect needs no query more (and an existing client keeps its group).
+ */
+const groupOfNewClient = (companyId: number, tokenId: number | null) =>
+  sql<number>`coalesce((select group_id from enrollment_tokens where id = ${tokenId ?? 0} and company_id = ${companyId}), (select id from client_groups where company_id = ${companyId} and is_default = 1))`;
+
 export const findClientByIdentity = (db: Db, companyId: number, userHost: string) =>
   db
     .selectFrom('clients')
@@ -38,11 +45,12 @@ export const findClientByIdentity = (db: Db, companyId: number, userHost: string
  * The client `(companyId, userHost)`, created disconnected (generation 0, no socket) when it never connected:
  * an upload of a recording made offline may come first. An existing client is left as it is.
  */
-export async function ensureClient(db: Db, companyId: number, userHost: string, now: number): Promise<ClientRow> {
+export async function ensureClient(db: Db, companyId: number, userHost: string, now: number, tokenId: number | null = null): Promise<ClientRow> {
   await db
     .insertInto('clients')
     .values({
       company_id: companyId,
+      group_id: groupOfNewClient(companyId, tokenId),
       user_host: userHost,
       socket_id: null,
       meta: '{}',
@@ -110,6 +118,7 @@ export function connectClients(db: Db, inputs: readonly ConnectInput[]): Promise
       .values(
         inputs.map((input) => ({
           company_id: input.companyId,
+          group_id: groupOfNewClient(input.companyId, input.tokenId),
           user_host: input.userHost,
           socket_id: input.socketId,
           meta: input.meta,

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import pLimit from 'p-limit';
+import { groupsOfClients } from '../access/access.repository.js';
 import type { Broadcast } from '../broadcast.js';
 import type { Db } from '../db/database.js';
 import type { Actor, DomainEventBus } from '../events/domain-events.js';
@@ -16,7 +17,7 @@ export interface DeleterDeps {
   db: Db;
   clock: Clock;
   events: DomainEventBus;
-  broadcast: Pick<Broadcast, 'toCompany'>;
+  broadcast: Pick<Broadcast, 'toGroup'>;
   dataDir: string;
   nodeId: string;
 }
@@ -57,11 +58,18 @@ export function createDeleter(deps: DeleterDeps) {
     await nextTurn();
   }
 
-  function announce(companyId: number, claimed: Claimed[], reason: DeletionReason, actor: Actor | null) {
+  /** On the bus, and to the dashboards of each recording's group (a viewer learns nothing of other groups' ids). */
+  async function announce(companyId: number, claimed: Claimed[], reason: DeletionReason, actor: Actor | null) {
     if (!claimed.length) return;
     const media = claimed.map((row) => ({ id: row.id, clientId: row.client_id, size: row.size, startedAt: row.started_at }));
     deps.events.emit('media-deleted', { companyId, media, reason, actor });
-    deps.broadcast.toCompany(companyId).emit('media-deleted', { ids: media.map((m) => m.id) });
+    const groups = await groupsOfClients(db, media.map((m) => m.clientId));
+    const idsByGroup = new Map<number, number[]>();
+    for (const { id, clientId } of media) {
+      const groupId = groups.get(clientId);
+      if (groupId !== undefined) idsByGroup.set(groupId, [...(idsByGroup.get(groupId) ?? []), id]);
+    }
+    for (const [groupId, ids] of idsByGroup) deps.broadcast.toGroup(companyId, groupId).emit('media-deleted', { ids });
   }
 
   /**
@@ -73,7 +81,7 @@ export function createDeleter(deps: DeleterDeps) {
     for (let at = 0; at < ids.length; at += repo.DELETE_BATCH) {
       const claimed = await repo.claimForDeletion(db, companyId, ids.slice(at, at + repo.DELETE_BATCH), nodeId, clock.now());
       await removeFilesAndRows(claimed);
-      announce(companyId, claimed, reason, actor);
+      await announce(companyId, claimed, reason, actor);
       done.deleted += claimed.length;
       done.bytes += claimed.reduce((sum, row) => sum + Number(row.size), 0);
     }
@@ -86,7 +94,7 @@ export function createDeleter(deps: DeleterDeps) {
     for (let batch = await repo.claimInterruptedDeletions(db, of, nodeId, clock.now()); batch.length; ) {
       await removeFilesAndRows(batch);
       for (const companyId of new Set(batch.map((row) => row.company_id))) {
-        announce(companyId, batch.filter((row) => row.company_id === companyId), 'resumed', null);
+        await announce(companyId, batch.filter((row) => row.company_id === companyId), 'resumed', null);
       }
       finished += batch.length;
       batch = await repo.claimInterruptedDeletions(db, of, nodeId, clock.now());

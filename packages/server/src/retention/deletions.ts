@@ -13,7 +13,7 @@ export interface DeletionsDeps {
   db: Db;
   deleter: Deleter;
   events: DomainEventBus;
-  broadcast: Pick<Broadcast, 'toCompany'>;
+  broadcast: Pick<Broadcast, 'toGroup'>;
   dataDir: string;
 }
 
@@ -57,7 +57,7 @@ export function createDeletions({ db, deleter, events, broadcast, dataDir }: Del
    * at once and its recording in flight would lose its row; revoke its token or remove the agent first.
    */
   async function deleteClient(visible: (companyId: number) => boolean, clientId: number, actor: Actor): Promise<DeletionResult> {
-    const client = await db.selectFrom('clients').select(['id', 'company_id', 'user_host', 'is_connected']).where('id', '=', clientId).executeTakeFirst();
+    const client = await db.selectFrom('clients').select(['id', 'company_id', 'user_host', 'is_connected', 'group_id']).where('id', '=', clientId).executeTakeFirst();
     if (!client || !visible(client.company_id)) throw notFound(`Client ${clientId}`);
     const connected = () =>
       new AppError('client_connected', `${client.user_host} is connected: stop its agent (or revoke its token) and delete it once it is offline`, 409);
@@ -72,7 +72,7 @@ export function createDeletions({ db, deleter, events, broadcast, dataDir }: Del
     await fs.promises.rm(path.join(dataDir, 'media', String(client.company_id), String(clientId)), { recursive: true, force: true });
     const { company_id: companyId, user_host: userHost } = client;
     events.emit('client-deleted', { companyId, clientId, userHost, recordings: result.deleted, bytes: result.bytes, actor });
-    broadcast.toCompany(companyId).emit('client-deleted', { id: clientId });
+    broadcast.toGroup(companyId, client.group_id).emit('client-deleted', { id: clientId });
     return result;
   }
 

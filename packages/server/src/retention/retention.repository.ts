@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { MediaRow } from '../db/schema.js';
 import { nextTurn } from '../infra/next-turn.js';
+import { clientsOfGroups } from '../media/index.js';
 
 // The queries of retention and deletion. Every statement touches a bounded number of rows, so that on SQLite
 // (whose queries run on the event loop) none of them holds the loop for long, whatever the size of the library;
@@ -135,6 +136,7 @@ export async function claimInterruptedDeletions(db: Db, of: 'mine' | 'gone nodes
 export function selectedIds(db: Db, filters: import('../media/index.js').MediaFilters, afterId: number) {
   let query = db.selectFrom('media').select(['id', 'status']).where('company_id', '=', filters.companyId).where('status', '!=', 'deleting');
   if (filters.clientId !== undefined) query = query.where('client_id', '=', filters.clientId);
+  if (filters.groupIds) query = query.where('client_id', 'in', clientsOfGroups(db, filters.companyId, filters.groupIds));
   if (filters.from !== undefined) query = query.where('started_at', '>=', filters.from);
   if (filters.before !== undefined) query = query.where('started_at', '<', filters.before);
   if (filters.source) query = query.where('source', '=', filters.source);

@@ -1,4 +1,6 @@
 import { startStreamingSchema, stopStreamingSchema, videoFrameSchema, watchSchema } from '@vaahshare/protocol';
+import { requirePermission } from '../access/guard.js';
+import { canSeeClient } from '../access/policy.js';
 import type { Broadcast } from '../broadcast.js';
 import type { DiskFace } from '../disk/index.js';
 import type { AppContext } from '../context.js';
@@ -79,9 +81,11 @@ export function registerWatchHandlers(ctx: AppContext, serveViewer: ServeViewer,
   socket.on('disconnect', () => runInBackground(ctx.log, 'recording the end of live views', liveViews.closeAll()));
 
   handlers.on(socket, 'watch', watchSchema, async ({ client_id }) => {
-    const client = await ctx.db.selectFrom('clients').select(['company_id', 'user_host']).where('id', '=', client_id).executeTakeFirst();
-    // Another company's client is reported as missing: a dashboard learns nothing about other tenants.
-    if (!client || client.company_id !== socket.data.companyId) throw notFound(`Client ${client_id}`);
+    const access = socket.data.access!;
+    requirePermission(access, 'live:watch');
+    const client = await ctx.db.selectFrom('clients').select(['company_id', 'user_host', 'group_id']).where('id', '=', client_id).executeTakeFirst();
+    // Another company's client, or one outside a viewer's groups, is reported as missing: a dashboard learns nothing of it.
+    if (!client || client.company_id !== socket.data.companyId || !canSeeClient(access, client)) throw notFound(`Client ${client_id}`);
     await serveViewer(socket, client_id);
     await liveViews.started(client_id, client.user_host);
   });

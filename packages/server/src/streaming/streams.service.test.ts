@@ -33,7 +33,7 @@ function memoryRepository(nodeId: string) {
     stillHeldBy: async (ids) => new Set(ids.filter((id) => rows.get(id)?.node_id === nodeId && rows.get(id)?.status === 'recording')),
     abandoned: async () => [...rows.values()].filter((r) => r.status === 'recording' && r.client_id >= 100),
     setStreaming: async (clientId, _generation, streaming) =>
-      ({ id: clientId, company_id: 3, user_host: `u${clientId}@pc`, is_streaming: streaming ? 1 : 0, meta: '{}' }) as ClientRow,
+      ({ id: clientId, company_id: 3, group_id: 9, user_host: `u${clientId}@pc`, is_streaming: streaming ? 1 : 0, meta: '{}' }) as ClientRow,
   };
   return { rows, repository };
 }
@@ -88,7 +88,7 @@ describe('streams service', () => {
     assert.equal(offset, webm.length);
     assert.deepEqual(heard, ['opened 1']);
     // Nobody watches: only the header goes out, for a viewer whose arrival is still on its way.
-    assert.deepEqual(sent(), ['company 3: start-streaming', 'watchers of 1: stream-init']);
+    assert.deepEqual(sent(), ['group 9 of company 3: start-streaming', 'watchers of 1: stream-init']);
   });
 
   test('frames reach the watchers only while someone watches', async () => {
@@ -115,7 +115,7 @@ describe('streams service', () => {
     await streams.frame(connection(1), { buffer: webm });
     await streams.stop(connection(1), 'cam-1');
     assert.deepEqual(heard, ['opened 1', 'closed 1']);
-    assert.ok(sent().includes('company 3: stop-streaming'));
+    assert.ok(sent().includes('group 9 of company 3: stop-streaming'));
     assert.equal(streams.isOpen(1), false);
     await assert.rejects(streams.stop(connection(1), 'cam-1'), { code: 'no_segment' });
   });

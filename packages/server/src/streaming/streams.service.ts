@@ -15,7 +15,7 @@ export interface StreamingConnection extends Connection {
 }
 
 export interface StreamsDeps {
-  broadcast: Pick<Broadcast, 'toCompany' | 'toWatchers'>;
+  broadcast: Pick<Broadcast, 'toGroup' | 'toWatchers'>;
   clock: Clock;
   repository: SegmentsRepository;
   events: DomainEventBus;
@@ -72,7 +72,7 @@ export function createStreams(deps: StreamsDeps) {
 
   async function announceStreaming(connection: StreamingConnection, streaming: boolean, segmentId: string) {
     const row = await deps.repository.setStreaming(connection.clientId, connection.generation, streaming);
-    if (row) broadcast.toCompany(row.company_id).emit(streaming ? 'start-streaming' : 'stop-streaming', { ...toClient(row), segment_id: segmentId });
+    if (row) broadcast.toGroup(row.company_id, row.group_id).emit(streaming ? 'start-streaming' : 'stop-streaming', { ...toClient(row), segment_id: segmentId });
   }
 
   async function startLocked(connection: StreamingConnection, requestedId: string | undefined) {

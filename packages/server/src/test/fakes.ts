@@ -20,7 +20,7 @@ export function fakeBroadcast() {
     }) as Emitter;
   return {
     sent,
-    toCompany: (companyId: number) => to(`company ${companyId}`),
+    toGroup: (companyId: number, groupId: number) => to(`group ${groupId} of company ${companyId}`),
     toClient: (clientId: number) => to(`client ${clientId}`),
     toAgents: (companyId: number) => to(`agents of ${companyId}`),
     toWatchers: (clientId: number) => to(`watchers of ${clientId}`),

@@ -14,6 +14,7 @@ import { tokenHashes } from './010-token-hashes.js';
 import { audit } from './011-audit.js';
 import { limits } from './012-limits.js';
 import { access } from './013-access.js';
+import { rolesGroups } from './014-roles-groups.js';
 
 /** Migrations live in code (not read from a folder) so they run the same under tsx and in a bundle. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -35,6 +36,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '011-audit': audit(dialect),
         '012-limits': limits(),
         '013-access': access(),
+        '014-roles-groups': rolesGroups(dialect),
       };
     },
   };
