@@ -252,8 +252,19 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
       await own.locator('.p-toast-message', { hasText: 'Password changed' }).waitFor();
       assert.equal((await api(t.url, '/api/auth/me', { token: other })).status, 401, 'the other session ended');
       const kept = await login(t.url, 'second@example.com', 'second new password');
-      await own.locator('[data-test=logout-everywhere]').click();
-      await own.locator('.p-confirmpopup-accept-button').click();
+      // The password change re-renders the account card under the popup (its session list follows the change), which
+      // closes PrimeVue's ConfirmPopup: wait for the page to settle, and ask again if the popup went away.
+      await own.locator('.p-toast-message', { hasText: 'Password changed' }).waitFor({ state: 'detached', timeout: 15_000 }).catch(() => {});
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await own.locator('[data-test=logout-everywhere]').evaluate((el) => el.scrollIntoView({ block: 'center' }));
+          await own.locator('[data-test=logout-everywhere]').click();
+          await own.locator('.p-confirmpopup-accept-button').click({ timeout: 5000 });
+          break;
+        } catch (err) {
+          if (attempt === 3) throw err;
+        }
+      }
       await own.waitForURL(`${t.url}/login`);
       assert.equal((await api(t.url, '/api/auth/me', { token: kept })).status, 401, 'every session ended');
     } finally {

@@ -90,6 +90,6 @@ test('finalizing stopped by a shutdown stores nothing and tells nobody it failed
   const { media, table, events, lines } = setUp([mediaRow({ id: 5 })], new FfmpegStopped());
   assert.equal(await media.finalize(5), undefined);
   assert.equal(table.get(5)?.status, 'processing');
-  assert.deepEqual(events(), ['client 7: processing-video', 'company 3: media-updated']);
+  assert.deepEqual(events(), ['client 7: processing-video', 'group 9 of company 3: media-updated']);
   assert.deepEqual(lines, [{ level: 'info', msg: 'finalizing stopped by the shutdown: it is done again at the next start' }]);
 });
