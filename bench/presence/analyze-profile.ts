@@ -75,6 +75,8 @@ const shortUrl = (url: string) =>
     .replace(/^file:\/\//, '')
     .replace(/.*\/node_modules\//, 'npm:')
     .replace(/.*\/packages\/server\/src\//, 'src/')
+    // The benchmark runs the built bundle: its functions keep their names, their files are lost.
+    .replace(/.*\/packages\/server\/dist\//, 'src/(bundle) ')
     .replace(/.*\/packages\/protocol\/src\//, 'protocol/');
 const label = (frame: CallFrame) => `${frame.functionName || '(anonymous)'} ${shortUrl(frame.url)}:${frame.lineNumber + 1}`;
 const source = (frame: CallFrame) => {

@@ -3,9 +3,9 @@
  *
  *   npm run bench:presence -- [--agents 10000] [--workers 2] [--concurrency 250] [--drops 200]
  *                             [--drop-spacing 20] [--idle-seconds 20] [--silent-trials 5]
- *                             [--targets bare,ours] [--skip-kill9] [--skip-storms] [--cpu-prof] [--heartbeat-ms N]
- *                             [--grace-ms 60000] [--storm-downtime-ms 8000] [--max-minutes 40]
- *                             [--what-if backlog]   (experiments, see what-if/*.mjs)
+ *                             [--targets bare,ours] [--skip-kill9] [--skip-storms] [--cpu-prof] [--trace-gc]
+ *                             [--heartbeat-ms N] [--grace-ms 60000] [--storm-downtime-ms 8000] [--max-minutes 40]
+ *                             [--what-if backlog,sql-timing]   (experiments, see what-if/*.mjs)
  *
  * Every server and every agent worker is a child process of this one; all traffic stays on 127.0.0.1.
  * Results: a table on stdout and JSON in bench/results/.
@@ -68,9 +68,11 @@ const { values: args } = parseArgs({
     targets: { type: 'string', default: 'bare,ours' },
     'skip-kill9': { type: 'boolean', default: false },
     'skip-storms': { type: 'boolean', default: false },
-    /** Experiments loaded into the server processes with --import: stmt-cache (ours only), backlog (both). */
+    /** Experiments loaded into the server processes with --import: backlog (a listen backlog of 4096), sql-timing (times each SQL statement; SQL_TIMING_FILE). */
     'what-if': { type: 'string', default: '' },
     'cpu-prof': { type: 'boolean', default: false },
+    /** Writes each garbage collection to the servers' logs (`<target>-server.log`). */
+    'trace-gc': { type: 'boolean', default: false },
     'heartbeat-ms': { type: 'string' },
     'grace-ms': { type: 'string', default: '60000' },
     'max-minutes': { type: 'string', default: '40' },
@@ -254,6 +256,7 @@ function startTarget(target: 'bare' | 'ours', port: number, dataDir: string) {
   // The inspector lets the benchmark force a GC before reading RSS (forceGc); it costs nothing unattached.
   const execArgv = ['--inspect=127.0.0.1:0'];
   if (args['cpu-prof']) execArgv.push('--cpu-prof', '--cpu-prof-dir', path.join(runDir, `cpu-prof-${target}`));
+  if (args['trace-gc']) execArgv.push('--trace-gc');
   for (const w of WHAT_IF) execArgv.push('--import', pathToFileURL(path.join(here, 'what-if', `${w}.mjs`)).href);
   return spawnServer({
     script: target === 'ours' ? OUR_MAIN : BARE_MAIN,

@@ -1,8 +1,9 @@
 import type { Server } from 'socket.io';
 
 interface WebSocketLike {
-  send(data: Buffer, options: { binary: boolean }): void;
   terminate(): void;
+  /** ws's TCP socket (private to ws; see `ping`). */
+  readonly _socket: { write(data: Buffer): boolean };
   readonly readyState: number;
   readonly bufferedAmount: number;
 }
@@ -26,9 +27,8 @@ interface Probe {
 /** How many times a silent peer with data queued towards it gets another interval before it is dropped. */
 const MAX_POSTPONED = 3;
 
-/** An engine.io ping packet ("2") as the payload of a WebSocket text frame. */
-const ENGINE_PING = Buffer.from('2');
-const AS_TEXT = { binary: false };
+/** A whole WebSocket frame, as a server sends it (unmasked): final, text, 1 byte of payload, engine.io's ping "2". */
+const ENGINE_PING_FRAME = Buffer.from([0x81, 0x01, 0x32]);
 const WEBSOCKET_OPEN = 1;
 
 export interface HeartbeatOptions {
@@ -41,8 +41,9 @@ export interface HeartbeatOptions {
 /**
  * Sockets are pinged in groups, one group per tick of this length: with 10 000 sockets and the default
  * interval a tick pings ~140 of them (2–3 ms), so events never wait long behind the heartbeat. Shorter
- * ticks cost more in all: with 25 ms ticks, idle CPU at 10 000 sockets was 1.5–2 points of a core higher
- * (BENCHMARKS.md, Presence).
+ * ticks trade idle CPU for latency: with 20 ms ticks the drop → dashboard p90 halved (11 → 7 ms) but the
+ * process spent 3 points of a core more, in the kernel, woken for smaller bursts of pongs
+ * (docs/bench-log/presence.md, 2026-12-02).
  */
 const TICK_MS = 100;
 
@@ -92,7 +93,11 @@ export function startHeartbeat(io: Server, { intervalMs, timeoutMs }: HeartbeatO
     if (!ws) return;
     if (probe.answered) probe.postponed = 0;
     probe.answered = false;
-    ws.send(ENGINE_PING, AS_TEXT);
+    // Written to the TCP socket as one prebuilt frame rather than through ws.send (which frames it anew and
+    // writes header and payload as two buffers): the pings were most of an idle node's CPU. Safe because
+    // Socket.IO runs without per-message compression here (sockets.ts), so ws never holds frames back in a
+    // queue that this one could overtake.
+    ws._socket.write(ENGINE_PING_FRAME);
   };
 
   const judge = (probe: Probe, socket: EngineSocketLike) => {

@@ -12,6 +12,7 @@ import { clientsRoutes } from './clients.routes.js';
 import { toClient } from './client-view.js';
 import { deviceSecretOf, proveDevice } from './device-credential.js';
 import { createNewClientBudget } from './new-clients.js';
+import { createOrphanWatch } from './orphan-watch.js';
 import { countByState, ensureClient, findClientByIdentity, newClientsOfToken, setMetaKey } from './presence.repository.js';
 import type { Connection } from './presence.service.js';
 import { createPresence } from './presence.service.js';
@@ -43,7 +44,8 @@ export function createPresenceFeature(ctx: AppContext, { companies, cluster }: {
   announceTransitions(events, ctx.broadcast, ctx.metrics);
   addClientsByStateGauge(ctx.metrics, () => countByState(ctx.db));
   // Clients of nodes found dead are reconnecting now; on a pool of its own, not behind the storm of connects it races.
-  events.on('nodes-checked', () => presence.releaseOrphans(ctx.backgroundDb));
+  const orphans = createOrphanWatch(ctx.clock);
+  events.on('nodes-checked', ({ alive }) => orphans.checked(alive, () => presence.releaseOrphans(ctx.backgroundDb)));
   // A revoked token's agents stop: their clients are disconnected at once instead of waiting out a grace period.
   events.on('token-revoked', ({ tokenId }) => presence.revokeToken(tokenId));
   let closing = false;

@@ -136,11 +136,16 @@ export function createPresence(deps: PresenceDeps) {
     const storedHash = await secretHashes.load({ companyId, userHost });
     const device = decideDevice({ userHost, legacy: request.legacy ?? false, presented: request.deviceSecret, storedHash: storedHash ?? null });
     if (device.kind === 'refused') throw device.error;
-    // A new identity counts against its token's hourly budget until it is written (then the database counts it).
-    const release = storedHash === undefined && tokenId ? await deps.newClients?.reserve(tokenId, userHost) : undefined;
+    // A new identity counts against its token's hourly budget while it is written (then as written).
+    const reservation = storedHash === undefined && tokenId ? await deps.newClients?.reserve(tokenId, userHost) : undefined;
     const meta = JSON.stringify(request.meta);
     const input = { companyId, userHost, socketId: request.socketId, tokenId: tokenId ?? null, meta, nodeId: deps.nodeId, now: clock.now() };
-    const row = await connects.load({ ...input, deviceSecretHash: device.hash }).finally(release);
+    let row: ClientRow | undefined;
+    try {
+      row = await connects.load({ ...input, deviceSecretHash: device.hash });
+    } finally {
+      reservation?.settle(row !== undefined);
+    }
     if (!row) throw enrolledMeanwhile(userHost);
     graceTimers.clear(row.id);
     announce('client-connected', row);
