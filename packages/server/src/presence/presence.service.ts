@@ -7,7 +7,7 @@ import type { Clock } from '../infra/clock.js';
 import { KeyedSerial } from '../infra/serial.js';
 import { toClient } from './client-view.js';
 import { decideDevice, enrolledMeanwhile } from './device-credential.js';
-import type { NewClientBudget } from './new-clients.js';
+import type { NewClientBudget, Reservation } from './new-clients.js';
 import * as repo from './presence.repository.js';
 
 const { identityKey } = repo;
@@ -48,6 +48,17 @@ export interface ConnectRequest {
 }
 
 export type Presence = ReturnType<typeof createPresence>;
+
+/** Writes a connect; a new identity's place in its token's budget is settled with whether it was written. */
+async function writeConnect(connects: DataLoader<repo.ConnectInput, ClientRow | undefined>, input: repo.ConnectInput, reservation?: Reservation) {
+  let row: ClientRow | undefined;
+  try {
+    row = await connects.load(input);
+  } finally {
+    reservation?.settle(row !== undefined);
+  }
+  return row;
+}
 
 /**
  * Connects that arrive in the same turn of the event loop are written together. Should the batch fail, each is
@@ -140,12 +151,7 @@ export function createPresence(deps: PresenceDeps) {
     const reservation = storedHash === undefined && tokenId ? await deps.newClients?.reserve(tokenId, userHost) : undefined;
     const meta = JSON.stringify(request.meta);
     const input = { companyId, userHost, socketId: request.socketId, tokenId: tokenId ?? null, meta, nodeId: deps.nodeId, now: clock.now() };
-    let row: ClientRow | undefined;
-    try {
-      row = await connects.load({ ...input, deviceSecretHash: device.hash });
-    } finally {
-      reservation?.settle(row !== undefined);
-    }
+    const row = await writeConnect(connects, { ...input, deviceSecretHash: device.hash }, reservation);
     if (!row) throw enrolledMeanwhile(userHost);
     graceTimers.clear(row.id);
     announce('client-connected', row);
