@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { agentUpdateOfferSchema, settingsSchema, viewersSchema, type AgentUpdateStatus, type MachineInfo, type Settings as CompanySettings } from '@vaahshare/protocol';
 import type { CaptureTools } from './capture/capture.js';
+import { EncodeModeState } from './capture/encode-mode.js';
 import type { CaptureOptions } from './capture/capture-args.js';
 import { openConnection } from './connection.js';
 import { SendTracker } from './gui/send-tracker.js';
@@ -81,15 +82,22 @@ export class Agent {
   private currentSent = false;
   private readonly sends = new SendTracker();
   private readonly changeListeners = new Set<() => void>();
+  /** The company's preset and whether someone watches: a change starts a new recording encoded for it. */
+  private readonly encode: EncodeModeState;
+  /** Segments left by an earlier run: how much of each the server holds is known only once it is resumed. */
+  private readonly earlierRuns = new Set<string>();
   /** The port of the agent's window, once it listens (for `vaahshare-agent open`). */
   guiPort: number | null = null;
 
   constructor(private readonly o: AgentOptions) {
     this.done = new Promise((resolve) => (this.finish = resolve));
+    const lastSettings = loadLastSettings(o.spool.dir);
+    this.encode = new EncodeModeState(lastSettings?.quality_preset, (_mode, why) => void this.reencode(why));
     for (const segment of o.spool.list().filter((s) => s.mode === 'live')) {
       const source = new FileSource(segment.file);
       source.finish();
       this.leftovers.set(segment.id, { segment, source });
+      this.earlierRuns.add(segment.id);
     }
     this.current = this.record();
     this.progress = new CatchUpProgress(o.log, (catchingUp) => this.setState(catchingUp ? 'catching-up' : 'live'));
@@ -115,7 +123,6 @@ export class Agent {
       deferred: (message) => o.log(message),
       fatal: (message) => void this.fail(message),
     });
-    const lastSettings = loadLastSettings(o.spool.dir);
     if (lastSettings) this.idle.configure(lastSettings);
     this.socket.on('settings', (payload) => {
       const parsed = settingsSchema.safeParse(payload);
@@ -123,8 +130,11 @@ export class Agent {
       this.companySettings = parsed.data;
       this.idle.configure(parsed.data);
       saveLastSettings(o.spool.dir, parsed.data);
+      if (parsed.data.quality_preset) this.encode.setPreset(parsed.data.quality_preset);
       this.changed();
     });
+    this.socket.on('connect-stream', () => this.encode.watched());
+    this.socket.on('disconnect-stream', () => this.encode.unwatched());
     this.socket.on('viewers', (payload) => {
       const parsed = viewersSchema.safeParse(payload);
       if (!parsed.success) return;
@@ -137,7 +147,7 @@ export class Agent {
     });
     this.socket.on('video-processed', ({ media }) => o.log(`the server finished recording ${media.original_name}`));
     this.statusTimer = setInterval(() => this.writeStatus(), 1000);
-    this.rotateTimer = o.segmentMs > 0 ? setInterval(() => void this.rotate((old) => this.leftovers.set(old.segment.id, old)), o.segmentMs) : null;
+    this.rotateTimer = o.segmentMs > 0 ? setInterval(() => void this.rotate((old) => this.keepRotated(old)), o.segmentMs) : null;
     this.writeStatus();
   }
 
@@ -176,9 +186,11 @@ export class Agent {
 
   private record(): Recording {
     this.currentSent = false;
-    const recording = startRecording(this.o.spool, 'live', this.o.capture, this.o.tools);
+    const mode = this.encode.current;
+    const recording = startRecording(this.o.spool, 'live', this.o.capture, mode, this.o.tools);
     void recording.capture.exited.then(({ code, stderr }) => this.onCaptureExit(recording, code, stderr));
-    this.o.log(`capturing ${this.o.capture.source === 'test' ? 'a test picture' : 'the screen'} into ${recording.segment.file}`);
+    const how = `quality "${mode.preset}"${mode.watched ? ', live view' : ''}`;
+    this.o.log(`capturing ${this.o.capture.source === 'test' ? 'a test picture' : 'the screen'} into ${recording.segment.file} (${how})`);
     return recording;
   }
 
@@ -216,6 +228,7 @@ export class Agent {
 
   private onLost(reason: string) {
     this.generation++;
+    this.encode.unwatched();
     this.progress.end(false);
     this.viewers = [];
     const inFlight = this.leftovers.values().next().value?.segment ?? this.current.segment;
@@ -268,9 +281,9 @@ export class Agent {
         segment.id,
         segment.started_at,
         source,
-        ({ acked, size }) => {
+        ({ acked }) => {
           this.sends.progress(segment.id, acked);
-          if (segment === this.current.segment) this.progress.update(acked, size);
+          this.progress.update(this.streamBacklog());
         },
         (held) => this.o.log(held ? 'the server is short of disk space: the recording stays here and is sent once it has room' : 'the server has room again: sending the recording'),
       );
@@ -279,13 +292,28 @@ export class Agent {
     return uploader;
   }
 
+  /**
+   * What is captured and not yet on the server, of every recording going out by streaming. A cut may span a new
+   * recording (the live view ending, a rotation): the catch-up is of all of it, not of the newest recording only.
+   * A segment of an earlier run counts once it is resumed; before, how much of it the server holds is not known.
+   */
+  private streamBacklog(): number {
+    const streamed = [...this.leftovers.values(), ...(this.currentSent ? [] : [this.current])];
+    return streamed.reduce((sum, { segment, source }) => {
+      const uploader = this.uploaders.get(segment.id);
+      if (!uploader && this.earlierRuns.has(segment.id)) return sum;
+      return sum + source.size() - (uploader?.acked ?? 0);
+    }, 0);
+  }
+
   /** The server holds all of it: the local copy can go. */
   private sent(segment: LocalSegment) {
+    // Closed before the segment leaves `leftovers`, where its source is found.
+    void this.leftoverSource(segment)?.close();
     if (segment === this.current.segment) this.currentSent = true;
     this.leftovers.delete(segment.id);
     this.uploaders.delete(segment.id);
     this.sends.forget(segment.id);
-    void this.leftoverSource(segment)?.close();
     this.o.spool.remove(segment);
   }
 
@@ -318,6 +346,21 @@ export class Agent {
     this.current = this.record();
     await finishRecording(old);
     keep(old);
+  }
+
+  /** A rotated-out segment is sent next. */
+  private keepRotated(old: Recording) {
+    this.leftovers.set(old.segment.id, old);
+  }
+
+  /** The encoding changed (preset, someone watches): a new recording starts with it (ffmpeg cannot switch on the fly). */
+  private async reencode(why: string) {
+    this.o.log(`${why}: a new recording starts, encoded for it`);
+    // A recording ffmpeg has not written to yet would end empty (an error in History): it gets its first bytes first.
+    const current = this.current;
+    while (current.source.size() === 0 && !current.source.finished()) await current.source.changed();
+    // Another recording started meanwhile (rotation, pause): it already encodes as asked.
+    if (current === this.current) await this.rotate((old) => this.keepRotated(old));
   }
 
   private async uploadLeftovers() {
@@ -387,6 +430,7 @@ export class Agent {
 
   private close(code: number) {
     clearInterval(this.statusTimer);
+    this.encode.stop();
     if (this.paused) clearTimeout(this.paused.timer);
     if (this.rotateTimer) clearInterval(this.rotateTimer);
     this.socket.disconnect();

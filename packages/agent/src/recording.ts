@@ -1,5 +1,5 @@
 import { Capture, type CaptureTools } from './capture/capture.js';
-import type { CaptureOptions } from './capture/capture-args.js';
+import type { CaptureOptions, EncodeMode } from './capture/capture-args.js';
 import { FileSource } from './spool/file-source.js';
 import type { LocalSegment, SegmentMeta, Spool } from './spool/spool.js';
 
@@ -10,9 +10,9 @@ export interface Recording {
   source: FileSource;
 }
 
-export function startRecording(spool: Spool, mode: SegmentMeta['mode'], options: CaptureOptions, tools: CaptureTools): Recording {
-  const segment = spool.create(mode);
-  const capture = new Capture(options, segment.file, tools);
+export function startRecording(spool: Spool, kind: SegmentMeta['mode'], options: CaptureOptions, encode: EncodeMode, tools: CaptureTools): Recording {
+  const segment = spool.create(kind);
+  const capture = new Capture(options, encode, segment.file, tools);
   return { segment, capture, source: new FileSource(segment.file) };
 }
 

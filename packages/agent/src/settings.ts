@@ -42,7 +42,8 @@ export const settingsSchema = z.object({
   source: z.enum(['screen', 'test'], { error: 'source must be "screen" or "test"' }),
   fps: z.coerce.number().min(1, 'fps must be 1-60').max(60, 'fps must be 1-60'),
   size: sizeSchema,
-  bitrate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, 'bitrate must look like 800k or 1M'),
+  /** A cap on the video bitrate replacing the company preset's; unset: the preset's. */
+  bitrate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, 'bitrate must look like 800k or 1M').optional(),
   display: z.string().min(1),
   segmentMinutes: z.coerce.number({ error: 'segment minutes must be a number' }).min(0, 'segment minutes must be 0 (off) or more'),
   ffmpeg: z.string().optional(),
@@ -117,7 +118,7 @@ export function loadSettings(flags: Flags, env: NodeJS.ProcessEnv = process.env)
     source: flags.source ?? env.VAAHSHARE_SOURCE ?? file.source ?? 'screen',
     fps: flags.fps ?? env.VAAHSHARE_FPS ?? file.fps ?? 10,
     size: flags.size ?? env.VAAHSHARE_SIZE ?? file.size ?? '1280x720',
-    bitrate: flags.bitrate ?? env.VAAHSHARE_BITRATE ?? file.bitrate ?? '1M',
+    bitrate: flags.bitrate ?? env.VAAHSHARE_BITRATE ?? file.bitrate,
     display: flags.display ?? file.display ?? defaultDisplay(env),
     segmentMinutes: flags.segmentMinutes ?? env.VAAHSHARE_SEGMENT_MINUTES ?? file.segment_minutes ?? 30,
     ffmpeg: env.VAAHSHARE_FFMPEG,

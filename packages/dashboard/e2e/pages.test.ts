@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { QUALITY_PRESET_MB_PER_HOUR, QUALITY_PRESETS } from '@vaahshare/protocol';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { api, connectAgent, connected, login, openSocket, sleep, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { handshakeRefusal } from '@vaahshare/testkit/probes';
@@ -171,6 +172,7 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
     const settings = await api(t.url, `/api/companies/${companyId}/settings`, { token });
     assert.deepEqual(settings.body.data, {
       idle_threshold_seconds: 420, idle_message: 'Still there? Move the mouse.', viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365,
+      quality_preset: 'balanced',
     });
     // What the agent's window may show and do: names hidden, pauses of up to 15 minutes.
     await page.locator('[data-test=viewer-names-shown]').click();
@@ -180,6 +182,15 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
     await page.locator('.p-toast-message', { hasText: 'Desktop settings saved' }).waitFor();
     const desktop = (await api(t.url, `/api/companies/${companyId}/settings`, { token })).body.data;
     assert.deepEqual([desktop.viewer_names_shown, desktop.pause_allowed, desktop.pause_max_minutes], [false, true, 15]);
+    // The recording quality: each preset shown with its measured size; the choice reaches the server (and its agents).
+    for (const preset of QUALITY_PRESETS) {
+      const text = await page.locator(`[data-test=quality-${preset}]`).innerText();
+      assert.match(text, new RegExp(`${preset} — about ${QUALITY_PRESET_MB_PER_HOUR[preset]} MB per desktop-hour`));
+    }
+    await page.locator('[data-test=quality-archive] input').click();
+    await page.locator('[data-test=quality-settings-save]').click();
+    await page.locator('.p-toast-message', { hasText: 'Recording quality saved' }).waitFor();
+    assert.equal((await api(t.url, `/api/companies/${companyId}/settings`, { token })).body.data.quality_preset, 'archive');
 
     await page.locator('[data-test=user-email]').fill('second@example.com');
     await page.locator('[data-test=user-password] input').fill('short');

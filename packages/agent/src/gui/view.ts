@@ -58,6 +58,7 @@ export interface EditableSettings {
   has_token: boolean;
   fps: number;
   size: string;
+  /** A bitrate cap of this desktop's own; empty: the company's quality preset decides. */
   bitrate: string;
   display: string;
   /** Where `setup` and the window save them; flags and environment variables override it. */

@@ -1,4 +1,4 @@
-import type { Company, EnrollmentToken, Settings } from '@vaahshare/protocol';
+import { DEFAULT_QUALITY_PRESET, qualityPresetSchema, type Company, type EnrollmentToken, type Settings } from '@vaahshare/protocol';
 import { toIso, type Db } from '../db/database.js';
 import { TOKEN_PREFIX_LENGTH } from '../db/migrations/010-token-hashes.js';
 import { DEFAULT_GROUP_NAME } from '../db/migrations/014-roles-groups.js';
@@ -16,6 +16,7 @@ export const toSettings = (row: CompanyRow): Settings => ({
   pause_allowed: Boolean(row.pause_allowed),
   pause_max_minutes: row.pause_max_minutes,
   audit_retention_days: row.audit_retention_days,
+  quality_preset: qualityPresetSchema.catch(DEFAULT_QUALITY_PRESET).parse(row.quality_preset),
 });
 
 export const toEnrollmentToken = (row: EnrollmentTokenRow): EnrollmentToken => ({

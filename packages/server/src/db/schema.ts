@@ -24,6 +24,8 @@ export interface CompaniesTable {
   original_clients: Generated<number>;
   /** Addresses and CIDRs (one a line) original clients of this company may connect from. */
   original_clients_from: Generated<string>;
+  /** How the company's agents encode (a QualityPreset of @vaahshare/protocol). */
+  quality_preset: Generated<string>;
   created_at: number;
 }
 

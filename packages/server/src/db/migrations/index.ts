@@ -15,6 +15,7 @@ import { audit } from './011-audit.js';
 import { limits } from './012-limits.js';
 import { access } from './013-access.js';
 import { rolesGroups } from './014-roles-groups.js';
+import { qualityPresets } from './015-quality-presets.js';
 
 /** Migrations live in code (not read from a folder) so they run the same under tsx and in a bundle. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -37,6 +38,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '012-limits': limits(),
         '013-access': access(),
         '014-roles-groups': rolesGroups(dialect),
+        '015-quality-presets': qualityPresets(),
       };
     },
   };
