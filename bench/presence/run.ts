@@ -292,6 +292,7 @@ function serverEnv(target: 'bare' | 'ours', dataDir: string): Record<string, str
     AGENT_TOKEN,
     LOG_LEVEL: 'warn',
     NODE_ID: 'bench-node',
+    TOTP_REQUIRED_FOR_SUPERADMINS: 'false',
     RECONNECT_GRACE_MS: String(args['grace-ms']),
     // The bench enrolls all its desktops at once, as a first rollout would with the limit raised.
     MAX_NEW_CLIENTS_PER_TOKEN_PER_HOUR: '1000000',

@@ -79,8 +79,8 @@ export const userAccessSchema = z.object({
 export const meSchema = userSchema.extend(userAccessSchema.shape);
 export type Me = z.infer<typeof meSchema>;
 
-/** A user as its admins see it in the users list: whether it is disabled, and its access. */
-export const managedUserSchema = meSchema.extend({ disabled: z.boolean() });
+/** A user as its admins see it in the users list: whether it is disabled, has a second factor, and its access. */
+export const managedUserSchema = meSchema.extend({ disabled: z.boolean(), second_factor: z.boolean() });
 export type ManagedUser = z.infer<typeof managedUserSchema>;
 
 /** A group of clients within a company (MeshCentral's device groups): viewers are given groups. */

@@ -7,7 +7,7 @@ import { createCompaniesFeature } from './companies/index.js';
 import { createDiskFeature } from './disk/index.js';
 import { createGroupsFeature } from './groups/index.js';
 import { installAccessControl } from './access/guard.js';
-import { requireUser } from './auth/index.js';
+import { requireSession, requireUser } from './auth/index.js';
 import type { Config } from './config.js';
 import { openInfrastructure, type BuildOptions } from './infrastructure.js';
 import { createLegacyFeature } from './legacy/index.js';
@@ -31,7 +31,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const infra = await openInfrastructure(config, options);
   const { app, ctx, sockets } = infra;
   // Before any route is registered: each must have a policy, checked on every request.
-  const accessControl = installAccessControl(app, { db: ctx.db, userOf: (request) => requireUser(ctx, request) });
+  const accessControl = installAccessControl(app, {
+    db: ctx.db,
+    userOf: async (request, evenWithSetupPending) => (evenWithSetupPending ? (await requireSession(ctx, request)).user : requireUser(ctx, request)),
+  });
   const cluster = createClusterFeature(ctx);
   const companies = createCompaniesFeature(ctx);
   const auth = createAuthFeature(ctx, { companies });

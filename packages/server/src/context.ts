@@ -25,6 +25,8 @@ export interface SocketData {
   access?: Access;
   /** A dashboard's login session (its token's hash, as stored): logging out disconnects its sockets. */
   sessionTokenHash?: string;
+  /** An original client's address (as TRUST_PROXY resolves it): its company's allow-list is checked against it. */
+  address?: string;
   /** The enrollment token an agent connected with (none for a legacy agent). */
   tokenId?: number;
   /** Set once `client-connected` made this socket a client's socket. */

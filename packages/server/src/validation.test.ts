@@ -619,7 +619,8 @@ describe('original clients (query.app "electron", no token)', () => {
       const companyId: number = (await api(t.url, '/api/auth/me', { token })).body.data.company_id;
       const dashboard = await connectDashboard(t.url, token);
       const before = await counts(t);
-      const unknownCompany = (id: string) => `Company ${id} does not exist: check the company id in the app's settings`;
+      const unknownCompany = (id: string) =>
+        `Company ${id} does not exist or does not accept this app from your address: check the company id in the app's settings, or ask the company's admin`;
 
       // With an ack: the refusal comes through it, then the server disconnects the socket.
       for (const [companyField, shown] of [[9999, '9999'], ['424242', '424242'], [undefined, '(none)']] as const) {
@@ -697,7 +698,10 @@ describe('original clients (query.app "electron", no token)', () => {
         body: JSON.stringify({ type: 'idle', socket_id: 'abc' }),
       });
       assert.equal(res.status, 404);
-      assert.deepEqual(res.body, { error: 'legacy_disabled', message: 'Original VaahShare clients are not accepted here: set LEGACY_AGENTS=true' });
+      assert.deepEqual(res.body, {
+        error: 'legacy_disabled',
+        message: 'Original VaahShare clients are not accepted here: a company accepts them in Settings → Original clients (or LEGACY_AGENTS=true, for the default company)',
+      });
       assert.deepEqual(await counts(t), before);
     } finally {
       await t.dispose();

@@ -50,7 +50,7 @@ export function settingsActions(settings: Settings & { token?: string }, configF
         const config = readConfigFile(configFile);
         const token = edit.token || config.token || settings.token;
         if (!token) return { ok: false, message: 'enter the enrollment token an admin gave you' };
-        await checkServer(edit.server, token);
+        await checkServer(edit.server, token, settings.insecure || Boolean(config.insecure));
         writeConfigFile(configFile, { ...config, server: edit.server, token, fps: edit.fps, size: edit.size, bitrate: edit.bitrate, display: edit.display });
         return { ok: true, message: `Saved in ${configFile}: the agent uses them from its next start (flags and environment variables still win).` };
       } catch (err) {

@@ -26,11 +26,18 @@ export function startRealtime() {
       if (session.can('company:manage')) void storage.refresh();
     },
     onLost: () => clients.markUnreachable(Date.now()),
-    onRefused: () => session.expire(),
+    // Refused at the handshake: the session ended, or it must set up a second factor first (the session check
+    // tells which and the app shows the login or the set-up); refused for another reason, the tab logs out.
+    onRefused: () => {
+      void session.restore().then(
+        () => session.ready && session.expire(),
+        () => session.expire(),
+      );
+    },
     // Logged out elsewhere: the session check sends this tab to the login page; otherwise it reconnects.
     onClosedByServer: (closed) => {
       void session.restore().then(() => {
-        if (session.user) closed.connect();
+        if (session.ready) closed.connect();
       });
     },
   });

@@ -31,8 +31,8 @@ export function entryOf(
 
 /** The events the audit trail records, each turned into its entry (the action is the event's name). */
 export const auditedEvents = {
-  'logged-in': (at, { userId, companyId, email, ip }) =>
-    entryOf(at, 'logged-in', { kind: 'user', userId, email, ip }, companyId, { kind: 'user', id: userId, label: email }),
+  'logged-in': (at, { userId, companyId, email, ip, secondFactor }) =>
+    entryOf(at, 'logged-in', { kind: 'user', userId, email, ip }, companyId, { kind: 'user', id: userId, label: email }, secondFactor && { second_factor: secondFactor }),
   'login-failed': (at, { email, ip, reason, userId, companyId }) =>
     entryOf(at, 'login-failed', { kind: 'user', userId: null, email, ip }, companyId ?? null, { kind: 'user', id: userId ?? null, label: email }, { reason }),
   'live-view-started': (_at, { actor, companyId, clientId, label, startedAt }) =>

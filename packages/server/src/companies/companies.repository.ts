@@ -51,6 +51,12 @@ export const firstCompany = (db: Db) => db.selectFrom('companies').selectAll().o
 
 export const listCompanies = (db: Db) => db.selectFrom('companies').selectAll().orderBy('id').execute();
 
+/** Companies that accept original clients by their own setting. */
+export const companiesAcceptingOriginalClients = (db: Db) => db.selectFrom('companies').selectAll().where('original_clients', '=', 1).orderBy('id').execute();
+
+export const updateAccess = (db: Db, companyId: number, access: { require_admin_totp?: number; original_clients?: number; original_clients_from?: string }) =>
+  db.updateTable('companies').set(access).where('id', '=', companyId).returningAll().executeTakeFirstOrThrow();
+
 const flag = (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0);
 
 export const updateSettings = (db: Db, companyId: number, { viewer_names_shown, pause_allowed, ...settings }: Partial<Settings>) =>

@@ -21,7 +21,7 @@ export interface Action {
   companyId: number;
 }
 
-export type UserChange = 'disabled' | 'enabled' | 'removed' | 'password-reset' | 'password-changed' | 'access-changed';
+export type UserChange = 'disabled' | 'enabled' | 'removed' | 'password-reset' | 'password-changed' | 'access-changed' | 'totp-enabled' | 'totp-disabled' | 'totp-reset';
 
 /** A user's role, a viewer's groups and its download right (before and after an `access-changed`). */
 export interface UserAccess {
@@ -53,10 +53,10 @@ export interface DomainEvents {
   'token-revoked': Action & { tokenId: number; label: string | null };
   /** An enrollment token was created. */
   'token-created': Action & { tokenId: number; label: string | null };
-  /** A dashboard login succeeded (`ip` as the server sees it: the client's, behind a trusted proxy). */
-  'logged-in': { userId: number; companyId: number; email: string; ip: string };
+  /** A dashboard login succeeded (`ip` as the server sees it: the client's, behind a trusted proxy), with the second factor it took, if any. */
+  'logged-in': { userId: number; companyId: number; email: string; ip: string; secondFactor?: 'totp' | 'recovery-code' };
   /** A dashboard login was refused: the e-mail as typed, the reason, and the user when the e-mail is one. */
-  'login-failed': { email: string; ip: string; reason: 'unknown_email' | 'wrong_password' | 'throttled' | 'disabled'; userId?: number; companyId?: number };
+  'login-failed': { email: string; ip: string; reason: 'unknown_email' | 'wrong_password' | 'wrong_code' | 'throttled' | 'disabled'; userId?: number; companyId?: number };
   /** A company's settings changed: `changes` holds the settings sent that differ from before (old and new value). */
   'settings-changed': Action & { changes: Record<string, { from: unknown; to: unknown }> };
   /** A user was created. */
