@@ -47,6 +47,8 @@ export function createHoursAnnouncer(deps: {
   const pending = new Set<Tracked>();
   let running: Promise<void> | null = null;
   let timer: unknown = null;
+  /** The change the timer waits for (it may wake earlier: MAX_WAIT_MS, or an agent that left or changed). */
+  let armedFor: number | null = null;
 
   async function refresh(batch: Tracked[]) {
     const found = await deps.lookup([...new Set(batch.map((a) => a.clientId))]);
@@ -70,9 +72,9 @@ export function createHoursAnnouncer(deps: {
       const batch = [...pending];
       pending.clear();
       await refresh(batch).catch(deps.onError);
+      arm(batch);
     }
     running = null;
-    arm();
   }
 
   /** Works out these agents' state again (after everything asked before). Resolves once it was sent. */
@@ -84,20 +86,31 @@ export function createHoursAnnouncer(deps: {
     return running;
   }
 
-  function arm() {
+  /**
+   * Sets the timer for the earliest next change of `candidates` if it comes before the one it waits for. Only the
+   * agents just worked out are looked at, not all of them: a walk over every agent after each connect made a
+   * storm of 10 000 connects quadratic (50 s of CPU, docs/bench-log/presence.md 2026-12-02). A boundary looks at all.
+   */
+  function arm(candidates: Iterable<Tracked>) {
+    let earliest = armedFor;
+    for (const agent of candidates) if (agent.nextChangeAt !== null && (earliest === null || agent.nextChangeAt < earliest)) earliest = agent.nextChangeAt;
+    if (earliest === null || (earliest === armedFor && timer !== null)) return;
     if (timer !== null) deps.timers.clear(timer);
-    timer = null;
-    let earliest: number | null = null;
-    for (const agent of agents.values()) if (agent.nextChangeAt !== null && (earliest === null || agent.nextChangeAt < earliest)) earliest = agent.nextChangeAt;
-    if (earliest === null) return;
+    armedFor = earliest;
     timer = deps.timers.set(() => void boundary(), Math.min(MAX_WAIT_MS, Math.max(0, earliest - deps.clock.now())));
   }
 
   function boundary() {
+    if (timer !== null) deps.timers.clear(timer);
     timer = null;
+    armedFor = null;
     const now = deps.clock.now();
-    const due = [...agents.values()].filter((a) => a.nextChangeAt !== null && a.nextChangeAt <= now);
-    return due.length ? request(due) : (arm(), Promise.resolve());
+    const isDue = (a: Tracked) => a.nextChangeAt !== null && a.nextChangeAt <= now;
+    const all = [...agents.values()];
+    // The others' next changes stay as they are: the timer waits for the earliest of them, and of what the due ones get.
+    arm(all.filter((a) => !isDue(a)));
+    const due = all.filter(isDue);
+    return due.length ? request(due) : Promise.resolve();
   }
 
   return {
@@ -121,6 +134,7 @@ export function createHoursAnnouncer(deps: {
     stop() {
       if (timer !== null) deps.timers.clear(timer);
       timer = null;
+      armedFor = null;
       agents.clear();
     },
   };
