@@ -31,6 +31,17 @@ interface Tracked extends AgentHere {
 const MAX_WAIT_MS = 60 * 60_000;
 
 /**
+ * The earliest next change among `agents`, or `current` if none is earlier. The timer is set from the agents just
+ * worked out, not from a walk over all of them: that walk after each connect made a storm of 10 000 connects
+ * quadratic (50 s of CPU, docs/bench-log/presence.md 2026-12-02). A boundary walks them all once.
+ */
+function earliestChange(agents: Iterable<Tracked>, current: number | null): number | null {
+  let earliest = current;
+  for (const agent of agents) if (agent.nextChangeAt !== null && (earliest === null || agent.nextChangeAt < earliest)) earliest = agent.nextChangeAt;
+  return earliest;
+}
+
+/**
  * Tells the agents connected to this node their monitoring hours (PROTOCOL.md §8.24): once each connects, again when
  * a schedule of their company or their group changes, and at each boundary by this node's clock (one timer for the
  * earliest). Lookups are batched: whatever was asked while one ran goes in the next, so a storm of connects makes
@@ -47,8 +58,9 @@ export function createHoursAnnouncer(deps: {
   const pending = new Set<Tracked>();
   let running: Promise<void> | null = null;
   let timer: unknown = null;
-  /** The change the timer waits for (it may wake earlier: MAX_WAIT_MS, or an agent that left or changed). */
-  let armedFor: number | null = null;
+  let armedFor: number | null = null; // the change the timer waits for (MAX_WAIT_MS may wake it earlier)
+  // prettier-ignore
+  const clearTimer = () => { if (timer !== null) deps.timers.clear(timer); timer = armedFor = null; };
 
   async function refresh(batch: Tracked[]) {
     const found = await deps.lookup([...new Set(batch.map((a) => a.clientId))]);
@@ -86,31 +98,21 @@ export function createHoursAnnouncer(deps: {
     return running;
   }
 
-  /**
-   * Sets the timer for the earliest next change of `candidates` if it comes before the one it waits for. Only the
-   * agents just worked out are looked at, not all of them: a walk over every agent after each connect made a
-   * storm of 10 000 connects quadratic (50 s of CPU, docs/bench-log/presence.md 2026-12-02). A boundary looks at all.
-   */
+  /** Sets the timer for the earliest next change of `candidates` if it comes before the one it waits for. */
   function arm(candidates: Iterable<Tracked>) {
-    let earliest = armedFor;
-    for (const agent of candidates) if (agent.nextChangeAt !== null && (earliest === null || agent.nextChangeAt < earliest)) earliest = agent.nextChangeAt;
+    const earliest = earliestChange(candidates, armedFor);
     if (earliest === null || (earliest === armedFor && timer !== null)) return;
-    if (timer !== null) deps.timers.clear(timer);
+    clearTimer();
     armedFor = earliest;
     timer = deps.timers.set(() => void boundary(), Math.min(MAX_WAIT_MS, Math.max(0, earliest - deps.clock.now())));
   }
 
   function boundary() {
-    if (timer !== null) deps.timers.clear(timer);
-    timer = null;
-    armedFor = null;
+    clearTimer();
     const now = deps.clock.now();
-    const isDue = (a: Tracked) => a.nextChangeAt !== null && a.nextChangeAt <= now;
-    const all = [...agents.values()];
-    // The others' next changes stay as they are: the timer waits for the earliest of them, and of what the due ones get.
-    arm(all.filter((a) => !isDue(a)));
-    const due = all.filter(isDue);
-    return due.length ? request(due) : Promise.resolve();
+    const due = (a: Tracked) => a.nextChangeAt !== null && a.nextChangeAt <= now;
+    arm([...agents.values()].filter((a) => !due(a)));
+    return request([...agents.values()].filter(due));
   }
 
   return {
@@ -132,9 +134,7 @@ export function createHoursAnnouncer(deps: {
     /** What the timer does at a boundary (tests call it after moving a fake clock). */
     boundary,
     stop() {
-      if (timer !== null) deps.timers.clear(timer);
-      timer = null;
-      armedFor = null;
+      clearTimer();
       agents.clear();
     },
   };
