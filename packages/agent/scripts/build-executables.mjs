@@ -108,22 +108,6 @@ const englishOnlyZod = {
   },
 };
 
-/**
- * The protocol's modules only declare (schemas, types, helpers): one the agent uses nothing of is left out, and the
- * zod schemas it would build at start with it (the dashboard's and the server's).
- */
-const protocolModulesAreDeclarations = {
-  name: 'protocol-modules-are-declarations',
-  setup(b) {
-    const protocolSrc = path.join(repo, 'packages', 'protocol', 'src') + path.sep;
-    b.onResolve({ filter: /.*/ }, async (args) => {
-      if (args.pluginData?.resolving || !(args.importer.startsWith(protocolSrc) || args.path.startsWith('@vaahshare/protocol'))) return undefined;
-      const resolved = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: { resolving: true } });
-      return resolved.errors.length || !resolved.path.startsWith(protocolSrc) ? undefined : { path: resolved.path, sideEffects: false };
-    });
-  },
-};
-
 /** The CLI in one CommonJS file: a single executable's main script can require only Node's built-ins. */
 async function bundleCli(outfile) {
   const { build } = await import('esbuild');
@@ -148,7 +132,6 @@ async function bundleCli(outfile) {
     banner: { js: 'var __vaahshare_executable_url = require("node:url").pathToFileURL(process.execPath).href;' },
     plugins: [
       englishOnlyZod,
-      protocolModulesAreDeclarations,
       // The executable carries no npm ffmpeg: its own is installed beside it (capture/ffmpeg-binary.ts).
       builtIn('@ffmpeg-installer/ffmpeg', 'module.exports = { path: null };'),
       // Optional modules their users fall back from when requiring them throws (ws's native add-ons, debug's
