@@ -5,6 +5,7 @@ import type { ClientRow } from '../db/schema.js';
 import type { DomainEventBus } from '../events/domain-events.js';
 import type { Clock } from '../infra/clock.js';
 import { KeyedSerial } from '../infra/serial.js';
+import { spacedBatches } from '../infra/spaced-batches.js';
 import { toClient } from './client-view.js';
 import { decideDevice, enrolledMeanwhile } from './device-credential.js';
 import type { NewClientBudget, Reservation } from './new-clients.js';
@@ -61,8 +62,14 @@ async function writeConnect(connects: DataLoader<repo.ConnectInput, ClientRow | 
 }
 
 /**
- * Connects that arrive in the same turn of the event loop are written together. Should the batch fail, each is
- * tried alone, so one bad connect cannot fail the others.
+ * In a reconnect storm each batch of reads or writes waits until this long after the previous one, so that one
+ * commit carries tens of connects rather than one or two (a lone connect waits for nothing).
+ */
+const STORM_BATCH_SPACING_MS = 20;
+
+/**
+ * Connects that arrive together are written together (one transaction: STORM_BATCH_SPACING_MS). Should the batch
+ * fail, each is tried alone, so one bad connect cannot fail the others.
  */
 const batchedConnects = (db: Db) =>
   new DataLoader<repo.ConnectInput, ClientRow | undefined>(
@@ -70,17 +77,17 @@ const batchedConnects = (db: Db) =>
       repo.connectClients(db, inputs).catch(() =>
         Promise.all(inputs.map((input) => repo.connectClients(db, [input]).then(([row]) => row, (err: Error) => err))),
       ),
-    { cache: false, maxBatchSize: 500, batchScheduleFn: (flush) => setImmediate(flush) },
+    { cache: false, maxBatchSize: 500, batchScheduleFn: spacedBatches(STORM_BATCH_SPACING_MS) },
   );
 
-/** The stored device secret hash of each identity (null: not enrolled; undefined: a new identity), read for a turn's connects at once. */
+/** The stored device secret hash of each identity (null: not enrolled; undefined: a new identity), read for connects that arrive together. */
 const batchedSecretHashes = (db: Db) =>
   new DataLoader<{ companyId: number; userHost: string }, string | null | undefined>(
     async (identities) => {
       const stored = await repo.findDeviceSecretHashes(db, identities);
       return identities.map((i) => stored.get(identityKey(i.companyId, i.userHost)));
     },
-    { cache: false, maxBatchSize: 500, batchScheduleFn: (flush) => setImmediate(flush) },
+    { cache: false, maxBatchSize: 500, batchScheduleFn: spacedBatches(STORM_BATCH_SPACING_MS) },
   );
 
 /**
