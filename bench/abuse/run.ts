@@ -98,6 +98,8 @@ async function main() {
     AGENT_TOKEN,
     LOG_LEVEL: 'warn',
     NODE_ID: 'bench-abuse',
+    // The probe's admin logs in with its password alone (a superadmin's second factor is required by default).
+    TOTP_REQUIRED_FOR_SUPERADMINS: 'false',
   });
   const pid = server.child.pid!;
   const rss = sampleRss(pid);

@@ -4,9 +4,10 @@
  * 1. CPU and RSS of `vaahshare-agent start` (Node process + its ffmpeg) against ffmpeg alone with the
  *    same capture command line writing to a file, at 720p and 1080p, 10 fps, on a 1920x1080 Xvfb
  *    screen (x11grab) and on the synthetic moving picture (`--source test`, which fills the bitrate).
- * 2. Live latency, a frame captured → its last byte at a watching dashboard socket: ours (the agent,
- *    ~100 ms clusters, sent as soon as they are on disk) against the original design's 2-second
- *    MediaRecorder slices (the same ffmpeg output sent every 2 s), in the same run, same server.
+ * 2. Live latency, a frame captured → its last byte at a watching dashboard socket: ours (the agent's
+ *    live-view recording, a cluster per frame, sent as soon as it is on disk) against the original design's
+ *    2-second MediaRecorder slices (the same ffmpeg output sent every 2 s), in the same run, same server; and
+ *    how soon a viewer joining an unwatched desktop gets a keyframe (issue 20).
  *
  * 3. A network cut of 30 s mid-stream (a TCP proxy resets every connection and refuses new ones): the
  *    seconds of capture missing from the recording afterwards (capture time − recorded duration).
@@ -14,21 +15,23 @@
  *   npm run bench:agent -- [--seconds 12] [--sizes 1280x720,1920x1080] [--latency-seconds 14] [--cut-seconds 30]
  */
 import { spawn } from 'node:child_process';
+import { DEFAULT_QUALITY_PRESET } from '@vaahshare/protocol';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { captureArgs, type CaptureOptions } from '../../packages/agent/src/capture/capture-args.js';
 import { findFfmpeg } from '../../packages/agent/src/capture/ffmpeg-binary.js';
+import { PRESETS } from '../../packages/agent/src/capture/presets.js';
 import { x11ScreenSize } from '../../packages/agent/src/capture/screen-size.js';
 import { agentArgs, runAgent } from '../../packages/agent/test/agent-process.js';
 import { startCutProxy } from '../../packages/agent/test/cut-proxy.js';
 import { clientId, finalizedMedia } from '../../packages/agent/test/helpers.js';
 import { startXvfb } from '../../packages/agent/test/xvfb.js';
 import { connectDashboard, login, openSocket, tempDir, testEnv, type TestSocket } from '@vaahshare/testkit';
+import { WebmFrameTimes } from '@vaahshare/testkit/webm-frames';
 import { freePort, spawnServer } from '@vaahshare/testkit/process';
-import { percentile, round, sleep } from '../presence/lib.js';
+import { percentile, round, sleep, waitUntil } from '../presence/lib.js';
 import { childPids, measure } from './proc.js';
-import { WebmFrameTimes } from './webm-times.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -51,12 +54,13 @@ const serverPort = Number(new URL(server.url).port);
 function options(source: 'screen' | 'test', size: string): CaptureOptions {
   const [width, height] = size.split('x').map(Number);
   const screenSize = source === 'screen' ? x11ScreenSize('/usr/bin/xdpyinfo', xvfb.display) : undefined;
-  return { source, fps: 10, width, height, bitrate: '1M', display: xvfb.display, screenSize };
+  return { source, fps: 10, width, height, display: xvfb.display, screenSize };
 }
 
-function spawnFfmpeg(o: CaptureOptions, file: string) {
+/** As the agent encodes with the default preset; `watched`: as while someone watches live. */
+function spawnFfmpeg(o: CaptureOptions, file: string, watched = false) {
   const out = fs.openSync(file, 'a');
-  const child = spawn(FFMPEG, captureArgs(o), { stdio: ['ignore', out, 'inherit'] });
+  const child = spawn(FFMPEG, captureArgs(o, { preset: DEFAULT_QUALITY_PRESET, watched }), { stdio: ['ignore', out, 'inherit'] });
   fs.closeSync(out);
   return child;
 }
@@ -72,7 +76,7 @@ async function ffmpegAlone(o: CaptureOptions) {
 async function agentUsage(o: CaptureOptions, size: string) {
   const agent = runAgent(
     ['start', '--server', server.url, '--token', 'test-enrollment-token-0000', '--user-host', `bench-${o.source}-${size}@bench`, '--data-dir', path.join(work, 'agents'),
-      '--source', o.source, '--size', size, '--fps', '10', '--bitrate', o.bitrate, '--display', xvfb.display, '--segment-minutes', '0'],
+      '--source', o.source, '--size', size, '--fps', '10', '--display', xvfb.display, '--segment-minutes', '0'],
   );
   await agent.waitFor(/connected to/);
   await sleep(WARMUP_MS);
@@ -82,31 +86,73 @@ async function agentUsage(o: CaptureOptions, size: string) {
   return { node: usage.cpu[0], ffmpeg: usage.cpu[1], rssMedianMb: usage.rssMedianMb, rssMaxMb: usage.rssMaxMb };
 }
 
-/** Frames seen by a dashboard watching `userHost`; `t0` is when its capture started. */
-async function watchFrames(userHost: string, start: () => Promise<{ t0: number; stop: () => Promise<void> }>) {
+/** Frames of each segment a dashboard watching `userHost` receives (a new segment starts with `stream-init`). */
+function segmentFrames(dash: Awaited<ReturnType<typeof connectDashboard>>) {
+  const segments = new Map<string, WebmFrameTimes>();
+  dash.socket.on('stream-init', ({ segment_id, buffer }) => {
+    segments.set(segment_id, new WebmFrameTimes());
+    segments.get(segment_id)!.push(buffer, Date.now());
+  });
+  dash.socket.on('video-frame', ({ segment_id, buffer }) => segments.get(segment_id)?.push(buffer, Date.now()));
+  return segments;
+}
+
+/**
+ * Frames of the last segment a dashboard watching `userHost` receives; `t0` is when the capture of that segment
+ * started (the agent starts a live-view recording when someone watches).
+ */
+async function watchFrames(userHost: string, start: () => Promise<{ t0: () => Promise<number>; stop: () => Promise<void> }>) {
   const dash = await connectDashboard(server.url, token);
-  const times = new WebmFrameTimes();
-  dash.socket.on('stream-init', ({ buffer }) => times.push(buffer, Date.now()));
-  dash.socket.on('video-frame', ({ buffer }) => times.push(buffer, Date.now()));
+  const segments = segmentFrames(dash);
   dash.socket.on('client-connected', (client) => {
     if (client.user_host === userHost) void dash.socket.emitWithAck('watch', { client_id: client.id });
   });
   const run = await start();
   await sleep(Number(opts['latency-seconds']) * 1000);
+  const t0 = await run.t0();
   await run.stop();
   dash.socket.disconnect();
+  const times = [...segments.values()].at(-1)!;
   // The first 2 s may reach a watcher that joined late as a catch-up: only live frames count.
-  const latencies = times.frames.filter((f) => f.ptsMs >= 2000).map((f) => f.arrivedAt - (run.t0 + f.ptsMs));
+  const latencies = times.frames.filter((f) => f.ptsMs >= 2000).map((f) => f.arrivedAt - (t0 + f.ptsMs));
   return { frames: latencies.length, p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: Math.max(...latencies) };
 }
 
-/** Ours: the real agent on the moving test picture at 720p. */
+/** Ours: the real agent on the moving test picture at 720p, its live-view recording (the default preset's cap). */
 const oursLatency = () =>
   watchFrames('latency@bench', async () => {
-    const agent = runAgent(agentArgs(server.url, 'latency@bench', path.join(work, 'agents'), ['--size', '1280x720', '--bitrate', '1M', '--segment-minutes', '0']));
-    const t0 = await agent.waitFor(/capturing a test picture/);
-    return { t0, stop: async () => void (await agent.stop('SIGINT')) };
+    const agent = runAgent(agentArgs(server.url, 'latency@bench', path.join(work, 'agents'), ['--size', '1280x720', '--bitrate', PRESETS.balanced.cap, '--segment-minutes', '0']));
+    return { t0: () => agent.waitFor(/capturing a test picture .*live view\)/), stop: async () => void (await agent.stop('SIGINT')) };
   });
+
+/**
+ * A viewer joining a desktop nobody watched for a while: from `watch` to the first keyframe at the dashboard (a
+ * picture: the catch-up from the newest keyframe), and to the first keyframe of the live-view recording the agent
+ * starts for it. Each trial waits until the agent went back to the archive's settings.
+ */
+async function joinTimes(trials: number) {
+  const agent = runAgent(agentArgs(server.url, 'join@bench', path.join(work, 'agents'), ['--size', '1280x720', '--bitrate', PRESETS.balanced.cap, '--segment-minutes', '0']));
+  await agent.waitFor(/connected to/);
+  const id = await clientId(server.url, token, 'join@bench');
+  const rows: Array<{ picture: number; liveView: number }> = [];
+  for (let i = 0; i < trials; i++) {
+    await sleep(5000);
+    const dash = await connectDashboard(server.url, token);
+    const segments = segmentFrames(dash);
+    const asked = Date.now();
+    await dash.socket.emitWithAck('watch', { client_id: id });
+    const firstKey = (times: WebmFrameTimes | undefined) => times?.frames.find((f) => f.key)?.arrivedAt;
+    const liveView = () => [...segments.values()].slice(1).map(firstKey).find(Boolean);
+    await waitUntil(() => Boolean(liveView()), 10_000, 'the live-view recording');
+    rows.push({ picture: Math.min(...[...segments.values()].map((t) => firstKey(t) ?? Infinity)) - asked, liveView: liveView()! - asked });
+    dash.socket.disconnect();
+    const backs = (agent.output().match(/nobody watches live any more/g) ?? []).length;
+    await waitUntil(() => (agent.output().match(/nobody watches live any more/g) ?? []).length > backs, 30_000, 'the archive settings again');
+  }
+  await agent.stop('SIGINT');
+  return rows;
+}
+
 
 /** The original design: the same encoder output, sent as one packet per 2-second slice. */
 const slicesLatency = () =>
@@ -117,7 +163,8 @@ const slicesLatency = () =>
     await socket.emitWithAck('start-streaming', { segment_id: 'slices-bench' });
     const file = path.join(work, 'slices.webm');
     const child = spawnFfmpeg(options('test', '1280x720'), file);
-    const t0 = Date.now();
+    const started = Date.now();
+    const t0 = async () => started;
     let offset = 0;
     const timer = setInterval(() => {
       const bytes = fs.readFileSync(file).subarray(offset);
@@ -176,6 +223,7 @@ for (const source of ['screen', 'test'] as const) {
   }
 }
 const latency = { ours: await oursLatency(), slices2s: await slicesLatency() };
+const joins = await joinTimes(3);
 const cut = await cutLoss();
 
 console.log('\nCPU (% of one core over', SECONDS, 's, 10 fps, 1 Mbit/s) and the agent Node process RSS:');
@@ -183,6 +231,8 @@ console.table(rows);
 console.log('Live latency, capture → last byte at a watching dashboard (ms; upper bound: counted from ffmpeg spawn):');
 console.table(Object.fromEntries(Object.entries(latency).map(([k, v]) => [k, { frames: v.frames, p50: round(v.p50, 0), p95: round(v.p95, 0), max: round(v.max, 0) }])));
 console.log(`p50 ratio (2-s slices / ours): ${round(latency.slices2s.p50 / latency.ours.p50, 1)}x`);
+console.log('A viewer joins a desktop nobody watched: ms from `watch` to the first keyframe (a picture), and to the live-view recording\'s first keyframe:');
+console.table(joins);
 console.log(`A ${opts['cut-seconds']}-second network cut (recordings, captured s, recorded s, lost s = captured − recorded, restore → live again s):`);
 console.table([Object.fromEntries(Object.entries(cut).map(([k, v]) => [k, round(v, 2)]))]);
 

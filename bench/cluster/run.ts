@@ -3,13 +3,18 @@
  * front), in one run, with the ratio of the two.
  *
  *   npm run bench:cluster -- [--agents 10000] [--drops 200] [--drop-spacing 20] [--streamers 4] [--max-minutes 30]
+ *                            [--workers N] [--source-addresses K] [--fd-limit N]
  *
  * Needs TEST_DATABASE_URL (a PostgreSQL server where it may create databases), TEST_REDIS_URL and Debian's
  * nginx — what `.ci/run` starts. Every server and worker is a child process; all traffic stays on 127.0.0.1.
  *
- * Per layout: N agents in two worker processes (bench/presence/agent-worker.ts); worker 0's agents come
- * through nginx (its ip_hash sends all of 127.0.0.1 to one node: the victim), worker 1's go straight to
- * the other node, where the dashboards are. So on two nodes every measured event crosses nodes (Redis).
+ * Per layout: N agents in agent worker processes (bench/presence/agent-worker.ts), two halves: the first
+ * half's agents come through nginx (its ip_hash hashes the first three bytes of an IPv4 address, so it sends
+ * all of 127.0.0.0/24 to one node: the victim), the second half's go straight to the other node, where the
+ * dashboards are. So on two nodes every measured event crosses nodes (Redis). Each half has one worker per
+ * 12 500 agents (one each at 10 000); beyond one source address's ports (`--agents 50000`: 2 × 25 000) the
+ * agents connect from 127.0.0.2, 127.0.0.3, …, and the open-file limit is raised for this process and so for
+ * every child (the nodes, nginx, the workers), as bench:presence does.
  * 1. propagation: K of the victim's agents drop one at a time; drop → `client-reconnecting` on the other
  *    node's dashboard.
  * 2. node death: the victim is killed with kill -9 while S agents stream through nginx. One node: it is
@@ -27,6 +32,15 @@ import { api, freshDatabaseEnv, login, tempDir, testEnv, AGENT_TOKEN } from '@va
 import { reconnectingAgent, streamAcrossDrops } from '@vaahshare/testkit/cluster';
 import { startNginx } from '@vaahshare/testkit/nginx';
 import { makeWebm } from '@vaahshare/testkit/webm';
+import {
+  CapacityError,
+  checkMachineWide,
+  checkOneSourcePorts,
+  maxSocketsPerToken,
+  peerAddresses,
+  raiseFdLimit,
+  sourceAddresses,
+} from '../presence/capacity.js';
 import {
   forkWorkers,
   freePort,
@@ -55,19 +69,47 @@ const { values: args } = parseArgs({
     'drop-spacing': { type: 'string', default: '20' },
     streamers: { type: 'string', default: '4' },
     concurrency: { type: 'string', default: '250' },
-    'max-minutes': { type: 'string', default: '30' },
+    /** A watchdog; default 30 minutes per 10 000 agents (at least 30). */
+    'max-minutes': { type: 'string' },
+    /** Agent workers, an even number (half of them per half of the agents); default one per 12 500 agents of a half, at least 2. */
+    workers: { type: 'string' },
+    /** How many loopback addresses the agents connect from (default: as many as the local port range needs). */
+    'source-addresses': { type: 'string' },
+    /** Open-file limit for this process and its children (default: what N needs, only if above the current one). */
+    'fd-limit': { type: 'string' },
   },
 });
 const N = Number(args.agents);
 const HALF = Math.floor(N / 2);
 const DROPS = Math.min(Number(args.drops), HALF - 1);
 const STREAMERS = Number(args.streamers);
+const WORKERS_PER_HALF = args.workers ? Math.max(1, Math.floor(Number(args.workers) / 2)) : Math.ceil(HALF / 12_500);
+/** Bigger runs get proportionally longer bounds on their waits. */
+const SCALE = Math.max(1, N / 10_000);
+/** How long the agents of a killed node have to be acked again. */
+const DEATH_TIMEOUT_MS = 180_000 * SCALE;
 
 for (const name of ['TEST_DATABASE_URL', 'TEST_REDIS_URL']) {
   if (!process.env[name]) {
     console.error(`${name} is not set: the cluster benchmark needs PostgreSQL and Redis (start them as .ci/run does)`);
     process.exit(2);
   }
+}
+
+/** Loopback addresses the agents connect from; none: the kernel's choice (127.0.0.1), as runs of the usual size do. */
+let SOURCE_ADDRESSES: string[] = [];
+try {
+  // A node may hold every agent (one node; or the survivor of two), nginx two sockets per agent of its half.
+  raiseFdLimit(args['fd-limit'] ? Number(args['fd-limit']) : N + 1000, `--agents ${N}`);
+  checkMachineWide(3 * N + 5000, 3 * N);
+  // nginx connects to the victim node from 127.0.0.1 only: its half must fit one address's ports.
+  checkOneSourcePorts(HALF + STREAMERS + 100, 'nginx');
+  // A socket bound to a source address takes a port of that address whatever it connects to: both halves count.
+  SOURCE_ADDRESSES = sourceAddresses(N, args['source-addresses'] ? Number(args['source-addresses']) : undefined);
+} catch (err) {
+  if (!(err instanceof CapacityError)) throw err;
+  console.error(`bench:cluster: ${err.message}`);
+  process.exit(2);
 }
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -81,7 +123,7 @@ interface LayoutResult {
   propagation: { count: number; missing: number; p50: number; p99: number; max: number };
   death: {
     victimAgents: number;
-    /** NaN when not all of them were acked again within 180 s; `ackedAgain` says how many were. */
+    /** NaN when not all of them were acked again within DEATH_TIMEOUT_MS; `ackedAgain` says how many were. */
     allAckedMs: number;
     ackedAgain: number;
     dashboard: { p50: number; p99: number; max: number; missing: number } | null;
@@ -104,7 +146,7 @@ function deathWatcher(url: string, token: string) {
     });
   }
   return {
-    ready: withTimeout(new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject)), 15_000, 'dashboard'),
+    ready: withTimeout(new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject)), 15_000 * SCALE, 'dashboard'),
     arm: (at: number) => (since = at),
     firstHeard,
     close: () => socket.disconnect(),
@@ -125,6 +167,8 @@ async function runLayout(nodeCount: 1 | 2): Promise<LayoutResult> {
     LOG_LEVEL: 'warn',
     // The bench enrolls all its desktops at once, as a first rollout would with the limit raised.
     MAX_NEW_CLIENTS_PER_TOKEN_PER_HOUR: '1000000',
+    // All agents share one enrollment token, and a node may hold all of them; the default is sized for 10 000.
+    MAX_SOCKETS_PER_TOKEN: String(maxSocketsPerToken(N)),
     ...(nodeCount === 2 ? { REDIS_URL: process.env.TEST_REDIS_URL!, REDIS_PREFIX: `bench-${randomBytes(4).toString('hex')}` } : {}),
   });
   const ports = await Promise.all(Array.from({ length: nodeCount }, () => freePort()));
@@ -140,24 +184,35 @@ async function runLayout(nodeCount: 1 | 2): Promise<LayoutResult> {
     const victim = servers[victimIndex];
     const other = servers[nodeCount === 2 ? 1 - victimIndex : 0];
     const token = await login(other.url);
-    workers = await forkWorkers(AGENT_WORKER, 2);
-    await workers[0].call('dashboard', { url: other.url, token });
+    workers = await forkWorkers(AGENT_WORKER, 2 * WORKERS_PER_HALF);
+    // The first half's workers (through nginx, the victim's agents) and the second half's (straight to the other node).
+    const viaNginx = workers.slice(0, WORKERS_PER_HALF);
+    await viaNginx[0].call('dashboard', { url: other.url, token });
 
-    log(`${layout}: connecting ${N} agents (half through nginx to ${health.node_id}, half straight to the other node)`);
+    const from = SOURCE_ADDRESSES.length ? SOURCE_ADDRESSES.join(', ') : '127.0.0.1';
+    log(`${layout}: connecting ${N} agents (half through nginx to ${health.node_id}, half straight to the other node; ${workers.length} workers, from ${from})`);
+    const perWorker = Math.ceil(HALF / WORKERS_PER_HALF);
+    const connectTimeoutMs = 300_000 * SCALE;
     const connectStart = wallNow();
     const connected = await Promise.all(
-      workers.map((w, i) =>
-        w.call<{ failed: number }>('connect', { url: i === 0 ? nginx.url : other.url, token: AGENT_TOKEN, start: i * HALF, count: HALF, concurrency: Number(args.concurrency), timeoutMs: 300_000 }, 330_000),
-      ),
+      workers.map((w, i) => {
+        const half = i < WORKERS_PER_HALF ? 0 : 1;
+        const first = (i % WORKERS_PER_HALF) * perWorker;
+        const count = Math.min(perWorker, HALF - first);
+        const share = { url: half === 0 ? nginx.url : other.url, token: AGENT_TOKEN, start: half * HALF + first, count, localAddresses: SOURCE_ADDRESSES };
+        return w.call<{ failed: number }>('connect', { ...share, concurrency: Number(args.concurrency), timeoutMs: connectTimeoutMs }, connectTimeoutMs + 30_000);
+      }),
     );
     const connect = { ms: round(wallNow() - connectStart, 0), failed: connected.reduce((n, c) => n + c.failed, 0) };
     log(`${layout}: connected in ${connect.ms} ms (${connect.failed} failed)`);
+    const peers = (url: string) => JSON.stringify(peerAddresses(Number(new URL(url).port)));
+    log(`${layout}: connections by source address: to nginx ${peers(nginx.url)}, to the other node ${peers(other.url)}`);
 
     log(`${layout}: dropping ${DROPS} agents of ${health.node_id}, ${args['drop-spacing']} ms apart`);
-    const drop = await workers[0].call<{ latencies: number[]; missing: number }>('drop', { count: DROPS, spacingMs: Number(args['drop-spacing']), timeoutMs: 60_000 }, 120_000);
+    const drop = await viaNginx[0].call<{ latencies: number[]; missing: number }>('drop', { count: DROPS, spacingMs: Number(args['drop-spacing']), timeoutMs: 60_000 }, 120_000);
     const propagation = { count: drop.latencies.length, missing: drop.missing, ...stats(drop.latencies) };
     log(`${layout}: drop → client-reconnecting p50 ${propagation.p50} ms p99 ${propagation.p99} ms`);
-    await workers[0].call('restore', { timeoutMs: 120_000 }, 150_000);
+    await viaNginx[0].call('restore', { timeoutMs: 120_000 }, 150_000);
 
     const webm = await makeWebm({ seconds: 10, fps: 10, gop: 10 });
     const streamers = Array.from({ length: STREAMERS }, (_, i) => reconnectingAgent(nginx.url, `stream-${i}@bench`));
@@ -165,22 +220,26 @@ async function runLayout(nodeCount: 1 | 2): Promise<LayoutResult> {
 
     const watcher = nodeCount === 2 ? deathWatcher(other.url, token) : null;
     await watcher?.ready;
-    const stormDone = new Promise<number>((resolve) => workers[0].onEvent((m) => m.event === 'storm-done' && resolve(m.at as number)));
-    await workers[0].call('storm-arm');
+    // Every worker of the victim's half says when all of its agents were acked again; the last one ends the storm.
+    const stormDone = Promise.all(
+      viaNginx.map((w) => new Promise<number>((resolve) => w.onEvent((m) => m.event === 'storm-done' && resolve(m.at as number)))),
+    ).then((times) => Math.max(...times));
+    await Promise.all(viaNginx.map((w) => w.call('storm-arm')));
     log(`${layout}: kill -9 of ${health.node_id} with ${HALF} of its agents and ${STREAMERS} streams`);
     const killedAt = wallNow();
     watcher?.arm(killedAt);
     await victim.stop('SIGKILL');
     if (nodeCount === 1) servers[0] = await start(0);
-    const doneAt = await withTimeout(stormDone, 180_000, 'every agent of the dead node acked again').catch(() => NaN);
+    const doneAt = await withTimeout(stormDone, DEATH_TIMEOUT_MS, 'every agent of the dead node acked again').catch(() => NaN);
     const allAckedMs = round(doneAt - killedAt, 0);
-    const { stormAcked } = await workers[0].call<{ stormAcked: number }>('status');
-    log(`${layout}: ${stormAcked} of ${HALF} agents of the dead node acked again${Number.isNaN(doneAt) ? ' within 180 s (not all)' : `, all ${allAckedMs} ms after the kill`}`);
+    const stormAcked = (await Promise.all(viaNginx.map((w) => w.call<{ stormAcked: number }>('status')))).reduce((n, s) => n + s.stormAcked, 0);
+    const within = `within ${DEATH_TIMEOUT_MS / 1000} s`;
+    log(`${layout}: ${stormAcked} of ${HALF} agents of the dead node acked again${Number.isNaN(doneAt) ? ` ${within} (not all)` : `, all ${allAckedMs} ms after the kill`}`);
 
     let dashboard: LayoutResult['death']['dashboard'] = null;
     if (watcher) {
       const agentDelays = () => [...watcher.firstHeard].filter(([userHost]) => userHost.startsWith('agent-')).map(([, at]) => at - killedAt);
-      await waitUntil(() => agentDelays().length >= HALF, 15_000, 'the dashboard hearing of every agent').catch(() => undefined);
+      await waitUntil(() => agentDelays().length >= HALF, 15_000 * SCALE, 'the dashboard hearing of every agent').catch(() => undefined);
       const delays = agentDelays();
       dashboard = { ...stats(delays), missing: HALF - delays.length };
       watcher.close();
@@ -202,7 +261,7 @@ async function runLayout(nodeCount: 1 | 2): Promise<LayoutResult> {
     const filesEqual = finished.every((n) => n === webm.length);
     // Once every agent is back (the other worker's too, after a one-node restart): nobody may be left behind.
     const ackedNow = async () => (await Promise.all(workers.map((w) => w.call<{ acked: number }>('status')))).reduce((n, s) => n + s.acked, 0);
-    await waitUntil(async () => (await ackedNow()) === 2 * HALF, 60_000, 'every agent acked').catch(() => undefined);
+    await waitUntil(async () => (await ackedNow()) === 2 * HALF, 60_000 * SCALE, 'every agent acked').catch(() => undefined);
     const afterwards = { reconnecting: await clientCount(other.url, token, 'reconnecting'), disconnected: await clientCount(other.url, token, 'disconnected') };
     for (const agent of streamers) agent.socket.disconnect();
     return {
@@ -232,7 +291,7 @@ function table(one: LayoutResult, two: LayoutResult) {
     row('drop → client-reconnecting max (ms)', one.propagation.max, two.propagation.max),
     row('events missing', one.propagation.missing, two.propagation.missing),
     row(`kill -9 → its ${HALF} agents acked again (ms)`, one.death.allAckedMs, two.death.allAckedMs, ratio(two.death.allAckedMs, one.death.allAckedMs)),
-    row('… of them acked again within 180 s', one.death.ackedAgain, two.death.ackedAgain),
+    row(`… of them acked again within ${DEATH_TIMEOUT_MS / 1000} s`, one.death.ackedAgain, two.death.ackedAgain),
     row('kill -9 → other node\'s dashboard shows each p50 / p99 / max (ms)', 'n/a (its only dashboard died)', two.death.dashboard ? `${two.death.dashboard.p50} / ${two.death.dashboard.p99} / ${two.death.dashboard.max}` : 'n/a'),
     row('… agents never shown', 'n/a', two.death.dashboard?.missing ?? 'n/a'),
     row('reconnecting / disconnected afterwards', `${one.death.afterwards.reconnecting} / ${one.death.afterwards.disconnected}`, `${two.death.afterwards.reconnecting} / ${two.death.afterwards.disconnected}`),
@@ -246,7 +305,7 @@ async function main() {
     console.error(`the benchmark ran longer than ${args['max-minutes']} minutes: stopping`);
     killAllChildren();
     process.exit(3);
-  }, Number(args['max-minutes']) * 60_000);
+  }, Number(args['max-minutes'] ?? 30 * SCALE) * 60_000);
   watchdog.unref();
   const one = await runLayout(1);
   const two = await runLayout(2);

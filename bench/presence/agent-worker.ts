@@ -4,7 +4,8 @@
  * a dashboard socket, and answers the parent's requests over IPC.
  *
  * Requests (`{ id, type, ... }`, answered `{ id, ok, result | error }`):
- * - `connect`   { url, token, start, count, concurrency, proxyUrl?, timeoutMs } → every agent connected and acked
+ * - `connect`   { url, token, start, count, concurrency, proxyUrl?, localAddresses?, timeoutMs } → every agent
+ *                                                 connected and acked; agent i connects from localAddresses[i % k]
  * - `dashboard` { url, token }                  → a dashboard socket that timestamps presence events
  * - `drop`      { count, spacingMs, timeoutMs }  → closes agents' transports one at a time; latency until the
  *                                                 dashboard saw `client-reconnecting` for each
@@ -20,6 +21,8 @@ interface Agent {
   index: number;
   userHost: string;
   url: string;
+  /** The source address its connections are bound to; unset: the kernel's choice (127.0.0.1). */
+  localAddress?: string;
   socket: Socket;
   acked: boolean;
   dropped: boolean;
@@ -90,7 +93,10 @@ function announce(agent: Agent, attempt = 1) {
 }
 
 function openAgent(agent: Agent) {
+  // engine.io-client hands `localAddress` to ws (its typings leave it out), which binds the socket to it.
+  const bind = agent.localAddress ? { localAddress: agent.localAddress } : {};
   const socket = io(agent.url, {
+    ...bind,
     transports: ['websocket'],
     forceNew: true,
     reconnection: true,
@@ -137,12 +143,14 @@ async function connectMany(list: Agent[], concurrency: number, timeoutMs: number
 }
 
 const handlers: Record<string, (msg: any) => Promise<unknown>> = {
-  async connect(msg: { url: string; token: string; start: number; count: number; concurrency: number; proxyUrl?: string; timeoutMs: number }) {
+  async connect(msg: { url: string; token: string; start: number; count: number; concurrency: number; proxyUrl?: string; localAddresses?: string[]; timeoutMs: number }) {
     token = msg.token;
     const list: Agent[] = [];
+    const addresses = msg.localAddresses ?? [];
     for (let i = msg.start; i < msg.start + msg.count; i++) {
       const url = i === 0 && msg.proxyUrl ? msg.proxyUrl : msg.url;
-      const agent = { index: i, userHost: userHostOf(i), url, acked: false, dropped: false } as Agent;
+      const localAddress = addresses.length ? addresses[i % addresses.length] : undefined;
+      const agent = { index: i, userHost: userHostOf(i), url, localAddress, acked: false, dropped: false } as Agent;
       agents.push(agent);
       list.push(agent);
     }

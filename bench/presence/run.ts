@@ -1,13 +1,18 @@
 /**
  * Presence benchmark (issue 2): our server against a bare Socket.IO server, measured in the same run.
  *
- *   npm run bench:presence -- [--agents 10000] [--workers 2] [--concurrency 250] [--drops 200]
+ *   npm run bench:presence -- [--agents 10000] [--workers N] [--concurrency N] [--drops 200]
  *                             [--drop-spacing 20] [--idle-seconds 20] [--silent-trials 5]
  *                             [--targets bare,ours] [--skip-kill9] [--skip-storms] [--cpu-prof] [--trace-gc]
  *                             [--heartbeat-ms N] [--grace-ms 60000] [--storm-downtime-ms 8000] [--max-minutes 40]
  *                             [--what-if backlog,sql-timing]   (experiments, see what-if/*.mjs)
+ *                             [--source-addresses K] [--fd-limit N] [--clients-every-ms N]
  *
- * Every server and every agent worker is a child process of this one; all traffic stays on 127.0.0.1.
+ * Every server and every agent worker is a child process of this one; all traffic stays on loopback.
+ * Beyond 10 000 agents (`--agents 50000`): one worker per 12 500 agents, the open-file limit raised for this
+ * process and so for every child (capacity.ts: root, or a shell with `ulimit -n` high enough), the agents
+ * spread over source addresses 127.0.0.2, 127.0.0.3, … (one address has ~28 000 local ports), and the
+ * dashboard's clients list sampled during each storm.
  * Results: a table on stdout and JSON in bench/results/.
  */
 import fs from 'node:fs';
@@ -49,6 +54,17 @@ import {
 } from './lib.js';
 import { login as loginAs } from '@vaahshare/testkit';
 import { startProxy, type SilentProxy } from './proxy.js';
+import {
+  CapacityError,
+  checkMachineWide,
+  fdLimitOf,
+  kernelSettings,
+  maxSocketsPerToken,
+  peerAddresses,
+  raiseFdLimit,
+  sourceAddresses,
+} from './capacity.js';
+import { sampleClientsList, type ClientsListSamples } from './clients-sampler.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -59,8 +75,10 @@ const WORKER = path.join(here, 'agent-worker.ts');
 const { values: args } = parseArgs({
   options: {
     agents: { type: 'string', default: '10000' },
-    workers: { type: 'string', default: '2' },
-    concurrency: { type: 'string', default: '250' },
+    /** Default: 2, or one per AGENTS_PER_WORKER agents beyond that. */
+    workers: { type: 'string' },
+    /** Connects in flight per worker; default: 500 over all workers (250 each with the usual 2). */
+    concurrency: { type: 'string' },
     drops: { type: 'string', default: '200' },
     'drop-spacing': { type: 'string', default: '20' },
     'idle-seconds': { type: 'string', default: '20' },
@@ -75,14 +93,29 @@ const { values: args } = parseArgs({
     'trace-gc': { type: 'boolean', default: false },
     'heartbeat-ms': { type: 'string' },
     'grace-ms': { type: 'string', default: '60000' },
-    'max-minutes': { type: 'string', default: '40' },
+    /** A watchdog; default 40 minutes per 10 000 agents (at least 40). */
+    'max-minutes': { type: 'string' },
     'storm-downtime-ms': { type: 'string', default: '8000' },
+    /** How many loopback addresses the agents connect from (default: as many as the local port range needs). */
+    'source-addresses': { type: 'string' },
+    /** Open-file limit for this process and its children (default: what N needs, only if above the current one). */
+    'fd-limit': { type: 'string' },
+    /** One GET /api/clients every N ms during each storm of ours, 0 = none (default: 250 beyond 10 000 agents, else 0). */
+    'clients-every-ms': { type: 'string' },
   },
 });
 
 const N = Number(args.agents);
-const WORKERS = Math.max(1, Math.min(2, Number(args.workers)));
-const CONCURRENCY = Number(args.concurrency);
+if (!Number.isInteger(N) || N < 2) throw new Error('--agents must be an integer ≥ 2');
+/** One worker's share: ~12 500 socket.io-client sockets keep a worker's event loop and heap comfortable. */
+const AGENTS_PER_WORKER = 12_500;
+/** The sizes of the usual run (10 000 agents), which bigger runs scale from. */
+const USUAL_AGENTS = 10_000;
+const WORKERS = args.workers ? Math.max(1, Number(args.workers)) : Math.max(2, Math.ceil(N / AGENTS_PER_WORKER));
+const CONCURRENCY = args.concurrency ? Number(args.concurrency) : Math.ceil(500 / WORKERS);
+/** Bigger runs get proportionally longer bounds on their waits. */
+const SCALE = Math.max(1, N / USUAL_AGENTS);
+const CLIENTS_EVERY_MS = Number(args['clients-every-ms'] ?? (N > USUAL_AGENTS ? 250 : 0));
 const DROPS = Math.min(Number(args.drops), Math.floor(N / WORKERS) - 1);
 const DROP_SPACING = Number(args['drop-spacing']);
 const IDLE_SECONDS = Number(args['idle-seconds']);
@@ -90,20 +123,31 @@ const SILENT_TRIALS = Number(args['silent-trials']);
 const WHAT_IF = args['what-if'].split(',').map((w) => w.trim()).filter(Boolean);
 for (const w of WHAT_IF) if (!fs.existsSync(path.join(here, 'what-if', `${w}.mjs`))) throw new Error(`unknown --what-if ${w}`);
 const TARGETS = args.targets.split(',').map((t) => t.trim()) as Array<'bare' | 'ours'>;
-const FD_LIMIT_PER_PROCESS = 20_000;
 
 const ADMIN_EMAIL = 'bench@example.com';
 const ADMIN_PASSWORD = 'bench-password-123';
 const AGENT_TOKEN = 'bench-enrollment-token-000000';
-const CONNECT_TIMEOUT_MS = 10 * 60_000;
-const STORM_TIMEOUT_MS = 5 * 60_000;
+const CONNECT_TIMEOUT_MS = 10 * 60_000 * SCALE;
+const STORM_TIMEOUT_MS = 5 * 60_000 * SCALE;
 const SETTLE_MS = 5_000;
 /** The equal-downtime storm: both servers listen again this long after the kill. */
 const STORM_DOWNTIME_MS = Number(args['storm-downtime-ms']);
 
-if (!Number.isInteger(N) || N < 2) throw new Error('--agents must be an integer ≥ 2');
-if (Math.ceil(N / WORKERS) + 100 > FD_LIMIT_PER_PROCESS || N + 200 > FD_LIMIT_PER_PROCESS) {
-  throw new Error(`--agents ${N} does not fit the fd limit of ${FD_LIMIT_PER_PROCESS} per process (server holds N sockets)`);
+
+// The server holds N sockets plus its database, logs and dashboards; a worker holds its share. The limit is
+// raised for this process, which every server and worker inherits.
+const FD_LIMIT = args['fd-limit'] ? Number(args['fd-limit']) : N + 1000;
+/** Loopback addresses the agents connect from; none: the kernel's choice (127.0.0.1), as runs of the usual size do. */
+let SOURCE_ADDRESSES: string[] = [];
+try {
+  raiseFdLimit(FD_LIMIT, `--agents ${N}`);
+  // Both ends of every agent's connection are on this machine; a storm leaves N more in TIME_WAIT for a while.
+  checkMachineWide(2 * N + 5000, 3 * N);
+  SOURCE_ADDRESSES = sourceAddresses(N, args['source-addresses'] ? Number(args['source-addresses']) : undefined);
+} catch (err) {
+  if (!(err instanceof CapacityError)) throw err;
+  console.error(`bench:presence: ${err.message}`);
+  process.exit(2);
 }
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -138,6 +182,8 @@ interface StormResult {
   completed: boolean;
   reacked: number;
   dashboardAfterRestart?: Record<string, number>;
+  /** GET /api/clients, one page at a time, from the new server's start until every agent acked (ours only). */
+  clientsList?: ClientsListSamples;
   api?: { disconnected: number; reconnecting: number; live: number };
   errorLevelLines?: number;
   error?: string;
@@ -158,6 +204,12 @@ interface TargetResult {
     afterGc?: { beforeBytes: number; heldBytes: number; perConnectionBytes: number };
   };
   fds?: number;
+  /** Open-file limits of the server and of each worker, as their /proc/<pid>/limits say. */
+  fdLimits?: { server: number; workers: number[] };
+  /** Established connections to the server's port by peer address, after the connect phase. */
+  peers?: Record<string, number>;
+  /** RSS of each agent worker with its share of the agents connected (sizes the workers of bigger runs). */
+  workersRssBytes?: number[];
   idleCpu?: { seconds: number; cpuSeconds: number; pctOfCore: number; workersPctOfCore: number };
   drop?: { count: number; received: number; missing: number; p50: number; p90: number; p99: number; max: number; mean: number; latencies: number[] };
   silent?: { trials: number[]; missing: number; p50: number; max: number; heartbeatMs: number };
@@ -240,9 +292,12 @@ function serverEnv(target: 'bare' | 'ours', dataDir: string): Record<string, str
     AGENT_TOKEN,
     LOG_LEVEL: 'warn',
     NODE_ID: 'bench-node',
+    TOTP_REQUIRED_FOR_SUPERADMINS: 'false',
     RECONNECT_GRACE_MS: String(args['grace-ms']),
     // The bench enrolls all its desktops at once, as a first rollout would with the limit raised.
     MAX_NEW_CLIENTS_PER_TOKEN_PER_HOUR: '1000000',
+    // All agents share one enrollment token; the server's default (12 000) is sized for 10 000 desktops.
+    MAX_SOCKETS_PER_TOKEN: String(maxSocketsPerToken(N)),
   };
   if (args['heartbeat-ms']) {
     env.HEARTBEAT_INTERVAL_MS = String(args['heartbeat-ms']);
@@ -333,7 +388,10 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
     const beforeGc = rssBytes(server.pid);
 
     // 1. connect N agents
-    log(`${target}: connecting ${N} agents (${WORKERS} workers, ${CONCURRENCY} in flight each)`);
+    result.fdLimits = { server: fdLimitOf(server.pid), workers: workers.map((w) => fdLimitOf(w.child.pid!)) };
+    log(`${target}: open-file limits: server ${result.fdLimits.server}, workers ${result.fdLimits.workers.join(', ')}`);
+    const from = SOURCE_ADDRESSES.length ? `from ${SOURCE_ADDRESSES.join(', ')}` : 'from 127.0.0.1';
+    log(`${target}: connecting ${N} agents (${WORKERS} workers, ${CONCURRENCY} in flight each, ${from})`);
     const perWorker = Math.ceil(N / WORKERS);
     const workersPids = workers.map((w) => w.child.pid!);
     const workersCpu = () => workersPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
@@ -353,6 +411,7 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
           {
             url: server.url,
             proxyUrl: `http://127.0.0.1:${proxy.port}`,
+            localAddresses: SOURCE_ADDRESSES,
             token: AGENT_TOKEN,
             start: i * perWorker,
             count: Math.min(perWorker, N - i * perWorker),
@@ -375,6 +434,10 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
     };
     log(`${target}: connected in ${round(connectMs)} ms (${failed} failed)`);
     if (failed) result.failures.push(`${failed} agents did not connect`);
+    result.peers = peerAddresses(port);
+    log(`${target}: connections to the server by source address: ${JSON.stringify(result.peers)}`);
+    result.workersRssBytes = (await workerStatus(workers)).map((w) => w.rssBytes as number);
+    log(`${target}: agent workers' RSS (MiB): ${result.workersRssBytes.map((b) => round(b / 2 ** 20)).join(', ')}`);
 
     // 2 + 3. RSS per connection and idle CPU, with N held
     await sleep(SETTLE_MS);
@@ -515,7 +578,7 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
             acked = (await workerStatus(workers)).reduce((n, s) => n + s.acked, 0);
             return acked === N;
           },
-          30_000,
+          30_000 * SCALE,
           'every agent acked before the storm',
           250,
         ).catch(() => log(`${target}: warning: ${acked}/${N} agents acked before the storm`));
@@ -559,6 +622,7 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
         // A dashboard that connects after the restart must see no client-disconnected (both targets get one,
         // so that both broadcast the same events during the storm; only ours is checked).
         const dashboard = await openDashboard(server.url, token);
+        const clientsList = target === 'ours' && CLIENTS_EVERY_MS > 0 ? sampleClientsList(server.url, token, N, CLIENTS_EVERY_MS) : undefined;
         const progress = setInterval(() => {
           void workerStatus(workers).then(
             (s) => log(`${target}:   re-acked ${s.reduce((n, x) => n + x.stormAcked, 0)}/${N}`),
@@ -572,6 +636,11 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
           fail(`${signal} ${mode} storm`, err);
         } finally {
           clearInterval(progress);
+          storm.clientsList = await clientsList?.stop();
+        }
+        if (storm.clientsList) {
+          const c = storm.clientsList;
+          log(`${target}: GET /api/clients during the storm: p50 ${c.p50} ms, p99 ${c.p99} ms, max ${c.max} ms, ${c.failures}/${c.requests} failed ${c.errors.join('; ')}`);
         }
         storm.serverCpuSeconds = round(cpuSeconds(newPid), 2);
         endForeign();
@@ -693,6 +762,17 @@ function table(results: TargetResult[]) {
       return c ? `${c.ListenOverflows ?? '?'} / ${c.TCPSynRetrans ?? '?'}` : 'n/a';
     };
     rows.push(['   listen-queue overflows / SYN retransmits', tcp(ours, o), tcp(bare, b), '', '', '']);
+    if (o?.clientsList) {
+      const c = o.clientsList;
+      rows.push([
+        '   GET /api/clients meanwhile p50 / p99 / max (ms), failed',
+        `${f(c.p50)} / ${f(c.p99)} / ${f(c.max)}, ${c.failures}/${c.requests}`,
+        'n/a',
+        '',
+        'p99 ≤ 200, 0 failed',
+        verdict(c.failures === 0 && c.p99 <= 200),
+      ]);
+    }
     if (o?.api) {
       const clean = (o.dashboardAfterRestart?.['client-disconnected'] ?? 0) === 0 && o.api.disconnected === 0 && !o.errorLevelLines;
       rows.push([
@@ -735,6 +815,7 @@ async function main() {
   const rev = revision(root);
   log(`server code: commit ${rev.commit}${rev.packagesDirty ? ' + uncommitted changes in packages/' : ''}`);
   log(`presence benchmark: ${N} agents, ${WORKERS} workers, targets ${TARGETS.join(', ')}; logs in ${path.relative(root, runDir)}`);
+  if (N > USUAL_AGENTS) log(`kernel: ${JSON.stringify(kernelSettings())}`);
   if (WHAT_IF.length) log(`what-if experiments loaded into the servers: ${WHAT_IF.join(', ')} (not the servers as shipped)`);
   const results: TargetResult[] = [];
   for (const target of TARGETS) {
@@ -745,7 +826,8 @@ async function main() {
     date: new Date().toISOString(),
     machine: machine(),
     revision: rev,
-    options: { whatIf: WHAT_IF, agents: N, workers: WORKERS, concurrencyPerWorker: CONCURRENCY, drops: DROPS, dropSpacingMs: DROP_SPACING, idleSeconds: IDLE_SECONDS, silentTrials: SILENT_TRIALS, graceMs: Number(args['grace-ms']), heartbeatMs: args['heartbeat-ms'] ? Number(args['heartbeat-ms']) : 'default (7000)' },
+    kernel: kernelSettings(),
+    options: { whatIf: WHAT_IF, agents: N, workers: WORKERS, concurrencyPerWorker: CONCURRENCY, sourceAddresses: SOURCE_ADDRESSES, fdLimit: fdLimitOf('self'), clientsEveryMs: CLIENTS_EVERY_MS, drops: DROPS, dropSpacingMs: DROP_SPACING, idleSeconds: IDLE_SECONDS, silentTrials: SILENT_TRIALS, graceMs: Number(args['grace-ms']), heartbeatMs: args['heartbeat-ms'] ? Number(args['heartbeat-ms']) : 'default (7000)' },
     results,
     table: table(results),
   };
@@ -759,4 +841,4 @@ async function main() {
   console.log(`results: ${path.relative(root, file)}`);
 }
 
-runBenchmark(main, Number(args['max-minutes']));
+runBenchmark(main, Number(args['max-minutes'] ?? 40 * SCALE));

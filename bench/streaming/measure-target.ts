@@ -145,7 +145,7 @@ function startServer(target: Target, o: Options, port: number, dataDir: string):
     target === 'bare'
       ? {}
       : // A long grace: an agent dropped by an overloaded machine must not have its recording finalized mid-run.
-        { DATA_DIR: dataDir, ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_TOKEN, LOG_LEVEL: 'warn', NODE_ID: 'bench-node', RECONNECT_GRACE_MS: '600000' };
+        { DATA_DIR: dataDir, ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_TOKEN, LOG_LEVEL: 'warn', NODE_ID: 'bench-node', RECONNECT_GRACE_MS: '600000', TOTP_REQUIRED_FOR_SUPERADMINS: 'false' };
   return spawnServer({
     script: target === 'ours' ? ourServerScript(o.root) : path.join(here, 'bare-relay.ts'),
     env,

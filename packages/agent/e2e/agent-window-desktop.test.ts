@@ -8,9 +8,12 @@ import { startCutProxy } from '../test/cut-proxy.js';
 import { buildGui } from '../scripts/build.mjs';
 import { serverWithAdmin } from '../test/helpers.js';
 import { startXvfb } from '../test/xvfb.js';
-import { openWindow, screenshot, showPage, text, waitForText, windowAddress } from './window.js';
+import { openWindow, screenshot, showPage, text, waitForBacklog, waitForText, windowAddress } from './window.js';
 
 const THRESHOLD_S = 10;
+/** What the agent records before the server becomes reachable; its upload through the uplink below takes 7 s or more. */
+const OFFLINE_BYTES = 300_000;
+const UPLINK_BYTES_PER_SECOND = 40_000;
 
 describe("the agent's window: the idle dialog on an X11 desktop, and recordings made offline", () => {
   let t: TestServer;
@@ -65,8 +68,9 @@ describe("the agent's window: the idle dialog on an X11 desktop, and recordings 
       await screenshot(page, 'home-connecting');
       await showPage(page, 'recordings');
       await page.waitForFunction(() => Number(document.querySelector('[data-test=segment]')?.getAttribute('data-sent') ?? -1) === 0);
-      await page.waitForFunction(() => /MB/.test(document.querySelector('[data-test=segment] td:nth-child(3)')?.textContent ?? ''), undefined, { timeout: 20_000 });
-      proxy.restore({ uploadBytesPerSecond: 60_000 });
+      // Enough that its upload through the slow uplink below takes seconds: the window is seen to hold it back.
+      await waitForBacklog(page, OFFLINE_BYTES);
+      proxy.restore({ uploadBytesPerSecond: UPLINK_BYTES_PER_SECOND });
       await page.locator('[data-test=segment][data-mode=upload]').waitFor({ timeout: 20_000 });
       assert.match(await page.locator('[data-test=segment][data-mode=upload]').innerText(), /Made offline: waiting to upload/);
       await screenshot(page, 'recordings-offline-upload');

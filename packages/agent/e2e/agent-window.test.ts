@@ -8,7 +8,8 @@ import { ADMIN_EMAIL, api, connectDashboard, login, tempDir, waitUntil, type Tes
 import { agentArgs, runAgent } from '../test/agent-process.js';
 import { startCutProxy } from '../test/cut-proxy.js';
 import { buildGui } from '../scripts/build.mjs';
-import { openWindow, screenshot, showPage, text, waitForText, windowAddress } from './window.js';
+import { CATCH_UP_BYTES } from '../src/progress.js';
+import { openWindow, recordHeaderStates, screenshot, showPage, text, waitForBacklog, waitForText, windowAddress } from './window.js';
 
 describe("the agent's window in Chromium, against a real agent and server", () => {
   let t: TestServer;
@@ -26,10 +27,11 @@ describe("the agent's window in Chromium, against a real agent and server", () =
     await t.dispose();
   });
 
-  test('Home goes live, shows who watches; a cut shows offline, then catching up with a moving progress bar, then live', async () => {
+  test('Home goes live; a cut shows offline, then catching up with a moving progress bar, then live; Home shows who watches', async () => {
     const proxy = await startCutProxy(t.port);
     const dataDir = tempDir('vaahshare-agent-');
-    const agent = runAgent(agentArgs(proxy.url, 'window@desk', dataDir, ['--size', '640x360', '--bitrate', '2M', '--fps', '15']));
+    // A picture large enough that its backlog passes the catch-up threshold within seconds at the default preset's rate.
+    const agent = runAgent(agentArgs(proxy.url, 'window@desk', dataDir, ['--size', '1280x720', '--bitrate', '2M']));
     try {
       await agent.waitFor(/connected to/);
       const page = await openWindow(browser, await windowAddress(dataDir));
@@ -40,6 +42,42 @@ describe("the agent's window in Chromium, against a real agent and server", () =
       const length = await text(page, 'recording-length');
       await waitUntil(async () => (await text(page, 'recording-length')) !== length, 3000, 'the recording length moves on');
       await screenshot(page, 'home-live');
+
+      // The cut comes before anyone watches: a viewer starts a live-view recording, and the catch-up below is of one recording.
+      proxy.cut();
+      await waitForText(page, 'state-title', /^Offline since \d/, 10_000);
+      assert.match(await text(page, 'state-text'), /Recording goes on here/);
+      await screenshot(page, 'home-offline');
+      await showPage(page, 'recordings');
+      const states = await recordHeaderStates(page);
+      // Well past the agent's catch-up threshold, so that the catch-up through the slow uplink below lasts seconds.
+      await waitForBacklog(page, 3 * CATCH_UP_BYTES);
+      await waitUntil(async () => Number(await page.locator('[data-test=progress]').first().getAttribute('data-percent')) < 60, 30_000, 'the bar falls');
+      const percents: number[] = [];
+      const sent: number[] = [];
+      proxy.restore({ uploadBytesPerSecond: 150_000 });
+      await waitUntil(
+        async () => {
+          const percent = Number(await page.locator('[data-test=progress]').first().getAttribute('data-percent'));
+          const bytes = Number(await page.locator('[data-test=segment]').first().getAttribute('data-sent'));
+          if (percent !== percents.at(-1)) percents.push(percent);
+          if (bytes !== sent.at(-1)) sent.push(bytes);
+          if (sent.length === 3) await screenshot(page, 'recordings-catching-up');
+          return percent >= 95 && sent.length >= 4;
+        },
+        60_000,
+        'caught up',
+      );
+      // While the agent is away the bar falls (capture goes on); once back, what is sent only grows, chunk by chunk.
+      assert.ok(sent.every((b, i) => i === 0 || b > sent[i - 1]), `sent only grows: ${sent.join(' → ')}`);
+      assert.ok(Math.min(...percents) < 60 && percents.at(-1)! >= 95, `the bar: ${percents.join(' → ')}`);
+      const shown = await states();
+      assert.ok(shown.some((s) => /^Catching up · [\d.]+ (KB|MB) left$/.test(s)), shown.join(', '));
+      assert.match(await text(page, 'last-error'), /connection lost/);
+      proxy.unthrottle();
+      await showPage(page, 'home');
+      await waitForText(page, 'state-title', /^Live$/, 20_000);
+      assert.match(agent.output(), /sending .* MB captured while the connection was down/);
 
       // A dashboard watches: the person sees who, at once; and sees it end.
       const dash = await connectDashboard(t.url, token);
@@ -59,40 +97,6 @@ describe("the agent's window in Chromium, against a real agent and server", () =
       await waitForText(page, 'viewers', /Nobody is watching/, 5000);
       await api(t.url, `/api/companies/${companies.data[0].id}/settings`, { token, method: 'PATCH', body: { viewer_names_shown: true } });
       dash.socket.disconnect();
-
-      proxy.cut();
-      await waitForText(page, 'state-title', /^Offline since \d/, 10_000);
-      assert.match(await text(page, 'state-text'), /Recording goes on here/);
-      await screenshot(page, 'home-offline');
-      await showPage(page, 'recordings');
-      // Enough backlog for a catch-up that lasts a few seconds through a slow uplink.
-      await waitUntil(async () => Number(await page.locator('[data-test=progress]').first().getAttribute('data-percent')) < 60, 30_000, 'a backlog');
-      const percents: number[] = [];
-      const sent: number[] = [];
-      const states = new Set<string>();
-      proxy.restore({ uploadBytesPerSecond: 400_000 });
-      await waitUntil(
-        async () => {
-          const percent = Number(await page.locator('[data-test=progress]').first().getAttribute('data-percent'));
-          const bytes = Number(await page.locator('[data-test=segment]').first().getAttribute('data-sent'));
-          states.add(await text(page, 'header-state'));
-          if (percent !== percents.at(-1)) percents.push(percent);
-          if (bytes !== sent.at(-1)) sent.push(bytes);
-          if (sent.length === 3) await screenshot(page, 'recordings-catching-up');
-          return percent >= 95 && sent.length >= 4;
-        },
-        60_000,
-        'caught up',
-      );
-      // While the agent is away the bar falls (capture goes on); once back, what is sent only grows, chunk by chunk.
-      assert.ok(sent.every((b, i) => i === 0 || b > sent[i - 1]), `sent only grows: ${sent.join(' → ')}`);
-      assert.ok(Math.min(...percents) < 60 && percents.at(-1)! >= 95, `the bar: ${percents.join(' → ')}`);
-      assert.ok([...states].some((s) => /^Catching up · [\d.]+ (KB|MB) left$/.test(s)), [...states].join(', '));
-      assert.match(await text(page, 'last-error'), /connection lost/);
-      proxy.unthrottle();
-      await showPage(page, 'home');
-      await waitForText(page, 'state-title', /^Live$/, 20_000);
-      assert.match(agent.output(), /sending .* MB captured while the connection was down/);
 
       await showPage(page, 'logs');
       await waitForText(page, 'log', /connected to .* as window@desk/);

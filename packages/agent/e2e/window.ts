@@ -51,3 +51,29 @@ export async function waitForText(page: Page, test: string, pattern: RegExp, tim
     { timeout },
   );
 }
+
+/**
+ * Records every text the header's state pill shows from now on; the returned function reads them. The page
+ * itself watches, so a state that lasts a moment is seen however slowly a test polls.
+ */
+export async function recordHeaderStates(page: Page): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const pill = document.querySelector('[data-test=header-state]')!;
+    const seen = [pill.textContent!.trim()];
+    new MutationObserver(() => seen.push(pill.textContent!.trim())).observe(pill, { subtree: true, childList: true, characterData: true });
+    (window as unknown as { headerStates: string[] }).headerStates = seen;
+  });
+  return () => page.evaluate(() => (window as unknown as { headerStates: string[] }).headerStates);
+}
+
+/** On the Recordings page: waits until the recordings listed hold at least `bytes` not yet sent. */
+export async function waitForBacklog(page: Page, bytes: number, timeout = 30_000) {
+  await page.waitForFunction(
+    (least) => {
+      const rows = [...document.querySelectorAll('[data-test=segment]')];
+      return rows.reduce((sum, row) => sum + Number(row.getAttribute('data-size')) - Number(row.getAttribute('data-sent')), 0) >= least;
+    },
+    bytes,
+    { timeout },
+  );
+}

@@ -1,13 +1,15 @@
 import fs from 'node:fs';
 import { agentUpdateOfferSchema, settingsSchema, viewersSchema, type AgentUpdateStatus, type MachineInfo, type Settings as CompanySettings } from '@vaahshare/protocol';
 import type { CaptureTools } from './capture/capture.js';
+import { EncodeModeState } from './capture/encode-mode.js';
 import type { CaptureOptions } from './capture/capture-args.js';
 import { openConnection } from './connection.js';
 import { SendTracker } from './gui/send-tracker.js';
 import type { ActionResult, GuiView, SegmentView } from './gui/view.js';
 import { IdleWatcher, type IdlePeriod, type IdleTools } from './idle.js';
+import { HoursWatch } from './monitoring-hours.js';
 import { CatchUpProgress } from './progress.js';
-import { finishRecording, startRecording, type Recording } from './recording.js';
+import { finishRecording, noRecording, startRecording, type Recording } from './recording.js';
 import { SegmentRefused, SegmentUploader } from './shared/segment-uploader.js';
 import { emitAndWait, socketTransport, type AgentSocket } from './shared/socket-transport.js';
 import { AlertSpool, type SpooledAlert } from './spool/alert-spool.js';
@@ -77,21 +79,31 @@ export class Agent {
   private companySettings: CompanySettings | null = null;
   /** A pause the person asked for: no capture until it ends. */
   private paused: { until: number; reason: string; timer: NodeJS.Timeout } | null = null;
+  /** The desktop's monitoring hours: outside them nothing is captured (PROTOCOL.md §8.24). */
+  private readonly hours: HoursWatch;
   /** Nothing more of the current recording goes out by streaming (it ended for a pause and was sent, or goes as an upload). */
   private currentSent = false;
   private readonly sends = new SendTracker();
   private readonly changeListeners = new Set<() => void>();
+  /** The company's preset and whether someone watches: a change starts a new recording encoded for it. */
+  private readonly encode: EncodeModeState;
+  /** Segments left by an earlier run: how much of each the server holds is known only once it is resumed. */
+  private readonly earlierRuns = new Set<string>();
   /** The port of the agent's window, once it listens (for `vaahshare-agent open`). */
   guiPort: number | null = null;
 
   constructor(private readonly o: AgentOptions) {
     this.done = new Promise((resolve) => (this.finish = resolve));
+    const lastSettings = loadLastSettings(o.spool.dir);
+    this.encode = new EncodeModeState(lastSettings?.quality_preset, (_mode, why) => void this.reencode(why));
     for (const segment of o.spool.list().filter((s) => s.mode === 'live')) {
       const source = new FileSource(segment.file);
       source.finish();
       this.leftovers.set(segment.id, { segment, source });
+      this.earlierRuns.add(segment.id);
     }
-    this.current = this.record();
+    this.hours = new HoursWatch(o.spool.dir, (inside) => void this.onHours(inside));
+    this.current = this.hours.inside ? this.record() : this.nothingRecorded();
     this.progress = new CatchUpProgress(o.log, (catchingUp) => this.setState(catchingUp ? 'catching-up' : 'live'));
     this.alerts = new AlertSpool(o.spool.dir);
     this.deviceSecret = new DeviceSecretStore(o.spool.dir, o.server);
@@ -101,6 +113,7 @@ export class Agent {
       { idle: (period, message) => this.onIdle(period, message), back: (period, away) => this.onBack(period, away) },
       o.log,
     );
+    this.idle.suspended = !this.hours.inside;
     const machine = () => {
       const failure = o.selfUpdate?.lastFailure();
       return failure ? { ...o.machine, agent_update: failure } : o.machine;
@@ -115,7 +128,6 @@ export class Agent {
       deferred: (message) => o.log(message),
       fatal: (message) => void this.fail(message),
     });
-    const lastSettings = loadLastSettings(o.spool.dir);
     if (lastSettings) this.idle.configure(lastSettings);
     this.socket.on('settings', (payload) => {
       const parsed = settingsSchema.safeParse(payload);
@@ -123,8 +135,12 @@ export class Agent {
       this.companySettings = parsed.data;
       this.idle.configure(parsed.data);
       saveLastSettings(o.spool.dir, parsed.data);
+      if (parsed.data.quality_preset) this.encode.setPreset(parsed.data.quality_preset);
       this.changed();
     });
+    this.socket.on('connect-stream', () => this.encode.watched());
+    this.socket.on('disconnect-stream', () => this.encode.unwatched());
+    this.socket.on('monitoring-hours', (payload) => this.hours.received(payload));
     this.socket.on('viewers', (payload) => {
       const parsed = viewersSchema.safeParse(payload);
       if (!parsed.success) return;
@@ -137,7 +153,7 @@ export class Agent {
     });
     this.socket.on('video-processed', ({ media }) => o.log(`the server finished recording ${media.original_name}`));
     this.statusTimer = setInterval(() => this.writeStatus(), 1000);
-    this.rotateTimer = o.segmentMs > 0 ? setInterval(() => void this.rotate((old) => this.leftovers.set(old.segment.id, old)), o.segmentMs) : null;
+    this.rotateTimer = o.segmentMs > 0 ? setInterval(() => void this.rotate((old) => this.keepRotated(old)), o.segmentMs) : null;
     this.writeStatus();
   }
 
@@ -176,9 +192,11 @@ export class Agent {
 
   private record(): Recording {
     this.currentSent = false;
-    const recording = startRecording(this.o.spool, 'live', this.o.capture, this.o.tools);
+    const mode = this.encode.current;
+    const recording = startRecording(this.o.spool, 'live', this.o.capture, mode, this.o.tools);
     void recording.capture.exited.then(({ code, stderr }) => this.onCaptureExit(recording, code, stderr));
-    this.o.log(`capturing ${this.o.capture.source === 'test' ? 'a test picture' : 'the screen'} into ${recording.segment.file}`);
+    const how = `quality "${mode.preset}"${mode.watched ? ', live view' : ''}`;
+    this.o.log(`capturing ${this.o.capture.source === 'test' ? 'a test picture' : 'the screen'} into ${recording.segment.file} (${how})`);
     return recording;
   }
 
@@ -216,6 +234,7 @@ export class Agent {
 
   private onLost(reason: string) {
     this.generation++;
+    this.encode.unwatched();
     this.progress.end(false);
     this.viewers = [];
     const inFlight = this.leftovers.values().next().value?.segment ?? this.current.segment;
@@ -268,9 +287,9 @@ export class Agent {
         segment.id,
         segment.started_at,
         source,
-        ({ acked, size }) => {
+        ({ acked }) => {
           this.sends.progress(segment.id, acked);
-          if (segment === this.current.segment) this.progress.update(acked, size);
+          this.progress.update(this.streamBacklog());
         },
         (held) => this.o.log(held ? 'the server is short of disk space: the recording stays here and is sent once it has room' : 'the server has room again: sending the recording'),
       );
@@ -279,13 +298,28 @@ export class Agent {
     return uploader;
   }
 
+  /**
+   * What is captured and not yet on the server, of every recording going out by streaming. A cut may span a new
+   * recording (the live view ending, a rotation): the catch-up is of all of it, not of the newest recording only.
+   * A segment of an earlier run counts once it is resumed; before, how much of it the server holds is not known.
+   */
+  private streamBacklog(): number {
+    const streamed = [...this.leftovers.values(), ...(this.currentSent ? [] : [this.current])];
+    return streamed.reduce((sum, { segment, source }) => {
+      const uploader = this.uploaders.get(segment.id);
+      if (!uploader && this.earlierRuns.has(segment.id)) return sum;
+      return sum + source.size() - (uploader?.acked ?? 0);
+    }, 0);
+  }
+
   /** The server holds all of it: the local copy can go. */
   private sent(segment: LocalSegment) {
+    // Closed before the segment leaves `leftovers`, where its source is found.
+    void this.leftoverSource(segment)?.close();
     if (segment === this.current.segment) this.currentSent = true;
     this.leftovers.delete(segment.id);
     this.uploaders.delete(segment.id);
     this.sends.forget(segment.id);
-    void this.leftoverSource(segment)?.close();
     this.o.spool.remove(segment);
   }
 
@@ -299,12 +333,12 @@ export class Agent {
    */
   private async keepForUpload(segment: LocalSegment, why: string) {
     this.o.log(`the server no longer takes segment ${segment.id} (${why}); it will be uploaded whole`);
-    if (segment === this.current.segment && !this.paused) {
+    if (segment === this.current.segment && !this.holding) {
       await this.rotate((old) => this.o.spool.toUpload(old.segment, `${old.segment.id}-full`));
     } else {
       this.o.spool.toUpload(segment, `${segment.id}-full`);
       this.leftovers.delete(segment.id);
-      // Paused: the recording already ended; no new one starts before the pause does.
+      // Paused or outside hours: the recording already ended; no new one starts before that ends.
       if (segment === this.current.segment) this.currentSent = true;
     }
     this.uploaders.delete(segment.id);
@@ -313,11 +347,28 @@ export class Agent {
 
   /** Starts a new segment, then ends the old one (a short overlap rather than a gap). */
   private async rotate(keep: (old: Recording) => void) {
-    if (this.quitting || this.paused) return;
+    if (this.quitting || this.holding) return;
     const old = this.current;
     this.current = this.record();
     await finishRecording(old);
     keep(old);
+  }
+
+  /** A rotated-out segment is sent next. */
+  private keepRotated(old: Recording) {
+    this.leftovers.set(old.segment.id, old);
+  }
+
+  /** The encoding changed (preset, someone watches): a new recording starts with it (ffmpeg cannot switch on the fly). */
+  private async reencode(why: string) {
+    // Paused or outside monitoring hours: nothing is captured; the next recording starts with the new encoding.
+    if (this.holding) return;
+    this.o.log(`${why}: a new recording starts, encoded for it`);
+    // A recording ffmpeg has not written to yet would end empty (an error in History): it gets its first bytes first.
+    const current = this.current;
+    while (current.source.size() === 0 && !current.source.finished()) await current.source.changed();
+    // Another recording started meanwhile (rotation, pause): it already encodes as asked.
+    if (current === this.current) await this.rotate((old) => this.keepRotated(old));
   }
 
   private async uploadLeftovers() {
@@ -387,6 +438,8 @@ export class Agent {
 
   private close(code: number) {
     clearInterval(this.statusTimer);
+    this.encode.stop();
+    this.hours.stop();
     if (this.paused) clearTimeout(this.paused.timer);
     if (this.rotateTimer) clearInterval(this.rotateTimer);
     this.socket.disconnect();
@@ -458,10 +511,11 @@ export class Agent {
       state: this.state === 'recording' ? 'live' : this.state,
       since: this.stateSince.toISOString(),
       pending_bytes: this.pendingBytes(),
-      recording: this.quitting || this.paused ? null : { id: this.current.segment.id, started_at: new Date(this.current.segment.started_at).toISOString() },
+      recording: this.quitting || this.holding ? null : { id: this.current.segment.id, started_at: new Date(this.current.segment.started_at).toISOString() },
       viewers: this.viewers,
       segments,
       idle: this.idleNow,
+      outside_hours: this.hours.inside ? null : { until: this.hours.until },
       pause: this.paused && { until: new Date(this.paused.until).toISOString(), reason: this.paused.reason },
       pause_policy: this.companySettings && { allowed: Boolean(this.companySettings.pause_allowed), max_minutes: this.companySettings.pause_max_minutes ?? 0 },
     };
@@ -493,12 +547,55 @@ export class Agent {
     this.paused = null;
     if (this.quitting) return { ok: true, message: 'The agent is stopping' };
     if (this.socket.connected) this.socket.timeout(5000).emit('resume', {}, () => undefined);
-    this.current = this.record();
+    if (!this.hours.inside) {
+      this.o.log('the pause ended outside monitoring hours: nothing is recorded until they start');
+      this.changed();
+      return { ok: true, message: 'The pause ended; outside monitoring hours nothing is recorded' };
+    }
     this.o.log('recording again after the pause');
+    this.recordAgain();
+    return { ok: true, message: 'Recording again' };
+  }
+
+  /** Not recording now: a pause the person asked for, or outside the monitoring hours. */
+  private get holding() {
+    return this.paused !== null || !this.hours.inside;
+  }
+
+  /** A new recording after a pause or outside hours, streamed at once when connected. */
+  private recordAgain() {
+    // The one that ended is not all on the server yet (it ended offline): it goes first, then the new one.
+    if (!this.currentSent) this.leftovers.set(this.current.segment.id, { segment: this.current.segment, source: this.current.source });
+    this.current = this.record();
     const gen = this.generation;
     if (this.socket.connected) this.pumping = this.pumping.then(() => this.pump(gen)).catch((err: Error) => this.o.log(`streaming stopped: ${err.message}`));
     this.changed();
-    return { ok: true, message: 'Recording again' };
+  }
+
+  /** The agent started outside its hours: nothing is captured, and nothing is there to send. */
+  private nothingRecorded(): Recording {
+    this.o.log(`outside monitoring hours: not recording${this.hours.until ? ` until ${this.hours.until}` : ''}`);
+    this.currentSent = true;
+    return noRecording(this.o.spool);
+  }
+
+  /**
+   * A monitoring-hours boundary (told by the server, or reached by the agent's own timer while offline): outside,
+   * the recording ends and is sent as after a pause, idle alerts stop, and the connection stays; inside, a new
+   * recording starts unless the person paused.
+   */
+  private async onHours(inside: boolean) {
+    if (this.quitting) return;
+    this.idle.suspended = !inside;
+    if (!inside) {
+      this.o.log(`outside monitoring hours: not recording${this.hours.until ? ` until ${this.hours.until}` : ''}`);
+      this.changed();
+      if (!this.current.capture.stopRequested) await finishRecording(this.current);
+      return;
+    }
+    this.o.log('inside monitoring hours: recording');
+    if (!this.paused) this.recordAgain();
+    else this.changed();
   }
 }
 

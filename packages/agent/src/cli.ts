@@ -15,7 +15,10 @@ const program = new Command('vaahshare-agent')
   .showHelpAfterError();
 
 const connectionOptions = (command: Command) =>
-  command.option('--server <url>', 'server URL, e.g. http://localhost:3000 (env VAAHSHARE_SERVER)').option('--token <token>', 'enrollment token of your company (env VAAHSHARE_TOKEN)');
+  command
+    .option('--server <url>', 'server URL, e.g. https://vaahshare.example.com or http://localhost:3000 (env VAAHSHARE_SERVER)')
+    .option('--token <token>', 'enrollment token of your company (env VAAHSHARE_TOKEN)')
+    .option('--insecure', 'allow a plain http:// server on another machine: token and screen cross the network unencrypted (env VAAHSHARE_INSECURE=1)');
 
 withIdentityOptions(withCaptureOptions(connectionOptions(program.command('start'))))
   .description('capture the screen and stream it to the server; reconnects forever, Ctrl-C to quit')

@@ -36,6 +36,8 @@ export class IdleWatcher {
   private period: IdlePeriod | null = null;
   private settings: ServerSettings | null = null;
   private source: IdleSource | null = null;
+  /** Outside monitoring hours nobody is expected at the desktop: no idle period is reported, none is open after. */
+  suspended = false;
 
   constructor(
     private readonly tools: IdleTools,
@@ -65,7 +67,8 @@ export class IdleWatcher {
 
   private async check() {
     const idleMs = await this.readIdleMs();
-    if (idleMs === null || !this.settings) return;
+    if (this.suspended) this.period = null;
+    if (idleMs === null || !this.settings || this.suspended) return;
     const now = Date.now();
     // The idle time restarts at every input: the last one was `idleMs` ago.
     const lastInput = now - idleMs;

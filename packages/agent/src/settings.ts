@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
-import { userHostSchema } from '@vaahshare/protocol';
+import { isPlainHttpToAnotherMachine, plainHttpRefusal, userHostSchema } from '@vaahshare/protocol';
 import { LAUNCH_AGENT_LABEL } from './autostart/autostart.js';
 import { agentCommand } from './invocation.js';
 
@@ -20,6 +20,8 @@ const sizeSchema = z
 const fileSchema = z.object({
   server: z.url().optional(),
   token: z.string().min(1).optional(),
+  /** Saved by `setup --insecure`: plain http:// to another machine, knowingly. */
+  insecure: z.boolean().optional(),
   user_host: userHostSchema.optional(),
   source: z.enum(['screen', 'test']).optional(),
   fps: z.number().optional(),
@@ -33,12 +35,15 @@ export type ConfigFile = z.infer<typeof fileSchema>;
 export const settingsSchema = z.object({
   server: z.url({ error: 'the server must be a URL such as http://localhost:3000' }).optional(),
   token: z.string().min(1).optional(),
+  /** Plain http:// to another machine is allowed (`--insecure`, VAAHSHARE_INSECURE, or saved by `setup --insecure`). */
+  insecure: z.boolean(),
   userHost: userHostSchema.optional(),
   dataDir: z.string().min(1),
   source: z.enum(['screen', 'test'], { error: 'source must be "screen" or "test"' }),
   fps: z.coerce.number().min(1, 'fps must be 1-60').max(60, 'fps must be 1-60'),
   size: sizeSchema,
-  bitrate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, 'bitrate must look like 800k or 1M'),
+  /** A cap on the video bitrate replacing the company preset's; unset: the preset's. */
+  bitrate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, 'bitrate must look like 800k or 1M').optional(),
   display: z.string().min(1),
   segmentMinutes: z.coerce.number({ error: 'segment minutes must be a number' }).min(0, 'segment minutes must be 0 (off) or more'),
   ffmpeg: z.string().optional(),
@@ -91,7 +96,10 @@ export interface Flags {
   display?: string;
   segmentMinutes?: string;
   config?: string;
+  insecure?: boolean;
 }
+
+const envFlag = (value: string | undefined) => value !== undefined && ['1', 'true', 'yes'].includes(value.toLowerCase());
 
 function defaultDisplay(env: NodeJS.ProcessEnv): string {
   if (process.platform === 'win32') return 'desktop';
@@ -104,12 +112,13 @@ export function loadSettings(flags: Flags, env: NodeJS.ProcessEnv = process.env)
   const parsed = settingsSchema.safeParse({
     server: flags.server ?? env.VAAHSHARE_SERVER ?? file.server,
     token: flags.token ?? env.VAAHSHARE_TOKEN ?? file.token,
+    insecure: Boolean(flags.insecure) || envFlag(env.VAAHSHARE_INSECURE) || Boolean(file.insecure),
     userHost: flags.userHost ?? env.VAAHSHARE_USER_HOST ?? file.user_host,
     dataDir: flags.dataDir ?? env.VAAHSHARE_DATA_DIR ?? paths.data,
     source: flags.source ?? env.VAAHSHARE_SOURCE ?? file.source ?? 'screen',
     fps: flags.fps ?? env.VAAHSHARE_FPS ?? file.fps ?? 10,
     size: flags.size ?? env.VAAHSHARE_SIZE ?? file.size ?? '1280x720',
-    bitrate: flags.bitrate ?? env.VAAHSHARE_BITRATE ?? file.bitrate ?? '1M',
+    bitrate: flags.bitrate ?? env.VAAHSHARE_BITRATE ?? file.bitrate,
     display: flags.display ?? file.display ?? defaultDisplay(env),
     segmentMinutes: flags.segmentMinutes ?? env.VAAHSHARE_SEGMENT_MINUTES ?? file.segment_minutes ?? 30,
     ffmpeg: env.VAAHSHARE_FFMPEG,
@@ -137,7 +146,13 @@ export function requireServer(settings: Settings): Settings & { server: string; 
   if (!settings.server || !settings.token) {
     throw new SettingsError(`No server or token: pass --server URL --token TOKEN, set VAAHSHARE_SERVER and VAAHSHARE_TOKEN, or run \`${agentCommand()} setup\` once`);
   }
+  refusePlainHttp(settings.server, settings.insecure);
   return settings as Settings & { server: string; token: string };
+}
+
+/** Plain http:// to another machine only with --insecure: the token, the device secret and the screen go unencrypted. */
+export function refusePlainHttp(server: string, insecure: boolean) {
+  if (isPlainHttpToAnotherMachine(server) && !insecure) throw new SettingsError(plainHttpRefusal(server));
 }
 
 function describe(error: z.ZodError): string {

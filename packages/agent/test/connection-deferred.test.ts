@@ -22,7 +22,9 @@ test('a client-connected refused for now (too_many_new_clients) is not fatal: th
     fatal: (message) => fatal.push(message),
   });
   await waitUntil(() => told.length === 1, 10_000, 'the refusal reported');
-  assert.match(told[0], /^the server refused for now \(This enrollment token added 1 new desktops within the last hour .*\); connecting again in 3600 s$/);
+  const [, seconds] = /^the server refused for now \(This enrollment token added 1 new desktops within the last hour .*\); connecting again in (\d+) s$/.exec(told[0]) ?? [];
+  // When the first desktop was added, an hour on: a second or two less under load.
+  assert.ok(Number(seconds) > 3500 && Number(seconds) <= 3600, told[0]);
   assert.deepEqual(fatal, []);
   assert.equal(ready, false);
   await waitUntil(() => !socket.connected, 5000, 'disconnected while it waits');

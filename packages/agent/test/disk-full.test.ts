@@ -6,11 +6,14 @@ import { after, before, describe, test } from 'node:test';
 import type { DiskStatus } from '@vaahshare/protocol';
 import { connectDashboard, login, startServer, tempDir, waitForEvent, type TestServer } from '@vaahshare/testkit';
 import { decodeFrames } from '@vaahshare/testkit/webm';
+import { captureFps } from '../src/capture/capture-args.js';
 import { agentArgs, runAgent } from './agent-process.js';
 import { capturedMore, clientId, downloadVideo, finalizedMedia, spooledFiles } from './helpers.js';
 
-/** About a second of the test picture at the agent's 300 kbit/s. */
-const SECOND = 37_000;
+/** About a second of the test picture as the agent encodes it (the default preset, capped at 300 kbit/s). */
+const SECOND = 7_500;
+/** The test picture changes every frame: nobody watching, the agent records it at the default preset's rate. */
+const FPS = captureFps(10, { preset: 'balanced', watched: false });
 const MB = 1024 * 1024;
 const METRICS_TOKEN = 'metrics-token-of-the-disk-test';
 
@@ -83,7 +86,7 @@ describe('the server’s disk filling up while a real agent streams', { skip: mo
       assert.ok(Math.abs(media.duration_ms! - captured) <= 1000, `recording ${media.duration_ms} ms vs ${captured} ms captured: nothing lost`);
       const decoded = await decodeFrames(await downloadVideo(t.url, token, media));
       assert.equal(decoded.errors, '', 'the recording decodes without errors');
-      assert.ok(decoded.frames >= Math.floor((media.duration_ms! / 1000) * 10) - 2, `${decoded.frames} frames in ${media.duration_ms} ms at 10 fps`);
+      assert.ok(decoded.frames >= Math.floor((media.duration_ms! / 1000) * FPS) - 2, `${decoded.frames} frames in ${media.duration_ms} ms at ${FPS} fps`);
       assert.deepEqual(spooledFiles(spool), [], 'the local copy is removed once the server has it all');
     } finally {
       fs.rmSync(filler, { force: true });

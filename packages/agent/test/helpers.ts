@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Media } from '@vaahshare/protocol';
 import { api, login, startServer, waitUntil, type TestServer } from '@vaahshare/testkit';
+import { WebmFrameTimes } from '@vaahshare/testkit/webm-frames';
 
 /** The media of one client, once every item is finalized (ready or error). */
 export async function finalizedMedia(url: string, token: string, clientId: number, count: number, timeoutMs = 20_000): Promise<Media[]> {
@@ -47,6 +48,18 @@ function someProcessHolds(file: string): boolean {
   });
 }
 
+/** The files under `dir` that a process holds open, deleted ones too (they read "<path> (deleted)"). */
+export function filesHeldUnder(pid: number, dir: string): string[] {
+  return fs.readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+    try {
+      const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+      return target.startsWith(dir) ? [target] : [];
+    } catch {
+      return []; // closed meanwhile
+    }
+  });
+}
+
 /** Waits until no process holds the file open any more (the ffmpeg that wrote it exited). */
 export async function writerGone(file: string, timeoutMs = 10_000) {
   await waitUntil(() => !someProcessHolds(file), timeoutMs, `the writer of ${file} to exit`);
@@ -56,6 +69,18 @@ export async function writerGone(file: string, timeoutMs = 10_000) {
 export async function serverWithAdmin(): Promise<{ t: TestServer; token: string }> {
   const t = await startServer();
   return { t, token: await login(t.url) };
+}
+
+/** Waits until the segment being captured (the newest spool file) holds `ms` of video, whatever its bitrate. */
+export async function capturedMs(dataDir: string, ms: number, timeoutMs = 30_000) {
+  const recorded = () => {
+    const newest = spooledFiles(dataDir).sort().at(-1);
+    if (!newest || !fs.existsSync(newest)) return 0;
+    const times = new WebmFrameTimes();
+    times.push(fs.readFileSync(newest), 0);
+    return times.frames.at(-1)?.ptsMs ?? 0;
+  };
+  await waitUntil(() => recorded() >= ms, timeoutMs, `${ms} ms of video in the segment being captured into ${dataDir}`);
 }
 
 /**

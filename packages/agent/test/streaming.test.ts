@@ -3,12 +3,15 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { api, connectDashboard, tempDir, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { decodeFrames } from '@vaahshare/testkit/webm';
+import { captureFps } from '../src/capture/capture-args.js';
 import { agentArgs, runAgent } from './agent-process.js';
 import { startCutProxy } from './cut-proxy.js';
 import { capturedMore, clientId, downloadVideo, finalizedMedia, serverWithAdmin, spooledFiles, writerGone } from './helpers.js';
 
-/** About a second of the test picture at the agent's 300 kbit/s. */
-const SECOND = 37_000;
+/** About a second of the test picture as the agent encodes it (the default preset, capped at 300 kbit/s). */
+const SECOND = 7_500;
+/** The test picture changes every frame: nobody watching, the agent records it at the default preset's rate. */
+const FPS = captureFps(10, { preset: 'balanced', watched: false });
 
 describe('agent streaming (real agent process, real server, real ffmpeg)', () => {
   let t: TestServer;
@@ -20,7 +23,8 @@ describe('agent streaming (real agent process, real server, real ffmpeg)', () =>
     const proxy = await startCutProxy(t.port);
     const dash = await connectDashboard(t.url, token);
     const dataDir = tempDir('vaahshare-agent-');
-    const agent = runAgent(agentArgs(proxy.url, 'cut@pc', dataDir));
+    // A larger picture: the backlog below passes the catch-up threshold within a few seconds.
+    const agent = runAgent(agentArgs(proxy.url, 'cut@pc', dataDir, ['--size', '640x360']));
     try {
       const captureStart = await agent.waitFor(/capturing a test picture/);
       await agent.waitFor(/connected to/);
@@ -28,7 +32,7 @@ describe('agent streaming (real agent process, real server, real ffmpeg)', () =>
       proxy.cut();
       await waitUntil(() => dash.of('cut@pc').includes('client-reconnecting'), 10_000, 'the drop seen by the dashboard');
       // A gap well past the agent's catch-up threshold (128 KiB, progress.ts), so that it says it is catching up.
-      await capturedMore(dataDir, 6 * SECOND);
+      await capturedMore(dataDir, 140_000, 40_000);
       proxy.restore();
       await agent.waitFor(/reconnected/, 20_000);
       await agent.waitFor(/sending [\d.]+ MB captured while the connection was down/);
@@ -45,7 +49,7 @@ describe('agent streaming (real agent process, real server, real ffmpeg)', () =>
       assert.ok(Math.abs(media.duration_ms! - captured) <= 1000, `recording ${media.duration_ms} ms vs ${captured} ms captured`);
       const decoded = await decodeFrames(await downloadVideo(t.url, token, media));
       assert.equal(decoded.errors, '', 'the recording decodes without errors');
-      assert.ok(decoded.frames >= Math.floor((media.duration_ms! / 1000) * 10) - 2, `${decoded.frames} frames in ${media.duration_ms} ms at 10 fps`);
+      assert.ok(decoded.frames >= Math.floor((media.duration_ms! / 1000) * FPS) - 2, `${decoded.frames} frames in ${media.duration_ms} ms at ${FPS} fps`);
       assert.deepEqual(spooledFiles(dataDir), [], 'the local copy is removed once the server has it all');
       assert.deepEqual(dash.of('cut@pc'), ['client-connected', 'client-reconnecting', 'client-connected', 'client-disconnected']);
     } finally {

@@ -59,9 +59,10 @@ describe('agent on an X11 desktop (Xvfb): real x11grab capture and idle alerts',
       assert.equal(media.status, 'ready', JSON.stringify(media));
       const decoded = await decodeFrames(await downloadVideo(t.url, token, media));
       assert.equal(decoded.errors, '');
-      // x11grab drops frames on a loaded machine (8 of 10 a second at load 20): half the rate still shows a capture
-      // that never stalled, which is what this checks; the frame rate itself is the agent benchmark's.
-      assert.ok(decoded.frames >= (media.duration_ms! / 1000) * 10 * 0.5, `${decoded.frames} frames in ${media.duration_ms} ms at 10 fps`);
+      // Nobody watches, so frames that show nothing new are dropped (issue 20) and this idle screen records about
+      // one a second. x11grab drops frames on a loaded machine too: half of that still shows a capture that never
+      // stalled, which is what this checks; sizes and rates are the office benchmark's.
+      assert.ok(decoded.frames >= (media.duration_ms! / 1000) * 0.5, `${decoded.frames} frames in ${media.duration_ms} ms`);
     } finally {
       await agent.stop('SIGKILL');
       dash.socket.disconnect();

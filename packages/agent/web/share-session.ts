@@ -2,6 +2,7 @@ import { io } from 'socket.io-client';
 import { SegmentRefused, SegmentUploader } from '../src/shared/segment-uploader.js';
 import { socketTransport, type AgentSocket } from '../src/shared/socket-transport.js';
 import { MemorySource } from './memory-source.js';
+import { RECORDER } from './recorder-options.js';
 
 export type ShareState = 'connecting' | 'live' | 'reconnecting' | 'stopped';
 
@@ -35,7 +36,7 @@ export function checkToken(token: string): Promise<string | null> {
 }
 
 function pickMimeType(): string {
-  return ['video/webm;codecs=vp8', 'video/webm;codecs=vp9', 'video/webm'].find((t) => MediaRecorder.isTypeSupported(t)) ?? '';
+  return RECORDER.mimeTypes.find((t) => MediaRecorder.isTypeSupported(t)) ?? '';
 }
 
 /**
@@ -60,7 +61,8 @@ export class ShareSession {
     private readonly events: ShareEvents,
   ) {
     const mimeType = pickMimeType();
-    this.recorder = new MediaRecorder(stream, { mimeType, videoBitsPerSecond: 1_000_000 });
+    const { videoBitsPerSecond, videoKeyFrameIntervalDuration } = RECORDER;
+    this.recorder = new MediaRecorder(stream, { mimeType, videoBitsPerSecond, videoKeyFrameIntervalDuration } as MediaRecorderOptions);
     // Blob reads are asynchronous and may finish out of order: chain them so bytes keep their order.
     this.recorder.ondataavailable = (e) => {
       this.chunks = this.chunks.then(async () => this.source.push(new Uint8Array(await e.data.arrayBuffer())));

@@ -1,3 +1,4 @@
+import { isPlainHttpToAnotherMachine } from '@vaahshare/protocol/transport';
 import { checkToken, ShareSession } from './share-session.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -11,6 +12,14 @@ const shareButton = $<HTMLButtonElement>('share');
 // A link may carry the token (`/share?token=…`); the name is remembered for the next visit.
 tokenInput.value = new URLSearchParams(location.search).get('token') ?? localStorage.getItem('vaahshare.token') ?? '';
 nameInput.value = localStorage.getItem('vaahshare.name') ?? `guest@browser-${Math.random().toString(36).slice(2, 6)}`;
+
+// Plain http:// from another machine: sharing waits for the person's explicit, visible opt-in.
+const insecureBox = $<HTMLInputElement>('insecure');
+const plainHttp = isPlainHttpToAnotherMachine(location.origin);
+$('plain-http').hidden = !plainHttp;
+const allowSharing = () => (shareButton.disabled = plainHttp && !insecureBox.checked);
+insecureBox.addEventListener('change', allowSharing);
+allowSharing();
 
 let session: ShareSession | null = null;
 
@@ -39,7 +48,7 @@ form.addEventListener('submit', async (e) => {
   shareButton.disabled = true;
   shareButton.textContent = 'Checking the token…';
   const refused = await checkToken(token);
-  shareButton.disabled = false;
+  allowSharing();
   shareButton.textContent = 'Choose a screen and share';
   if (refused) {
     tokenInput.focus();

@@ -91,3 +91,33 @@ describe('dashboard: Add a desktop without PUBLIC_URL', () => {
     }
   });
 });
+
+describe('dashboard: Add a desktop for a server at a plain http:// address', () => {
+  test('every line carries the opt-in the agent and the scripts ask for, and the card says why and what to set', async () => {
+    // Only shown: the address desktops would use (loopback, so that even a browser's preconnect stays on this machine).
+    const PUBLIC_URL = 'http://127.0.0.2:3999';
+    const builds = tempDir('vaahshare-builds-');
+    writeBuild(builds, 'linux-x64', { agent: Buffer.alloc(1000, 1), ffmpeg: Buffer.from('ff') });
+    const [t, browser] = await Promise.all([startDashboardServer({ PUBLIC_URL, AGENT_BUILDS_DIR: builds }), launchBrowser()]);
+    try {
+      const page = await openPage(browser);
+      await logIn(page, t.url);
+      await page.locator('.app-nav a[href="/settings"]').click();
+      const notice = page.locator('[data-test=plain-http-notice]');
+      await notice.waitFor();
+      assert.match(await notice.innerText(), /over plain http:\/\/ \(http:\/\/127\.0\.0\.2:3999\).*--insecure \(-Insecure in PowerShell\).*TLS_CERT and TLS_KEY/s);
+      assert.equal(
+        await page.locator('[data-test=install-command-windows]').innerText(),
+        `& ([scriptblock]::Create((irm "${PUBLIC_URL}/agent/install.ps1?token=<token>"))) -Insecure`,
+      );
+      await page.locator('[data-test=os-linux]').click();
+      assert.equal(await page.locator('[data-test=install-command-linux]').innerText(), `curl -fsSL "${PUBLIC_URL}/agent/install.sh?token=<token>" | sh -s -- --insecure`);
+      assert.match(await page.locator('[data-test=manual-command-linux]').innerText(), new RegExp(`setup --server ${PUBLIC_URL} --token <token> --insecure && `));
+      await screenshot(page, 'add-desktop-plain-http');
+    } finally {
+      await browser.close();
+      await t.dispose();
+      fs.rmSync(builds, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { QUALITY_PRESET_MB_PER_HOUR, QUALITY_PRESETS } from '@vaahshare/protocol';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { api, connectAgent, connected, login, openSocket, sleep, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { handshakeRefusal } from '@vaahshare/testkit/probes';
@@ -38,12 +39,23 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
   let feeding = true;
   let feeder: Promise<void> = Promise.resolve();
 
-  /** eve streams in real time for the whole suite, so live tiles always have fresh pictures: the pace is the point. */
+  /**
+   * eve streams in real time for the whole suite, so live tiles always have fresh pictures: the pace is the point.
+   * When the recording runs out, a new segment starts, as an agent's do: a stream that stops moving gives a late
+   * viewer no picture (Chromium's player waits for frames after the live edge that never come), and on a loaded
+   * machine the tests before the phone pass take longer than one recording.
+   */
   async function feedEve(long: Buffer) {
     const slice = Math.ceil(long.length / 120);
-    for (let at = 0; feeding && at < long.length; at += slice) {
-      await sendFrames(eve.socket, 'eve-1', long, at, Math.min(at + slice, long.length));
-      await sleep(500);
+    for (let segment = 1; feeding; segment++) {
+      if (segment > 1) {
+        await eve.socket.timeout(5000).emitWithAck('stop-streaming', { segment_id: `eve-${segment - 1}` });
+        await startSegment(eve.socket, `eve-${segment}`);
+      }
+      for (let at = 0; feeding && at < long.length; at += slice) {
+        await sendFrames(eve.socket, `eve-${segment}`, long, at, Math.min(at + slice, long.length));
+        await sleep(500);
+      }
     }
   }
 
@@ -65,7 +77,7 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
     await startSegment(eve.socket, 'eve-1');
     feeder = feedEve(long);
     agents.push(ana, eve);
-    await waitUntil(async () => (await api(t.url, '/api/media?status=ready', { token })).body.data.length === 1, 60_000, 'the recording');
+    await waitUntil(async () => (await api(t.url, `/api/media?status=ready&client_id=${ana.client.id}`, { token })).body.data.length === 1, 60_000, 'the recording');
     await logIn(page, t.url);
   });
   after(async () => {
@@ -160,6 +172,7 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
     const settings = await api(t.url, `/api/companies/${companyId}/settings`, { token });
     assert.deepEqual(settings.body.data, {
       idle_threshold_seconds: 420, idle_message: 'Still there? Move the mouse.', viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365,
+      quality_preset: 'balanced',
     });
     // What the agent's window may show and do: names hidden, pauses of up to 15 minutes.
     await page.locator('[data-test=viewer-names-shown]').click();
@@ -169,6 +182,15 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
     await page.locator('.p-toast-message', { hasText: 'Desktop settings saved' }).waitFor();
     const desktop = (await api(t.url, `/api/companies/${companyId}/settings`, { token })).body.data;
     assert.deepEqual([desktop.viewer_names_shown, desktop.pause_allowed, desktop.pause_max_minutes], [false, true, 15]);
+    // The recording quality: each preset shown with its measured size; the choice reaches the server (and its agents).
+    for (const preset of QUALITY_PRESETS) {
+      const text = await page.locator(`[data-test=quality-${preset}]`).innerText();
+      assert.match(text, new RegExp(`${preset} — about ${QUALITY_PRESET_MB_PER_HOUR[preset]} MB per desktop-hour`));
+    }
+    await page.locator('[data-test=quality-archive] input').click();
+    await page.locator('[data-test=quality-settings-save]').click();
+    await page.locator('.p-toast-message', { hasText: 'Recording quality saved' }).waitFor();
+    assert.equal((await api(t.url, `/api/companies/${companyId}/settings`, { token })).body.data.quality_preset, 'archive');
 
     await page.locator('[data-test=user-email]').fill('second@example.com');
     await page.locator('[data-test=user-password] input').fill('short');
@@ -202,7 +224,8 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
       await shot.locator('[data-test=media-table] [data-status=ready]').waitFor();
       await screenshot(shot, `client-detail-${name}`);
       await shot.goto(`${t.url}/history`);
-      await shot.locator('[data-test=media-table] [data-status=ready]').waitFor();
+      // ana's recording, and eve's once one of hers ran out.
+      await shot.locator('[data-test=media-table] [data-status=ready]').first().waitFor();
       await screenshot(shot, `history-${name}`);
       await shot.goto(`${t.url}/alerts`);
       await shot.locator('[data-test=alerts-table]').waitFor();

@@ -16,6 +16,7 @@ export const router = createRouter({
   history: createWebHistory(),
   routes: [
     { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true, title: 'Log in' } },
+    { path: '/second-factor', name: 'second-factor', component: () => import('./views/SecondFactorView.vue'), meta: { title: 'Set up a second factor' } },
     { path: '/', redirect: '/clients' },
     { path: '/clients', name: 'clients', component: () => import('./views/ClientsView.vue'), meta: { title: 'Clients', permission: 'clients:read' } },
     { path: '/clients/:id(\\d+)', name: 'client', component: () => import('./views/ClientDetailView.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'Client', permission: 'clients:read' } },
@@ -44,6 +45,9 @@ router.beforeEach(async (to) => {
   if (!session.checked) await session.restore().catch(() => {});
   if (to.meta.public) return session.user && to.name === 'login' ? safeNext(to.query.next) : true;
   if (!session.user) return { name: 'login', query: to.fullPath === '/' ? {} : { next: to.fullPath } };
+  // A required second factor comes before anything else; once set up, its page has nothing more to do.
+  if (session.setupPending && to.name !== 'second-factor') return { name: 'second-factor', query: { next: to.fullPath } };
+  if (!session.setupPending && to.name === 'second-factor') return safeNext(to.query.next);
   if (to.meta.permission && !session.can(to.meta.permission)) {
     const home = homeOf(session.can);
     return home === to.path ? true : home;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isPlainHttpToAnotherMachine } from './transport.js';
 
 /** The platforms the self-contained agent executable is built for (`npm run build:agents`). */
 export const AGENT_PLATFORMS = ['linux-x64', 'win-x64', 'darwin-x64', 'darwin-arm64'] as const;
@@ -59,11 +60,24 @@ export const agentUpdateStatusSchema = z.object({
 });
 export type AgentUpdateStatus = z.infer<typeof agentUpdateStatusSchema>;
 
-/** The one line that installs the agent, per OS: the dashboard and the server's banner print the same. */
+/**
+ * The one line that installs the agent, per OS: the dashboard and the server's banner print the same. To a server
+ * at a plain http:// address of another machine they carry the explicit opt-in the scripts then ask for.
+ */
 export function installCommands(serverUrl: string, token: string) {
   const query = `token=${encodeURIComponent(token)}`;
+  if (isPlainHttpToAnotherMachine(serverUrl)) {
+    return {
+      unix: `curl -fsSL "${serverUrl}/agent/install.sh?${query}" | sh -s -- --insecure`,
+      windows: `& ([scriptblock]::Create((irm "${serverUrl}/agent/install.ps1?${query}"))) -Insecure`,
+    };
+  }
   return {
     unix: `curl -fsSL "${serverUrl}/agent/install.sh?${query}" | sh`,
     windows: `irm "${serverUrl}/agent/install.ps1?${query}" | iex`,
   };
 }
+
+/** The agent's `setup` line for a server (what "Add a desktop" shows beside the downloads). */
+export const setupCommand = (agent: string, serverUrl: string, token: string) =>
+  `${agent} setup --server ${serverUrl} --token ${token}${isPlainHttpToAnotherMachine(serverUrl) ? ' --insecure' : ''}`;

@@ -1,7 +1,9 @@
 import type { AgentDownloads } from './agent-downloads.js';
 import type { ClientRetention, DeletionResult, RetentionRule, StorageOverview } from './storage.js';
 import type { AuditEntry } from './audit.js';
-import type { Alert, Client, ClientDetail, Company, EnrollmentToken, Group, ManagedUser, Me, Media, Settings, User } from './models.js';
+import type { AccessSettings, LoginChallenge, SecondFactorState, SessionUser, TotpEnrollment } from './access.js';
+import type { MonitoringHours, MonitoringHoursOverview } from './monitoring-hours.js';
+import type { Alert, Client, ClientDetail, Company, EnrollmentToken, Group, ManagedUser, Media, Settings, User } from './models.js';
 
 /** A media item as the REST API and the media events show it: the wire model plus its segment id and failure. */
 export type MediaItem = Media & { segment_id: string; error: string | null };
@@ -28,9 +30,20 @@ export type MediaCheck = ItemBody<{ medias: Array<MediaItem & { name: string }> 
  * handlers are typed with it, and the dashboard's API client calls routes by these names.
  */
 export interface ApiRoutes {
-  'POST /api/auth/login': { token: string; user: User };
+  /** A user with a second factor gets a challenge instead: the login ends with `POST /api/auth/login/code`. */
+  'POST /api/auth/login': { token: string; user: User } | LoginChallenge;
+  'POST /api/auth/login/code': { token: string; user: User };
   'POST /api/auth/logout': { ok: true };
-  'GET /api/auth/me': ItemBody<Me>;
+  'GET /api/auth/me': ItemBody<SessionUser>;
+  'GET /api/auth/totp': ItemBody<SecondFactorState & { recovery_codes_left: number }>;
+  /** The secret is in this answer only; it takes effect once `enable` got a code of it. */
+  'POST /api/auth/totp/setup': ItemBody<TotpEnrollment>;
+  /** The recovery codes are in this answer only. */
+  'POST /api/auth/totp/enable': ItemBody<{ recovery_codes: string[] }>;
+  'POST /api/auth/totp/disable': { ok: true };
+  'DELETE /api/users/:id/totp': ItemBody<ManagedUser>;
+  'GET /api/companies/:id/access': ItemBody<AccessSettings>;
+  'PATCH /api/companies/:id/access': ItemBody<AccessSettings>;
   'POST /api/auth/logout-all': { ok: true; ended_sessions: number };
   'POST /api/auth/password': { ok: true };
   'GET /api/users': ListBody<ManagedUser>;
@@ -70,6 +83,8 @@ export interface ApiRoutes {
   'DELETE /api/media': ItemBody<DeletionResult>;
   'DELETE /api/clients/:id': ItemBody<DeletionResult>;
   'GET /api/audit': ListBody<AuditEntry>;
+  'GET /api/monitoring-hours': ItemBody<MonitoringHoursOverview>;
+  'PUT /api/monitoring-hours': ItemBody<{ group_id: number | null; hours: MonitoringHours | null }>;
 }
 
 export type ApiRoute = keyof ApiRoutes;

@@ -20,6 +20,9 @@ export const AUDIT_ACTIONS = [
   'user-removed',
   'user-password-reset',
   'user-password-changed',
+  'user-totp-enabled',
+  'user-totp-disabled',
+  'user-totp-reset',
   'user-access-changed',
   'group-created',
   'group-renamed',
@@ -30,6 +33,7 @@ export const AUDIT_ACTIONS = [
   'client-deleted',
   'retention-changed',
   'enrollment-reset',
+  'monitoring-hours-changed',
 ] as const;
 export const auditActionSchema = z.enum(AUDIT_ACTIONS, { error: `action must be one of ${AUDIT_ACTIONS.join(', ')}` });
 export type AuditAction = z.infer<typeof auditActionSchema>;

@@ -8,6 +8,7 @@ import type {
 import type { AgentUpdateOffer, AgentUpdateStatus } from './agent-downloads.js';
 import type { WatchPayload } from './dashboard-events.js';
 import type { Alert, Client, Company, Media, Pause, Settings, ViewersPayload } from './models.js';
+import type { MonitoringHoursPayload } from './monitoring-hours.js';
 import type { DiskStatus } from './storage.js';
 
 /** Every failed ack and every `error` event carries a stable code and a sentence for humans. */
@@ -67,6 +68,8 @@ export interface ServerToClientEvents {
   viewers: (payload: ViewersPayload) => void;
   /** Agents of this project only (PROTOCOL.md §8.14): the server holds another build for the agent's platform. */
   'agent-update': (payload: AgentUpdateOffer) => void;
+  /** Agents of this project only (PROTOCOL.md §8.24): the desktop's monitoring hours, on connect and at every change. */
+  'monitoring-hours': (payload: MonitoringHoursPayload) => void;
   'connect-stream': () => void;
   'disconnect-stream': () => void;
   'processing-video': (payload: MediaEventPayload) => void;
@@ -91,6 +94,8 @@ export interface ServerToClientEvents {
   'media-deleted': (payload: { ids: number[] }) => void;
   /** A client and all its data were deleted. */
   'client-deleted': (payload: { id: number }) => void;
+  /** A company's monitoring hours changed (PROTOCOL.md §8.24): dashboards that see the groups concerned read them again. */
+  'monitoring-hours-updated': (payload: { company_id: number }) => void;
   /** The server's data directory went below MIN_FREE_DISK_MB free (`low`: new video refused) or has room again. */
   'storage-status': (payload: DiskStatus) => void;
   'stream-init': (payload: { client_id: number; segment_id: string; buffer: Uint8Array }) => void;

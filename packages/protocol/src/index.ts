@@ -8,4 +8,7 @@ export * from './api.js';
 export * from './agent-downloads.js';
 export * from './storage.js';
 export * from './audit.js';
+export * from './access.js';
+export * from './transport.js';
 export * from './roles.js';
+export * from './monitoring-hours.js';

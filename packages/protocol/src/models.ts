@@ -79,8 +79,8 @@ export const userAccessSchema = z.object({
 export const meSchema = userSchema.extend(userAccessSchema.shape);
 export type Me = z.infer<typeof meSchema>;
 
-/** A user as its admins see it in the users list: whether it is disabled, and its access. */
-export const managedUserSchema = meSchema.extend({ disabled: z.boolean() });
+/** A user as its admins see it in the users list: whether it is disabled, has a second factor, and its access. */
+export const managedUserSchema = meSchema.extend({ disabled: z.boolean(), second_factor: z.boolean() });
 export type ManagedUser = z.infer<typeof managedUserSchema>;
 
 /** A group of clients within a company (MeshCentral's device groups): viewers are given groups. */
@@ -147,6 +147,21 @@ export const mediaSchema = z.object({
 });
 export type Media = z.infer<typeof mediaSchema>;
 
+/**
+ * How a company's agents encode recordings (issue 20): "archive" is the smallest, "balanced" the default, "sharp"
+ * the clearest. The agent maps each to its encoder settings (packages/agent/src/capture/presets.ts).
+ */
+export const QUALITY_PRESETS = ['archive', 'balanced', 'sharp'] as const;
+export const qualityPresetSchema = z.enum(QUALITY_PRESETS, { error: `quality_preset must be one of ${QUALITY_PRESETS.join(', ')}` });
+export type QualityPreset = z.infer<typeof qualityPresetSchema>;
+export const DEFAULT_QUALITY_PRESET: QualityPreset = 'balanced';
+
+/**
+ * What each preset recorded per desktop-hour on the office workload at 1280×720 (`npm run bench:office`,
+ * BENCHMARKS.md): Settings shows it next to the preset. Measured, not promised: a busier screen records more.
+ */
+export const QUALITY_PRESET_MB_PER_HOUR: Record<QualityPreset, number> = { archive: 33, balanced: 44, sharp: 76 };
+
 export const settingsSchema = z.object({
   idle_threshold_seconds: z.number(),
   idle_message: z.string(),
@@ -157,6 +172,8 @@ export const settingsSchema = z.object({
   pause_max_minutes: z.number().optional(),
   /** How many days the company's audit trail is kept (default 365). */
   audit_retention_days: z.number().optional(),
+  /** The company's quality preset; older servers omit it, and a preset this agent does not know reads as unset. */
+  quality_preset: qualityPresetSchema.optional().catch(undefined),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idParam, idSchema } from './ids.js';
 import { alertSchema, companyIdSchema, textSchema, userHostSchema } from './agent-events.js';
-import { presenceStateSchema, roleSchema } from './models.js';
+import { presenceStateSchema, qualityPresetSchema, roleSchema } from './models.js';
 
 export const errorBodySchema = z.object({ error: z.string(), message: z.string() });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
@@ -66,32 +66,34 @@ export const AUDIT_RETENTION_MIN_DAYS = 1;
 export const AUDIT_RETENTION_MAX_DAYS = 3650;
 const auditRetentionRange = `audit_retention_days must be ${AUDIT_RETENTION_MIN_DAYS}-${AUDIT_RETENTION_MAX_DAYS}`;
 
-export const updateSettingsBodySchema = z
-  .object({
-    idle_threshold_seconds: z
-      .number()
-      .int('The idle threshold is a whole number of seconds')
-      .min(IDLE_THRESHOLD_MIN_S, `The idle threshold must be at least ${IDLE_THRESHOLD_MIN_S} seconds`)
-      .max(IDLE_THRESHOLD_MAX_S, `The idle threshold must be at most 24 hours (${IDLE_THRESHOLD_MAX_S} seconds)`)
-      .optional(),
-    idle_message: textSchema()
-      .trim()
-      .min(1, 'Write the message the desktop shows: it must not be empty')
-      .max(IDLE_MESSAGE_MAX, `The message may be at most ${IDLE_MESSAGE_MAX} characters`)
-      .optional(),
-    viewer_names_shown: z.boolean({ error: 'viewer_names_shown must be true or false' }).optional(),
-    pause_allowed: z.boolean({ error: 'pause_allowed must be true or false' }).optional(),
-    pause_max_minutes: z.number().int().min(1, 'pause_max_minutes must be 1-480').max(480, 'pause_max_minutes must be 1-480').optional(),
-    audit_retention_days: z
-      .number()
-      .int('audit_retention_days is a whole number of days')
-      .min(AUDIT_RETENTION_MIN_DAYS, auditRetentionRange)
-      .max(AUDIT_RETENTION_MAX_DAYS, auditRetentionRange)
-      .optional(),
-  })
-  .refine((body) => Object.values(body).some((v) => v !== undefined), {
-    message: 'send at least one of idle_threshold_seconds, idle_message, viewer_names_shown, pause_allowed, pause_max_minutes, audit_retention_days',
-  });
+/** Each setting an admin may change; a PATCH sends any of them. */
+const settingsChangesSchema = z.object({
+  idle_threshold_seconds: z
+    .number()
+    .int('The idle threshold is a whole number of seconds')
+    .min(IDLE_THRESHOLD_MIN_S, `The idle threshold must be at least ${IDLE_THRESHOLD_MIN_S} seconds`)
+    .max(IDLE_THRESHOLD_MAX_S, `The idle threshold must be at most 24 hours (${IDLE_THRESHOLD_MAX_S} seconds)`)
+    .optional(),
+  idle_message: textSchema()
+    .trim()
+    .min(1, 'Write the message the desktop shows: it must not be empty')
+    .max(IDLE_MESSAGE_MAX, `The message may be at most ${IDLE_MESSAGE_MAX} characters`)
+    .optional(),
+  viewer_names_shown: z.boolean({ error: 'viewer_names_shown must be true or false' }).optional(),
+  pause_allowed: z.boolean({ error: 'pause_allowed must be true or false' }).optional(),
+  pause_max_minutes: z.number().int().min(1, 'pause_max_minutes must be 1-480').max(480, 'pause_max_minutes must be 1-480').optional(),
+  audit_retention_days: z
+    .number()
+    .int('audit_retention_days is a whole number of days')
+    .min(AUDIT_RETENTION_MIN_DAYS, auditRetentionRange)
+    .max(AUDIT_RETENTION_MAX_DAYS, auditRetentionRange)
+    .optional(),
+  quality_preset: qualityPresetSchema.optional(),
+});
+/** An empty PATCH is refused with the settings it could have named: the list follows the schema as settings are added. */
+export const updateSettingsBodySchema = settingsChangesSchema.refine((body) => Object.values(body).some((v) => v !== undefined), {
+  message: `send at least one of ${Object.keys(settingsChangesSchema.shape).join(', ')}`,
+});
 export type UpdateSettingsBody = z.infer<typeof updateSettingsBodySchema>;
 
 export const idParamsSchema = z.object({ id: idParam });

@@ -18,10 +18,12 @@ export type Permission =
   | 'company:manage'
   | 'audit:read'
   /** Creating companies: a superadmin's alone. */
-  | 'companies:create';
+  | 'companies:create'
+  /** Resetting another user's second factor (a lost phone, PROTOCOL.md §8.20): a superadmin's alone. */
+  | 'second-factors:reset';
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  superadmin: ['clients:read', 'live:watch', 'media:read', 'media:download', 'alerts:read', 'company:manage', 'audit:read', 'companies:create'],
+  superadmin: ['clients:read', 'live:watch', 'media:read', 'media:download', 'alerts:read', 'company:manage', 'audit:read', 'companies:create', 'second-factors:reset'],
   admin: ['clients:read', 'live:watch', 'media:read', 'media:download', 'alerts:read', 'company:manage', 'audit:read'],
   viewer: ['clients:read', 'live:watch', 'media:read', 'media:download', 'alerts:read'],
   auditor: ['audit:read'],

@@ -7,11 +7,12 @@ import { createCompaniesFeature } from './companies/index.js';
 import { createDiskFeature } from './disk/index.js';
 import { createGroupsFeature } from './groups/index.js';
 import { installAccessControl } from './access/guard.js';
-import { requireUser } from './auth/index.js';
+import { requireSession, requireUser } from './auth/index.js';
 import type { Config } from './config.js';
 import { openInfrastructure, type BuildOptions } from './infrastructure.js';
 import { createLegacyFeature } from './legacy/index.js';
 import { createMediaFeature } from './media/index.js';
+import { createMonitoringHoursFeature } from './monitoring-hours/index.js';
 import { createPresenceFeature } from './presence/index.js';
 import { createRetentionFeature } from './retention/index.js';
 import { createShareFeature } from './share/index.js';
@@ -30,7 +31,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const infra = await openInfrastructure(config, options);
   const { app, ctx, sockets } = infra;
   // Before any route is registered: each must have a policy, checked on every request.
-  const accessControl = installAccessControl(app, { db: ctx.db, userOf: (request) => requireUser(ctx, request) });
+  const accessControl = installAccessControl(app, {
+    db: ctx.db,
+    userOf: async (request, evenWithSetupPending) => (evenWithSetupPending ? (await requireSession(ctx, request)).user : requireUser(ctx, request)),
+  });
   const cluster = createClusterFeature(ctx);
   const companies = createCompaniesFeature(ctx);
   const auth = createAuthFeature(ctx, { companies });
@@ -41,10 +45,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   const media = createMediaFeature(ctx, { presence, disk });
   const streaming = createStreamingFeature(ctx, sockets, { disk });
   const retention = createRetentionFeature(ctx, { disk });
+  const monitoringHours = createMonitoringHoursFeature(ctx, sockets);
   const legacy = createLegacyFeature(ctx, { companies, presence, alerts, media });
   // After the features whose events it records: it drains (writes what is queued) once their sockets closed.
   const audit = createAuditFeature(ctx);
-  const features = [cluster, companies, auth, presence, groups, alerts, disk, media, streaming, retention, legacy, audit, createShareFeature(), createAgentDownloadsFeature(ctx, { companies, presence }), createWebFeature(ctx)];
+  const features = [cluster, companies, auth, presence, groups, alerts, disk, media, streaming, retention, monitoringHours, legacy, audit, createShareFeature(), createAgentDownloadsFeature(ctx, { companies, presence }), createWebFeature(ctx)];
   const { listen, close } = await wireFeatures(infra, features, auth.authenticateSocket);
   const bootstrapResult = await auth.bootstrap();
   return {
@@ -56,6 +61,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     streams: streaming.streams,
     media: media.service,
     retention,
+    monitoringHours,
     disk: disk.guard,
     clients: presence.clients,
     audit,

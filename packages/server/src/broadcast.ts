@@ -22,6 +22,8 @@ const agentsRoom = (companyId: number) => `agents:${companyId}`;
 const clientRoom = (clientId: number) => `client:${clientId}`;
 /** The dashboard sockets of one login session (named by the session token's hash, as stored). */
 const sessionRoom = (sessionTokenHash: string) => `session:${sessionTokenHash}`;
+/** A company's original VaahShare clients (PROTOCOL.md §6): a change of its rules for them disconnects them. */
+const originalClientsRoom = (companyId: number) => `original-clients:${companyId}`;
 /** The agent sockets that connected with one enrollment token: revoking it disconnects them. */
 const tokenRoom = (tokenId: number) => `token:${tokenId}`;
 /** Dashboards watching a client's live stream. */
@@ -119,7 +121,9 @@ export function createBroadcast(io: IoServer) {
       if (socket.data.tokenId !== undefined) void socket.join(tokenRoom(socket.data.tokenId));
     },
     /** An agent socket hears what is pushed to its company's agents. */
-    joinCompanyAgents: (socket: AgentSocket, companyId: number) => void socket.join(agentsRoom(companyId)),
+    joinCompanyAgents: (socket: AgentSocket, companyId: number) => void socket.join(socket.data.legacy ? [agentsRoom(companyId), originalClientsRoom(companyId)] : agentsRoom(companyId)),
+    /** A company's original clients connect again (on every node), to be admitted by its rules as they are now. */
+    disconnectOriginalClients: (companyId: number) => io.in(originalClientsRoom(companyId)).disconnectSockets(true),
     /** An agent socket of this node hears what is said to the agents of its build platform. */
     joinPlatformAgents: (socketId: string, platform: string) => io.in(socketId).local.socketsJoin(platformRoom(platform)),
     /** An agent socket hears what is said to its client. */

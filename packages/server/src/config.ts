@@ -12,10 +12,12 @@ const BUILT_DASHBOARD = fileURLToPath(new URL('../../dashboard/dist', import.met
 const BUILT_AGENTS = fileURLToPath(new URL('../../agent/dist/executables', import.meta.url));
 export const BUILT_SHARE_PAGE = fileURLToPath(new URL('../../agent/dist/web', import.meta.url));
 
-const flag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-  .default('false')
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const flagDefaulting = (value: 'true' | 'false') =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .default(value)
+    .transform((v) => (v === '' ? value === 'true' : v === 'true' || v === '1' || v === 'yes'));
+const flag = flagDefaulting('false');
 
 const optionalText = z
   .string()
@@ -73,8 +75,16 @@ const envSchema = z.object({
   ADMIN_PASSWORD: optionalText.pipe(z.string().min(8, 'ADMIN_PASSWORD must have at least 8 characters').optional()),
   /** The enrollment token of the default company (random and printed once when unset). */
   AGENT_TOKEN: optionalText.pipe(z.string().min(24, 'AGENT_TOKEN must have at least 24 characters (unset, the server generates one and prints it once)').optional()),
-  /** Accept token-less original VaahShare clients. */
+  /**
+   * The default company accepts token-less original VaahShare clients (PROTOCOL.md §6), from any address unless its
+   * allow-list in Settings names some. Other companies opt in from Settings. The server warns at start while any does.
+   */
   LEGACY_AGENTS: flag,
+  /**
+   * Superadmins must set up a TOTP second factor before anything else (docs/SECURITY.md). `false` only where no
+   * superadmin guards real data: the test harness and `npm run demo`.
+   */
+  TOTP_REQUIRED_FOR_SUPERADMINS: flagDefaulting('true'),
   /**
    * How often each recording's file is fdatasync'ed: what a power loss can take of acknowledged video (a crash
    * of the server process takes nothing; the kernel holds what `write()` accepted). Rounded to whole seconds,

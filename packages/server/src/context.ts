@@ -25,6 +25,8 @@ export interface SocketData {
   access?: Access;
   /** A dashboard's login session (its token's hash, as stored): logging out disconnects its sockets. */
   sessionTokenHash?: string;
+  /** An original client's address (as TRUST_PROXY resolves it): its company's allow-list is checked against it. */
+  address?: string;
   /** The enrollment token an agent connected with (none for a legacy agent). */
   tokenId?: number;
   /** Set once `client-connected` made this socket a client's socket. */
@@ -43,6 +45,8 @@ export interface InterServerEvents {
   /** Who watches a client's stream on a node (agents' windows show the names), sent on every change. */
   'viewer-names': (report: { node_id: string; client_id: number; names: string[] }) => void;
   /** A dashboard socket wants a stream: the node receiving it sends the header and catch-up, then joins it. */
+  /** A company's monitoring hours or groups changed (PROTOCOL.md §8.24): each node tells its agents of that company. */
+  'monitoring-hours-changed': (companyId: number) => void;
   'watch-request': (request: { node_id: string; client_id: number; socket_id: string }, reply: (served: boolean) => void) => void;
 }
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

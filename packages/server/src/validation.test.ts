@@ -529,7 +529,7 @@ describe('bad input on REST routes', () => {
     const route = `/api/companies/${companyId}/settings`;
     await expectRestErrors([
       ...malformedBodies('PATCH', route),
-      bad('nothing to change', 'PATCH', route, {}, 'Invalid body: body: send at least one of idle_threshold_seconds, idle_message, viewer_names_shown, pause_allowed, pause_max_minutes, audit_retention_days'),
+      bad('nothing to change', 'PATCH', route, {}, 'Invalid body: body: send at least one of idle_threshold_seconds, idle_message, viewer_names_shown, pause_allowed, pause_max_minutes, audit_retention_days, quality_preset'),
       bad('threshold as a string', 'PATCH', route, { idle_threshold_seconds: '60' }, 'Invalid body: idle_threshold_seconds: Invalid input: expected number, received string'),
       bad('threshold too small', 'PATCH', route, { idle_threshold_seconds: 5 }, 'Invalid body: idle_threshold_seconds: The idle threshold must be at least 10 seconds'),
       bad('threshold fractional', 'PATCH', route, { idle_threshold_seconds: 60.5 }, 'Invalid body: idle_threshold_seconds: The idle threshold is a whole number of seconds'),
@@ -541,6 +541,8 @@ describe('bad input on REST routes', () => {
       bad('a NUL in the message', 'PATCH', route, { idle_message: 'still\u0000there?' }, 'Invalid body: idle_message: must not contain NUL characters'),
       bad('no audit retention', 'PATCH', route, { audit_retention_days: 0 }, 'Invalid body: audit_retention_days: audit_retention_days must be 1-3650'),
       bad('a fractional audit retention', 'PATCH', route, { audit_retention_days: 1.5 }, 'Invalid body: audit_retention_days: audit_retention_days is a whole number of days'),
+      bad('an unknown quality preset', 'PATCH', route, { quality_preset: 'ultra' }, 'Invalid body: quality_preset: quality_preset must be one of archive, balanced, sharp'),
+      bad('a numeric quality preset', 'PATCH', route, { quality_preset: 2 }, 'Invalid body: quality_preset: quality_preset must be one of archive, balanced, sharp'),
       ...badIds('GET', (id) => `/api/companies/${id}/settings`),
       ...badIds('PATCH', (id) => `/api/companies/${id}/settings`, 'id', '{"idle_threshold_seconds": 60}'),
     ]);
@@ -617,7 +619,8 @@ describe('original clients (query.app "electron", no token)', () => {
       const companyId: number = (await api(t.url, '/api/auth/me', { token })).body.data.company_id;
       const dashboard = await connectDashboard(t.url, token);
       const before = await counts(t);
-      const unknownCompany = (id: string) => `Company ${id} does not exist: check the company id in the app's settings`;
+      const unknownCompany = (id: string) =>
+        `Company ${id} does not exist or does not accept this app from your address: check the company id in the app's settings, or ask the company's admin`;
 
       // With an ack: the refusal comes through it, then the server disconnects the socket.
       for (const [companyField, shown] of [[9999, '9999'], ['424242', '424242'], [undefined, '(none)']] as const) {
@@ -695,7 +698,10 @@ describe('original clients (query.app "electron", no token)', () => {
         body: JSON.stringify({ type: 'idle', socket_id: 'abc' }),
       });
       assert.equal(res.status, 404);
-      assert.deepEqual(res.body, { error: 'legacy_disabled', message: 'Original VaahShare clients are not accepted here: set LEGACY_AGENTS=true' });
+      assert.deepEqual(res.body, {
+        error: 'legacy_disabled',
+        message: 'Original VaahShare clients are not accepted here: a company accepts them in Settings → Original clients (or LEGACY_AGENTS=true, for the default company)',
+      });
       assert.deepEqual(await counts(t), before);
     } finally {
       await t.dispose();

@@ -1,3 +1,6 @@
+import type { QualityPreset } from '@vaahshare/protocol';
+import { LIVE_VIEW_FPS, PRESETS, WATCHED_KEYFRAME_SECONDS } from './presets.js';
+
 /** What to capture and how to encode it (the `start` / `record` options). */
 export interface CaptureOptions {
   /** `screen` (the desktop, per platform) or `test` (a synthetic moving picture). */
@@ -6,12 +9,18 @@ export interface CaptureOptions {
   /** The picture is scaled to fit in this box, keeping its aspect ratio. */
   width: number;
   height: number;
-  /** Target bitrate, ffmpeg syntax (`1M`, `800k`). */
-  bitrate: string;
+  /** A bitrate cap (ffmpeg syntax: `1M`, `800k`) replacing the preset's; unset: the preset's. */
+  bitrate?: string;
   /** X11 display (`:0`), avfoundation screen device index (`1`) or gdigrab target (`desktop`). */
   display: string;
   /** The X11 screen's size when known; some ffmpeg versions grab only 640x480 without it. */
   screenSize?: string;
+}
+
+/** How this capture encodes: the company's preset, and whether someone watches live now. */
+export interface EncodeMode {
+  preset: QualityPreset;
+  watched: boolean;
 }
 
 /** ffmpeg input options of a screen capture on each platform. */
@@ -28,24 +37,45 @@ function screenInput(o: CaptureOptions, platform: NodeJS.Platform): string[] {
 }
 
 /**
- * The whole ffmpeg command line of a capture: VP8 WebM tuned for live use (realtime deadline, no
- * look-ahead, a keyframe at least every 2 s, a cluster per ~100 ms flushed at once) written to stdout,
- * which is the segment file opened for appending. Through a pipe-like output the muxer never seeks
- * back, so bytes once written never change and can be sent as soon as they are on disk.
+ * The picture scaled to fit, and — while nobody watches — frames that barely differ from the last one kept
+ * dropped (`mpdecimate`; at least one a second goes through, so the recording's duration and the bytes on
+ * disk stay current). A watched capture keeps every frame: the muxer writes a frame once the next arrives.
  */
-export function captureArgs(o: CaptureOptions, platform: NodeJS.Platform = process.platform): string[] {
+export function captureFilters(o: Pick<CaptureOptions, 'width' | 'height' | 'fps'>, watched: boolean): string {
+  const fit = `scale=w=${o.width}:h=${o.height}:force_original_aspect_ratio=decrease,scale=trunc(iw/2)*2:trunc(ih/2)*2`;
+  const decimate = watched ? [] : [`mpdecimate=max=${Math.max(1, Math.round(o.fps) - 1)}`];
+  return [fit, ...decimate, 'format=yuv420p'].join(',');
+}
+
+/**
+ * The encoder and muxer options of a preset. Realtime VP9 (no look-ahead, screen-content tuning, row
+ * threads) at constant quality under a cap. Unwatched: a keyframe every `keyframeFrames` encoded frames and
+ * a cluster a second. Watched: a keyframe every 2 s and a cluster per frame, for a viewer's delay.
+ */
+export function encoderArgs(mode: EncodeMode, fps: number, cap?: string): string[] {
+  const preset = PRESETS[mode.preset];
+  const keyframeEvery = mode.watched ? Math.max(1, Math.round(fps * WATCHED_KEYFRAME_SECONDS)) : preset.keyframeFrames;
+  return [
+    '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-row-mt', '1', '-tune-content', 'screen',
+    '-lag-in-frames', '0', '-crf', String(preset.crf), '-b:v', cap ?? preset.cap, '-g', String(keyframeEvery),
+    '-f', 'webm', '-write_crc32', '0', ...(mode.watched ? ['-cluster_size_limit', '0'] : ['-cluster_time_limit', '1000']),
+    '-flush_packets', '1',
+  ];
+}
+
+/** Frames a second captured: at least `LIVE_VIEW_FPS` while watched, at most the preset's otherwise. */
+export const captureFps = (fps: number, mode: EncodeMode) => (mode.watched ? Math.max(fps, LIVE_VIEW_FPS) : Math.min(fps, PRESETS[mode.preset].maxFps));
+
+/**
+ * The whole ffmpeg command line of a capture, written to stdout, which is the segment file opened for
+ * appending, at `captureFps`. Through a pipe-like output the muxer never seeks back, so bytes once written
+ * never change and can be sent as soon as they are on disk.
+ */
+export function captureArgs(options: CaptureOptions, mode: EncodeMode, platform: NodeJS.Platform = process.platform): string[] {
+  const o = { ...options, fps: captureFps(options.fps, mode) };
   const input =
     o.source === 'test'
       ? ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`]
       : screenInput(o, platform);
-  const fit = `scale=w=${o.width}:h=${o.height}:force_original_aspect_ratio=decrease,scale=trunc(iw/2)*2:trunc(ih/2)*2,format=yuv420p`;
-  const keyframeEvery = Math.max(1, Math.floor(o.fps * 2));
-  return [
-    '-hide_banner', '-loglevel', 'error',
-    ...input,
-    '-vf', fit,
-    '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-lag-in-frames', '0', '-auto-alt-ref', '0',
-    '-b:v', o.bitrate, '-g', String(keyframeEvery),
-    '-f', 'webm', '-cluster_time_limit', '100', '-flush_packets', '1', 'pipe:1',
-  ];
+  return ['-hide_banner', '-loglevel', 'error', ...input, '-vf', captureFilters(o, mode.watched), ...encoderArgs(mode, o.fps, o.bitrate), 'pipe:1'];
 }

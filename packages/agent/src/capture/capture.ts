@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { captureArgs, type CaptureOptions } from './capture-args.js';
+import { captureArgs, type CaptureOptions, type EncodeMode } from './capture-args.js';
 
 export interface CaptureTools {
   ffmpeg: string;
@@ -21,9 +21,9 @@ export class Capture {
   private stderr = '';
   private stopping = false;
 
-  constructor(options: CaptureOptions, file: string, tools: CaptureTools) {
+  constructor(options: CaptureOptions, mode: EncodeMode, file: string, tools: CaptureTools) {
     const out = fs.openSync(file, 'a');
-    const args = captureArgs(options);
+    const args = captureArgs(options, mode);
     // Linux: the parent-death signal makes ffmpeg finish its file when the agent is killed.
     const [command, argv] = tools.setpriv ? [tools.setpriv, ['--pdeathsig', 'SIGTERM', tools.ffmpeg, ...args]] : [tools.ffmpeg, args];
     // Its own process group: a Ctrl-C in the terminal reaches the agent only, which then stops ffmpeg in order.

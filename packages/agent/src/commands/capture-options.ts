@@ -10,7 +10,7 @@ export function withCaptureOptions(command: Command): Command {
     .addOption(new Option('--source <source>', 'what to capture: the desktop, or a synthetic moving picture (env VAAHSHARE_SOURCE)').choices(['screen', 'test']))
     .option('--fps <n>', 'frames per second, 1-60 (default 10; env VAAHSHARE_FPS)')
     .option('--size <WxH>', 'largest picture size, aspect kept (default 1280x720; env VAAHSHARE_SIZE)')
-    .option('--bitrate <rate>', 'video bitrate such as 800k or 1M (default 1M; env VAAHSHARE_BITRATE)')
+    .option('--bitrate <rate>', "a cap on the video bitrate such as 800k or 1M (default: the company's quality preset; env VAAHSHARE_BITRATE)")
     .option('--display <display>', 'X11 display (default $DISPLAY), macOS screen device index (default 1), Windows gdigrab target (default desktop)');
 }
 

@@ -1,5 +1,7 @@
+import { DEFAULT_QUALITY_PRESET } from '@vaahshare/protocol';
 import { finishRecording, startRecording } from '../recording.js';
 import { loadSettings, type Flags } from '../settings.js';
+import { loadLastSettings } from '../spool/last-settings.js';
 import { writeStatus } from '../status.js';
 import { findTools } from '../tools.js';
 import { captureOptions } from './capture-options.js';
@@ -11,7 +13,9 @@ export async function recordCommand(flags: Flags): Promise<number> {
   const settings = loadSettings(flags);
   const tools = findTools(settings);
   const { machine, spool } = openSpool(settings);
-  const recording = startRecording(spool, 'upload', captureOptions(settings, tools), tools);
+  // The company's preset as the server last sent it: a local recording is encoded like a streamed one.
+  const preset = loadLastSettings(spool.dir)?.quality_preset ?? DEFAULT_QUALITY_PRESET;
+  const recording = startRecording(spool, 'upload', captureOptions(settings, tools), { preset, watched: false }, tools);
   const status = (state: 'recording' | 'stopped') =>
     writeStatus(spool.dir, {
       pid: process.pid,

@@ -1,8 +1,12 @@
-import { defaultConfigFile, readConfigFile, SettingsError, writeConfigFile, type ConfigFile, type Flags } from '../settings.js';
+import { defaultConfigFile, readConfigFile, refusePlainHttp, SettingsError, writeConfigFile, type ConfigFile, type Flags } from '../settings.js';
 import { agentCommand } from '../invocation.js';
 
-/** Asks the server whether it takes this token (`GET /api/clients/assets` answers agents with a valid one). */
-export async function checkServer(server: string, token: string) {
+/**
+ * Asks the server whether it takes this token (`GET /api/clients/assets` answers agents with a valid one); a plain
+ * http:// server of another machine is not even asked without `insecure`.
+ */
+export async function checkServer(server: string, token: string, insecure: boolean) {
+  refusePlainHttp(server, insecure);
   let res: Response;
   try {
     res = await fetch(new URL('/api/clients/assets', server), { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
@@ -24,8 +28,10 @@ export async function setupCommand(flags: Flags & { check: boolean }): Promise<n
   if (flags.fps) config.fps = Number(flags.fps);
   if (flags.size) config.size = flags.size;
   if (flags.bitrate) config.bitrate = flags.bitrate;
+  if (flags.insecure) config.insecure = true;
   if (!config.server || !config.token) throw new SettingsError('setup needs --server URL and --token TOKEN (the enrollment token an admin gave you)');
-  if (flags.check) await checkServer(config.server, config.token);
+  if (flags.check) await checkServer(config.server, config.token, Boolean(config.insecure));
+  else refusePlainHttp(config.server, Boolean(config.insecure));
   writeConfigFile(file, config);
   process.stdout.write(`Saved ${file}${flags.check ? ` (server ${config.server} accepts the token)` : ''}. Now run: ${agentCommand()} start\n`);
   return 0;

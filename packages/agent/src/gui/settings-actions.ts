@@ -10,7 +10,8 @@ const editSchema = z.object({
   token: z.string().trim().max(1000).optional(),
   fps: z.number({ error: 'fps must be a number' }).int('fps must be a whole number').min(1, 'fps must be 1-60').max(60, 'fps must be 1-60'),
   size: z.string().regex(/^\d{2,5}x\d{2,5}$/, 'size must look like 1280x720'),
-  bitrate: settingsSchema.shape.bitrate,
+  /** Empty: no cap of this desktop's own (the company's quality preset decides). */
+  bitrate: z.string().trim().transform((v) => v || undefined).pipe(settingsSchema.shape.bitrate),
   display: z.string().trim().min(1, 'display must not be empty').max(100),
 });
 
@@ -21,7 +22,7 @@ export function editableSettings(settings: Settings & { server: string }, config
     has_token: Boolean(file.token ?? settings.token),
     fps: file.fps ?? settings.fps,
     size: file.size ?? settings.size.join('x'),
-    bitrate: file.bitrate ?? settings.bitrate,
+    bitrate: file.bitrate ?? settings.bitrate ?? '',
     display: file.display ?? settings.display,
     config_file: configFile,
   };
@@ -49,7 +50,7 @@ export function settingsActions(settings: Settings & { token?: string }, configF
         const config = readConfigFile(configFile);
         const token = edit.token || config.token || settings.token;
         if (!token) return { ok: false, message: 'enter the enrollment token an admin gave you' };
-        await checkServer(edit.server, token);
+        await checkServer(edit.server, token, settings.insecure || Boolean(config.insecure));
         writeConfigFile(configFile, { ...config, server: edit.server, token, fps: edit.fps, size: edit.size, bitrate: edit.bitrate, display: edit.display });
         return { ok: true, message: `Saved in ${configFile}: the agent uses them from its next start (flags and environment variables still win).` };
       } catch (err) {

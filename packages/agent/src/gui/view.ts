@@ -34,6 +34,8 @@ export interface GuiView {
   segments: SegmentView[];
   /** The company's idle message, while the person is idle past the company's threshold. */
   idle: { message: string; since: string } | null;
+  /** Outside the desktop's monitoring hours nothing is recorded; `until`: when recording starts (`Mon 09:00`), if ever. */
+  outside_hours: { until: string | null } | null;
   /** A pause of the recording the person asked for, until it ends. */
   pause: { until: string; reason: string } | null;
   /** The company's pause policy (null until the server sent its settings). */
@@ -58,6 +60,7 @@ export interface EditableSettings {
   has_token: boolean;
   fps: number;
   size: string;
+  /** A bitrate cap of this desktop's own; empty: the company's quality preset decides. */
   bitrate: string;
   display: string;
   /** Where `setup` and the window save them; flags and environment variables override it. */

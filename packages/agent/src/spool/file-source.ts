@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import type { ByteSource } from '../shared/segment-uploader.js';
 
-/** How often a growing file is looked at: ffmpeg writes a cluster every ~100 ms. */
+/**
+ * How often a growing file is looked at when the OS does not say it changed (a live view's ffmpeg writes a
+ * cluster per frame; the file watch wakes the sender at once where it works).
+ */
 const POLL_MS = 50;
 
 /**
@@ -12,6 +15,8 @@ export class FileSource implements ByteSource {
   private known = 0;
   private done = false;
   private handle: fs.promises.FileHandle | null = null;
+  private watcher: fs.FSWatcher | null = null;
+  private wake: (() => void) | null = null;
 
   constructor(readonly path: string) {
     this.known = fileSize(path);
@@ -21,6 +26,7 @@ export class FileSource implements ByteSource {
   finish() {
     this.known = fileSize(this.path);
     this.done = true;
+    this.unwatch();
   }
 
   size() {
@@ -42,15 +48,40 @@ export class FileSource implements ByteSource {
   async changed(): Promise<void> {
     const before = this.known;
     const deadline = Date.now() + 1000;
+    this.watch();
     while (!this.done && Date.now() < deadline) {
       if (this.size() !== before) return;
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, POLL_MS);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
     }
   }
 
   async close() {
+    this.unwatch();
     await this.handle?.close();
     this.handle = null;
+  }
+
+  /** The OS tells when ffmpeg wrote (inotify, FSEvents, ReadDirectoryChangesW): bytes go out without a poll's delay. */
+  private watch() {
+    if (this.watcher || this.done) return;
+    try {
+      this.watcher = fs.watch(this.path, { persistent: false }, () => this.wake?.());
+      this.watcher.on('error', () => this.unwatch());
+    } catch {
+      // No watch here (a file system without change events): polling alone.
+    }
+  }
+
+  private unwatch() {
+    this.watcher?.close();
+    this.watcher = null;
   }
 }
 

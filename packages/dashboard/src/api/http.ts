@@ -17,6 +17,12 @@ export function whenUnauthorized(handler: () => void) {
   onUnauthorized = handler;
 }
 
+let onSecondFactorRequired = () => {};
+/** Called when the server refuses a call until the user sets up a second factor (the company started to require one). */
+export function whenSecondFactorRequired(handler: () => void) {
+  onSecondFactorRequired = handler;
+}
+
 const parseJson = (text: string): unknown => {
   try {
     return JSON.parse(text);
@@ -51,6 +57,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   if (res.ok) return data as T;
   const error = (data ?? {}) as Partial<ErrorBody>;
   if (res.status === 401 && !path.startsWith('/api/auth/')) onUnauthorized();
+  if (res.status === 403 && error.error === 'second_factor_setup_required') onSecondFactorRequired();
   throw new ApiError(res.status, error.error ?? 'http_error', error.message ?? `The server answered ${res.status} ${res.statusText}`);
 }
 

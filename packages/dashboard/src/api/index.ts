@@ -1,4 +1,4 @@
-import type { AuditAction, Client, EnrollmentToken, MediaItem, RetentionRule, Settings, User } from '@vaahshare/protocol';
+import type { AuditAction, Client, EnrollmentToken, MediaItem, MonitoringHours, RetentionRule, Settings, UpdateAccessBody, User } from '@vaahshare/protocol';
 
 /** A user's role, a viewer's groups and its download right, as an admin sets them. */
 export type UserAccess = Pick<User, 'role'> & { group_ids: number[]; may_download: boolean };
@@ -17,6 +17,12 @@ export const authApi = {
   changePassword: (currentPassword: string, newPassword: string) =>
     call('POST /api/auth/password', { body: { current_password: currentPassword, new_password: newPassword } }),
   logoutEverywhere: () => call('POST /api/auth/logout-all'),
+  /** The second step of a login with a second factor. */
+  loginCode: (challenge: string, code: string) => call('POST /api/auth/login/code', { body: { challenge, code } }),
+  totp: () => call('GET /api/auth/totp'),
+  setupTotp: () => call('POST /api/auth/totp/setup'),
+  enableTotp: (code: string) => call('POST /api/auth/totp/enable', { body: { code } }),
+  disableTotp: (password: string) => call('POST /api/auth/totp/disable', { body: { password } }),
 };
 
 export const clientsApi = {
@@ -77,6 +83,8 @@ export const companiesApi = {
   settings: (companyId: number) => call('GET /api/companies/:id/settings', { params: { id: companyId } }),
   updateSettings: (companyId: number, settings: Partial<Settings>) =>
     call('PATCH /api/companies/:id/settings', { params: { id: companyId }, body: settings }),
+  access: (companyId: number) => call('GET /api/companies/:id/access', { params: { id: companyId } }),
+  updateAccess: (companyId: number, body: UpdateAccessBody) => call('PATCH /api/companies/:id/access', { params: { id: companyId }, body }),
 };
 
 export const usersApi = {
@@ -86,6 +94,14 @@ export const usersApi = {
   setDisabled: (id: number, disabled: boolean) => call('PATCH /api/users/:id', { params: { id }, body: { disabled } }),
   resetPassword: (id: number, password: string) => call('PUT /api/users/:id/password', { params: { id }, body: { password } }),
   remove: (id: number) => call('DELETE /api/users/:id', { params: { id } }),
+  /** A lost phone: the user logs in with the password alone (and sets one up again where it is required). */
+  resetSecondFactor: (id: number) => call('DELETE /api/users/:id/totp', { params: { id } }),
+};
+
+export const monitoringHoursApi = {
+  get: () => call('GET /api/monitoring-hours', { query: { company_id: companyScope() } }),
+  /** A group's schedule, or with `groupId` null the company's default; `hours` null removes it. */
+  set: (groupId: number | null, hours: MonitoringHours | null) => call('PUT /api/monitoring-hours', { body: { group_id: groupId, hours, company_id: companyScope() } }),
 };
 
 export const groupsApi = {

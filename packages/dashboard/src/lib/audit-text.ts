@@ -1,4 +1,4 @@
-import type { AuditAction, AuditEntry } from '@vaahshare/protocol';
+import { hoursSummary, type AuditAction, type AuditEntry, type MonitoringHours } from '@vaahshare/protocol';
 
 export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   'logged-in': 'Logged in',
@@ -16,6 +16,9 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   'user-removed': 'Removed a user',
   'user-password-reset': 'Reset a user’s password',
   'user-password-changed': 'Changed their own password',
+  'user-totp-enabled': 'Set up their second factor',
+  'user-totp-disabled': 'Turned their second factor off',
+  'user-totp-reset': 'Reset a user’s second factor',
   'company-created': 'Created a company',
   'recordings-deleted': 'Deleted recordings',
   'client-deleted': 'Deleted a client and its data',
@@ -26,6 +29,7 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   'group-renamed': 'Renamed a group',
   'group-deleted': 'Deleted a group',
   'clients-moved': 'Moved clients to a group',
+  'monitoring-hours-changed': 'Changed the monitoring hours',
 };
 
 export const actionLabel = (action: string) => AUDIT_ACTION_LABELS[action as AuditAction] ?? action;
@@ -61,6 +65,10 @@ export function detailsText({ action, details }: Pick<AuditEntry, 'action' | 'de
       .join('; ');
   }
   if (action === 'user-access-changed') return `${accessText(details.before)} → ${accessText(details.after)}`;
+  if (action === 'monitoring-hours-changed') {
+    const summary = (value: unknown) => hoursSummary((value ?? null) as MonitoringHours | null);
+    return `${summary(details.before)} → ${summary(details.after)}`;
+  }
   if (action === 'clients-moved' && Array.isArray(details.clients)) return (details.clients as Array<{ user_host: string }>).map((c) => c.user_host).join(', ');
   return Object.entries(details)
     .map(([name, value]) => `${name}: ${String(value)}`)

@@ -1,4 +1,4 @@
-import { can as roleCan, loginBodySchema, type Company, type Me, type Permission } from '@vaahshare/protocol';
+import { can as roleCan, loginBodySchema, secondFactorCodeSchema, type Company, type Permission, type SessionUser } from '@vaahshare/protocol';
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import { authApi, companiesApi } from '../api';
@@ -10,7 +10,13 @@ const FOLLOWED_COMPANY = 'vaahshare.company';
 
 /** Who is logged in; the session itself is the server's httpOnly cookie. */
 export const useSessionStore = defineStore('session', () => {
-  const user = ref<Me | null>(null);
+  const user = ref<SessionUser | null>(null);
+  /** A right password waiting for its second factor's code (the login page's second step). */
+  const challenge = ref<string | null>(null);
+  /** Logged in, but a required second factor is not set up yet: the set-up page is all there is until it is. */
+  const setupPending = computed(() => Boolean(user.value?.second_factor?.required && !user.value.second_factor.enabled));
+  /** Logged in and allowed everything its role allows. */
+  const ready = computed(() => user.value !== null && !setupPending.value);
   /** Whether the server was asked yet who this tab is (once per page load). */
   const checked = ref(false);
   /** Every company, for a superadmin's company switch; empty for anyone else. */
@@ -38,7 +44,7 @@ export const useSessionStore = defineStore('session', () => {
   // then goes back to the company it followed last, once the list shows that it still exists (a handshake
   // naming an unknown company would be refused).
   watch(
-    user,
+    () => (ready.value ? user.value : null),
     async (now, before) => {
       if (now?.id === before?.id) return;
       companies.value = [];
@@ -65,19 +71,41 @@ export const useSessionStore = defineStore('session', () => {
     }
   }
 
-  /** Resolves with an error sentence for the form, or null when logged in. */
+  /**
+   * Resolves with an error sentence for the form, or null when logged in — or when the password was right and the
+   * login waits for a code (`challenge` is set then).
+   */
   async function login(email: string, password: string): Promise<string | null> {
     const parsed = loginBodySchema.safeParse({ email, password });
     if (!parsed.success) return parsed.error.issues[0]?.path[0] === 'email' ? 'Enter a valid e-mail address' : 'Enter your password';
     try {
-      await authApi.login(parsed.data.email, parsed.data.password);
+      const answer = await authApi.login(parsed.data.email, parsed.data.password);
+      if ('challenge' in answer) challenge.value = answer.challenge;
       // The session is set: who it is with what it may reach (a viewer's groups, its download right).
-      user.value = (await authApi.me()).data;
+      else await restore();
       return null;
     } catch (err) {
       return err instanceof ApiError && err.status === 401 ? 'Wrong e-mail or password' : (err as Error).message;
     }
   }
+
+  /** The login's second step: an authenticator code or a recovery code. An expired login starts over. */
+  async function submitCode(code: string): Promise<string | null> {
+    const parsed = secondFactorCodeSchema.safeParse(code);
+    if (!parsed.success) return parsed.error.issues[0]?.message ?? 'Enter the code';
+    try {
+      await authApi.loginCode(challenge.value ?? '', parsed.data);
+      challenge.value = null;
+      await restore();
+      return null;
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'login_expired') challenge.value = null;
+      return (err as Error).message;
+    }
+  }
+
+  /** Back to e-mail and password (a login waiting for its code is dropped). */
+  const cancelCode = () => void (challenge.value = null);
 
   async function logout() {
     // Leaving the dashboard must work even when the server is unreachable.
@@ -96,5 +124,5 @@ export const useSessionStore = defineStore('session', () => {
     user.value = null;
   }
 
-  return { user, checked, companies, companyId, isSuperadmin, can, follow, restore, login, logout, logoutEverywhere, expire };
+  return { user, checked, challenge, setupPending, ready, companies, companyId, isSuperadmin, can, follow, restore, login, submitCode, cancelCode, logout, logoutEverywhere, expire };
 });

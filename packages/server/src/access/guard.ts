@@ -25,7 +25,10 @@ export function requirePermission(access: Pick<Access, 'role' | 'may_download'>,
  * registered without one makes the server refuse to start, so no route is ever left unguarded by accident.
  * Returns the keys of the routes registered, for the test that walks each of them as each role.
  */
-export function installAccessControl(app: FastifyInstance, deps: { db: Db; userOf: (request: FastifyRequest) => Promise<User> }) {
+export function installAccessControl(
+  app: FastifyInstance,
+  deps: { db: Db; userOf: (request: FastifyRequest, evenWithSetupPending: boolean) => Promise<User> },
+) {
   const registered = new Set<string>();
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
@@ -41,8 +44,9 @@ export function installAccessControl(app: FastifyInstance, deps: { db: Db; userO
     // Only a route registered before this guard could lack one: refused rather than left open.
     if (!policy) throw new AppError('no_policy', `${request.method} ${url} has no access policy`, 500);
     if (needsNoUser(policy)) return;
-    const access = await loadAccess(deps.db, await deps.userOf(request));
-    if (policy !== 'account') requirePermission(access, policy);
+    // A session whose required second factor is not set up yet reaches the `session` routes only (it sets it up).
+    const access = await loadAccess(deps.db, await deps.userOf(request, policy === 'session'));
+    if (policy !== 'account' && policy !== 'session') requirePermission(access, policy);
     accesses.set(request, access);
   });
   return { routes: () => [...registered].sort() };

@@ -6,12 +6,12 @@ import { needsNoUser, ROUTE_POLICIES, routeKey } from './route-policies.js';
 
 const user = (role: Role, more: Partial<Access> = {}): Access => ({ id: 1, email: `${role}@a.example`, company_id: 10, role, group_ids: [], may_download: false, ...more });
 
-const ALL: Permission[] = ['clients:read', 'live:watch', 'media:read', 'media:download', 'alerts:read', 'company:manage', 'audit:read', 'companies:create'];
+const ALL: Permission[] = ['clients:read', 'live:watch', 'media:read', 'media:download', 'alerts:read', 'company:manage', 'audit:read', 'companies:create', 'second-factors:reset'];
 const allowed = (access: Access) => ALL.filter((permission) => can(access, permission));
 
-test('a superadmin may do everything; an admin all but create companies', () => {
+test('a superadmin may do everything; an admin all but create companies and reset second factors', () => {
   assert.deepEqual(allowed(user('superadmin')), ALL);
-  assert.deepEqual(allowed(user('admin')), ALL.filter((p) => p !== 'companies:create'));
+  assert.deepEqual(allowed(user('admin')), ALL.filter((p) => p !== 'companies:create' && p !== 'second-factors:reset'));
 });
 
 test('a viewer watches, plays back and reads alerts; it downloads only when allowed; it never manages nor audits', () => {

@@ -25,6 +25,7 @@ export function refusal(permission: Permission): string {
     'company:manage': 'Only an admin may do this',
     'audit:read': 'Your role does not show the audit trail',
     'companies:create': 'Only a superadmin may do this',
+    'second-factors:reset': 'Only a superadmin may reset a second factor',
   };
   return needs[permission];
 }

@@ -1,3 +1,4 @@
+import { installCommands, isPlainHttpToAnotherMachine, plainHttpRefusal } from '@vaahshare/protocol';
 import { BUILD_COMMAND } from './builds.js';
 import type { ScriptParams } from './install-sh.js';
 
@@ -11,16 +12,20 @@ const ps = (value: string) => `'${value.replace(/'/g, "''")}'`;
 // eslint-disable-next-line max-lines-per-function -- the script's text: one template, read top to bottom as PowerShell runs it
 export function installPs1({ server, token, refusal, builds }: ScriptParams): string {
   const build = builds.find((b) => b.platform === 'win-x64');
+  const plainHttp = isPlainHttpToAnotherMachine(server);
+  const refusePlainHttp = `${plainHttpRefusal(server)} To install anyway: ${installCommands(server, '<token>').windows.replace(encodeURIComponent('<token>'), '<token>')}`;
   return `# VaahShare agent for Windows, installed for this user; made by ${server} for one enrollment token.
 #   irm "${server}/agent/install.ps1?token=<token>" | iex                                      install, start now and at login
 #   & ([scriptblock]::Create((irm "${server}/agent/install.ps1?token=<token>"))) -NoService   install and start, not at login
 #   & ([scriptblock]::Create((irm "${server}/agent/install.ps1"))) -Uninstall                 remove it (keeps unsent recordings)
-param([switch]$NoService, [switch]$Uninstall)
+#   & ([scriptblock]::Create((irm "…"))) -Insecure     to a server at a plain http:// address of another machine (unencrypted)
+param([switch]$NoService, [switch]$Uninstall, [switch]$Insecure)
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 $Server = ${ps(server)}
 $Token = ${ps(token ?? '')}
 $Refusal = ${ps(refusal ?? '')}
+$PlainHttp = ${plainHttp ? '$true' : '$false'}
 $AgentSha = ${ps(build?.agent.sha256 ?? '')}
 $FfmpegSha = ${ps(build?.ffmpeg.sha256 ?? '')}
 
@@ -54,6 +59,7 @@ if ($Uninstall) {
   return
 }
 
+if ($PlainHttp -and -not $Insecure) { Fail ${ps(refusePlainHttp)} }
 if ($Refusal) { Fail $Refusal }
 if (-not $AgentSha) { Fail "this server has no Windows agent yet; an admin builds it with: ${BUILD_COMMAND}" }
 if (-not [Environment]::Is64BitOperatingSystem) { Fail 'the agent needs 64-bit Windows' }
@@ -76,7 +82,8 @@ try {
 }
 Say "installed $Agent (with its ffmpeg)"
 
-& $Agent setup --server $Server --token $Token | Out-Null
+$InsecureFlag = @(if ($Insecure) { '--insecure' })
+& $Agent setup --server $Server --token $Token @InsecureFlag | Out-Null
 if ($LASTEXITCODE -ne 0) { Fail 'the agent could not save its config (above)' }
 Say "config: $ConfigDir\\config.json (server $Server)"
 

@@ -1,4 +1,4 @@
-import type { AgentBuildManifest } from '@vaahshare/protocol';
+import { installCommands, isPlainHttpToAnotherMachine, plainHttpRefusal, type AgentBuildManifest } from '@vaahshare/protocol';
 import { BUILD_COMMAND } from './builds.js';
 
 export interface ScriptParams {
@@ -24,13 +24,16 @@ export function installSh({ server, token, refusal, builds }: ScriptParams): str
     .map((b) => `  ${b.platform}) agent_sha=${b.agent.sha256}; ffmpeg_sha=${b.ffmpeg.sha256}; agent_size=${sh(mb(b.agent.size + b.ffmpeg.size))} ;;`)
     .join('\n');
   const available = builds.filter((b) => !b.platform.startsWith('win-')).map((b) => b.platform).join(', ') || 'none';
+  const plainHttp = isPlainHttpToAnotherMachine(server);
   return `#!/bin/sh
 # VaahShare agent for Linux and macOS, installed for this user; made by ${server} for one enrollment token.
 #   curl -fsSL "${server}/agent/install.sh?token=<token>" | sh                   install, start now and at login
 #   curl -fsSL "${server}/agent/install.sh?token=<token>" | sh -s -- --no-service  install and start, not at login
 #   curl -fsSL "${server}/agent/install.sh" | sh -s -- --uninstall                remove it (keeps unsent recordings)
+#   … | sh -s -- --insecure        to a server at a plain http:// address of another machine (unencrypted: see below)
 set -eu
 SERVER=${sh(server)}
+PLAIN_HTTP=${plainHttp ? 'yes' : 'no'}
 TOKEN=${sh(token ?? '')}
 REFUSAL=${sh(refusal ?? '')}
 
@@ -39,11 +42,13 @@ fail() { printf 'vaahshare-agent: %s\\n' "$*" >&2; exit 1; }
 
 service=yes
 action=install
+insecure=no
 for arg in "$@"; do
   case "$arg" in
     --no-service) service=no ;;
     --uninstall) action=uninstall ;;
-    *) fail "unknown option $arg (use --no-service or --uninstall)" ;;
+    --insecure) insecure=yes ;;
+    *) fail "unknown option $arg (use --no-service, --uninstall or --insecure)" ;;
   esac
 done
 
@@ -100,6 +105,9 @@ if [ "$action" = uninstall ]; then
   exit 0
 fi
 
+if [ "$PLAIN_HTTP" = yes ] && [ "$insecure" = no ]; then
+  fail ${sh(`${plainHttpRefusal(server)} To install anyway: ${installCommands(server, '<token>').unix.replace(encodeURIComponent('<token>'), '<token>')}`)}
+fi
 [ -z "$REFUSAL" ] || fail "$REFUSAL"
 
 case "$platform" in
@@ -136,7 +144,9 @@ mv -f "$tmp/vaahshare-agent" "$tmp/ffmpeg" "$lib_dir/"
 ln -sf "$agent" "$link"
 say "installed $agent (with its ffmpeg), linked as $link"
 
-"$agent" setup --server "$SERVER" --token "$TOKEN" >/dev/null || fail "the agent could not save its config (above)"
+insecure_flag=""
+[ "$insecure" = no ] || insecure_flag=--insecure
+"$agent" setup --server "$SERVER" --token "$TOKEN" $insecure_flag >/dev/null || fail "the agent could not save its config (above)"
 say "config: $config_dir/config.json (server $SERVER)"
 if [ "$os" = linux ] && "$agent" menu add >/dev/null; then say "the application menu has VaahShare: it opens the agent's window"; fi
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import type { Client } from '@vaahshare/protocol';
 import { AGENT_TOKEN, api, login, startServer, tempDir, waitUntil, type TestServer } from '@vaahshare/testkit';
@@ -19,6 +20,9 @@ function desktopPath(dir: string): string {
   for (const tool of DESKTOP_TOOLS) fs.symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), path.join(dir, tool));
   return dir;
 }
+
+/** Runs a program without blocking this process's event loop (the server under test runs in it). */
+const run = promisify(execFile);
 
 let server: TestServer;
 let admin: string;
@@ -67,7 +71,13 @@ test('one line installs the agent for a user without Node: it connects, streams,
   // The command the script printed to check on it works as printed (~/.local/bin is not on this PATH).
   const check = new RegExp(`check it with: (\\S+) status;`).exec(install.stdout)?.[1];
   assert.equal(check, path.join(home, '.local/bin/vaahshare-agent'));
-  assert.match(execFileSync(check!, ['status'], { env, encoding: 'utf8' }), /^installed@desktop-1: live \(pid \d+, server http/);
+  // The server sees the stream as soon as it starts, before the agent has sent what it captured while it was
+  // connecting (on a loaded machine that passes the catch-up threshold, and the agent says "catching-up"): wait
+  // until it says it is live, so that uninstalling also finds nothing left to send.
+  let status = '';
+  const isLive = async () => /: live \(/.test((status = (await run(check!, ['status'], { env, encoding: 'utf8' })).stdout));
+  await waitUntil(isLive, 60_000, 'the agent saying it is live');
+  assert.match(status, /^installed@desktop-1: live \(pid \d+, server http/);
   // The executable carries its window: `open --print` gives its address, which serves the page.
   const windowUrl = execFileSync(check!, ['open', '--print'], { env, encoding: 'utf8' }).trim();
   const page = await fetch(windowUrl);

@@ -31,8 +31,8 @@ export function entryOf(
 
 /** The events the audit trail records, each turned into its entry (the action is the event's name). */
 export const auditedEvents = {
-  'logged-in': (at, { userId, companyId, email, ip }) =>
-    entryOf(at, 'logged-in', { kind: 'user', userId, email, ip }, companyId, { kind: 'user', id: userId, label: email }),
+  'logged-in': (at, { userId, companyId, email, ip, secondFactor }) =>
+    entryOf(at, 'logged-in', { kind: 'user', userId, email, ip }, companyId, { kind: 'user', id: userId, label: email }, secondFactor && { second_factor: secondFactor }),
   'login-failed': (at, { email, ip, reason, userId, companyId }) =>
     entryOf(at, 'login-failed', { kind: 'user', userId: null, email, ip }, companyId ?? null, { kind: 'user', id: userId ?? null, label: email }, { reason }),
   'live-view-started': (_at, { actor, companyId, clientId, label, startedAt }) =>
@@ -69,4 +69,6 @@ export const auditedEvents = {
     entryOf(at, 'client-deleted', actor, companyId, { kind: 'client', id: clientId, label: userHost }, { recordings, bytes }),
   'retention-changed': (at, { actor, companyId, clientId, before, after }) =>
     entryOf(at, 'retention-changed', actor, companyId, clientId === null ? { kind: 'company', id: companyId, label: null } : { kind: 'client', id: clientId, label: null }, { before, after }),
+  'monitoring-hours-changed': (at, { actor, companyId, group, before, after }) =>
+    entryOf(at, 'monitoring-hours-changed', actor, companyId, group ? { kind: 'group', id: group.id, label: group.name } : { kind: 'company', id: companyId, label: null }, { before, after }),
 } satisfies { [E in keyof DomainEvents]?: (at: number, payload: DomainEvents[E]) => NewAuditEntry };

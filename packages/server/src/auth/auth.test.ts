@@ -78,7 +78,7 @@ describe('auth', () => {
 
   test('REST accepts the bearer token or the session cookie, and refuses neither / a bad one with 401', async () => {
     const token = await login(t.url);
-    const me = { data: { id: 1, email: ADMIN_EMAIL, company_id: defaultCompanyId, role: 'superadmin', group_ids: [], may_download: true } };
+    const me = { data: { id: 1, email: ADMIN_EMAIL, company_id: defaultCompanyId, role: 'superadmin', group_ids: [], may_download: true, second_factor: { enabled: false, required: false } } };
     const byBearer = await http(t.url, 'GET', '/api/auth/me', { token });
     assert.equal(byBearer.status, 200);
     assert.deepEqual(byBearer.body, me);
@@ -246,7 +246,7 @@ describe('auth', () => {
       });
       assert.equal(res.status, 201);
       const user = { id: res.body.data.id, email: 'boss@acme.example', company_id: acme.id, role: 'admin' };
-      assert.deepEqual(res.body, { data: { ...user, group_ids: [], may_download: true, disabled: false } });
+      assert.deepEqual(res.body, { data: { ...user, group_ids: [], may_download: true, disabled: false, second_factor: false } });
       const loggedIn = await api(t.url, '/api/auth/login', { body: { email: 'boss@acme.example', password: 'acme-password' } });
       assert.equal(loggedIn.status, 200);
       assert.deepEqual(loggedIn.body.user, user);
@@ -270,7 +270,7 @@ describe('auth', () => {
         body: { email: 'helper@acme.example', password: 'helper-password', company_id: acme.id },
       });
       assert.equal(ok.status, 201);
-      assert.deepEqual(ok.body.data, { id: ok.body.data.id, email: 'helper@acme.example', company_id: acme.id, role: 'admin', group_ids: [], may_download: true, disabled: false });
+      assert.deepEqual(ok.body.data, { id: ok.body.data.id, email: 'helper@acme.example', company_id: acme.id, role: 'admin', group_ids: [], may_download: true, disabled: false, second_factor: false });
 
       const otherCompany = await http(t.url, 'POST', '/api/users', {
         token: acmeAdmin,

@@ -3,7 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { forbidden, unauthorized } from '../errors.js';
 import { SESSION_COOKIE } from './session-cookie.js';
-import { userOfSession } from './sessions.js';
+import { secondFactorSetupRequired, setupPending } from './second-factor-policy.js';
+import { liveSession, type LiveSession } from './sessions.js';
 
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -13,24 +14,34 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 
 export const sessionTokenOf = (request: FastifyRequest) => bearerToken(request) ?? request.cookies[SESSION_COOKIE];
 
-const usersOfRequests = new WeakMap<FastifyRequest, Promise<User>>();
+const sessionsOfRequests = new WeakMap<FastifyRequest, Promise<LiveSession>>();
 
-/** The logged-in dashboard user, from the bearer token or the session cookie (looked up once per request). */
-export function requireUser(ctx: AppContext, request: FastifyRequest): Promise<User> {
-  let user = usersOfRequests.get(request);
-  if (!user) {
-    user = findUserOf(ctx, request);
-    usersOfRequests.set(request, user);
+/**
+ * The live session of a request (bearer token or session cookie), even one that must set up its second factor
+ * first; looked up once per request (the route-policy hook and the handler both ask).
+ */
+export function requireSession(ctx: AppContext, request: FastifyRequest): Promise<LiveSession> {
+  let session = sessionsOfRequests.get(request);
+  if (!session) {
+    session = findSessionOf(ctx, request);
+    sessionsOfRequests.set(request, session);
   }
-  return user;
+  return session;
 }
 
-async function findUserOf(ctx: AppContext, request: FastifyRequest): Promise<User> {
+async function findSessionOf(ctx: AppContext, request: FastifyRequest): Promise<LiveSession> {
   const token = sessionTokenOf(request);
   if (!token) throw unauthorized();
-  const user = await userOfSession(ctx, token);
-  if (!user) throw unauthorized('Your session expired or is invalid: log in again');
-  return user;
+  const session = await liveSession(ctx, token);
+  if (!session) throw unauthorized('Your session expired or is invalid: log in again');
+  return session;
+}
+
+/** The logged-in dashboard user; a user whose required second factor is not set up yet is refused everything else. */
+export async function requireUser(ctx: AppContext, request: FastifyRequest): Promise<User> {
+  const session = await requireSession(ctx, request);
+  if (setupPending(session.secondFactor)) throw secondFactorSetupRequired();
+  return session.user;
 }
 
 /** The company a request acts on: its own, or — for a superadmin only — the one it names. */

@@ -4,10 +4,12 @@ import type { AppContext, SocketData } from '../context.js';
 import { sha256 } from '../infra/secrets.js';
 import type { CompaniesFace } from '../companies/index.js';
 import { loadAccess } from '../access/access.repository.js';
-import { userOfSession } from './sessions.js';
+import { socketAddress } from './actor.js';
+import { setupPending } from './second-factor-policy.js';
+import { liveSession } from './sessions.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 
-type HandshakeSocket = Pick<Socket, 'handshake'>;
+type HandshakeSocket = Pick<Socket, 'handshake' | 'request'>;
 
 const refuse = (message: string, code: string): ExtendedError => Object.assign(new Error(message), { data: { error: code } });
 
@@ -28,7 +30,7 @@ const stringOf = (value: unknown) => (typeof value === 'string' && value.length 
  */
 export async function authenticateSocket(
   ctx: AppContext,
-  companies: Pick<CompaniesFace, 'find'>,
+  companies: Pick<CompaniesFace, 'find' | 'anyAcceptsOriginalClients'>,
   socket: HandshakeSocket,
 ): Promise<SocketData> {
   const app = stringOf(socket.handshake.query.app);
@@ -37,7 +39,10 @@ export async function authenticateSocket(
 
   if (app && (AGENT_APPS as readonly string[]).includes(app)) {
     if (!token) {
-      if (app === 'electron' && ctx.config.LEGACY_AGENTS) return { role: 'agent', companyId: null, legacy: true };
+      // An original client names its company later: whether that company takes it from here is decided then.
+      if (app === 'electron' && (await companies.anyAcceptsOriginalClients())) {
+        return { role: 'agent', companyId: null, legacy: true, address: socketAddress(socket, ctx.config.TRUST_PROXY) };
+      }
       throw refuse('An enrollment token is required: start the agent with --token <token> (see the dashboard settings)', 'token_required');
     }
     // PostgreSQL refuses to compare text holding NUL; no token holds one.
@@ -49,8 +54,10 @@ export async function authenticateSocket(
   if (app === DASHBOARD_APP) {
     const sessionToken = token ?? readCookie(socket.handshake.headers.cookie, SESSION_COOKIE);
     if (!sessionToken) throw refuse('Log in first: a dashboard socket needs auth.token', 'token_required');
-    const user = await userOfSession(ctx, sessionToken);
-    if (!user) throw refuse('Your session expired or is invalid: log in again', 'invalid_token');
+    const session = await liveSession(ctx, sessionToken);
+    if (!session) throw refuse('Your session expired or is invalid: log in again', 'invalid_token');
+    if (setupPending(session.secondFactor)) throw refuse('Set up your second factor first: your account requires one', 'second_factor_setup_required');
+    const { user } = session;
     const wanted = Number(auth.company_id);
     const companyId = user.role === 'superadmin' && wanted > 0 ? wanted : user.company_id;
     // An id beyond the 32-bit id columns names no company (and PostgreSQL would refuse to compare it).

@@ -12,7 +12,7 @@ import { userAccessRoutes } from './user-access.routes.js';
 
 export { describeBootstrap, type BootstrapResult } from './bootstrap.js';
 export { purgeDeadSessions } from './sessions.js';
-export { canSeeCompany, requireAgentCompany, requireAgentToken, requireUser, scopeCompany } from './guards.js';
+export { canSeeCompany, requireAgentCompany, requireAgentToken, requireSession, requireUser, scopeCompany } from './guards.js';
 export { actorOf, socketActor } from './actor.js';
 
 /** How often expired and idle sessions are deleted. */

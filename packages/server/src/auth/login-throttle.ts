@@ -42,3 +42,5 @@ export async function createLoginThrottle(app: FastifyInstance, ctx: AppContext)
     },
   };
 }
+
+export type LoginThrottle = Awaited<ReturnType<typeof createLoginThrottle>>;

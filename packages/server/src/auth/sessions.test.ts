@@ -140,7 +140,7 @@ describe('passwords and users', () => {
     const user = await acmeUser('sam@acme.example');
     const dashboard = await dashboardOf(t, user.token);
     const disabled = await send('PATCH', `/api/users/${user.id}`, admin.token, { disabled: true });
-    assert.deepEqual([disabled.status, disabled.body], [200, { data: { id: user.id, email: 'sam@acme.example', company_id: acmeId, role: 'admin', group_ids: [], may_download: true, disabled: true } }]);
+    assert.deepEqual([disabled.status, disabled.body], [200, { data: { id: user.id, email: 'sam@acme.example', company_id: acmeId, role: 'admin', group_ids: [], may_download: true, disabled: true, second_factor: false } }]);
     assert.equal(await dashboard.cutOff, 'io server disconnect');
     assertError(await me(t, user.token), 401, 'unauthorized', EXPIRED);
     const refused = await http(t.url, 'POST', '/api/auth/login', { headers: json, body: JSON.stringify({ email: 'sam@acme.example', password: 'first-password' }) });

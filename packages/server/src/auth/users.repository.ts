@@ -14,14 +14,18 @@ export const toUser = (row: Pick<UserRow, 'id' | 'email' | 'company_id' | 'role'
 export const findUserByEmail = (db: Db, email: string) =>
   db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
 
-const toManagedUser = (row: UserRow, groupIds: number[]): ManagedUser => ({ ...accessOfRow(toUser(row), row, groupIds), disabled: row.disabled_at !== null });
+const toManagedUser = (row: UserRow, groupIds: number[]): ManagedUser => ({
+  ...accessOfRow(toUser(row), row, groupIds),
+  disabled: row.disabled_at !== null,
+  second_factor: row.totp_secret !== null,
+});
 
 /** A user as its admins see it: with its access (its groups read now). */
 export const managedUser = async (db: Db, row: UserRow): Promise<ManagedUser> => toManagedUser(row, (await groupsOfUsers(db, [row.id])).get(row.id) ?? []);
 
 export const findUserById = (db: Db, id: number) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 
-export async function insertUser(db: Db, user: Omit<UserRow, 'id' | 'disabled_at' | 'may_download'>): Promise<User> {
+export async function insertUser(db: Db, user: Pick<UserRow, 'email' | 'company_id' | 'role' | 'password_hash' | 'created_at'>): Promise<User> {
   const row = await db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
   return toUser(row);
 }
@@ -54,12 +58,16 @@ export async function insertSession(db: Db, token: string, userId: number, now: 
     .execute();
 }
 
-/** A session that has neither expired nor idled out (unused since `idleSince`), of a user who is not disabled. */
+/**
+ * A session that has neither expired nor idled out (unused since `idleSince`), of a user who is not disabled; with
+ * what decides whether the user still has to set up a second factor.
+ */
 export const findLiveSession = (db: Db, tokenHash: string, now: number, idleSince: number) =>
   db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['users.id', 'users.email', 'users.company_id', 'users.role', 'sessions.last_seen_at'])
+    .innerJoin('companies', 'companies.id', 'users.company_id')
+    .select(['users.id', 'users.email', 'users.company_id', 'users.role', 'users.totp_enabled_at', 'companies.require_admin_totp', 'sessions.last_seen_at'])
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.expires_at', '>', now)
     .where('sessions.last_seen_at', '>', idleSince)

@@ -16,6 +16,7 @@ import { foreignGroups, setUserAccess } from '../access/access.repository.js';
 import { mayAssignRole } from '../access/policy.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { canSeeCompany, requireUser, scopeCompany, sessionTokenOf } from './guards.js';
+import { clearTotp } from './second-factor.repository.js';
 import { actorOf } from './actor.js';
 import { hashPassword } from './passwords.js';
 import { endSessionsOfUser, userOfSession } from './sessions.js';
@@ -120,6 +121,16 @@ export const usersRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pi
     await endSessionsOfUser(ctx, target.id);
     await userChanged(ctx, caller, request, target, 'password-reset');
     return { ok: true };
+  });
+
+  // A lost phone: the user logs in with the password alone and (where one is required) sets up a new second factor.
+  app.delete('/:id/totp', { schema: { params: idParamsSchema } }, async (request): Promise<ApiResponse<'DELETE /api/users/:id/totp'>> => {
+    const caller = await requireUser(ctx, request);
+    const target = await manageableUser(ctx, caller, request.params.id, 'Turn your own second factor off in your account settings');
+    await clearTotp(ctx.db, target.id);
+    await endSessionsOfUser(ctx, target.id);
+    await userChanged(ctx, caller, request, target, 'totp-reset');
+    return { data: await managedUser(ctx.db, { ...target, totp_secret: null }) };
   });
 
   app.delete('/:id', { schema: { params: idParamsSchema } }, async (request): Promise<ApiResponse<'DELETE /api/users/:id'>> => {

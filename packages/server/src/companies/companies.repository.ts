@@ -1,4 +1,4 @@
-import type { Company, EnrollmentToken, Settings } from '@vaahshare/protocol';
+import { DEFAULT_QUALITY_PRESET, qualityPresetSchema, type Company, type EnrollmentToken, type Settings } from '@vaahshare/protocol';
 import { toIso, type Db } from '../db/database.js';
 import { TOKEN_PREFIX_LENGTH } from '../db/migrations/010-token-hashes.js';
 import { DEFAULT_GROUP_NAME } from '../db/migrations/014-roles-groups.js';
@@ -16,6 +16,7 @@ export const toSettings = (row: CompanyRow): Settings => ({
   pause_allowed: Boolean(row.pause_allowed),
   pause_max_minutes: row.pause_max_minutes,
   audit_retention_days: row.audit_retention_days,
+  quality_preset: qualityPresetSchema.catch(DEFAULT_QUALITY_PRESET).parse(row.quality_preset),
 });
 
 export const toEnrollmentToken = (row: EnrollmentTokenRow): EnrollmentToken => ({
@@ -49,6 +50,12 @@ export const findCompany = (db: Db, id: number) =>
 export const firstCompany = (db: Db) => db.selectFrom('companies').selectAll().orderBy('id').limit(1).executeTakeFirst();
 
 export const listCompanies = (db: Db) => db.selectFrom('companies').selectAll().orderBy('id').execute();
+
+/** Companies that accept original clients by their own setting. */
+export const companiesAcceptingOriginalClients = (db: Db) => db.selectFrom('companies').selectAll().where('original_clients', '=', 1).orderBy('id').execute();
+
+export const updateAccess = (db: Db, companyId: number, access: { require_admin_totp?: number; original_clients?: number; original_clients_from?: string }) =>
+  db.updateTable('companies').set(access).where('id', '=', companyId).returningAll().executeTakeFirstOrThrow();
 
 const flag = (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0);
 

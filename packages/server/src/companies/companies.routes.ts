@@ -3,7 +3,9 @@ import {
   createTokenBodySchema,
   idParamsSchema,
   tokenParamsSchema,
+  updateAccessBodySchema,
   updateSettingsBodySchema,
+  type AccessSettings,
   type ApiResponse,
 } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -12,9 +14,18 @@ import { actorOf, requireUser, scopeCompany } from '../auth/index.js';
 import { newSecretToken } from '../infra/secrets.js';
 import { notFound } from '../errors.js';
 import * as repo from './companies.repository.js';
+import type { CompanyAccess } from './access.js';
+import { normalRange } from './original-clients.js';
 import { changedSettings } from './settings-changes.js';
 
-export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+/** Access settings as the audit trail compares them: one plain value each. */
+const flatAccess = (access: AccessSettings) => ({
+  require_admin_totp: access.require_admin_totp,
+  original_clients: access.original_clients.accepted,
+  original_clients_from: access.original_clients.allowed_addresses.join(', '),
+});
+
+export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; access: CompanyAccess }> = async (app, { ctx, access }) => {
   /** The company a request acts on, and who acts (for the events it emits). */
   async function companyFor(request: Parameters<typeof requireUser>[1], id: number) {
     const user = await requireUser(ctx, request);
@@ -84,5 +95,26 @@ export const companiesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     // Agents of the company pick the new idle threshold up at once.
     ctx.broadcast.toAgents(company.id).emit('settings', settings);
     return { data: settings };
+  });
+
+  app.get('/:id/access', { schema: { params: idParamsSchema } }, async (request): Promise<ApiResponse<'GET /api/companies/:id/access'>> => ({
+    data: await access.settingsOf(await companyFor(request, request.params.id)),
+  }));
+
+  app.patch('/:id/access', { schema: { params: idParamsSchema, body: updateAccessBodySchema } }, async (request): Promise<ApiResponse<'PATCH /api/companies/:id/access'>> => {
+    const company = await companyFor(request, request.params.id);
+    const { require_admin_totp, original_clients } = request.body;
+    const row = await repo.updateAccess(ctx.db, company.id, {
+      ...(require_admin_totp !== undefined && { require_admin_totp: require_admin_totp ? 1 : 0 }),
+      ...(original_clients && {
+        original_clients: original_clients.accepted ? 1 : 0,
+        original_clients_from: [...new Set(original_clients.allowed_addresses.map(normalRange))].join('\n'),
+      }),
+    });
+    const changes = changedSettings(flatAccess(await access.settingsOf(company)), flatAccess(await access.settingsOf(row)));
+    if (Object.keys(changes).length) await ctx.events.emitAndWait('settings-changed', { actor: company.actor, companyId: company.id, changes });
+    // Original clients connected under the old rules come back and are admitted (or not) by the new ones.
+    if (changes.original_clients || changes.original_clients_from) ctx.broadcast.disconnectOriginalClients(company.id);
+    return { data: await access.settingsOf(row) };
   });
 };

@@ -214,7 +214,7 @@ describe('companies and enrollment tokens', () => {
 
   test('settings: GET and PATCH; the company’s connected agents get `settings`, other companies’ do not', async () => {
     const initial = await api(t.url, `/api/companies/${acme.id}/settings`, { token: acmeAdmin });
-    assert.deepEqual(initial.body, { data: { idle_threshold_seconds: 300, idle_message: DEFAULT_IDLE_MESSAGE, viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365 } });
+    assert.deepEqual(initial.body, { data: { idle_threshold_seconds: 300, idle_message: DEFAULT_IDLE_MESSAGE, viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365, quality_preset: 'balanced' } });
 
     const acmeAgent = await agentWithSettings(t.url, 'ed@acme-desk', acme.enrollment_token);
     const acmeAgent2 = await agentWithSettings(t.url, 'fi@acme-desk', acme.enrollment_token);
@@ -224,7 +224,7 @@ describe('companies and enrollment tokens', () => {
     const silentSettings: Settings[] = [];
     silent.on('settings', (s) => silentSettings.push(s));
     await connected(silent);
-    assert.deepEqual(acmeAgent.settings, [{ idle_threshold_seconds: 300, idle_message: DEFAULT_IDLE_MESSAGE, viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365 }]);
+    assert.deepEqual(acmeAgent.settings, [{ idle_threshold_seconds: 300, idle_message: DEFAULT_IDLE_MESSAGE, viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365, quality_preset: 'balanced' }]);
 
     const patched = await api(t.url, `/api/companies/${acme.id}/settings`, {
       token: acmeAdmin,
@@ -232,7 +232,7 @@ describe('companies and enrollment tokens', () => {
       body: { idle_threshold_seconds: 120, idle_message: '  Still there?  ' },
     });
     assert.equal(patched.status, 200);
-    const wanted = { idle_threshold_seconds: 120, idle_message: 'Still there?', viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365 };
+    const wanted = { idle_threshold_seconds: 120, idle_message: 'Still there?', viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365, quality_preset: 'balanced' };
     assert.deepEqual(patched.body, { data: wanted });
     await waitUntil(() => acmeAgent.settings.length === 2 && acmeAgent2.settings.length === 2, 2000, 'settings pushed');
     assert.deepEqual(acmeAgent.settings[1], wanted);
@@ -240,12 +240,12 @@ describe('companies and enrollment tokens', () => {
 
     // Only one field: the other one stays.
     const partial = await api(t.url, `/api/companies/${acme.id}/settings`, { token: superToken, method: 'PATCH', body: { idle_threshold_seconds: 60 } });
-    assert.deepEqual(partial.body, { data: { idle_threshold_seconds: 60, idle_message: 'Still there?', viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365 } });
+    assert.deepEqual(partial.body, { data: { idle_threshold_seconds: 60, idle_message: 'Still there?', viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365, quality_preset: 'balanced' } });
     await waitUntil(() => acmeAgent.settings.length === 3, 2000, 'second push');
-    assert.deepEqual(acmeAgent.settings[2], { idle_threshold_seconds: 60, idle_message: 'Still there?', viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365 });
+    assert.deepEqual(acmeAgent.settings[2], { idle_threshold_seconds: 60, idle_message: 'Still there?', viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365, quality_preset: 'balanced' });
 
     assert.deepEqual((await api(t.url, `/api/companies/${acme.id}/settings`, { token: acmeAdmin })).body, {
-      data: { idle_threshold_seconds: 60, idle_message: 'Still there?', viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365 },
+      data: { idle_threshold_seconds: 60, idle_message: 'Still there?', viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365, quality_preset: 'balanced' },
     });
     const assets = await api(t.url, '/api/clients/assets', { token: acme.enrollment_token });
     assert.deepEqual(assets.body, { data: { localization: { idle_message: 'Still there?' }, idle_threshold_seconds: 60 } });
@@ -263,14 +263,20 @@ describe('companies and enrollment tokens', () => {
       body: JSON.stringify({ idle_threshold_seconds: 5 }),
     });
     assertError(invalid, 400, 'bad_request', 'Invalid body: idle_threshold_seconds: The idle threshold must be at least 10 seconds', 'too small');
+    const unknownPreset = await http(t.url, 'PATCH', `/api/companies/${acme.id}/settings`, {
+      token: acmeAdmin,
+      headers: json,
+      body: JSON.stringify({ quality_preset: 'ultra' }),
+    });
+    assertError(unknownPreset, 400, 'bad_request', 'Invalid body: quality_preset: quality_preset must be one of archive, balanced, sharp', 'unknown preset');
 
     // Whatever the refused PATCHes might have pushed has arrived after a round trip on each socket.
     for (const socket of [acmeAgent.socket, defaultAgent.socket, silent]) await roundTrip(socket);
     assert.equal(acmeAgent.settings.length, 3);
-    assert.deepEqual(defaultAgent.settings, [{ idle_threshold_seconds: 300, idle_message: DEFAULT_IDLE_MESSAGE, viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365 }], 'another company’s agent got nothing');
+    assert.deepEqual(defaultAgent.settings, [{ idle_threshold_seconds: 300, idle_message: DEFAULT_IDLE_MESSAGE, viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365, quality_preset: 'balanced' }], 'another company’s agent got nothing');
     assert.deepEqual(silentSettings, [], 'a socket that never sent client-connected got nothing');
     assert.deepEqual((await api(t.url, `/api/companies/${defaultCompanyId}/settings`, { token: superToken })).body, {
-      data: { idle_threshold_seconds: 300, idle_message: DEFAULT_IDLE_MESSAGE, viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365 },
+      data: { idle_threshold_seconds: 300, idle_message: DEFAULT_IDLE_MESSAGE, viewer_names_shown: true, pause_allowed: false, pause_max_minutes: 30, audit_retention_days: 365, quality_preset: 'balanced' },
     });
     for (const s of [acmeAgent.socket, acmeAgent2.socket, defaultAgent.socket, silent]) s.disconnect();
   });

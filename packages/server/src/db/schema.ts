@@ -18,6 +18,14 @@ export interface CompaniesTable {
   retention_max_bytes: number | null;
   /** Audit entries older than this many days are deleted by the audit retention sweep. */
   audit_retention_days: Generated<number>;
+  /** 1: its admins must set up a second factor (superadmins always must, unless TOTP_REQUIRED_FOR_SUPERADMINS=false). */
+  require_admin_totp: Generated<number>;
+  /** 1: it accepts original VaahShare clients (PROTOCOL.md §6), from the addresses in `original_clients_from`. */
+  original_clients: Generated<number>;
+  /** Addresses and CIDRs (one a line) original clients of this company may connect from. */
+  original_clients_from: Generated<string>;
+  /** How the company's agents encode (a QualityPreset of @vaahshare/protocol). */
+  quality_preset: Generated<string>;
   created_at: number;
 }
 
@@ -51,6 +59,26 @@ export interface UsersTable {
   may_download: Generated<number>;
   /** Set while the user is disabled: it cannot log in and has no sessions. */
   disabled_at: number | null;
+  /** The TOTP secret (base32) once the second factor is on; never answered, never logged. */
+  totp_secret: Generated<string | null>;
+  /** A secret shown for enrollment, until a code from it confirms it. */
+  totp_pending_secret: Generated<string | null>;
+  totp_enabled_at: Generated<number | null>;
+  /** The TOTP time step of the last accepted code: only a later one is accepted (no replay within its window). */
+  totp_last_step: Generated<number | null>;
+}
+
+/** A recovery code's sha256 (codes are random, shown once); a used one is deleted. */
+export interface RecoveryCodesTable {
+  user_id: number;
+  code_hash: string;
+}
+
+/** A login whose password was right, waiting for its second factor: the sha256 of the token handed back for it. */
+export interface LoginChallengesTable {
+  token_hash: string;
+  user_id: number;
+  expires_at: number;
 }
 
 export interface SessionsTable {
@@ -84,6 +112,15 @@ export interface ClientGroupsTable {
   name: string;
   is_default: number;
   created_at: number;
+}
+
+/** A company's default monitoring hours (`group_id` null) or a group's own: `hours` is the schedule's JSON. */
+export interface MonitoringHoursTable {
+  id: Generated<number>;
+  company_id: number;
+  group_id: number | null;
+  hours: string;
+  updated_at: number;
 }
 
 /** The groups given to a viewer. */
@@ -200,8 +237,11 @@ export interface Database {
   pauses: PausesTable;
   client_retention: ClientRetentionTable;
   audit_entries: AuditEntriesTable;
+  recovery_codes: RecoveryCodesTable;
+  login_challenges: LoginChallengesTable;
   client_groups: ClientGroupsTable;
   user_groups: UserGroupsTable;
+  monitoring_hours: MonitoringHoursTable;
 }
 
 export type ClientRow = Selectable<ClientsTable>;

@@ -1,4 +1,4 @@
-import type { Client, MachineInfo, RetentionRule, User } from '@vaahshare/protocol';
+import type { Client, MachineInfo, MonitoringHours, RetentionRule, User } from '@vaahshare/protocol';
 import { EventBus } from './bus.js';
 
 /**
@@ -21,7 +21,7 @@ export interface Action {
   companyId: number;
 }
 
-export type UserChange = 'disabled' | 'enabled' | 'removed' | 'password-reset' | 'password-changed' | 'access-changed';
+export type UserChange = 'disabled' | 'enabled' | 'removed' | 'password-reset' | 'password-changed' | 'access-changed' | 'totp-enabled' | 'totp-disabled' | 'totp-reset';
 
 /** A user's role, a viewer's groups and its download right (before and after an `access-changed`). */
 export interface UserAccess {
@@ -43,7 +43,15 @@ export interface DomainEvents {
   /** A client is gone for good: its grace period ended or its app closed. */
   'client-gone': Client;
   /** An agent socket holds its client's connection and is in its rooms; awaited before `client-connected` is acked. */
-  'agent-connected': { clientId: number; legacy: boolean; changed: boolean; socketId: string; machineInfo: MachineInfo };
+  'agent-connected': {
+    clientId: number;
+    legacy: boolean;
+    changed: boolean;
+    socketId: string;
+    machineInfo: MachineInfo;
+    /** The client's company and group as the connect wrote them, and when (this node's clock) it started to. */
+    placed: { companyId: number; groupId: number | null; at: number };
+  };
   /**
    * Every node beat: `alive` are the nodes with a row. What nodes without one held (clients, processing, viewers)
    * is taken over, each item by one node's guarded update. Awaited: the next beat waits for it.
@@ -53,10 +61,10 @@ export interface DomainEvents {
   'token-revoked': Action & { tokenId: number; label: string | null };
   /** An enrollment token was created. */
   'token-created': Action & { tokenId: number; label: string | null };
-  /** A dashboard login succeeded (`ip` as the server sees it: the client's, behind a trusted proxy). */
-  'logged-in': { userId: number; companyId: number; email: string; ip: string };
+  /** A dashboard login succeeded (`ip` as the server sees it: the client's, behind a trusted proxy), with the second factor it took, if any. */
+  'logged-in': { userId: number; companyId: number; email: string; ip: string; secondFactor?: 'totp' | 'recovery-code' };
   /** A dashboard login was refused: the e-mail as typed, the reason, and the user when the e-mail is one. */
-  'login-failed': { email: string; ip: string; reason: 'unknown_email' | 'wrong_password' | 'throttled' | 'disabled'; userId?: number; companyId?: number };
+  'login-failed': { email: string; ip: string; reason: 'unknown_email' | 'wrong_password' | 'wrong_code' | 'throttled' | 'disabled'; userId?: number; companyId?: number };
   /** A company's settings changed: `changes` holds the settings sent that differ from before (old and new value). */
   'settings-changed': Action & { changes: Record<string, { from: unknown; to: unknown }> };
   /** A user was created. */
@@ -95,6 +103,8 @@ export interface DomainEvents {
   'client-deleted': { companyId: number; clientId: number; userHost: string; recordings: number; bytes: number; actor: Actor };
   /** A company's retention rule (`clientId` null) or a client's own was set; `before` null: there was none. */
   'retention-changed': { companyId: number; clientId: number | null; before: RetentionRule | null; after: RetentionRule | null; actor: Actor };
+  /** A company's default monitoring hours (`group` null) or a group's were set or removed (null: none). */
+  'monitoring-hours-changed': Action & { group: { id: number; name: string } | null; before: MonitoringHours | null; after: MonitoringHours | null };
   /** This node's data directory went below MIN_FREE_DISK_MB free (`low`), or has room again. */
   'disk-space-changed': { low: boolean; freeBytes: number; minFreeBytes: number };
 }

@@ -23,7 +23,7 @@ export function createLegacyFeature(ctx: AppContext, { companies, presence, aler
   return {
     routes: async (app: FastifyInstance) => {
       await app.register(legacyRoutes, { prefix: '/api/vaahshare', ctx, companies, clients: presence.clients, alerts: alerts.alerts });
-      await app.register(legacyUploadRoutes, { ctx, uploads: media.uploads });
+      await app.register(legacyUploadRoutes, { ctx, uploads: media.uploads, companies });
     },
   } satisfies Feature;
 }

@@ -5,9 +5,10 @@ import type { ClientRow } from '../db/schema.js';
 import type { DomainEventBus } from '../events/domain-events.js';
 import type { Clock } from '../infra/clock.js';
 import { KeyedSerial } from '../infra/serial.js';
+import { spacedBatches } from '../infra/spaced-batches.js';
 import { toClient } from './client-view.js';
 import { decideDevice, enrolledMeanwhile } from './device-credential.js';
-import type { NewClientBudget } from './new-clients.js';
+import type { NewClientBudget, Reservation } from './new-clients.js';
 import * as repo from './presence.repository.js';
 
 const { identityKey } = repo;
@@ -49,9 +50,26 @@ export interface ConnectRequest {
 
 export type Presence = ReturnType<typeof createPresence>;
 
+/** Writes a connect; a new identity's place in its token's budget is settled with whether it was written. */
+async function writeConnect(connects: DataLoader<repo.ConnectInput, ClientRow | undefined>, input: repo.ConnectInput, reservation?: Reservation) {
+  let row: ClientRow | undefined;
+  try {
+    row = await connects.load(input);
+  } finally {
+    reservation?.settle(row !== undefined);
+  }
+  return row;
+}
+
 /**
- * Connects that arrive in the same turn of the event loop are written together. Should the batch fail, each is
- * tried alone, so one bad connect cannot fail the others.
+ * In a reconnect storm each batch of reads or writes waits until this long after the previous one, so that one
+ * commit carries tens of connects rather than one or two (a lone connect waits for nothing).
+ */
+const STORM_BATCH_SPACING_MS = 20;
+
+/**
+ * Connects that arrive together are written together (one transaction: STORM_BATCH_SPACING_MS). Should the batch
+ * fail, each is tried alone, so one bad connect cannot fail the others.
  */
 const batchedConnects = (db: Db) =>
   new DataLoader<repo.ConnectInput, ClientRow | undefined>(
@@ -59,17 +77,17 @@ const batchedConnects = (db: Db) =>
       repo.connectClients(db, inputs).catch(() =>
         Promise.all(inputs.map((input) => repo.connectClients(db, [input]).then(([row]) => row, (err: Error) => err))),
       ),
-    { cache: false, maxBatchSize: 500, batchScheduleFn: (flush) => setImmediate(flush) },
+    { cache: false, maxBatchSize: 500, batchScheduleFn: spacedBatches(STORM_BATCH_SPACING_MS) },
   );
 
-/** The stored device secret hash of each identity (null: not enrolled; undefined: a new identity), read for a turn's connects at once. */
+/** The stored device secret hash of each identity (null: not enrolled; undefined: a new identity), read for connects that arrive together. */
 const batchedSecretHashes = (db: Db) =>
   new DataLoader<{ companyId: number; userHost: string }, string | null | undefined>(
     async (identities) => {
       const stored = await repo.findDeviceSecretHashes(db, identities);
       return identities.map((i) => stored.get(identityKey(i.companyId, i.userHost)));
     },
-    { cache: false, maxBatchSize: 500, batchScheduleFn: (flush) => setImmediate(flush) },
+    { cache: false, maxBatchSize: 500, batchScheduleFn: spacedBatches(STORM_BATCH_SPACING_MS) },
   );
 
 /**
@@ -140,12 +158,7 @@ export function createPresence(deps: PresenceDeps) {
     const reservation = storedHash === undefined && tokenId ? await deps.newClients?.reserve(tokenId, userHost) : undefined;
     const meta = JSON.stringify(request.meta);
     const input = { companyId, userHost, socketId: request.socketId, tokenId: tokenId ?? null, meta, nodeId: deps.nodeId, now: clock.now() };
-    let row: ClientRow | undefined;
-    try {
-      row = await connects.load({ ...input, deviceSecretHash: device.hash });
-    } finally {
-      reservation?.settle(row !== undefined);
-    }
+    const row = await writeConnect(connects, { ...input, deviceSecretHash: device.hash }, reservation);
     if (!row) throw enrolledMeanwhile(userHost);
     graceTimers.clear(row.id);
     announce('client-connected', row);

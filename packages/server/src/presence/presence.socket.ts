@@ -16,24 +16,31 @@ export function connectionOf(socket: AgentSocket): Connection | undefined {
   return { clientId, generation, companyId, userHost };
 }
 
-async function resolveCompany(companies: Pick<CompaniesFace, 'find'>, socket: AgentSocket, requested: number | undefined): Promise<number> {
+type CompanyGate = Pick<CompaniesFace, 'admitsOriginalClient'>;
+
+async function resolveCompany(companies: CompanyGate, socket: AgentSocket, requested: number | undefined): Promise<number> {
   if (!socket.data.legacy) return socket.data.companyId!;
-  // A legacy client names its company itself; it must exist, else nothing is stored and the socket goes.
-  if (requested === undefined || !(await companies.find(requested))) {
+  // A legacy client names its company itself; it must accept original clients from the socket's address, else
+  // nothing is stored and the socket goes. An unknown company gets the same answer: ids are not to be probed.
+  if (requested === undefined || !(await companies.admitsOriginalClient(requested, socket.data.address ?? ''))) {
     setImmediate(() => socket.disconnect(true));
-    throw new AppError('unknown_company', `Company ${requested ?? '(none)'} does not exist: check the company id in the app's settings`);
+    throw new AppError('unknown_company', originalClientRefused(requested));
   }
   return requested;
 }
 
+export const originalClientRefused = (companyId: number | undefined) =>
+  `Company ${companyId ?? '(none)'} does not exist or does not accept this app from your address: check the company id in the app's settings, or ask the company's admin`;
+
 export function registerPresenceHandlers(
   ctx: AppContext,
-  { presence, companies, isShuttingDown }: { presence: Presence; companies: Pick<CompaniesFace, 'find'>; isShuttingDown: () => boolean },
+  { presence, companies, isShuttingDown }: { presence: Presence; companies: CompanyGate; isShuttingDown: () => boolean },
   socket: AgentSocket,
 ) {
   const { handlers, events } = ctx;
   handlers.on(socket, 'client-connected', clientConnectedSchema, async (payload) => {
     const companyId = await resolveCompany(companies, socket, payload.company_id);
+    const readFrom = ctx.clock.now();
     const { client, connection, changed, deviceSecret } = await presence.connect({
         companyId,
         userHost: payload.machine_info.user_host,
@@ -56,7 +63,8 @@ export function registerPresenceHandlers(
     const settings = await ctx.companies.settings(companyId);
     if (settings) socket.emit('settings', settings);
     ctx.broadcast.joinClient(socket, connection.clientId);
-    await events.emitAndWait('agent-connected', { clientId: connection.clientId, legacy: socket.data.legacy, changed, socketId: socket.id, machineInfo: payload.machine_info });
+    const placed = { companyId, groupId: client.group_id, at: readFrom };
+    await events.emitAndWait('agent-connected', { clientId: connection.clientId, legacy: socket.data.legacy, changed, socketId: socket.id, machineInfo: payload.machine_info, placed });
     const company = await ctx.companies.company(companyId);
     return { ok: true, client, ...(company && { company }), ...enrolled };
   });

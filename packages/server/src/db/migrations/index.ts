@@ -13,7 +13,10 @@ import { deviceSecrets } from './009-device-secrets.js';
 import { tokenHashes } from './010-token-hashes.js';
 import { audit } from './011-audit.js';
 import { limits } from './012-limits.js';
+import { access } from './013-access.js';
 import { rolesGroups } from './014-roles-groups.js';
+import { qualityPresets } from './015-quality-presets.js';
+import { monitoringHours } from './016-monitoring-hours.js';
 
 /** Migrations live in code (not read from a folder) so they run the same under tsx and in a bundle. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -34,7 +37,10 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '010-token-hashes': tokenHashes(),
         '011-audit': audit(dialect),
         '012-limits': limits(),
+        '013-access': access(),
         '014-roles-groups': rolesGroups(dialect),
+        '015-quality-presets': qualityPresets(),
+        '016-monitoring-hours': monitoringHours(dialect),
       };
     },
   };

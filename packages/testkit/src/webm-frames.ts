@@ -25,6 +25,10 @@ function vint(buf: Buffer, at: number, keepMarker: boolean): { value: number; le
 export interface FrameArrival {
   ptsMs: number;
   arrivedAt: number;
+  /** A keyframe: a decoder can start here. */
+  key: boolean;
+  /** The block's size (the frame and its few header bytes). */
+  bytes: number;
 }
 
 export class WebmFrameTimes {
@@ -49,7 +53,8 @@ export class WebmFrameTimes {
       if (id.value === TIMECODE) this.clusterTimecode = this.buf.readUIntBE(body, size.value);
       if (id.value === SIMPLE_BLOCK) {
         const track = vint(this.buf, body, false)!;
-        this.frames.push({ ptsMs: this.clusterTimecode + this.buf.readInt16BE(body + track.length), arrivedAt });
+        const flags = this.buf[body + track.length + 2];
+        this.frames.push({ ptsMs: this.clusterTimecode + this.buf.readInt16BE(body + track.length), arrivedAt, key: (flags & 0x80) !== 0, bytes: size.value });
       }
       at = body + size.value;
     }

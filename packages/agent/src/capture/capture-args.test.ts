@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { captureArgs, type CaptureOptions } from './capture-args.js';
+import { PRESETS } from './presets.js';
+
+const SCREEN: CaptureOptions = { source: 'screen', fps: 10, width: 1280, height: 720, display: ':0', screenSize: '1920x1080' };
+const value = (args: string[], name: string) => args[args.indexOf(name) + 1];
+
+test('nobody watching: unchanged frames dropped (one a second still goes), the preset\'s quality, cap and long keyframe spacing', () => {
+  const args = captureArgs(SCREEN, { preset: 'archive', watched: false }, 'linux');
+  assert.equal(value(args, '-framerate'), String(PRESETS.archive.maxFps), 'at most the preset\'s frame rate');
+  assert.match(value(args, '-vf'), new RegExp(`,mpdecimate=max=${PRESETS.archive.maxFps - 1},format=yuv420p$`));
+  assert.equal(value(args, '-c:v'), 'libvpx-vp9');
+  assert.equal(value(args, '-tune-content'), 'screen');
+  assert.equal(value(args, '-crf'), String(PRESETS.archive.crf));
+  assert.equal(value(args, '-b:v'), PRESETS.archive.cap);
+  assert.equal(value(args, '-g'), String(PRESETS.archive.keyframeFrames));
+  assert.equal(value(args, '-cluster_time_limit'), '1000');
+  assert.equal(args.at(-1), 'pipe:1');
+});
+
+test('watched: every frame at 20 fps at least, a keyframe every 2 s and a cluster per frame, for a viewer\'s delay', () => {
+  const args = captureArgs(SCREEN, { preset: 'balanced', watched: true }, 'linux');
+  assert.doesNotMatch(value(args, '-vf'), /mpdecimate/);
+  assert.equal(value(args, '-framerate'), '20');
+  assert.equal(value(args, '-g'), '40');
+  assert.equal(value(captureArgs({ ...SCREEN, fps: 30 }, { preset: 'balanced', watched: true }, 'linux'), '-framerate'), '30');
+  assert.equal(value(args, '-cluster_size_limit'), '0');
+  assert.equal(args.includes('-cluster_time_limit'), false);
+});
+
+test('a bitrate cap of the desktop\'s own replaces the preset\'s', () => {
+  assert.equal(value(captureArgs({ ...SCREEN, bitrate: '2M' }, { preset: 'sharp', watched: false }, 'linux'), '-b:v'), '2M');
+});
+
+test('the grab of each platform', () => {
+  assert.deepEqual(captureArgs(SCREEN, { preset: 'balanced', watched: false }, 'linux').slice(3, 13), ['-f', 'x11grab', '-framerate', '5', '-draw_mouse', '1', '-video_size', '1920x1080', '-i', ':0']);
+  assert.equal(value(captureArgs({ ...SCREEN, display: 'desktop' }, { preset: 'balanced', watched: false }, 'win32'), '-f'), 'gdigrab');
+  assert.equal(value(captureArgs({ ...SCREEN, display: '1' }, { preset: 'balanced', watched: false }, 'darwin'), '-i'), '1:none');
+});
