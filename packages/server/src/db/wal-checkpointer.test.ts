@@ -38,7 +38,7 @@ test("the server's connection never checkpoints; the worker copies the log into 
     await waitUntil(() => results.at(-1)!.log <= STARTED_OVER, 10_000, 'the log started over');
     assert.deepEqual(errors, []);
     const reader = new SQLite(file, { readonly: true });
-    assert.equal(reader.prepare('select count(*) as n from t').get().n, 1510);
+    assert.equal((reader.prepare('select count(*) as n from t').get() as { n: number }).n, 1510);
     reader.close();
   } finally {
     await checkpoints.stop();
