@@ -139,7 +139,12 @@ export function createPresence(deps: PresenceDeps) {
   const graceTimers = createGraceTimers(clock, (row) => void expire(row).catch((err) => deps.onError('grace expiry', err)));
 
   type Transition = 'client-connected' | 'client-reconnecting' | 'client-gone';
-  const announce = (event: Transition, row: ClientRow) => deps.events.emit(event, toClient(row));
+  /** Announces the row's transition; answers the client as announced (one view of the row for both). */
+  const announce = (event: Transition, row: ClientRow): Client => {
+    const client = toClient(row);
+    deps.events.emit(event, client);
+    return client;
+  };
   const announceEach = (event: Transition, rows: ClientRow[]) => {
     for (const row of rows) announce(event, row);
     return rows.length;
@@ -149,7 +154,7 @@ export function createPresence(deps: PresenceDeps) {
    * A new connection of `(companyId, userHost)`, if its device may connect as it (PROTOCOL.md §2 "Device
    * credential"); a refused one throws and changes nothing. `deviceSecret`: issued when this connection enrolled it.
    */
-  async function connectNew(request: ConnectRequest): Promise<{ row: ClientRow; deviceSecret?: string }> {
+  async function connectNew(request: ConnectRequest): Promise<{ row: ClientRow; client: Client; deviceSecret?: string }> {
     const { companyId, userHost, tokenId } = request;
     const storedHash = await secretHashes.load({ companyId, userHost });
     const device = decideDevice({ userHost, legacy: request.legacy ?? false, presented: request.deviceSecret, storedHash: storedHash ?? null });
@@ -161,8 +166,8 @@ export function createPresence(deps: PresenceDeps) {
     const row = await writeConnect(connects, { ...input, deviceSecretHash: device.hash }, reservation);
     if (!row) throw enrolledMeanwhile(userHost);
     graceTimers.clear(row.id);
-    announce('client-connected', row);
-    return { row, ...(device.kind === 'enroll' && { deviceSecret: device.secret }) };
+    const client = announce('client-connected', row);
+    return { row, client, ...(device.kind === 'enroll' && { deviceSecret: device.secret }) };
   }
 
   async function connect(request: ConnectRequest): Promise<{ client: Client; connection: Connection; changed: boolean; deviceSecret?: string }> {
@@ -170,9 +175,9 @@ export function createPresence(deps: PresenceDeps) {
     return serial.run(identityKey(companyId, userHost), async () => {
       // The socket already holding this client's connection proved its device when it made it.
       const refreshed = await refreshedBySameSocket(db, request);
-      const { row, deviceSecret } = refreshed ? { row: refreshed } : await connectNew(request);
+      const { row, client, deviceSecret } = refreshed ? { row: refreshed, client: toClient(refreshed) } : await connectNew(request);
       const connection = { clientId: row.id, generation: row.generation, companyId, userHost };
-      return { client: toClient(row), connection, changed: !refreshed, ...(deviceSecret && { deviceSecret }) };
+      return { client, connection, changed: !refreshed, ...(deviceSecret && { deviceSecret }) };
     });
   }
 
@@ -181,9 +186,8 @@ export function createPresence(deps: PresenceDeps) {
     return serial.run(identityKey(connection.companyId, connection.userHost), async () => {
       const row = await repo.markReconnecting(db, connection.clientId, connection.generation, clock.now(), graceMs);
       if (!row) return undefined;
-      announce('client-reconnecting', row);
       graceTimers.arm(row);
-      return toClient(row);
+      return announce('client-reconnecting', row);
     });
   }
 
@@ -193,8 +197,7 @@ export function createPresence(deps: PresenceDeps) {
       const row = await repo.markClosed(db, connection.clientId, connection.generation, clock.now(), reason);
       if (!row) return undefined;
       graceTimers.clear(row.id);
-      announce('client-gone', row);
-      return toClient(row);
+      return announce('client-gone', row);
     });
   }
 
@@ -211,8 +214,7 @@ export function createPresence(deps: PresenceDeps) {
   function expire(target: Pick<ClientRow, 'id' | 'generation' | 'company_id' | 'user_host'>) {
     return serial.run(identityKey(target.company_id, target.user_host), async () => {
       const row = await repo.expireGrace(db, target.id, target.generation, clock.now());
-      if (row) announce('client-gone', row);
-      return row && toClient(row);
+      return row && announce('client-gone', row);
     });
   }
 
