@@ -40,7 +40,7 @@ test('a bitrate cap of the desktop\'s own replaces the preset\'s', () => {
 });
 
 test('the grab of each platform', () => {
-  assert.deepEqual(captureArgs(SCREEN, { preset: 'balanced', watched: false }, 'linux').slice(3, 13), ['-f', 'x11grab', '-framerate', '5', '-draw_mouse', '1', '-video_size', '1920x1080', '-i', ':0']);
+  assert.deepEqual(captureArgs(SCREEN, { preset: 'balanced', watched: false }, 'linux').slice(3, 13), ['-f', 'x11grab', '-framerate', String(PRESETS.balanced.maxFps), '-draw_mouse', '1', '-video_size', '1920x1080', '-i', ':0']);
   assert.equal(value(captureArgs({ ...SCREEN, display: 'desktop' }, { preset: 'balanced', watched: false }, 'win32'), '-f'), 'gdigrab');
   assert.equal(value(captureArgs({ ...SCREEN, display: '1' }, { preset: 'balanced', watched: false }, 'darwin'), '-i'), '1:none');
 });
