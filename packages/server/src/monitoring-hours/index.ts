@@ -49,9 +49,8 @@ export function createMonitoringHoursFeature(ctx: AppContext, { io, clustered }:
     routes: async (app: FastifyInstance) => {
       await app.register(hoursRoutes, { prefix: '/api/monitoring-hours', ctx, schedules });
     },
-    onAgent: (socket) => {
-      socket.once('disconnect', () => announcer.remove(socket.id));
-    },
+    // After the socket's events were handled: a `client-connected` still running when it dropped adds it first.
+    agentHandlers: (handlers) => handlers.onAgentDisconnect(async (socket) => announcer.remove(socket.id)),
     stop: async () => announcer.stop(),
   } satisfies Feature & Record<string, unknown>;
 }
