@@ -133,6 +133,8 @@ export function createHoursAnnouncer(deps: {
     },
     /** What the timer does at a boundary (tests call it after moving a fake clock). */
     boundary,
+    /** How many agent sockets it keeps. */
+    size: () => agents.size,
     stop() {
       clearTimer();
       agents.clear();

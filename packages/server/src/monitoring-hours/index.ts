@@ -46,6 +46,8 @@ export function createMonitoringHoursFeature(ctx: AppContext, { io, clustered }:
   return {
     /** Runs what the boundary timer runs (tests move a fake clock, then call it). */
     boundary: () => announcer.boundary(),
+    /** How many agent sockets of this node it keeps (one per agent that connected here and is still here). */
+    agentsHere: () => announcer.size(),
     routes: async (app: FastifyInstance) => {
       await app.register(hoursRoutes, { prefix: '/api/monitoring-hours', ctx, schedules });
     },
