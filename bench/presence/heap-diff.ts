@@ -3,8 +3,10 @@
  * `npm run bench:presence -- --heap-snapshots` writes them, before the agents connect and with them held) and
  * lists the objects that are new in the second, by kind, with their bytes per agent and who holds them.
  *
- *   node --import tsx bench/presence/heap-diff.ts <before.heapsnapshot> <held.heapsnapshot> --agents N [--top 40] [--retainers 3]
+ *   node --import tsx bench/presence/heap-diff.ts <before.heapsnapshot> <held.heapsnapshot> [--agents N] [--top 40] [--retainers 3]
  *
+ * Per agent means per connection held in the second snapshot: by default the number of new Socket.IO `Client`
+ * objects (one per connection), since agents the heartbeat dropped under load may be reconnecting at that moment.
  * An object is new when its id is not in the first snapshot (V8 keeps an object's id for the life of the
  * process). Kinds are a constructor's name for objects, `(closure) name` for functions, and V8's own types
  * otherwise (strings, arrays, hidden objects such as the backing stores of Maps and Sets). Self sizes only:
@@ -32,8 +34,7 @@ const { values: args, positionals } = parseArgs({
   allowPositionals: true,
   options: { agents: { type: 'string' }, top: { type: 'string', default: '40' }, retainers: { type: 'string', default: '3' } },
 });
-if (positionals.length !== 2 || !args.agents) throw new Error('usage: heap-diff.ts <before.heapsnapshot> <held.heapsnapshot> --agents N');
-const AGENTS = Number(args.agents);
+if (positionals.length !== 2) throw new Error('usage: heap-diff.ts <before.heapsnapshot> <held.heapsnapshot> [--agents N]');
 
 function kindOf(type: string, name: string): string {
   if (type === 'object' || type === 'native') return name.split(' ')[0] || `(${type})`;
@@ -105,6 +106,10 @@ held.ids.forEach((_, n) => {
   total += held.selfSizes[n];
 });
 
+const connections = byKind.get('Client')?.count ?? 0;
+const AGENTS = args.agents ? Number(args.agents) : connections;
+if (!AGENTS) throw new Error('no new Socket.IO connection in the second snapshot: give --agents N');
+
 /** The most frequent retainers of a kind's new objects: `<retainer kind>.<edge>`. */
 function topRetainers(nodes: number[], top: number): string {
   const counts = new Map<string, number>();
@@ -122,7 +127,7 @@ function topRetainers(nodes: number[], top: number): string {
 }
 
 const rows = [...byKind].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, Number(args.top));
-console.log(`new objects: ${(total / AGENTS).toFixed(0)} bytes per agent (self sizes; ${AGENTS} agents)\n`);
+console.log(`new objects: ${(total / AGENTS).toFixed(0)} bytes per agent (self sizes; ${AGENTS} agents; ${connections} new Socket.IO connections)\n`);
 console.log('bytes/agent  objects/agent  kind  ← held by (per agent)');
 for (const [kind, { count, bytes, nodes }] of rows) {
   console.log(`${(bytes / AGENTS).toFixed(0).padStart(11)}  ${(count / AGENTS).toFixed(2).padStart(13)}  ${kind}  ← ${topRetainers(nodes, Number(args.retainers))}`);

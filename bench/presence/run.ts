@@ -92,7 +92,11 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     /** Writes each garbage collection to the servers' logs (`<target>-server.log`). */
     'trace-gc': { type: 'boolean', default: false },
-    /** Heap snapshots of each server before the agents connect and with them held (`<target>-{before,held}.heapsnapshot`; compare with heap-diff.ts). */
+    /**
+     * Heap snapshots of each server before the agents connect and with them held (`<target>-{before,held}.heapsnapshot`;
+     * compare with heap-diff.ts). Such a run's RSS per connection is not a figure: the memory the first snapshot took
+     * stays in the process.
+     */
     'heap-snapshots': { type: 'boolean', default: false },
     'heartbeat-ms': { type: 'string' },
     'grace-ms': { type: 'string', default: '60000' },

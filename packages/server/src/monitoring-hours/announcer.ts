@@ -1,4 +1,5 @@
 import { hoursStateAt, type MonitoringHours, type MonitoringHoursPayload } from '@vaahshare/protocol';
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../infra/clock.js';
 
 /** An agent socket on this node and the client it holds. */
@@ -41,20 +42,32 @@ function earliestChange(agents: Iterable<Tracked>, current: number | null): numb
   return earliest;
 }
 
+export interface AnnouncerDeps {
+  clock: Clock;
+  timers: Timers;
+  lookup: HoursLookup;
+  send: (socketId: string, payload: MonitoringHoursPayload) => void;
+  onError: (err: unknown) => void;
+}
+
+/**
+ * One string per distinct value among those seen lately: what each agent was sent is kept as one of them rather than
+ * a copy of its own, since thousands of agents share a schedule (docs/bench-log/presence.md, "Memory per connection").
+ */
+function createInterner() {
+  const recent = new LRUCache<string, string>({ max: 256 });
+  return (value: string) => recent.get(value) ?? (recent.set(value, value), value);
+}
+
 /**
  * Tells the agents connected to this node their monitoring hours (PROTOCOL.md §8.24): once each connects, again when
  * a schedule of their company or their group changes, and at each boundary by this node's clock (one timer for the
  * earliest). Lookups are batched: whatever was asked while one ran goes in the next, so a storm of connects makes
  * few queries, and answers go out in the order they were computed.
  */
-export function createHoursAnnouncer(deps: {
-  clock: Clock;
-  timers: Timers;
-  lookup: HoursLookup;
-  send: (socketId: string, payload: MonitoringHoursPayload) => void;
-  onError: (err: unknown) => void;
-}) {
+export function createHoursAnnouncer(deps: AnnouncerDeps) {
   const agents = new Map<string, Tracked>();
+  const interned = createInterner();
   const pending = new Set<Tracked>();
   let running: Promise<void> | null = null;
   let timer: unknown = null;
@@ -74,7 +87,7 @@ export function createHoursAnnouncer(deps: {
       const state = { hours: client.hours, inside, next_change_at: next_change_at === null ? null : new Date(next_change_at).toISOString() };
       const key = JSON.stringify(state);
       if (key === agent.sent) continue;
-      agent.sent = key;
+      agent.sent = interned(key);
       deps.send(agent.socketId, { ...state, server_time: new Date(now).toISOString() });
     }
   }
