@@ -1,8 +1,8 @@
-// Builds dist/main.js, the server as `npm start` runs it: our TypeScript (server and protocol) bundled by
-// esbuild, the dependencies loaded from node_modules as usual. Starting it takes a fraction of the time tsx
-// takes to compile the sources at every start, which is what a restart's reconnect storm waits for.
-// Rebuilt only when a source file is newer.   node scripts/build.mjs [--force]
-import fs from 'node:fs';
+// Builds dist/main.js, the server as `npm start` runs it: our TypeScript (server and protocol) and the pure
+// JavaScript dependencies bundled by esbuild into one file. A restart's reconnect storm waits for the start-up,
+// and Node resolving, reading and linking some 400 module files took a third of it (1.44 s → 0.97 s to
+// listening, docs/bench-log/presence.md 2026-12-02). Rebuilt only when a source file or the lockfile is newer.
+//   node scripts/build.mjs [--force]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle, isFresh, nodeModuleOptions } from '../../../scripts/bundle.mjs';
@@ -21,8 +21,28 @@ import { bundle, isFresh, nodeModuleOptions } from '../../../scripts/bundle.mjs'
 export const serverNodeFlags = ['--enable-source-maps', '--max-semi-space-size=6', '--heap-growing-percent=40'];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const sources = [path.join(root, 'src'), path.join(root, '../protocol/src')];
-const { dependencies } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+// The lockfile: a dependency updated by `npm install` is in the bundle, so it makes the bundle stale too.
+const sources = [path.join(root, 'src'), path.join(root, '../protocol/src'), path.join(root, '../../package-lock.json')];
+
+/**
+ * Left to Node, loaded from node_modules: native addons (and what loads them), packages that find files of their
+ * own at run time (pino's transport workers, ffmpeg's per-platform binary), optional dependencies that may be
+ * absent (ws's bufferutil and utf-8-validate, pg's pg-native), and what only a cluster loads (Redis), so that a
+ * single node's heap does not hold it.
+ */
+const external = [
+  'better-sqlite3',
+  'argon2',
+  'pg',
+  'pg-native',
+  'redis',
+  '@socket.io/redis-streams-adapter',
+  '@ffmpeg-installer/ffmpeg',
+  'pino',
+  'pino-pretty',
+  'bufferutil',
+  'utf-8-validate',
+];
 
 export async function buildServer({ force = false } = {}) {
   const outfile = path.join(root, 'dist', 'main.js');
@@ -32,8 +52,9 @@ export async function buildServer({ force = false } = {}) {
       ...nodeModuleOptions,
       entryPoints: [path.join(root, 'src', 'main.ts')],
       sourcemap: true,
-      // Our workspace packages are TypeScript and go in; everything else stays a package Node loads itself.
-      external: Object.keys(dependencies).filter((name) => !name.startsWith('@vaahshare/')),
+      // Stack traces need the mappings only; the sources' text would only make the map bigger to read.
+      sourcesContent: false,
+      external,
     },
     outfile,
   );

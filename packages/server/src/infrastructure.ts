@@ -51,7 +51,7 @@ async function openStores(app: FastifyInstance, config: Config): Promise<{ datab
   const database = await openDatabase({
     dataDir: config.DATA_DIR,
     databaseUrl: config.DATABASE_URL,
-    onIdleError: (err) => app.log.warn({ err }, 'idle database connection lost'),
+    onBackgroundError: (err) => app.log.warn({ err }, 'database background work failed'),
   });
   try {
     await migrateToLatest(database);

@@ -6,6 +6,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '@vaahshare/prot
 import type { Config } from './config.js';
 import type { InterServerEvents, IoServer, SocketData } from './context.js';
 import { createOriginPolicy, originRefusal, type OriginPolicy } from './http-security/origins.js';
+import { coalesceFlushedFrames } from './infra/coalesced-frames.js';
 
 export type AgentSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -56,6 +57,7 @@ function allowRequest(allowed: OriginPolicy) {
 }
 
 export async function createIo(app: FastifyInstance, config: Config, log: FastifyBaseLogger): Promise<SocketServer> {
+  coalesceFlushedFrames();
   const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(app.server, {
     allowRequest: allowRequest(createOriginPolicy(config)),
     // Until its handshake authenticated it, a connection may send only small messages (the handshake, a dashboard's

@@ -9,6 +9,9 @@ export const DEFAULT_IDLE_MESSAGE = 'You have been idle for a while. Are you sti
 export const DEFAULT_COMPANY_NAME = 'Default company';
 
 export const toCompany = (row: Pick<CompanyRow, 'id' | 'name'>): Company => ({ id: row.id, name: row.name });
+// A stored preset this version does not know (written by a newer one, or by hand) reads as the default.
+const storedPreset = qualityPresetSchema.catch(DEFAULT_QUALITY_PRESET);
+
 export const toSettings = (row: CompanyRow): Settings => ({
   idle_threshold_seconds: row.idle_threshold_seconds,
   idle_message: row.idle_message,
@@ -16,7 +19,7 @@ export const toSettings = (row: CompanyRow): Settings => ({
   pause_allowed: Boolean(row.pause_allowed),
   pause_max_minutes: row.pause_max_minutes,
   audit_retention_days: row.audit_retention_days,
-  quality_preset: qualityPresetSchema.catch(DEFAULT_QUALITY_PRESET).parse(row.quality_preset),
+  quality_preset: storedPreset.parse(row.quality_preset),
 });
 
 export const toEnrollmentToken = (row: EnrollmentTokenRow): EnrollmentToken => ({

@@ -6,6 +6,15 @@ import { findActiveToken, findCompany, toCompany, toSettings } from './companies
 
 type ActiveToken = { id: number; company_id: number };
 
+/** `derive` once per row object (a cached row is the same object until it is read again). */
+function memoized<T>(derive: (row: CompanyRow) => T): (row: CompanyRow) => T {
+  const derived = new WeakMap<CompanyRow, T>();
+  return (row) => {
+    if (!derived.has(row)) derived.set(row, derive(row));
+    return derived.get(row)!;
+  };
+}
+
 export type CompanyCache = ReturnType<typeof createCompanyCache>;
 
 /**
@@ -17,16 +26,19 @@ export type CompanyCache = ReturnType<typeof createCompanyCache>;
 export function createCompanyCache(db: Db, ttlMs = 5_000) {
   const tokens = new LRUCache<string, ActiveToken>({ max: 1_000, ttl: ttlMs, fetchMethod: (token) => findActiveToken(db, token) });
   const companies = new LRUCache<number, CompanyRow>({ max: 1_000, ttl: ttlMs, fetchMethod: (companyId) => findCompany(db, companyId) });
+  // What agents are sent, made once per row read rather than once per agent.
+  const settingsOf = memoized(toSettings);
+  const companyOf = memoized(toCompany);
   return {
     /** An active enrollment token's id and company, or undefined for an unknown or revoked one. */
     activeToken: (token: string) => tokens.fetch(token),
     settings: async (companyId: number): Promise<Settings | undefined> => {
       const row = await companies.fetch(companyId);
-      return row && toSettings(row);
+      return row && settingsOf(row);
     },
     company: async (companyId: number): Promise<Company | undefined> => {
       const row = await companies.fetch(companyId);
-      return row && toCompany(row);
+      return row && companyOf(row);
     },
     forgetTokens: () => tokens.clear(),
     forgetSettings: (companyId: number) => companies.delete(companyId),

@@ -6,6 +6,7 @@ import type { Database } from './schema.js';
 import { dialects, type Dialect } from './migrations/columns.js';
 import { migrationProvider } from './migrations/index.js';
 import { withStatementCache } from './statement-cache.js';
+import { checkpointInWorker } from './wal-checkpointer.js';
 
 export type Db = Kysely<Database>;
 
@@ -25,23 +26,33 @@ async function loadPg() {
   return pg;
 }
 
-export async function openDatabase(options: { dataDir: string; databaseUrl?: string; onIdleError?: (err: Error) => void }): Promise<DatabaseHandle> {
+export interface OpenDatabaseOptions {
+  dataDir: string;
+  databaseUrl?: string;
+  /** Background work of the database failed (a PostgreSQL idle connection lost, a SQLite checkpoint): for the log. */
+  onBackgroundError?: (err: Error) => void;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
     const pg = await loadPg();
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
     // An idle connection the server ends (restart, failover, a dropped database) is discarded by the pool and
     // the next query opens a new one; without a listener its 'error' event would crash the process.
-    pool.on('error', (err) => options.onIdleError?.(err));
+    pool.on('error', (err) => options.onBackgroundError?.(err));
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: dialects.postgres };
   }
   fs.mkdirSync(options.dataDir, { recursive: true });
-  const sqlite = new SQLite(path.join(options.dataDir, 'vaahshare.sqlite'));
+  const file = path.join(options.dataDir, 'vaahshare.sqlite');
+  const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   // WAL + NORMAL survives a process crash (kill -9) without losing commits; only an OS crash may lose the last ones.
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: dialects.sqlite };
+  const checkpoints = checkpointInWorker(sqlite, file, { onError: (err) => options.onBackgroundError?.(err) });
+  const database = withStatementCache(sqlite, { beforeClose: checkpoints.stop });
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), dialect: dialects.sqlite };
 }
 
 export async function migrateToLatest({ db, dialect }: DatabaseHandle): Promise<void> {

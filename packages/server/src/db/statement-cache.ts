@@ -8,10 +8,11 @@ import { LRUCache } from 'lru-cache';
  * better-sqlite3 statements are reusable as long as none is iterated while in use, which Kysely's
  * `all`/`run` never leave half done.
  */
-export function withStatementCache(database: SQLite.Database, max = 500): SqliteDatabase {
+export function withStatementCache(database: SQLite.Database, { max = 500, beforeClose }: { max?: number; beforeClose?: () => void } = {}): SqliteDatabase {
   const statements = new LRUCache<string, SQLite.Statement>({ max });
   return {
     close: () => {
+      beforeClose?.();
       statements.clear();
       database.close();
     },

@@ -43,7 +43,15 @@ export interface DomainEvents {
   /** A client is gone for good: its grace period ended or its app closed. */
   'client-gone': Client;
   /** An agent socket holds its client's connection and is in its rooms; awaited before `client-connected` is acked. */
-  'agent-connected': { clientId: number; legacy: boolean; changed: boolean; socketId: string; machineInfo: MachineInfo };
+  'agent-connected': {
+    clientId: number;
+    legacy: boolean;
+    changed: boolean;
+    socketId: string;
+    machineInfo: MachineInfo;
+    /** The client's company and group as the connect wrote them, and when (this node's clock) it started to. */
+    placed: { companyId: number; groupId: number | null; at: number };
+  };
   /**
    * Every node beat: `alive` are the nodes with a row. What nodes without one held (clients, processing, viewers)
    * is taken over, each item by one node's guarded update. Awaited: the next beat waits for it.

@@ -1,15 +1,25 @@
 import { hoursStateAt, type MonitoringHours, type MonitoringHoursPayload } from '@vaahshare/protocol';
-import { LRUCache } from 'lru-cache';
 import type { Clock } from '../infra/clock.js';
+
+/** Where a client is: its company and its group, whose schedules decide its hours. */
+export interface Placement {
+  companyId: number;
+  groupId: number | null;
+}
 
 /** An agent socket on this node and the client it holds. */
 export interface AgentHere {
   socketId: string;
   clientId: number;
+  /** Where presence found the client as it connected, and when (this node's clock) it started reading that. */
+  placed?: Placement & { at: number };
 }
 
-/** Each client's company and the schedule that applies to it now (clients no longer there are left out). */
-export type HoursLookup = (clientIds: number[]) => Promise<Map<number, { companyId: number; hours: MonitoringHours | null }>>;
+/** Where each of these clients is now (clients no longer there are left out): a database read. */
+export type PlacementLookup = (clientIds: number[]) => Promise<Map<number, Placement>>;
+
+/** The schedule that applies to a placement (null: recorded always). */
+export type HoursOf = (placement: Placement) => Promise<MonitoringHours | null>;
 
 export interface Timers {
   set: (fn: () => void, ms: number) => unknown;
@@ -21,11 +31,61 @@ export const realTimers: Timers = {
   clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-interface Tracked extends AgentHere {
-  companyId: number | null;
-  /** What was sent last (without the server time): a refresh that finds the same sends nothing. */
-  sent: string | null;
+interface Tracked {
+  socketId: string;
+  clientId: number;
+  /** Null until known, and again after a change of its company (its group may have changed). */
+  placement: Placement | null;
+  /** What was sent last (its schedule as JSON, one string shared by its agents; null: nothing yet): a refresh that finds the same sends nothing. */
+  sentHours: string | null;
+  sentInside: boolean;
   nextChangeAt: number | null;
+}
+
+/** Each schedule's JSON, made once per schedule read rather than once per agent. */
+const hoursJson = new WeakMap<MonitoringHours, string>();
+function jsonOf(hours: MonitoringHours | null): string {
+  if (hours === null) return 'null';
+  let json = hoursJson.get(hours);
+  if (json === undefined) hoursJson.set(hours, (json = JSON.stringify(hours)));
+  return json;
+}
+
+/** Sends the agent its state unless it was told the same last time. */
+function tell(agent: Tracked, hours: MonitoringHours | null, now: number, send: (socketId: string, payload: MonitoringHoursPayload) => void) {
+  const { inside, next_change_at } = hoursStateAt(hours, now);
+  const json = jsonOf(hours);
+  if (json === agent.sentHours && inside === agent.sentInside && next_change_at === agent.nextChangeAt) return;
+  agent.sentHours = json;
+  agent.sentInside = inside;
+  agent.nextChangeAt = next_change_at;
+  const next = next_change_at === null ? null : new Date(next_change_at).toISOString();
+  send(agent.socketId, { hours, inside, next_change_at: next, server_time: new Date(now).toISOString() });
+}
+
+/** When this node last heard that each company's schedules or groups changed. */
+function createChangeLog(clock: Clock) {
+  const changedAt = new Map<number, number>();
+  return {
+    heard: (companyId: number) => changedAt.set(companyId, clock.now()),
+    /** Whether no change of the placement's company was heard since `since` (one in the same millisecond counts as after). */
+    unchangedSince: (placement: Placement, since: number) => (changedAt.get(placement.companyId) ?? -Infinity) < since,
+  };
+}
+
+/** Reads where the agents not placed yet are. */
+async function placementsOf(batch: Tracked[], lookup: PlacementLookup): Promise<Map<number, Placement>> {
+  const unplaced = [...new Set(batch.filter((a) => a.placement === null).map((a) => a.clientId))];
+  return unplaced.length ? lookup(unplaced) : new Map();
+}
+
+export interface AnnouncerDeps {
+  clock: Clock;
+  timers: Timers;
+  placements: PlacementLookup;
+  hoursOf: HoursOf;
+  send: (socketId: string, payload: MonitoringHoursPayload) => void;
+  onError: (err: unknown) => void;
 }
 
 /** A wake-up never waits longer than this: a clock set forward meanwhile is noticed within it. */
@@ -42,33 +102,17 @@ function earliestChange(agents: Iterable<Tracked>, current: number | null): numb
   return earliest;
 }
 
-export interface AnnouncerDeps {
-  clock: Clock;
-  timers: Timers;
-  lookup: HoursLookup;
-  send: (socketId: string, payload: MonitoringHoursPayload) => void;
-  onError: (err: unknown) => void;
-}
-
-/**
- * One string per distinct value among those seen lately: what each agent was sent is kept as one of them rather than
- * a copy of its own, since thousands of agents share a schedule (docs/bench-log/presence.md, "Memory per connection").
- */
-function createInterner() {
-  const recent = new LRUCache<string, string>({ max: 256 });
-  return (value: string) => recent.get(value) ?? (recent.set(value, value), value);
-}
-
 /**
  * Tells the agents connected to this node their monitoring hours (PROTOCOL.md §8.24): once each connects, again when
  * a schedule of their company or their group changes, and at each boundary by this node's clock (one timer for the
- * earliest). Lookups are batched: whatever was asked while one ran goes in the next, so a storm of connects makes
- * few queries, and answers go out in the order they were computed.
+ * earliest). A connecting agent's placement comes from presence, so a storm of connects reads nothing more from the
+ * database; placements that must be read (after a change) are read in batches: whatever was asked while one ran goes
+ * in the next. Answers go out in the order they were computed.
  */
 export function createHoursAnnouncer(deps: AnnouncerDeps) {
   const agents = new Map<string, Tracked>();
-  const interned = createInterner();
   const pending = new Set<Tracked>();
+  const changes = createChangeLog(deps.clock);
   let running: Promise<void> | null = null;
   let timer: unknown = null;
   let armedFor: number | null = null; // the change the timer waits for (MAX_WAIT_MS may wake it earlier)
@@ -76,19 +120,15 @@ export function createHoursAnnouncer(deps: AnnouncerDeps) {
   const clearTimer = () => { if (timer !== null) deps.timers.clear(timer); timer = armedFor = null; };
 
   async function refresh(batch: Tracked[]) {
-    const found = await deps.lookup([...new Set(batch.map((a) => a.clientId))]);
+    const readAt = deps.clock.now();
+    const found = await placementsOf(batch, deps.placements);
     const now = deps.clock.now();
     for (const agent of batch) {
-      const client = found.get(agent.clientId);
-      if (!client || agents.get(agent.socketId) !== agent) continue;
-      const { inside, next_change_at } = hoursStateAt(client.hours, now);
-      agent.companyId = client.companyId;
-      agent.nextChangeAt = next_change_at;
-      const state = { hours: client.hours, inside, next_change_at: next_change_at === null ? null : new Date(next_change_at).toISOString() };
-      const key = JSON.stringify(state);
-      if (key === agent.sent) continue;
-      agent.sent = interned(key);
-      deps.send(agent.socketId, { ...state, server_time: new Date(now).toISOString() });
+      const placement = agent.placement ?? found.get(agent.clientId);
+      if (!placement || agents.get(agent.socketId) !== agent) continue;
+      // A placement read before a change heard since serves this answer only: the change re-asked for the agent.
+      agent.placement = changes.unchangedSince(placement, readAt) ? placement : null;
+      tell(agent, await deps.hoursOf(placement), now, deps.send);
     }
   }
 
@@ -130,9 +170,11 @@ export function createHoursAnnouncer(deps: AnnouncerDeps) {
 
   return {
     /** An agent socket holds its client here now: it is told its hours. */
-    add(agent: AgentHere): Promise<void> {
-      const tracked: Tracked = { ...agent, companyId: null, sent: null, nextChangeAt: null };
-      agents.set(agent.socketId, tracked);
+    add({ socketId, clientId, placed }: AgentHere): Promise<void> {
+      // A change heard since presence started reading the placement may have moved the client: it is read again.
+      const placement = placed && changes.unchangedSince(placed, placed.at) ? { companyId: placed.companyId, groupId: placed.groupId } : null;
+      const tracked: Tracked = { socketId, clientId, placement, sentHours: null, sentInside: true, nextChangeAt: null };
+      agents.set(socketId, tracked);
       return request([tracked]);
     },
     remove(socketId: string) {
@@ -142,7 +184,10 @@ export function createHoursAnnouncer(deps: AnnouncerDeps) {
     },
     /** A schedule or a group of the company changed: its agents here hear whatever changed for them. */
     companyChanged(companyId: number): Promise<void> {
-      return request([...agents.values()].filter((a) => a.companyId === companyId || a.companyId === null));
+      changes.heard(companyId);
+      const concerned = [...agents.values()].filter((a) => a.placement === null || a.placement.companyId === companyId);
+      for (const agent of concerned) agent.placement = null;
+      return request(concerned);
     },
     /** What the timer does at a boundary (tests call it after moving a fake clock). */
     boundary,

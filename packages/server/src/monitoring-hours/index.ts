@@ -20,7 +20,8 @@ export function createMonitoringHoursFeature(ctx: AppContext, { io, clustered }:
   const announcer = createHoursAnnouncer({
     clock: ctx.clock,
     timers: realTimers,
-    lookup: cache.lookup,
+    placements: cache.placements,
+    hoursOf: cache.hoursOf,
     send: (socketId, payload) => ctx.broadcast.toSocket(socketId).emit('monitoring-hours', payload),
     onError: (err) => ctx.log.error({ err }, 'telling agents their monitoring hours failed'),
   });
@@ -36,8 +37,8 @@ export function createMonitoringHoursFeature(ctx: AppContext, { io, clustered }:
   };
   if (clustered) io.on('monitoring-hours-changed', (companyId) => runInBackground(ctx.log, 'monitoring hours of another node', changedHere(companyId)));
   // The original client is never told (PROTOCOL.md §6): it would not know the event.
-  ctx.events.on('agent-connected', ({ clientId, socketId, legacy }) => {
-    if (!legacy) runInBackground(ctx.log, 'monitoring hours on connect', announcer.add({ socketId, clientId }));
+  ctx.events.on('agent-connected', ({ clientId, socketId, legacy, placed }) => {
+    if (!legacy) runInBackground(ctx.log, 'monitoring hours on connect', announcer.add({ socketId, clientId, placed }));
   });
   // Clients that changed group may have other hours now.
   ctx.events.on('clients-moved', ({ companyId }) => schedules.changed(companyId));

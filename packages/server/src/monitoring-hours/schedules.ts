@@ -1,7 +1,7 @@
 import { effectiveHours } from '@vaahshare/protocol';
 import type { Db } from '../db/database.js';
 import type { Clock } from '../infra/clock.js';
-import type { HoursLookup } from './announcer.js';
+import type { HoursOf, PlacementLookup } from './announcer.js';
 import { companyHours, groupsOfClients, type CompanyHours } from './hours.repository.js';
 
 /**
@@ -11,7 +11,7 @@ import { companyHours, groupsOfClients, type CompanyHours } from './hours.reposi
 export function createScheduleCache(deps: { db: Db; clock: Clock; maxAgeMs: number }) {
   const cache = new Map<number, { at: number; hours: Promise<CompanyHours> }>();
 
-  function hoursOf(companyId: number): Promise<CompanyHours> {
+  function hoursOfCompany(companyId: number): Promise<CompanyHours> {
     const cached = cache.get(companyId);
     if (cached && deps.clock.now() - cached.at < deps.maxAgeMs) return cached.hours;
     const hours = companyHours(deps.db, companyId);
@@ -21,18 +21,17 @@ export function createScheduleCache(deps: { db: Db; clock: Clock; maxAgeMs: numb
     return hours;
   }
 
-  /** Each client's company and the schedule that applies to it: its group's own, else its company's default. */
-  const lookup: HoursLookup = async (clientIds) => {
-    const clients = await groupsOfClients(deps.db, clientIds);
-    const result = new Map();
-    for (const client of clients) {
-      const hours = await hoursOf(client.company_id);
-      result.set(client.id, { companyId: client.company_id, hours: effectiveHours(client.group_id === null ? null : hours.groups.get(client.group_id), hours.default) });
-    }
-    return result;
+  /** The schedule that applies to a placement: its group's own, else its company's default. */
+  const hoursOf: HoursOf = async ({ companyId, groupId }) => {
+    const hours = await hoursOfCompany(companyId);
+    return effectiveHours(groupId === null ? null : hours.groups.get(groupId), hours.default);
   };
 
-  return { lookup, forget: (companyId: number) => cache.delete(companyId) };
+  /** Where each client is, read from the database. */
+  const placements: PlacementLookup = async (clientIds) =>
+    new Map((await groupsOfClients(deps.db, clientIds)).map((c) => [c.id, { companyId: c.company_id, groupId: c.group_id }]));
+
+  return { hoursOf, placements, forget: (companyId: number) => cache.delete(companyId) };
 }
 
 /** What the routes call once a company's schedules changed: every node's agents of that company hear it. */

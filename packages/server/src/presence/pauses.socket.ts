@@ -6,6 +6,8 @@ import type { AgentSocket } from '../sockets.js';
 import type { Pauses } from './pauses.js';
 import { connectionOf } from './presence.socket.js';
 
+const noPayload = z.unknown();
+
 function connected(socket: AgentSocket) {
   const connection = connectionOf(socket);
   if (!connection || socket.data.legacy) throw badRequest('Send client-connected first');
@@ -18,7 +20,7 @@ export function registerPauseHandlers(handlers: SocketHandlers, pauses: Pauses) 
     const connection = connected(socket);
     return { ok: true, pause: await pauses.start(connection, minutes, reason) };
   });
-  handlers.onAgent('resume', z.unknown(), async (socket) => {
+  handlers.onAgent('resume', noPayload, async (socket) => {
     const connection = connected(socket);
     return { ok: true, pause: await pauses.end(connection.clientId) };
   });

@@ -5,6 +5,7 @@ import type { ClientRow } from '../db/schema.js';
 import type { DomainEventBus } from '../events/domain-events.js';
 import type { Clock } from '../infra/clock.js';
 import { KeyedSerial } from '../infra/serial.js';
+import { spacedBatches } from '../infra/spaced-batches.js';
 import { toClient } from './client-view.js';
 import { decideDevice, enrolledMeanwhile } from './device-credential.js';
 import type { NewClientBudget, Reservation } from './new-clients.js';
@@ -61,8 +62,14 @@ async function writeConnect(connects: DataLoader<repo.ConnectInput, ClientRow | 
 }
 
 /**
- * Connects that arrive in the same turn of the event loop are written together. Should the batch fail, each is
- * tried alone, so one bad connect cannot fail the others.
+ * In a reconnect storm each batch of reads or writes waits until this long after the previous one, so that one
+ * commit carries tens of connects rather than one or two (a lone connect waits for nothing).
+ */
+const STORM_BATCH_SPACING_MS = 20;
+
+/**
+ * Connects that arrive together are written together (one transaction: STORM_BATCH_SPACING_MS). Should the batch
+ * fail, each is tried alone, so one bad connect cannot fail the others.
  */
 const batchedConnects = (db: Db) =>
   new DataLoader<repo.ConnectInput, ClientRow | undefined>(
@@ -70,17 +77,17 @@ const batchedConnects = (db: Db) =>
       repo.connectClients(db, inputs).catch(() =>
         Promise.all(inputs.map((input) => repo.connectClients(db, [input]).then(([row]) => row, (err: Error) => err))),
       ),
-    { cache: false, maxBatchSize: 500, batchScheduleFn: (flush) => setImmediate(flush) },
+    { cache: false, maxBatchSize: 500, batchScheduleFn: spacedBatches(STORM_BATCH_SPACING_MS) },
   );
 
-/** The stored device secret hash of each identity (null: not enrolled; undefined: a new identity), read for a turn's connects at once. */
+/** The stored device secret hash of each identity (null: not enrolled; undefined: a new identity), read for connects that arrive together. */
 const batchedSecretHashes = (db: Db) =>
   new DataLoader<{ companyId: number; userHost: string }, string | null | undefined>(
     async (identities) => {
       const stored = await repo.findDeviceSecretHashes(db, identities);
       return identities.map((i) => stored.get(identityKey(i.companyId, i.userHost)));
     },
-    { cache: false, maxBatchSize: 500, batchScheduleFn: (flush) => setImmediate(flush) },
+    { cache: false, maxBatchSize: 500, batchScheduleFn: spacedBatches(STORM_BATCH_SPACING_MS) },
   );
 
 /**
@@ -132,7 +139,12 @@ export function createPresence(deps: PresenceDeps) {
   const graceTimers = createGraceTimers(clock, (row) => void expire(row).catch((err) => deps.onError('grace expiry', err)));
 
   type Transition = 'client-connected' | 'client-reconnecting' | 'client-gone';
-  const announce = (event: Transition, row: ClientRow) => deps.events.emit(event, toClient(row));
+  /** Announces the row's transition; answers the client as announced (one view of the row for both). */
+  const announce = (event: Transition, row: ClientRow): Client => {
+    const client = toClient(row);
+    deps.events.emit(event, client);
+    return client;
+  };
   const announceEach = (event: Transition, rows: ClientRow[]) => {
     for (const row of rows) announce(event, row);
     return rows.length;
@@ -142,7 +154,7 @@ export function createPresence(deps: PresenceDeps) {
    * A new connection of `(companyId, userHost)`, if its device may connect as it (PROTOCOL.md §2 "Device
    * credential"); a refused one throws and changes nothing. `deviceSecret`: issued when this connection enrolled it.
    */
-  async function connectNew(request: ConnectRequest): Promise<{ row: ClientRow; deviceSecret?: string }> {
+  async function connectNew(request: ConnectRequest): Promise<{ row: ClientRow; client: Client; deviceSecret?: string }> {
     const { companyId, userHost, tokenId } = request;
     const storedHash = await secretHashes.load({ companyId, userHost });
     const device = decideDevice({ userHost, legacy: request.legacy ?? false, presented: request.deviceSecret, storedHash: storedHash ?? null });
@@ -154,8 +166,8 @@ export function createPresence(deps: PresenceDeps) {
     const row = await writeConnect(connects, { ...input, deviceSecretHash: device.hash }, reservation);
     if (!row) throw enrolledMeanwhile(userHost);
     graceTimers.clear(row.id);
-    announce('client-connected', row);
-    return { row, ...(device.kind === 'enroll' && { deviceSecret: device.secret }) };
+    const client = announce('client-connected', row);
+    return { row, client, ...(device.kind === 'enroll' && { deviceSecret: device.secret }) };
   }
 
   async function connect(request: ConnectRequest): Promise<{ client: Client; connection: Connection; changed: boolean; deviceSecret?: string }> {
@@ -163,9 +175,9 @@ export function createPresence(deps: PresenceDeps) {
     return serial.run(identityKey(companyId, userHost), async () => {
       // The socket already holding this client's connection proved its device when it made it.
       const refreshed = await refreshedBySameSocket(db, request);
-      const { row, deviceSecret } = refreshed ? { row: refreshed } : await connectNew(request);
+      const { row, client, deviceSecret } = refreshed ? { row: refreshed, client: toClient(refreshed) } : await connectNew(request);
       const connection = { clientId: row.id, generation: row.generation, companyId, userHost };
-      return { client: toClient(row), connection, changed: !refreshed, ...(deviceSecret && { deviceSecret }) };
+      return { client, connection, changed: !refreshed, ...(deviceSecret && { deviceSecret }) };
     });
   }
 
@@ -174,9 +186,8 @@ export function createPresence(deps: PresenceDeps) {
     return serial.run(identityKey(connection.companyId, connection.userHost), async () => {
       const row = await repo.markReconnecting(db, connection.clientId, connection.generation, clock.now(), graceMs);
       if (!row) return undefined;
-      announce('client-reconnecting', row);
       graceTimers.arm(row);
-      return toClient(row);
+      return announce('client-reconnecting', row);
     });
   }
 
@@ -186,8 +197,7 @@ export function createPresence(deps: PresenceDeps) {
       const row = await repo.markClosed(db, connection.clientId, connection.generation, clock.now(), reason);
       if (!row) return undefined;
       graceTimers.clear(row.id);
-      announce('client-gone', row);
-      return toClient(row);
+      return announce('client-gone', row);
     });
   }
 
@@ -204,8 +214,7 @@ export function createPresence(deps: PresenceDeps) {
   function expire(target: Pick<ClientRow, 'id' | 'generation' | 'company_id' | 'user_host'>) {
     return serial.run(identityKey(target.company_id, target.user_host), async () => {
       const row = await repo.expireGrace(db, target.id, target.generation, clock.now());
-      if (row) announce('client-gone', row);
-      return row && toClient(row);
+      return row && announce('client-gone', row);
     });
   }
 

@@ -39,6 +39,7 @@ export function registerPresenceHandlers(
   const { handlers, events } = ctx;
   handlers.onAgent('client-connected', clientConnectedSchema, async (socket, payload) => {
     const companyId = await resolveCompany(companies, socket, payload.company_id);
+    const readFrom = ctx.clock.now();
     const { client, connection, changed, deviceSecret } = await presence.connect({
         companyId,
         userHost: payload.machine_info.user_host,
@@ -61,7 +62,8 @@ export function registerPresenceHandlers(
     const settings = await ctx.companies.settings(companyId);
     if (settings) socket.emit('settings', settings);
     ctx.broadcast.joinClient(socket, connection.clientId);
-    await events.emitAndWait('agent-connected', { clientId: connection.clientId, legacy: socket.data.legacy, changed, socketId: socket.id, machineInfo: payload.machine_info });
+    const placed = { companyId, groupId: client.group_id, at: readFrom };
+    await events.emitAndWait('agent-connected', { clientId: connection.clientId, legacy: socket.data.legacy, changed, socketId: socket.id, machineInfo: payload.machine_info, placed });
     const company = await ctx.companies.company(companyId);
     return { ok: true, client, ...(company && { company }), ...enrolled };
   });
