@@ -1,4 +1,4 @@
-import { QUALITY_PRESETS } from '@vaahshare/protocol';
+import { QUALITY_PRESETS, type QualityPreset } from '@vaahshare/protocol';
 import { captureFilters, captureFps, encoderArgs } from '../../packages/agent/src/capture/capture-args.js';
 
 /** One encoder setting under test: the filters and encoder/muxer options the agent would run after its capture. */
@@ -21,15 +21,39 @@ export const TODAY: EncoderSetting = {
   encoder: [...VP8_REALTIME, '-b:v', '1M', '-g', '20', '-f', 'webm', '-cluster_time_limit', '100', '-flush_packets', '1'],
 };
 
+/**
+ * `args` with some options' values replaced (`null`: the option removed), an option not in `args` added before
+ * the muxer's: a candidate that differs from a preset's encoding in what it names only.
+ */
+export function withOptions(args: string[], changes: Record<string, string | null>): string[] {
+  const out = [...args];
+  for (const [name, value] of Object.entries(changes)) {
+    const at = out.indexOf(name);
+    if (at >= 0 && value === null) out.splice(at, 2);
+    else if (at >= 0) out[at + 1] = value!;
+    else if (value !== null) out.splice(out.indexOf('-f'), 0, name, value);
+  }
+  return out;
+}
+
+/** The recording (nobody watching) of a preset's settings at `fps`, as its x11grab would capture it from the 10 fps reference. */
+const recordedAt = (fps: number) => `fps=${fps},${captureFilters({ ...SIZE, fps }, false)}`;
+
+/** The "balanced" recording of 2026-12-01 (5 fps, realtime speed 8, crf 46, no adaptive quantization): the candidates' baseline. */
+const BALANCED_BEFORE = { '-cpu-used': '8', '-aq-mode': null, '-crf': '46', '-qmin': null, '-b:v': '500k', '-g': '300' };
+const BEFORE_FPS = 5;
+
 /** Every setting compared in one run: today's, the alternatives measured to choose, the presets the agent ships. */
 export function encoderSettings(): EncoderSetting[] {
   const unwatched = captureFilters(SIZE, false);
-  // The reference is captured at 10 fps: a preset capturing fewer takes every other frame or so (`fps`), as its x11grab would.
-  const presetFilters = (name: (typeof QUALITY_PRESETS)[number]) => {
-    const fps = captureFps(SIZE.fps, { preset: name, watched: false });
-    return `fps=${fps},${captureFilters({ ...SIZE, fps }, false)}`;
-  };
-  const preset = (name: (typeof QUALITY_PRESETS)[number], watched = false) => encoderArgs({ preset: name, watched }, captureFps(SIZE.fps, { preset: name, watched }));
+  const presetFps = (name: QualityPreset) => captureFps(SIZE.fps, { preset: name, watched: false });
+  const preset = (name: QualityPreset, fps = presetFps(name)) => encoderArgs({ preset: name, watched: false }, fps);
+  const balanced = (name: string, what: string, changes: Record<string, string | null>, fps = presetFps('balanced')): EncoderSetting => ({
+    name,
+    what,
+    filters: recordedAt(fps),
+    encoder: withOptions(preset('balanced', fps), changes),
+  });
   return [
     TODAY,
     {
@@ -44,8 +68,13 @@ export function encoderSettings(): EncoderSetting[] {
       filters: FIT,
       encoder: ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-row-mt', '1', '-tune-content', 'screen', '-lag-in-frames', '0', '-b:v', '1M', '-g', '20', '-f', 'webm', '-cluster_time_limit', '100', '-flush_packets', '1'],
     },
-    { name: 'balanced-10fps', what: 'balanced at 10 fps (unchanged frames dropped)', filters: unwatched, encoder: encoderArgs({ preset: 'balanced', watched: false }, SIZE.fps) },
-    ...QUALITY_PRESETS.map((name) => ({ name, what: `preset "${name}"`, filters: presetFilters(name), encoder: preset(name) })),
+    balanced('balanced-before', 'balanced of 2026-12-01: 5 fps, speed 8, crf 46, cap 500k, keyframe every 300 frames', BALANCED_BEFORE, BEFORE_FPS),
+    balanced('before-speed-5', 'balanced-before at realtime speed 5', { ...BALANCED_BEFORE, '-cpu-used': '5' }, BEFORE_FPS),
+    balanced('before-speed-5-aq3', 'balanced-before at speed 5 with cyclic-refresh adaptive quantization (-aq-mode 3)', { ...BALANCED_BEFORE, '-cpu-used': '5', '-aq-mode': '3' }, BEFORE_FPS),
+    balanced('before-crf-63', 'balanced-before at crf 63 (speed 8)', { ...BALANCED_BEFORE, '-crf': '63' }, BEFORE_FPS),
+    balanced('before-speed-5-aq3-crf-63', 'balanced-before at speed 5, -aq-mode 3 and crf 63 (balanced now, at 5 fps)', { ...BALANCED_BEFORE, '-cpu-used': '5', '-aq-mode': '3', '-crf': '63' }, BEFORE_FPS),
+    balanced('balanced-10fps', 'balanced at 10 fps', {}, SIZE.fps),
+    ...QUALITY_PRESETS.map((name) => ({ name, what: `preset "${name}"`, filters: recordedAt(presetFps(name)), encoder: preset(name) })),
     { name: 'balanced-watched', what: 'balanced while watched at 10 fps (the agent: 20): every frame, keyframe every 2 s, a cluster per frame', filters: FIT, encoder: encoderArgs({ preset: 'balanced', watched: true }, SIZE.fps) },
   ];
 }

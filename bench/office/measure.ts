@@ -33,11 +33,12 @@ export async function ffmpegCpu(ffmpeg: string, args: string[], stdoutFile?: str
 
 /**
  * SSIM (all planes) of `encoded` against the lossless `reference`, both on the same `fps` grid: the mean, and
- * each frame's (frame n is at n / fps seconds).
+ * each frame's (frame n is at n / fps seconds). An encoding of a smaller picture is scaled up to `size` first,
+ * as a player shows it.
  */
-export async function ssim(ffmpeg: string, encoded: string, reference: string, fps: number): Promise<{ mean: number; frames: number[] }> {
+export async function ssim(ffmpeg: string, encoded: string, reference: string, fps: number, size: { width: number; height: number }): Promise<{ mean: number; frames: number[] }> {
   const stats = `${encoded}.ssim.txt`;
-  const graph = `[0:v]fps=${fps},setpts=PTS-STARTPTS[a];[1:v]format=yuv420p,fps=${fps},setpts=PTS-STARTPTS[b];[a][b]ssim=stats_file=${stats}`;
+  const graph = `[0:v]scale=${size.width}:${size.height}:flags=bicubic,fps=${fps},setpts=PTS-STARTPTS[a];[1:v]format=yuv420p,fps=${fps},setpts=PTS-STARTPTS[b];[a][b]ssim=stats_file=${stats}`;
   const { stderr } = await run(ffmpeg, ['-hide_banner', '-nostdin', '-i', encoded, '-i', reference, '-lavfi', graph, '-f', 'null', '-'], { maxBuffer: 64 * 1024 * 1024 });
   const match = /SSIM Y:.* All:([\d.]+)/.exec(stderr);
   if (!match) throw new Error(`no SSIM in ffmpeg's output: ${stderr.slice(-500)}`);

@@ -129,7 +129,7 @@ async function replay(dir: string, session: Session) {
     const cpu = await ffmpegCpu(FFMPEG, ['-i', ref, '-an', '-vf', setting.filters, ...setting.encoder, 'pipe:1'], raw);
     await remux(FFMPEG, raw, final);
     const size = fs.statSync(final).size;
-    const quality = await ssim(FFMPEG, final, ref, SIZE.fps);
+    const quality = await ssim(FFMPEG, final, ref, SIZE.fps, SIZE);
     const seeks = await seekTimes(browser, final, seekTargets(final, 15));
     await cropFrame(FFMPEG, final, cropAt, path.join(opts.frames, `${setting.name}.png`), crop);
     rows.push({

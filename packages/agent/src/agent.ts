@@ -333,9 +333,14 @@ export class Agent {
    */
   private async keepForUpload(segment: LocalSegment, why: string) {
     this.o.log(`the server no longer takes segment ${segment.id} (${why}); it will be uploaded whole`);
+    // The offline uploader reads the file under its new name: this segment's source is closed.
     if (segment === this.current.segment && !this.holding) {
-      await this.rotate((old) => this.o.spool.toUpload(old.segment, `${old.segment.id}-full`));
+      await this.rotate((old) => {
+        void old.source.close();
+        this.o.spool.toUpload(old.segment, `${old.segment.id}-full`);
+      });
     } else {
+      void this.leftoverSource(segment)?.close();
       this.o.spool.toUpload(segment, `${segment.id}-full`);
       this.leftovers.delete(segment.id);
       // Paused or outside hours: the recording already ended; no new one starts before that ends.

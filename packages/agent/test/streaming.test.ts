@@ -8,7 +8,7 @@ import { agentArgs, runAgent } from './agent-process.js';
 import { startCutProxy } from './cut-proxy.js';
 import { capturedMore, clientId, downloadVideo, finalizedMedia, serverWithAdmin, spooledFiles, writerGone } from './helpers.js';
 
-/** About a second of the test picture as the agent encodes it (the default preset, capped at 300 kbit/s). */
+/** At least a second of the test picture as the agent encodes it (the default preset, capped at 300 kbit/s: 2–3 s since it records 3 fps at crf 63). */
 const SECOND = 7_500;
 /** The test picture changes every frame: nobody watching, the agent records it at the default preset's rate. */
 const FPS = captureFps(10, { preset: 'balanced', watched: false });
@@ -23,8 +23,8 @@ describe('agent streaming (real agent process, real server, real ffmpeg)', () =>
     const proxy = await startCutProxy(t.port);
     const dash = await connectDashboard(t.url, token);
     const dataDir = tempDir('vaahshare-agent-');
-    // A larger picture: the backlog below passes the catch-up threshold within a few seconds.
-    const agent = runAgent(agentArgs(proxy.url, 'cut@pc', dataDir, ['--size', '640x360']));
+    // A larger picture: the backlog below passes the catch-up threshold within ~15 s (the default preset records 3 fps at crf 63).
+    const agent = runAgent(agentArgs(proxy.url, 'cut@pc', dataDir, ['--size', '1280x720']));
     try {
       const captureStart = await agent.waitFor(/capturing a test picture/);
       await agent.waitFor(/connected to/);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { captureArgs, type CaptureOptions } from './capture-args.js';
-import { PRESETS } from './presets.js';
+import { LIVE_SPEED, PRESETS, RECORDING_SPEED } from './presets.js';
 
 const SCREEN: CaptureOptions = { source: 'screen', fps: 10, width: 1280, height: 720, display: ':0', screenSize: '1920x1080' };
 const value = (args: string[], name: string) => args[args.indexOf(name) + 1];
@@ -12,15 +12,21 @@ test('nobody watching: unchanged frames dropped (one a second still goes), the p
   assert.match(value(args, '-vf'), new RegExp(`,mpdecimate=max=${PRESETS.archive.maxFps - 1},format=yuv420p$`));
   assert.equal(value(args, '-c:v'), 'libvpx-vp9');
   assert.equal(value(args, '-tune-content'), 'screen');
+  assert.equal(value(args, '-cpu-used'), String(RECORDING_SPEED));
+  assert.equal(value(args, '-aq-mode'), '3');
   assert.equal(value(args, '-crf'), String(PRESETS.archive.crf));
+  assert.equal(value(args, '-qmin'), String(PRESETS.archive.qmin));
   assert.equal(value(args, '-b:v'), PRESETS.archive.cap);
   assert.equal(value(args, '-g'), String(PRESETS.archive.keyframeFrames));
   assert.equal(value(args, '-cluster_time_limit'), '1000');
   assert.equal(args.at(-1), 'pipe:1');
 });
 
-test('watched: every frame at 20 fps at least, a keyframe every 2 s and a cluster per frame, for a viewer\'s delay', () => {
+test('watched: every frame at 20 fps at least, the live view\'s speed and quality, a keyframe every 2 s and a cluster per frame, for a viewer\'s delay', () => {
   const args = captureArgs(SCREEN, { preset: 'balanced', watched: true }, 'linux');
+  assert.equal(value(args, '-cpu-used'), String(LIVE_SPEED));
+  assert.equal(value(args, '-crf'), String(PRESETS.balanced.liveCrf));
+  assert.equal(args.includes('-qmin'), false, 'no floor under the live view\'s quantizer');
   assert.doesNotMatch(value(args, '-vf'), /mpdecimate/);
   assert.equal(value(args, '-framerate'), '20');
   assert.equal(value(args, '-g'), '40');
@@ -34,7 +40,7 @@ test('a bitrate cap of the desktop\'s own replaces the preset\'s', () => {
 });
 
 test('the grab of each platform', () => {
-  assert.deepEqual(captureArgs(SCREEN, { preset: 'balanced', watched: false }, 'linux').slice(3, 13), ['-f', 'x11grab', '-framerate', '5', '-draw_mouse', '1', '-video_size', '1920x1080', '-i', ':0']);
+  assert.deepEqual(captureArgs(SCREEN, { preset: 'balanced', watched: false }, 'linux').slice(3, 13), ['-f', 'x11grab', '-framerate', String(PRESETS.balanced.maxFps), '-draw_mouse', '1', '-video_size', '1920x1080', '-i', ':0']);
   assert.equal(value(captureArgs({ ...SCREEN, display: 'desktop' }, { preset: 'balanced', watched: false }, 'win32'), '-f'), 'gdigrab');
   assert.equal(value(captureArgs({ ...SCREEN, display: '1' }, { preset: 'balanced', watched: false }, 'darwin'), '-i'), '1:none');
 });

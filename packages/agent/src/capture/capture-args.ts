@@ -1,5 +1,5 @@
 import type { QualityPreset } from '@vaahshare/protocol';
-import { LIVE_VIEW_FPS, PRESETS, WATCHED_KEYFRAME_SECONDS } from './presets.js';
+import { LIVE_SPEED, LIVE_VIEW_FPS, PRESETS, RECORDING_SPEED, WATCHED_KEYFRAME_SECONDS } from './presets.js';
 
 /** What to capture and how to encode it (the `start` / `record` options). */
 export interface CaptureOptions {
@@ -49,18 +49,23 @@ export function captureFilters(o: Pick<CaptureOptions, 'width' | 'height' | 'fps
 
 /**
  * The encoder and muxer options of a preset. Realtime VP9 (no look-ahead, screen-content tuning, row
- * threads) at constant quality under a cap. Unwatched: a keyframe every `keyframeFrames` encoded frames and
- * a cluster a second. Watched: a keyframe every 2 s and a cluster per frame, for a viewer's delay.
+ * threads) at constant quality under a cap. Unwatched: the recording's speed and quality (cyclic-refresh
+ * adaptive quantization, a floor under the quantizer), a keyframe every `keyframeFrames` encoded frames and a
+ * cluster a second. Watched: the live view's speed and quality, a keyframe every 2 s and a cluster per frame,
+ * for a viewer's delay.
  */
 export function encoderArgs(mode: EncodeMode, fps: number, cap?: string): string[] {
   const preset = PRESETS[mode.preset];
-  const keyframeEvery = mode.watched ? Math.max(1, Math.round(fps * WATCHED_KEYFRAME_SECONDS)) : preset.keyframeFrames;
-  return [
-    '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-row-mt', '1', '-tune-content', 'screen',
-    '-lag-in-frames', '0', '-crf', String(preset.crf), '-b:v', cap ?? preset.cap, '-g', String(keyframeEvery),
-    '-f', 'webm', '-write_crc32', '0', ...(mode.watched ? ['-cluster_size_limit', '0'] : ['-cluster_time_limit', '1000']),
-    '-flush_packets', '1',
-  ];
+  const codec = ['-c:v', 'libvpx-vp9', '-deadline', 'realtime'];
+  const tuning = ['-row-mt', '1', '-tune-content', 'screen', '-lag-in-frames', '0'];
+  const muxer = ['-f', 'webm', '-write_crc32', '0'];
+  if (mode.watched) {
+    const keyframeEvery = Math.max(1, Math.round(fps * WATCHED_KEYFRAME_SECONDS));
+    return [...codec, '-cpu-used', String(LIVE_SPEED), ...tuning, '-crf', String(preset.liveCrf), '-b:v', cap ?? preset.cap, '-g', String(keyframeEvery),
+      ...muxer, '-cluster_size_limit', '0', '-flush_packets', '1'];
+  }
+  return [...codec, '-cpu-used', String(RECORDING_SPEED), ...tuning, '-aq-mode', '3', '-crf', String(preset.crf), '-qmin', String(preset.qmin),
+    '-b:v', cap ?? preset.cap, '-g', String(preset.keyframeFrames), ...muxer, '-cluster_time_limit', '1000', '-flush_packets', '1'];
 }
 
 /** Frames a second captured: at least `LIVE_VIEW_FPS` while watched, at most the preset's otherwise. */

@@ -2,26 +2,40 @@ import type { QualityPreset } from '@vaahshare/protocol';
 
 /**
  * The encoder settings behind each company quality preset (PROTOCOL.md §8.23), chosen on the office workload
- * (`npm run bench:office`, BENCHMARKS.md): VP9 tuned for screen content at constant quality (`crf`) with a
- * bitrate cap, realtime speed, frames identical to the last one dropped (variable frame rate) and a keyframe
- * only every `keyframeFrames` encoded frames — a still screen costs almost nothing.
+ * (`npm run bench:office`, BENCHMARKS.md, docs/bench-log/office.md): VP9 tuned for screen content at constant
+ * quality (`crf`) with a bitrate cap, no look-ahead, frames identical to the last one dropped (variable frame
+ * rate) and a keyframe only every `keyframeFrames` encoded frames — a still screen costs almost nothing.
  */
 export interface EncoderPreset {
-  /** libvpx-vp9 constant quality, 0 (best) – 63. */
+  /** libvpx-vp9 constant quality, 0 (best) – 63, while nobody watches. */
   crf: number;
+  /**
+   * The best quantizer (0–63) a frame may get while nobody watches. Without it libvpx spends 7–20 kB on every
+   * tenth frame of a still screen (a golden frame coded better than `crf` asks), for as long as it stays still.
+   */
+  qmin: number;
   /** The bitrate cap (ffmpeg syntax): a screen full of motion may not go above it. */
   cap: string;
   /** Encoded frames between keyframes while nobody watches; bounds what a seek in History decodes. */
   keyframeFrames: number;
   /** Frames a second captured at most while nobody watches (`--fps` may ask for fewer). */
   maxFps: number;
+  /** The live view's constant quality (while someone watches), unchanged by the recording's tuning. */
+  liveCrf: number;
 }
 
 export const PRESETS: Record<QualityPreset, EncoderPreset> = {
-  archive: { crf: 52, cap: '300k', keyframeFrames: 300, maxFps: 4 },
-  balanced: { crf: 46, cap: '500k', keyframeFrames: 300, maxFps: 5 },
-  sharp: { crf: 36, cap: '1500k', keyframeFrames: 300, maxFps: 10 },
+  archive: { crf: 63, qmin: 48, cap: '300k', keyframeFrames: 150, maxFps: 2, liveCrf: 52 },
+  balanced: { crf: 63, qmin: 0, cap: '500k', keyframeFrames: 150, maxFps: 3, liveCrf: 46 },
+  sharp: { crf: 40, qmin: 0, cap: '1500k', keyframeFrames: 150, maxFps: 10, liveCrf: 36 },
 };
+
+/**
+ * libvpx's realtime speed while nobody watches: 5 codes scrolled text and window switches in fewer bytes than 8
+ * at a few % of a core more. While watched the live view keeps 8, its fastest (a viewer's delay).
+ */
+export const RECORDING_SPEED = 5;
+export const LIVE_SPEED = 8;
 
 /** While someone watches live: a keyframe this often, so a viewer who joins later starts within this. */
 export const WATCHED_KEYFRAME_SECONDS = 2;

@@ -14,7 +14,8 @@ const POLL_MS = 50;
 export class FileSource implements ByteSource {
   private known = 0;
   private done = false;
-  private handle: fs.promises.FileHandle | null = null;
+  /** The file opened for reading, once: reads that start together share one open, and `close` closes it. */
+  private opening: Promise<fs.promises.FileHandle> | null = null;
   private watcher: fs.FSWatcher | null = null;
   private wake: (() => void) | null = null;
 
@@ -39,9 +40,10 @@ export class FileSource implements ByteSource {
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
-    this.handle ??= await fs.promises.open(this.path, 'r');
+    this.opening ??= fs.promises.open(this.path, 'r');
+    const handle = await this.opening;
     const buffer = Buffer.alloc(length);
-    const { bytesRead } = await this.handle.read(buffer, 0, length, offset);
+    const { bytesRead } = await handle.read(buffer, 0, length, offset);
     return buffer.subarray(0, bytesRead);
   }
 
@@ -62,10 +64,16 @@ export class FileSource implements ByteSource {
     }
   }
 
+  /**
+   * Closes the file, also when an open is still under way (it was read from just now): a handle left open keeps a
+   * deleted recording's disk space until a garbage collection.
+   */
   async close() {
     this.unwatch();
-    await this.handle?.close();
-    this.handle = null;
+    const opening = this.opening;
+    this.opening = null;
+    const handle = await opening?.catch(() => null);
+    await handle?.close();
   }
 
   /** The OS tells when ffmpeg wrote (inotify, FSEvents, ReadDirectoryChangesW): bytes go out without a poll's delay. */
