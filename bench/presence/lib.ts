@@ -358,29 +358,55 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ServerCh
   };
 }
 
-/**
- * Runs a full garbage collection in a server started with `--inspect=127.0.0.1:0`, through the inspector
- * protocol (HeapProfiler.collectGarbage), so that RSS is read without the garbage of earlier phases.
- */
-export async function forceGc(server: ServerChild, times = 2): Promise<boolean> {
+/** Calls inspector methods in turn on a server started with `--inspect=127.0.0.1:0`; false when it has no inspector. */
+async function withInspector(server: ServerChild, use: (call: (method: string, onMessage?: (message: any) => void) => Promise<void>) => Promise<void>): Promise<boolean> {
   const url = server.lines.map((l) => /Debugger listening on (ws:\/\/\S+)/.exec(l)?.[1]).find(Boolean);
   if (!url) return false;
-  const socket = new WebSocket(url);
+  const socket = new WebSocket(url, { maxPayload: 0 });
+  let nextId = 1;
   try {
     await withTimeout(new Promise<void>((resolve, reject) => socket.once('open', () => resolve()).once('error', reject)), 5000, 'inspector connect');
-    for (let id = 1; id <= times; id++) {
-      const done = new Promise<void>((resolve) =>
-        socket.on('message', (data) => {
-          if ((JSON.parse(String(data)) as { id?: number }).id === id) resolve();
-        }),
-      );
-      socket.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
-      await withTimeout(done, 30_000, 'HeapProfiler.collectGarbage');
-    }
+    await use(async (method, onMessage) => {
+      const id = nextId++;
+      const done = new Promise<void>((resolve) => {
+        const listener = (data: WebSocket.RawData) => {
+          const message = JSON.parse(String(data)) as { id?: number };
+          if (message.id === id) {
+            socket.off('message', listener);
+            resolve();
+          } else onMessage?.(message);
+        };
+        socket.on('message', listener);
+      });
+      socket.send(JSON.stringify({ id, method }));
+      await withTimeout(done, 120_000, method);
+    });
     return true;
   } finally {
     socket.close();
   }
+}
+
+/**
+ * Runs a full garbage collection in a server started with `--inspect=127.0.0.1:0`, through the inspector
+ * protocol (HeapProfiler.collectGarbage), so that RSS is read without the garbage of earlier phases.
+ */
+export function forceGc(server: ServerChild, times = 2): Promise<boolean> {
+  return withInspector(server, async (call) => {
+    for (let i = 0; i < times; i++) await call('HeapProfiler.collectGarbage');
+  });
+}
+
+/** Writes a heap snapshot of such a server to `file` (for `heap-diff.ts`); it collects garbage first. */
+export async function writeHeapSnapshot(server: ServerChild, file: string): Promise<boolean> {
+  const out = fs.createWriteStream(file);
+  const written = await withInspector(server, (call) =>
+    call('HeapProfiler.takeHeapSnapshot', (message: { method?: string; params?: { chunk: string } }) => {
+      if (message.method === 'HeapProfiler.addHeapSnapshotChunk') out.write(message.params!.chunk);
+    }),
+  );
+  await new Promise<void>((resolve) => out.end(resolve));
+  return written;
 }
 
 /** Pino lines at error level or above (level ≥ 50), and any other line that mentions an error. */

@@ -3,7 +3,7 @@
  *
  *   npm run bench:presence -- [--agents 10000] [--workers N] [--concurrency N] [--drops 200]
  *                             [--drop-spacing 20] [--idle-seconds 20] [--silent-trials 5]
- *                             [--targets bare,ours] [--skip-kill9] [--skip-storms] [--cpu-prof] [--trace-gc]
+ *                             [--targets bare,ours] [--skip-kill9] [--skip-storms] [--cpu-prof] [--trace-gc] [--heap-snapshots]
  *                             [--heartbeat-ms N] [--grace-ms 60000] [--storm-downtime-ms 8000] [--max-minutes 40]
  *                             [--what-if backlog,sql-timing]   (experiments, see what-if/*.mjs)
  *                             [--source-addresses K] [--fd-limit N] [--clients-every-ms N]
@@ -37,6 +37,7 @@ import {
   monoMicros,
   tcpCounters,
   forceGc,
+  writeHeapSnapshot,
   freePort,
   median,
   openFds,
@@ -91,6 +92,12 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     /** Writes each garbage collection to the servers' logs (`<target>-server.log`). */
     'trace-gc': { type: 'boolean', default: false },
+    /**
+     * Heap snapshots of each server before the agents connect and with them held (`<target>-{before,held}.heapsnapshot`;
+     * compare with heap-diff.ts). Such a run's RSS per connection is not a figure: the memory the first snapshot took
+     * stays in the process.
+     */
+    'heap-snapshots': { type: 'boolean', default: false },
     'heartbeat-ms': { type: 'string' },
     'grace-ms': { type: 'string', default: '60000' },
     /** A watchdog; default 40 minutes per 10 000 agents (at least 40). */
@@ -325,6 +332,13 @@ async function workerStatus(workers: WorkerHandle[]) {
   return Promise.all(workers.map((w) => w.call<any>('status', {}, 30_000)));
 }
 
+/** Taken after the RSS it goes with was read: a snapshot briefly doubles the heap's footprint. */
+async function snapshot(server: ServerChild, target: string, moment: 'before' | 'held') {
+  const file = path.join(runDir, `${target}-${moment}.heapsnapshot`);
+  if (await writeHeapSnapshot(server, file).catch(() => false)) log(`${target}: heap snapshot ${path.relative(process.cwd(), file)}`);
+  else log(`${target}: no heap snapshot (no inspector)`);
+}
+
 // ---------------------------------------------------------------- one target
 
 async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
@@ -386,6 +400,7 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
     const gcOk = await forceGc(server).catch(() => false);
     await sleep(500);
     const beforeGc = rssBytes(server.pid);
+    if (args['heap-snapshots']) await snapshot(server, target, 'before');
 
     // 1. connect N agents
     result.fdLimits = { server: fdLimitOf(server.pid), workers: workers.map((w) => fdLimitOf(w.child.pid!)) };
@@ -469,6 +484,7 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
       const heldGc = rssBytes(server.pid);
       afterGc = { beforeBytes: beforeGc, heldBytes: heldGc, perConnectionBytes: Math.round((heldGc - beforeGc) / N) };
     }
+    if (args['heap-snapshots']) await snapshot(server, target, 'held');
     result.rss = {
       beforeBytes,
       heldBytes,

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { SocketHandlers } from './infra/socket-handler.js';
 import type { AgentSocket } from './sockets.js';
 
 /**
@@ -10,8 +11,11 @@ export interface Feature {
   routes?: (app: FastifyInstance) => Promise<void>;
   /** Handlers of a dashboard socket that passed the handshake. */
   onDashboard?: (socket: AgentSocket) => void;
-  /** Handlers of an agent socket that passed the handshake. */
-  onAgent?: (socket: AgentSocket) => void;
+  /**
+   * Registers, once, the handlers every agent socket shares (`handlers.onAgent`, `onAgentDisconnect`): they take the
+   * socket, so that an agent socket costs no closures of its own (a node holds tens of thousands).
+   */
+  agentHandlers?: (handlers: SocketHandlers) => void;
   /** Before listening, in the order the features are listed: take up what a crash left, start timers. */
   start?: () => Promise<void>;
   /** At shutdown, in reverse order, while sockets are still open: stop timers, hand clients over. */

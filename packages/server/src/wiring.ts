@@ -22,6 +22,7 @@ function serveOps({ app, ctx }: Infrastructure) {
 }
 
 function wireSockets({ ctx, sockets: { io } }: Infrastructure, features: Feature[], authenticate: Authenticate) {
+  for (const feature of features) feature.agentHandlers?.(ctx.handlers);
   const tokenSockets = createTokenSockets(ctx.config.MAX_SOCKETS_PER_TOKEN);
   const admitted = async (socket: AgentSocket) => {
     const data = await authenticate(socket);
@@ -41,9 +42,11 @@ function wireSockets({ ctx, sockets: { io } }: Infrastructure, features: Feature
       },
     );
   });
+  // One listener shared by every socket, not a closure each.
+  const socketGone = () => ctx.metrics.sockets.dec();
   io.on('connection', (socket) => {
     ctx.metrics.sockets.inc();
-    socket.on('disconnect', () => ctx.metrics.sockets.dec());
+    socket.on('disconnect', socketGone);
     if (socket.data.role === 'dashboard') {
       ctx.broadcast.admitDashboard(socket);
       for (const feature of features) feature.onDashboard?.(socket);
@@ -51,7 +54,7 @@ function wireSockets({ ctx, sockets: { io } }: Infrastructure, features: Feature
       // Authenticated: video may come now (a dashboard keeps the small limit of unauthenticated connections).
       allowMessagesUpTo(socket.conn, 2 * ctx.config.MAX_FRAME_BYTES);
       ctx.broadcast.admitAgent(socket);
-      for (const feature of features) feature.onAgent?.(socket);
+      ctx.handlers.attachAgent(socket);
     }
   });
 }

@@ -34,7 +34,7 @@ export function createAgentDownloadsFeature(ctx: AppContext, { companies, presen
     routes: async (app: FastifyInstance) => {
       await app.register(agentDownloadsRoutes, { ctx, companies, builds });
     },
-    onAgent: (socket) => registerUpdateStatusHandler(ctx, presence.clients, socket),
+    agentHandlers: (handlers) => registerUpdateStatusHandler(ctx, presence.clients, handlers),
     start: async () => {
       checkPublished();
       stopChecks = every(ctx.log, 'agent build check', ctx.config.AGENT_UPDATE_CHECK_MS, async () => checkPublished());

@@ -2,11 +2,11 @@ import { agentUpdateStatusSchema } from '@vaahshare/protocol';
 import type { AppContext } from '../context.js';
 import { AppError, badRequest } from '../errors.js';
 import { connectionOf, type PresenceFace } from '../presence/index.js';
-import type { AgentSocket } from '../sockets.js';
+import type { SocketHandlers } from '../infra/socket-handler.js';
 
 /** `agent-update-status`: the agent's self-update started or failed; kept in the client's `meta.agent_update`, shown to dashboards. */
-export function registerUpdateStatusHandler(ctx: AppContext, clients: Pick<PresenceFace['clients'], 'setMeta'>, socket: AgentSocket) {
-  ctx.handlers.on(socket, 'agent-update-status', agentUpdateStatusSchema, async (status) => {
+export function registerUpdateStatusHandler(ctx: AppContext, clients: Pick<PresenceFace['clients'], 'setMeta'>, handlers: SocketHandlers) {
+  handlers.onAgent('agent-update-status', agentUpdateStatusSchema, async (socket, status) => {
     const connection = connectionOf(socket);
     if (!connection) throw badRequest('Send client-connected first');
     const client = await clients.setMeta(connection, 'agent_update', { ...status, at: status.at ?? new Date(ctx.clock.now()).toISOString() });

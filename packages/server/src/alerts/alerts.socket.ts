@@ -2,11 +2,10 @@ import { alertSchema } from '@vaahshare/protocol';
 import { badRequest } from '../errors.js';
 import type { SocketHandlers } from '../infra/socket-handler.js';
 import { connectionOf } from '../presence/index.js';
-import type { AgentSocket } from '../sockets.js';
 import type { Alerts } from './alerts.service.js';
 
-export function registerAlertHandlers(alerts: Alerts, handlers: SocketHandlers, socket: AgentSocket) {
-  handlers.on(socket, 'alert', alertSchema, async (payload) => {
+export function registerAlertHandlers(alerts: Alerts, handlers: SocketHandlers) {
+  handlers.onAgent('alert', alertSchema, async (socket, payload) => {
     const connection = connectionOf(socket);
     if (!connection) throw badRequest('Send client-connected first');
     const alert = await alerts.raiseIdle(connection, {

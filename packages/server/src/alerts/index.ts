@@ -30,6 +30,6 @@ export function createAlertsFeature(ctx: AppContext) {
     routes: async (app: FastifyInstance) => {
       await app.register(alertsRoutes, { prefix: '/api/alerts', ctx });
     },
-    onAgent: (socket) => registerAlertHandlers(alerts, ctx.handlers, socket),
+    agentHandlers: (handlers) => registerAlertHandlers(alerts, handlers),
   } satisfies Feature & Record<string, unknown>;
 }

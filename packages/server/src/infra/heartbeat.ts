@@ -13,16 +13,20 @@ interface EngineSocketLike {
   /** The engine.io protocol revision: 4 is the one where the server pings. */
   protocol: number;
   transport: { name: string; socket?: WebSocketLike };
-  on(event: 'packet', listener: () => void): void;
-  once(event: 'close', listener: () => void): void;
+  /** Node's EventEmitter calls a listener with the socket as `this`: one listener serves every socket of a group. */
+  on(event: 'packet' | 'close', listener: (this: EngineSocketLike) => void): void;
 }
 
-interface Probe {
-  /** A pong, or any packet, arrived since the last ping. */
-  answered: boolean;
-  /** Judgements put off because the ping may still be queued behind data for this peer. */
-  postponed: number;
-}
+/**
+ * A socket's probe, as a small integer so that a socket costs its group one Map entry and nothing else (at 50 000
+ * agents per node every object per socket counts): bit 0 is set when a pong, or any packet, arrived since the last
+ * ping; the bits above count the judgements put off because the ping may still be queued behind data for the peer.
+ */
+type Probe = number;
+const ANSWERED = 1;
+const POSTPONED_ONCE = 2;
+const answered = (probe: Probe) => (probe & ANSWERED) !== 0;
+const postponements = (probe: Probe) => probe >> 1;
 
 /** How many times a silent peer with data queued towards it gets another interval before it is dropped. */
 const MAX_POSTPONED = 3;
@@ -47,6 +51,29 @@ export interface HeartbeatOptions {
  */
 const TICK_MS = 100;
 
+/** The sockets pinged in one tick, with the two listeners they all share. */
+function createGroup() {
+  const probes = new Map<EngineSocketLike, Probe>();
+  // An agent's pong may queue behind the video it uploads; the video itself shows it is alive. Set only if still
+  // in the group: a packet read after the close must not bring a socket back.
+  function onPacket(this: EngineSocketLike) {
+    const probe = probes.get(this);
+    if (probe !== undefined && !answered(probe)) probes.set(this, probe | ANSWERED);
+  }
+  function onClose(this: EngineSocketLike) {
+    probes.delete(this);
+  }
+  return {
+    probes,
+    join(socket: EngineSocketLike) {
+      probes.set(socket, ANSWERED);
+      socket.on('packet', onPacket);
+      // engine.io closes a socket once, so `on` (without the wrapper `once` allocates per socket).
+      socket.on('close', onClose);
+    },
+  };
+}
+
 /**
  * Notices silent drops (cable pulled, lid shut, a proxy that stops forwarding) within
  * `intervalMs + timeoutMs`.
@@ -65,7 +92,7 @@ const TICK_MS = 100;
 export function startHeartbeat(io: Server, { intervalMs, timeoutMs }: HeartbeatOptions): () => void {
   const groupCount = Math.max(1, Math.round(intervalMs / TICK_MS));
   // Each socket's probe lives in its group, so a tick walks the group's entries without any lookup.
-  const groups = Array.from({ length: groupCount }, () => new Map<EngineSocketLike, Probe>());
+  const groups = Array.from({ length: groupCount }, () => createGroup());
   const tickMs = intervalMs / groupCount;
   const timeoutTicks = Math.max(1, Math.round(timeoutMs / tickMs));
   let joined = 0;
@@ -74,12 +101,7 @@ export function startHeartbeat(io: Server, { intervalMs, timeoutMs }: HeartbeatO
   const onConnection = (socket: EngineSocketLike) => {
     // Only in engine.io 4 does the server ping (and the 3 it replaced is refused by default anyway).
     if (socket.protocol !== 4) return;
-    const probe: Probe = { answered: true, postponed: 0 };
-    // An agent's pong may queue behind the video it uploads; the video itself shows it is alive.
-    socket.on('packet', () => (probe.answered = true));
-    const group = groups[joined++ % groupCount];
-    group.set(socket, probe);
-    socket.once('close', () => group.delete(socket));
+    groups[joined++ % groupCount].join(socket);
   };
   io.engine.on('connection', onConnection);
 
@@ -88,11 +110,11 @@ export function startHeartbeat(io: Server, { intervalMs, timeoutMs }: HeartbeatO
     return ws?.readyState === WEBSOCKET_OPEN ? ws : undefined;
   };
 
-  const ping = (probe: Probe, socket: EngineSocketLike) => {
+  const ping = (probe: Probe, socket: EngineSocketLike, probes: Map<EngineSocketLike, Probe>) => {
     const ws = websocketOf(socket);
     if (!ws) return;
-    if (probe.answered) probe.postponed = 0;
-    probe.answered = false;
+    // Unanswered now; an answered one starts again with no judgement put off.
+    if (answered(probe)) probes.set(socket, 0);
     // Written to the TCP socket as one prebuilt frame rather than through ws.send (which frames it anew and
     // writes header and payload as two buffers): the pings were most of an idle node's CPU. Safe because
     // Socket.IO runs without per-message compression here (sockets.ts), so ws never holds frames back in a
@@ -100,22 +122,22 @@ export function startHeartbeat(io: Server, { intervalMs, timeoutMs }: HeartbeatO
     ws._socket.write(ENGINE_PING_FRAME);
   };
 
-  const judge = (probe: Probe, socket: EngineSocketLike) => {
-    if (probe.answered) return;
+  const judge = (probe: Probe, socket: EngineSocketLike, probes: Map<EngineSocketLike, Probe>) => {
+    if (answered(probe)) return;
     const ws = websocketOf(socket);
     if (!ws) return;
     // The ping may still wait behind video queued for a slow viewer: give it more time, within limits.
-    if (ws.bufferedAmount > 0 && probe.postponed < MAX_POSTPONED) probe.postponed++;
+    if (ws.bufferedAmount > 0 && postponements(probe) < MAX_POSTPONED) probes.set(socket, probe + POSTPONED_ONCE);
     else ws.terminate();
   };
 
   const onTick = () => {
     const n = tick++;
-    groups[n % groupCount].forEach(ping);
+    groups[n % groupCount].probes.forEach(ping);
     if (n < timeoutTicks) return;
     // Judged after this turn's I/O, so a pong that arrived while the loop was busy still counts.
     const judged = groups[(n - timeoutTicks) % groupCount];
-    setImmediate(() => judged.forEach(judge));
+    setImmediate(() => judged.probes.forEach(judge));
   };
 
   const timer = setInterval(onTick, tickMs);

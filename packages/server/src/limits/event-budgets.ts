@@ -45,30 +45,23 @@ export const kindOf = (event: string): EventKind => KIND_OF.get(event) ?? 'other
 /** What an event costs of its kind's budget: a frame its bytes, any other event one. */
 export const costOf = (kind: EventKind, payload: unknown) => (kind === 'frames' ? Math.max(frameBytes(payload), MIN_FRAME_COST) : 1);
 
-/**
- * One agent socket's token buckets, one per kind of event (limiter's TokenBucket; docs/SECURITY.md "Limits"). A
- * bucket starts full, so an agent's burst at connect (its spool's backlog, its held alerts) passes at once.
- */
-export function createEventBudgets(settings: BudgetSettings) {
-  const buckets = new Map<EventKind, TokenBucket>();
-  const bucket = (kind: EventKind) => {
-    let found = buckets.get(kind);
-    if (!found) {
-      const { size, perInterval, interval } = bucketOf(kind, settings);
-      found = new TokenBucket({ bucketSize: size, tokensPerInterval: perInterval, interval });
-      found.content = size;
-      buckets.set(kind, found);
-    }
-    return found;
-  };
-  return {
-    /** Takes `cost` from the kind's bucket: 0 when taken, else how many ms until it could be (nothing is taken then). */
-    take(kind: EventKind, cost: number): number {
-      const chosen = bucket(kind);
-      const charged = Math.min(cost, chosen.bucketSize);
-      return chosen.tryRemoveTokens(charged) ? 0 : Math.max(1, chosen.getWaitTime(charged));
-    },
-  };
+/** One agent socket's token buckets, one per kind of event, each made at its kind's first event (a plain record: a node holds tens of thousands). */
+export type EventBudgets = Partial<Record<EventKind, TokenBucket>>;
+
+function newBucket(kind: EventKind, settings: BudgetSettings) {
+  const { size, perInterval, interval } = bucketOf(kind, settings);
+  const bucket = new TokenBucket({ bucketSize: size, tokensPerInterval: perInterval, interval });
+  // A bucket starts full, so an agent's burst at connect (its spool's backlog, its held alerts) passes at once.
+  bucket.content = size;
+  return bucket;
 }
 
-export type EventBudgets = ReturnType<typeof createEventBudgets>;
+/**
+ * Takes `cost` from the kind's bucket of one socket's budgets (limiter's TokenBucket; docs/SECURITY.md "Limits"): 0
+ * when taken, else how many ms until it could be (nothing is taken then).
+ */
+export function takeFromBudget(budgets: EventBudgets, kind: EventKind, cost: number, settings: BudgetSettings): number {
+  const chosen = (budgets[kind] ??= newBucket(kind, settings));
+  const charged = Math.min(cost, chosen.bucketSize);
+  return chosen.tryRemoveTokens(charged) ? 0 : Math.max(1, chosen.getWaitTime(charged));
+}

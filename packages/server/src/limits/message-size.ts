@@ -22,5 +22,6 @@ export function allowMessagesUpTo(conn: EngineSocket, bytes: number): void {
     if (receiver && typeof receiver._maxPayload === 'number') receiver._maxPayload = bytes;
   };
   raise(conn.transport);
-  conn.on('upgrade', raise);
+  // Only a long-polling connection can still upgrade; a WebSocket one (every agent) keeps no listener for it.
+  if (conn.transport.name === 'polling') conn.on('upgrade', raise);
 }

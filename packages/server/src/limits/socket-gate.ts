@@ -1,7 +1,7 @@
 import type { Socket } from 'socket.io';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { costOf, createEventBudgets, frameBytes, kindOf, type BudgetSettings, type EventBudgets, type EventKind } from './event-budgets.js';
+import { costOf, frameBytes, kindOf, takeFromBudget, type BudgetSettings, type EventBudgets, type EventKind } from './event-budgets.js';
 
 type AnySocket = Socket<any, any, any, any>;
 
@@ -17,9 +17,11 @@ interface SocketState {
   budgets: EventBudgets;
   /** Bytes of frames received and not yet answered (queued or being written). */
   inFlight: number;
-  /** Kinds refused since their last admitted event: a sender without acks is warned once per run of refusals. */
-  warned: Set<EventKind>;
+  /** Kinds refused since their last admitted event (bits of WARNED_BIT): a sender without acks is warned once per run of refusals. */
+  warned: number;
 }
+
+const WARNED_BIT: Record<EventKind, number> = { frames: 1, connects: 2, alerts: 4, other: 8 };
 
 const rateLimited = (event: string, retryAfterMs: number) =>
   new AppError('rate_limited', `Too many ${event} events from this connection: send it again in ${Math.ceil(retryAfterMs / 1000)} s`, 429, {
@@ -44,15 +46,15 @@ export function createSocketGate(settings: GateSettings) {
   const stateOf = (socket: AnySocket) => {
     let state = states.get(socket);
     if (!state) {
-      state = { budgets: createEventBudgets(settings), inFlight: 0, warned: new Set() };
+      state = { budgets: {}, inFlight: 0, warned: 0 };
       states.set(socket, state);
     }
     return state;
   };
 
   function refuse(state: SocketState, kind: EventKind, error: AppError): Admission {
-    const warn = !state.warned.has(kind);
-    state.warned.add(kind);
+    const warn = (state.warned & WARNED_BIT[kind]) === 0;
+    state.warned |= WARNED_BIT[kind];
     return { admitted: false, error, warn };
   }
 
@@ -60,10 +62,10 @@ export function createSocketGate(settings: GateSettings) {
     const size = frameBytes(payload);
     // One frame is always taken, whatever its size (the handler refuses one above MAX_FRAME_BYTES).
     if (state.inFlight > 0 && state.inFlight + size > settings.MAX_FRAME_BYTES_IN_FLIGHT) return refuse(state, 'frames', backlogFull(state.inFlight));
-    const waitMs = state.budgets.take('frames', costOf('frames', payload));
+    const waitMs = takeFromBudget(state.budgets, 'frames', costOf('frames', payload), settings);
     if (waitMs) return refuse(state, 'frames', rateLimited('video-frame', waitMs));
     state.inFlight += size;
-    state.warned.delete('frames');
+    state.warned &= ~WARNED_BIT.frames;
     return { admitted: true, done: () => (state.inFlight -= size) };
   }
 
@@ -73,9 +75,9 @@ export function createSocketGate(settings: GateSettings) {
       const state = stateOf(socket);
       const kind = kindOf(event);
       if (kind === 'frames') return admitFrame(state, payload);
-      const waitMs = state.budgets.take(kind, costOf(kind, payload));
+      const waitMs = takeFromBudget(state.budgets, kind, costOf(kind, payload), settings);
       if (waitMs) return refuse(state, kind, rateLimited(event, waitMs));
-      state.warned.delete(kind);
+      state.warned &= ~WARNED_BIT[kind];
       return { admitted: true, done: () => undefined };
     },
   };

@@ -191,6 +191,8 @@ export function createHoursAnnouncer(deps: AnnouncerDeps) {
     },
     /** What the timer does at a boundary (tests call it after moving a fake clock). */
     boundary,
+    /** How many agent sockets it keeps. */
+    size: () => agents.size,
     stop() {
       clearTimer();
       agents.clear();

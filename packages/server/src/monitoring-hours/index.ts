@@ -47,12 +47,13 @@ export function createMonitoringHoursFeature(ctx: AppContext, { io, clustered }:
   return {
     /** Runs what the boundary timer runs (tests move a fake clock, then call it). */
     boundary: () => announcer.boundary(),
+    /** How many agent sockets of this node it keeps (one per agent that connected here and is still here). */
+    agentsHere: () => announcer.size(),
     routes: async (app: FastifyInstance) => {
       await app.register(hoursRoutes, { prefix: '/api/monitoring-hours', ctx, schedules });
     },
-    onAgent: (socket) => {
-      socket.once('disconnect', () => announcer.remove(socket.id));
-    },
+    // After the socket's events were handled: a `client-connected` still running when it dropped adds it first.
+    agentHandlers: (handlers) => handlers.onAgentDisconnect(async (socket) => announcer.remove(socket.id)),
     stop: async () => announcer.stop(),
   } satisfies Feature & Record<string, unknown>;
 }

@@ -188,4 +188,18 @@ describe('monitoring hours over sockets: agents are told on connect, at each bou
     await roundTrip(stayer.socket);
     assert.equal(stayer.heard.length, 1, 'nothing changed for the agent that stayed');
   });
+
+  test('an agent gone while its client-connected was still being handled is not kept', async () => {
+    admin = await login(t.url);
+    const dashboard = await connectDashboard(t.url, admin);
+    const kept = t.server.monitoringHours.agentsHere();
+    const socket = openSocket(t.url);
+    await connected(socket);
+    // The transport is cut right after the event: the disconnect reaches the server while it handles the event.
+    socket.emit('client-connected', hello('brief@pc'));
+    socket.disconnect();
+    // The drop is handled after the event (presence's order): the agent was added by then, if ever.
+    await waitUntil(() => dashboard.of('brief@pc').includes('client-reconnecting'), 5000, 'the drop');
+    await waitUntil(() => t.server.monitoringHours.agentsHere() === kept, 5000, 'the gone agent forgotten');
+  });
 });

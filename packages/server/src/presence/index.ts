@@ -76,9 +76,9 @@ export function createPresenceFeature(ctx: AppContext, { companies, cluster }: {
     routes: async (app: FastifyInstance) => {
       await app.register(clientsRoutes, { prefix: '/api/clients', ctx, companies });
     },
-    onAgent: (socket) => {
-      registerPresenceHandlers(ctx, { presence, companies, isShuttingDown: () => closing }, socket);
-      registerPauseHandlers(ctx.handlers, pauses, socket);
+    agentHandlers: (handlers) => {
+      registerPresenceHandlers(ctx, { presence, companies, isShuttingDown: () => closing });
+      registerPauseHandlers(handlers, pauses);
     },
     start: async () => {
       // Clients this node held before a crash get a fresh grace period to come back; they were last seen when the

@@ -15,12 +15,12 @@ function connected(socket: AgentSocket) {
 }
 
 /** `pause` and `resume` from an agent's window (PROTOCOL.md §8.9). */
-export function registerPauseHandlers(handlers: SocketHandlers, pauses: Pauses, socket: AgentSocket) {
-  handlers.on(socket, 'pause', pauseSchema, async ({ minutes, reason }) => {
+export function registerPauseHandlers(handlers: SocketHandlers, pauses: Pauses) {
+  handlers.onAgent('pause', pauseSchema, async (socket, { minutes, reason }) => {
     const connection = connected(socket);
     return { ok: true, pause: await pauses.start(connection, minutes, reason) };
   });
-  handlers.on(socket, 'resume', noPayload, async () => {
+  handlers.onAgent('resume', noPayload, async (socket) => {
     const connection = connected(socket);
     return { ok: true, pause: await pauses.end(connection.clientId) };
   });

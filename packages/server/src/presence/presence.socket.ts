@@ -35,10 +35,9 @@ export const originalClientRefused = (companyId: number | undefined) =>
 export function registerPresenceHandlers(
   ctx: AppContext,
   { presence, companies, isShuttingDown }: { presence: Presence; companies: CompanyGate; isShuttingDown: () => boolean },
-  socket: AgentSocket,
 ) {
   const { handlers, events } = ctx;
-  handlers.on(socket, 'client-connected', clientConnectedSchema, async (payload) => {
+  handlers.onAgent('client-connected', clientConnectedSchema, async (socket, payload) => {
     const companyId = await resolveCompany(companies, socket, payload.company_id);
     const readFrom = ctx.clock.now();
     const { client, connection, changed, deviceSecret } = await presence.connect({
@@ -69,7 +68,7 @@ export function registerPresenceHandlers(
     return { ok: true, client, ...(company && { company }), ...enrolled };
   });
 
-  handlers.on(socket, 'app-closed', noPayload, async () => {
+  handlers.onAgent('app-closed', noPayload, async (socket) => {
     const connection = connectionOf(socket);
     if (!connection) throw badRequest('Send client-connected first');
     // Only the socket's own connection is closed: a stale socket changes nothing.
@@ -77,7 +76,7 @@ export function registerPresenceHandlers(
     socket.data.generation = undefined;
   });
 
-  handlers.onDisconnect(socket, async () => {
+  handlers.onAgentDisconnect(async (socket) => {
     // At shutdown the node hands all its clients over at once (releaseNode), not one by one.
     const connection = connectionOf(socket);
     if (connection && !isShuttingDown()) await presence.drop(connection);

@@ -42,7 +42,7 @@ export function createStreamingFeature(ctx: AppContext, { io, clustered }: Pick<
       slowViewers.track(socket);
       registerWatchHandlers(ctx, serveViewer, socket);
     },
-    onAgent: (socket) => registerStreamingHandlers(ctx, streams, disk, socket),
+    agentHandlers: (handlers) => registerStreamingHandlers(ctx, streams, disk, handlers),
     start: async () => {
       runInBackground(log, 'learning the other nodes\' viewers', viewers.syncFromOthers(2 * config.NODE_DEAD_AFTER_MS));
       stops = [every(log, 'stream sweep', STREAM_SWEEP_MS, () => streams.sweep()), slowViewers.start()];

@@ -7,6 +7,7 @@ import type { AppContext } from '../context.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { socketActor } from '../auth/index.js';
 import { runInBackground } from '../infra/background.js';
+import type { SocketHandlers } from '../infra/socket-handler.js';
 import { connectionOf } from '../presence/index.js';
 import type { AgentSocket } from '../sockets.js';
 import { trackLiveViews } from './live-views.js';
@@ -25,14 +26,13 @@ const toBuffer = (data: Uint8Array | ArrayBuffer) =>
 /** The disk's guard of new video: refused while DATA_DIR is short of space, and a write that finds it full. */
 export type VideoGuard = Pick<DiskFace, 'requireRoom' | 'writing'>;
 
-export function registerStreamingHandlers(ctx: AppContext, streams: Streams, disk: VideoGuard, socket: AgentSocket) {
-  const { handlers } = ctx;
-  handlers.on(socket, 'start-streaming', startStreamingSchema, async (payload) => {
+export function registerStreamingHandlers(ctx: AppContext, streams: Streams, disk: VideoGuard, handlers: SocketHandlers) {
+  handlers.onAgent('start-streaming', startStreamingSchema, async (socket, payload) => {
     const connection = streamingConnectionOf(socket);
     return { ok: true, ...(await streams.start(connection, connection.legacy ? undefined : payload.segment_id)) };
   });
 
-  handlers.on(socket, 'video-frame', videoFrameSchema, async (payload) => {
+  handlers.onAgent('video-frame', videoFrameSchema, async (socket, payload) => {
     const buffer = toBuffer(payload.buffer);
     if (buffer.length > ctx.config.MAX_FRAME_BYTES) {
       throw new AppError('too_large', `A frame may hold at most ${ctx.config.MAX_FRAME_BYTES} bytes: send smaller chunks`, 413);
@@ -46,7 +46,7 @@ export function registerStreamingHandlers(ctx: AppContext, streams: Streams, dis
     return { ok: true, offset: await disk.writing(() => streams.frame(connection, frame)) };
   });
 
-  handlers.on(socket, 'stop-streaming', stopStreamingSchema, async (payload) => {
+  handlers.onAgent('stop-streaming', stopStreamingSchema, async (socket, payload) => {
     const connection = streamingConnectionOf(socket);
     await streams.stop(connection, connection.legacy ? undefined : payload.segment_id);
   });
