@@ -1,19 +1,11 @@
 import type { Company, Settings } from '@vaahshare/protocol';
 import { LRUCache } from 'lru-cache';
 import type { Db } from '../db/database.js';
+import { memoizedPerObject } from '../infra/memoized.js';
 import type { CompanyRow } from '../db/schema.js';
 import { findActiveToken, findCompany, toCompany, toSettings } from './companies.repository.js';
 
 type ActiveToken = { id: number; company_id: number };
-
-/** `derive` once per row object (a cached row is the same object until it is read again). */
-function memoized<T>(derive: (row: CompanyRow) => T): (row: CompanyRow) => T {
-  const derived = new WeakMap<CompanyRow, T>();
-  return (row) => {
-    if (!derived.has(row)) derived.set(row, derive(row));
-    return derived.get(row)!;
-  };
-}
 
 export type CompanyCache = ReturnType<typeof createCompanyCache>;
 
@@ -27,8 +19,8 @@ export function createCompanyCache(db: Db, ttlMs = 5_000) {
   const tokens = new LRUCache<string, ActiveToken>({ max: 1_000, ttl: ttlMs, fetchMethod: (token) => findActiveToken(db, token) });
   const companies = new LRUCache<number, CompanyRow>({ max: 1_000, ttl: ttlMs, fetchMethod: (companyId) => findCompany(db, companyId) });
   // What agents are sent, made once per row read rather than once per agent.
-  const settingsOf = memoized(toSettings);
-  const companyOf = memoized(toCompany);
+  const settingsOf = memoizedPerObject(toSettings);
+  const companyOf = memoizedPerObject(toCompany);
   return {
     /** An active enrollment token's id and company, or undefined for an unknown or revoked one. */
     activeToken: (token: string) => tokens.fetch(token),

@@ -1,5 +1,6 @@
 import { hoursStateAt, type MonitoringHours, type MonitoringHoursPayload } from '@vaahshare/protocol';
 import type { Clock } from '../infra/clock.js';
+import { memoizedPerObject } from '../infra/memoized.js';
 
 /** Where a client is: its company and its group, whose schedules decide its hours. */
 export interface Placement {
@@ -43,13 +44,8 @@ interface Tracked {
 }
 
 /** Each schedule's JSON, made once per schedule read rather than once per agent. */
-const hoursJson = new WeakMap<MonitoringHours, string>();
-function jsonOf(hours: MonitoringHours | null): string {
-  if (hours === null) return 'null';
-  let json = hoursJson.get(hours);
-  if (json === undefined) hoursJson.set(hours, (json = JSON.stringify(hours)));
-  return json;
-}
+const scheduleJson = memoizedPerObject((hours: MonitoringHours) => JSON.stringify(hours));
+const jsonOf = (hours: MonitoringHours | null): string => (hours === null ? 'null' : scheduleJson(hours));
 
 /** Sends the agent its state unless it was told the same last time. */
 function tell(agent: Tracked, hours: MonitoringHours | null, now: number, send: (socketId: string, payload: MonitoringHoursPayload) => void) {
