@@ -70,6 +70,12 @@ describe('the Windows agent under Wine', { skip, timeout: 300_000 }, () => {
     const client = await api(t.url, `/api/clients/${await clientId(t.url, token, 'wine@win10')}`, { token });
     assert.equal(client.body.data.meta.platform, 'win32');
 
+    // The default preset records this picture at a few kB a second: stopped only once it made a real recording.
+    await waitUntil(
+      async () => ((await api(t.url, `/api/media?client_id=${client.body.data.id}`, { token })).body.data?.[0]?.size ?? 0) > 10_000,
+      60_000,
+      'over 10 kB recorded',
+    );
     const stop = wine(['stop', ...common], 'stop');
     assert.equal(await stop.exited, 0, stop.output());
     assert.match(stop.output(), /wine@win10: stopped/);
