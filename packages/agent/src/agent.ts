@@ -261,7 +261,7 @@ export class Agent {
       const uploader = this.uploaderOf(segment, leftover?.source ?? this.current.source);
       try {
         if ((await uploader.run(transport, () => gen !== this.generation)) === 'cancelled') return;
-        this.sent(segment);
+        await this.sent(segment);
         // The current segment is done only when the agent quits; a rotated one is followed by the next.
         if (segment === this.current.segment) return;
       } catch (err) {
@@ -313,13 +313,15 @@ export class Agent {
   }
 
   /** The server holds all of it: the local copy can go. */
-  private sent(segment: LocalSegment) {
-    // Closed before the segment leaves `leftovers`, where its source is found.
-    void this.leftoverSource(segment)?.close();
+  private async sent(segment: LocalSegment) {
+    // Found before the segment leaves `leftovers`.
+    const source = this.leftoverSource(segment);
     if (segment === this.current.segment) this.currentSent = true;
     this.leftovers.delete(segment.id);
     this.uploaders.delete(segment.id);
     this.sends.forget(segment.id);
+    // Closed before removed: an open handle keeps a deleted file's disk space (and on Windows its name).
+    await source?.close();
     this.o.spool.remove(segment);
   }
 
