@@ -121,7 +121,7 @@ async function watchFrames(userHost: string, start: () => Promise<{ t0: () => Pr
 /** Ours: the real agent on the moving test picture at 720p, its live-view recording (the default preset's cap). */
 const oursLatency = () =>
   watchFrames('latency@bench', async () => {
-    const agent = runAgent(agentArgs(server.url, 'latency@bench', path.join(work, 'agents'), ['--size', '1280x720', '--bitrate', PRESETS.balanced.cap, '--segment-minutes', '0']));
+    const agent = runAgent(agentArgs(server.url, 'latency@bench', path.join(work, 'agents'), ['--size', '1280x720', '--bitrate', PRESETS.balanced.liveCap, '--segment-minutes', '0']));
     return { t0: () => agent.waitFor(/capturing a test picture .*live view\)/), stop: async () => void (await agent.stop('SIGINT')) };
   });
 
@@ -131,7 +131,7 @@ const oursLatency = () =>
  * starts for it. Each trial waits until the agent went back to the archive's settings.
  */
 async function joinTimes(trials: number) {
-  const agent = runAgent(agentArgs(server.url, 'join@bench', path.join(work, 'agents'), ['--size', '1280x720', '--bitrate', PRESETS.balanced.cap, '--segment-minutes', '0']));
+  const agent = runAgent(agentArgs(server.url, 'join@bench', path.join(work, 'agents'), ['--size', '1280x720', '--bitrate', PRESETS.balanced.liveCap, '--segment-minutes', '0']));
   await agent.waitFor(/connected to/);
   const id = await clientId(server.url, token, 'join@bench');
   const rows: Array<{ picture: number; liveView: number }> = [];

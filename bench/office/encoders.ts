@@ -74,6 +74,8 @@ export function encoderSettings(): EncoderSetting[] {
     balanced('before-crf-63', 'balanced-before at crf 63 (speed 8)', { ...BALANCED_BEFORE, '-crf': '63' }, BEFORE_FPS),
     balanced('before-speed-5-aq3-crf-63', 'balanced-before at speed 5, -aq-mode 3 and crf 63 (balanced now, at 5 fps)', { ...BALANCED_BEFORE, '-cpu-used': '5', '-aq-mode': '3', '-crf': '63' }, BEFORE_FPS),
     balanced('balanced-10fps', 'balanced at 10 fps', {}, SIZE.fps),
+    balanced('balanced-dec02', 'balanced of 2026-12-02 05:25: 3 fps, no floor under the quantizer, cap 500k', { '-qmin': '0', '-b:v': '500k' }, 3),
+    balanced('balanced-3fps-qmin40', 'balanced at 3 fps with a floor of 40 under the quantizer', { '-qmin': '40' }, 3),
     ...QUALITY_PRESETS.map((name) => ({ name, what: `preset "${name}"`, filters: recordedAt(presetFps(name)), encoder: preset(name) })),
     { name: 'balanced-watched', what: 'balanced while watched at 10 fps (the agent: 20): every frame, keyframe every 2 s, a cluster per frame', filters: FIT, encoder: encoderArgs({ preset: 'balanced', watched: true }, SIZE.fps) },
   ];

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_TOKEN } from '@vaahshare/testkit';
 import { childPids } from '../agent/proc.js';
-import { cpuSeconds } from '../presence/lib.js';
+import { cpuSeconds, endedChildrenCpuSeconds } from '../presence/lib.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -31,7 +31,7 @@ export interface LiveAgent {
   userHost: string;
   output: () => string;
   waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
-  /** CPU seconds so far of the Node process and of its ffmpeg. */
+  /** CPU seconds so far of the Node process and of its ffmpeg (the running one and any that ended: a new recording starts one). */
   cpu: () => { node: number; ffmpeg: number };
   stop: () => Promise<void>;
 }
@@ -66,7 +66,7 @@ export function startAgent(name: string, cli: string, server: string, display: s
     },
     cpu: () => {
       const ffmpeg = ffmpegPid();
-      return { node: cpuSeconds(child.pid!), ffmpeg: ffmpeg ? cpuSeconds(ffmpeg) : 0 };
+      return { node: cpuSeconds(child.pid!), ffmpeg: (ffmpeg ? cpuSeconds(ffmpeg) : 0) + endedChildrenCpuSeconds(child.pid!) };
     },
     async stop() {
       if (child.exitCode === null) child.kill('SIGINT');

@@ -5,30 +5,25 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { WebmFrameTimes } from '@vaahshare/testkit/webm-frames';
-import { cpuSeconds } from '../presence/lib.js';
 
 const run = promisify(execFile);
 
-/** Runs ffmpeg to its end (stdout into `stdoutFile` when given) and returns the CPU seconds it used. */
+/**
+ * Runs ffmpeg to its end (stdout into `stdoutFile` when given) and returns the CPU seconds it used, all threads,
+ * as ffmpeg's `-benchmark` reports them from getrusage: exact to the end, where sampling /proc missed the last
+ * fraction of a second.
+ */
 export async function ffmpegCpu(ffmpeg: string, args: string[], stdoutFile?: string): Promise<number> {
   const out = stdoutFile ? fs.openSync(stdoutFile, 'w') : 'ignore';
-  const child = spawn(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', ...args], { stdio: ['ignore', out, 'pipe'] });
+  const child = spawn(ffmpeg, ['-hide_banner', '-loglevel', 'info', '-nostats', '-benchmark', '-nostdin', ...args], { stdio: ['ignore', out, 'pipe'] });
   if (typeof out === 'number') fs.closeSync(out);
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-  // /proc is gone once it exits: sampled until then (the last fraction of a second is not counted).
-  let cpu = 0;
-  const timer = setInterval(() => {
-    try {
-      cpu = cpuSeconds(child.pid!);
-    } catch {
-      // exited between two samples
-    }
-  }, 200);
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  clearInterval(timer);
   if (code !== 0) throw new Error(`ffmpeg ${args.join(' ')} failed (${code}): ${stderr}`);
-  return cpu;
+  const bench = /bench: utime=([\d.]+)s stime=([\d.]+)s/.exec(stderr);
+  if (!bench) throw new Error(`no -benchmark line in ffmpeg's output: ${stderr.slice(-500)}`);
+  return Number(bench[1]) + Number(bench[2]);
 }
 
 /**

@@ -9,12 +9,16 @@
  *    server's default preset, "balanced"): CPU of each (Node + its ffmpeg, % of one core over the session) and the
  *    MB per desktop-hour the server stored.
  * 3. Every encoder setting (encoders.ts) over the reference: MB per desktop-hour after the server's remux, SSIM
- *    against the reference, the encoder's CPU (decoding the reference subtracted) and seek times in Chromium.
+ *    against the reference, the encoder's CPU (decoding the reference and the setting's own filters subtracted) and
+ *    seek times in Chromium.
  *    A cropped frame of the reference and of each setting is written as PNG (`--frames`).
  * 4. The share page's MediaRecorder settings, before issue 20 and now, recording Chromium's fake screen for 60 s.
  *
  *   npm run bench:office -- [--minutes 10] [--only today,balanced] [--keep DIR] [--reference DIR] [--frames DIR]
- *                           [--today-ref 960e17a] [--ffmpeg PATH] [--no-agents]
+ *                           [--today-ref 960e17a] [--also-ref REF] [--ffmpeg PATH] [--no-agents] [--no-replay]
+ *
+ * `--also-ref REF` runs a third agent, at REF's sources (e.g. the presets of an earlier commit); `--no-replay` stops
+ * after the session (keep it with `--keep DIR`, replay it later with `--reference DIR`), to split a long run.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -45,8 +49,10 @@ const { values: opts } = parseArgs({
     reference: { type: 'string' },
     frames: { type: 'string', default: 'bench/results/office' },
     'today-ref': { type: 'string', default: '960e17a' },
+    'also-ref': { type: 'string' },
     ffmpeg: { type: 'string' },
     'no-agents': { type: 'boolean', default: false },
+    'no-replay': { type: 'boolean', default: false },
   },
 });
 const FFMPEG = opts.ffmpeg ?? findFfmpeg(process.env.PATH ?? '');
@@ -71,6 +77,7 @@ async function liveSession(dir: string): Promise<Session> {
     ? [
         startAgent('today', agentAt(opts['today-ref']), server.url, xvfb.display, path.join(dir, 'agent-today')),
         startAgent('balanced', CURRENT_AGENT, server.url, xvfb.display, path.join(dir, 'agent-balanced')),
+        ...(opts['also-ref'] ? [startAgent(`at-${opts['also-ref']}`, agentAt(opts['also-ref']), server.url, xvfb.display, path.join(dir, 'agent-also'))] : []),
       ]
     : [];
   for (const agent of agents) await agent.waitFor(/connected to/);
@@ -118,8 +125,11 @@ async function replay(dir: string, session: Session) {
   const crop = '640:360:240:300';
   fs.mkdirSync(opts.frames, { recursive: true });
   await cropFrame(FFMPEG, ref, cropAt, path.join(opts.frames, 'reference.png'), crop);
-  log('decoding the reference alone (its CPU is subtracted from each encode)');
-  const decodeCpu = await ffmpegCpu(FFMPEG, ['-i', ref, '-vf', settings[0].filters, '-f', 'null', '-']);
+  // Decoding the reference and a setting's own filters (frame rate, scaling, dropped frames) to nowhere: subtracted
+  // from its encode, so that what remains is the encoder's. One baseline for all, taken at 10 fps, was more than a
+  // 2–3 fps encode's whole ffmpeg (its filters see a third of the frames), and the figure came out negative.
+  const filterCpu = new Map<string, Promise<number>>();
+  const baseline = (filters: string) => filterCpu.get(filters) ?? filterCpu.set(filters, ffmpegCpu(FFMPEG, ['-i', ref, '-an', '-vf', filters, '-f', 'null', '-'])).get(filters)!;
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--allow-file-access-from-files'] });
   const rows: Array<Record<string, string | number>> = [];
   for (const setting of settings) {
@@ -127,6 +137,7 @@ async function replay(dir: string, session: Session) {
     const raw = path.join(dir, `${setting.name}.raw.webm`);
     const final = path.join(dir, `${setting.name}.webm`);
     const cpu = await ffmpegCpu(FFMPEG, ['-i', ref, '-an', '-vf', setting.filters, ...setting.encoder, 'pipe:1'], raw);
+    const decodeCpu = await baseline(setting.filters);
     await remux(FFMPEG, raw, final);
     const size = fs.statSync(final).size;
     const quality = await ssim(FFMPEG, final, ref, SIZE.fps, SIZE);
@@ -139,6 +150,7 @@ async function replay(dir: string, session: Session) {
       SSIM: round(quality.mean, 4),
       'SSIM worst phase': worstPhase(quality.frames, session.marks),
       'encode CPU %': round(((cpu - decodeCpu) / session.seconds) * 100),
+      'decode + filters CPU %': round((decodeCpu / session.seconds) * 100),
       'seek p50 ms': round(percentile(seeks, 50), 0),
       'seek max ms': round(Math.max(...seeks), 0),
     });
@@ -174,9 +186,9 @@ const dir = opts.reference ?? opts.keep ?? tempDir('vaahshare-bench-office-');
 fs.mkdirSync(dir, { recursive: true });
 console.log(buildReport());
 const session: Session = opts.reference ? JSON.parse(fs.readFileSync(path.join(dir, 'session.json'), 'utf8')) : await liveSession(dir);
-const rows = await replay(dir, session);
-log('the share page\'s MediaRecorder, before and now, on Chromium\'s fake screen');
-const shareRows = await shareRecorderSizes([RECORDER_BEFORE, { name: 'share page now', ...RECORDER }], 60, dir);
+const rows = opts['no-replay'] ? [] : await replay(dir, session);
+if (!opts['no-replay']) log('the share page\'s MediaRecorder, before and now, on Chromium\'s fake screen');
+const shareRows = opts['no-replay'] ? [] : await shareRecorderSizes([RECORDER_BEFORE, { name: 'share page now', ...RECORDER }], 60, dir);
 
 console.log(`\nOffice session: ${round(session.seconds, 0)} s at 1280×720, ${SIZE.fps} fps (load ${session.load.start} → ${session.load.end}); phases:`);
 console.log(session.marks.map((m) => `${m.kind} ${round(m.startS, 0)}–${round(m.endS, 0)} s`).join(', '));
@@ -184,9 +196,13 @@ if (session.agents.length) {
   console.log('Real agents during the session, nobody watching (CPU: % of one core over the session; size: what the server stored):');
   console.table(session.agents);
 }
-console.log(`Encoder settings over the lossless reference (crops in ${opts.frames}/):`);
-console.table(rows);
-console.log("The share page's MediaRecorder on Chromium's fake screen, 60 s (not the office session: Chromium cannot capture the Xvfb screen here):");
-console.table(shareRows);
+if (rows.length) {
+  console.log(`Encoder settings over the lossless reference (crops in ${opts.frames}/):`);
+  console.table(rows);
+}
+if (shareRows.length) {
+  console.log("The share page's MediaRecorder on Chromium's fake screen, 60 s (not the office session: Chromium cannot capture the Xvfb screen here):");
+  console.table(shareRows);
+}
 if (!opts.keep && !opts.reference) fs.rmSync(dir, { recursive: true, force: true });
 process.exit(0);

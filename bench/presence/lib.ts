@@ -57,14 +57,23 @@ export function rssBytes(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
-/** CPU time (user + system) a process used so far, in seconds (/proc/<pid>/stat fields 14 and 15). */
-export function cpuSeconds(pid: number): number {
+/** The fields of /proc/<pid>/stat from field 3 on (index 0 is field 3). */
+function statFields(pid: number): string[] {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) may hold spaces; the fields after it start behind the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return (utime + stime) / clkTck();
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** CPU time (user + system) a process used so far, in seconds (/proc/<pid>/stat fields 14 and 15). */
+export function cpuSeconds(pid: number): number {
+  const fields = statFields(pid);
+  return (Number(fields[11]) + Number(fields[12])) / clkTck();
+}
+
+/** CPU seconds of a process's children that ended and were waited for (/proc/<pid>/stat fields 16 and 17). */
+export function endedChildrenCpuSeconds(pid: number): number {
+  const fields = statFields(pid);
+  return (Number(fields[13]) + Number(fields[14])) / clkTck();
 }
 
 /** CPU seconds so far of a process's main thread and of its other threads (thread pool, V8's GC and compiler workers). */

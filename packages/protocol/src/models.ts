@@ -160,7 +160,7 @@ export const DEFAULT_QUALITY_PRESET: QualityPreset = 'balanced';
  * What each preset recorded per desktop-hour on the office workload at 1280×720 (`npm run bench:office`,
  * BENCHMARKS.md): Settings shows it next to the preset. Measured, not promised: a busier screen records more.
  */
-export const QUALITY_PRESET_MB_PER_HOUR: Record<QualityPreset, number> = { archive: 11, balanced: 18, sharp: 52 };
+export const QUALITY_PRESET_MB_PER_HOUR: Record<QualityPreset, number> = { archive: 8, balanced: 9.5, sharp: 52 };
 
 export const settingsSchema = z.object({
   idle_threshold_seconds: z.number(),

@@ -35,6 +35,13 @@ test('watched: every frame at 20 fps at least, the live view\'s speed and qualit
   assert.equal(args.includes('-cluster_time_limit'), false);
 });
 
+test('the live view keeps its own bitrate cap, not the recording\'s', () => {
+  for (const preset of ['archive', 'balanced', 'sharp'] as const) {
+    assert.equal(value(captureArgs(SCREEN, { preset, watched: true }, 'linux'), '-b:v'), PRESETS[preset].liveCap);
+    assert.equal(value(captureArgs(SCREEN, { preset, watched: false }, 'linux'), '-b:v'), PRESETS[preset].cap);
+  }
+});
+
 test('a bitrate cap of the desktop\'s own replaces the preset\'s', () => {
   assert.equal(value(captureArgs({ ...SCREEN, bitrate: '2M' }, { preset: 'sharp', watched: false }, 'linux'), '-b:v'), '2M');
 });

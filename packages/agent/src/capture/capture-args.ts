@@ -61,7 +61,7 @@ export function encoderArgs(mode: EncodeMode, fps: number, cap?: string): string
   const muxer = ['-f', 'webm', '-write_crc32', '0'];
   if (mode.watched) {
     const keyframeEvery = Math.max(1, Math.round(fps * WATCHED_KEYFRAME_SECONDS));
-    return [...codec, '-cpu-used', String(LIVE_SPEED), ...tuning, '-crf', String(preset.liveCrf), '-b:v', cap ?? preset.cap, '-g', String(keyframeEvery),
+    return [...codec, '-cpu-used', String(LIVE_SPEED), ...tuning, '-crf', String(preset.liveCrf), '-b:v', cap ?? preset.liveCap, '-g', String(keyframeEvery),
       ...muxer, '-cluster_size_limit', '0', '-flush_packets', '1'];
   }
   return [...codec, '-cpu-used', String(RECORDING_SPEED), ...tuning, '-aq-mode', '3', '-crf', String(preset.crf), '-qmin', String(preset.qmin),

@@ -5,6 +5,8 @@ import type { QualityPreset } from '@vaahshare/protocol';
  * (`npm run bench:office`, BENCHMARKS.md, docs/bench-log/office.md): VP9 tuned for screen content at constant
  * quality (`crf`) with a bitrate cap, no look-ahead, frames identical to the last one dropped (variable frame
  * rate) and a keyframe only every `keyframeFrames` encoded frames — a still screen costs almost nothing.
+ * Balanced records the workload in 9.5 MB per desktop-hour at SSIM 0.965: the lever was a low cap, which
+ * holds back libvpx's finer keyframes and golden frames; a floor under the quantizer cost quality instead.
  */
 export interface EncoderPreset {
   /** libvpx-vp9 constant quality, 0 (best) – 63, while nobody watches. */
@@ -14,8 +16,13 @@ export interface EncoderPreset {
    * tenth frame of a still screen (a golden frame coded better than `crf` asks), for as long as it stays still.
    */
   qmin: number;
-  /** The bitrate cap (ffmpeg syntax): a screen full of motion may not go above it. */
+  /**
+   * The recording's bitrate cap (ffmpeg syntax) while nobody watches. Below libvpx's own rate it also holds back
+   * the finer quantizer libvpx gives keyframes and golden frames, which is where a low cap saves its bytes.
+   */
   cap: string;
+  /** The live view's bitrate cap (while someone watches), unchanged by the recording's tuning. */
+  liveCap: string;
   /** Encoded frames between keyframes while nobody watches; bounds what a seek in History decodes. */
   keyframeFrames: number;
   /** Frames a second captured at most while nobody watches (`--fps` may ask for fewer). */
@@ -25,9 +32,9 @@ export interface EncoderPreset {
 }
 
 export const PRESETS: Record<QualityPreset, EncoderPreset> = {
-  archive: { crf: 63, qmin: 48, cap: '300k', keyframeFrames: 150, maxFps: 2, liveCrf: 52 },
-  balanced: { crf: 63, qmin: 0, cap: '500k', keyframeFrames: 150, maxFps: 3, liveCrf: 46 },
-  sharp: { crf: 40, qmin: 0, cap: '1500k', keyframeFrames: 150, maxFps: 10, liveCrf: 36 },
+  archive: { crf: 63, qmin: 56, cap: '100k', keyframeFrames: 150, maxFps: 2, liveCrf: 52, liveCap: '300k' },
+  balanced: { crf: 63, qmin: 40, cap: '100k', keyframeFrames: 150, maxFps: 2, liveCrf: 46, liveCap: '500k' },
+  sharp: { crf: 40, qmin: 0, cap: '1500k', keyframeFrames: 100, maxFps: 10, liveCrf: 36, liveCap: '1500k' },
 };
 
 /**
