@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { connectAgent, type TestServer } from '@vaahshare/testkit';
+import { connectAgent, connected, hello, machineInfo, openSocket, type TestServer } from '@vaahshare/testkit';
 import { launchBrowser, logIn, openPage, startDashboardServer, type Agent } from './browser.js';
 
 const FLEET = 120;
@@ -108,5 +108,23 @@ describe('dashboard: searching the clients while their presence changes', () => 
     await waitForRows(matching('office-1', true));
     const { connected, reconnecting } = { connected: [...agents.values()].filter(Boolean).length, reconnecting: [...agents.values()].filter((a) => !a).length };
     await page.locator(`[data-test=clients-summary] >> text="${connected} online · ${reconnecting} reconnecting · 0 offline"`).waitFor();
+  });
+
+  test('a client back with other machine info is found by it: the search texts follow each change', async () => {
+    await page.locator('[data-test=clients-status] .p-select-clear-icon').click();
+    const search = page.locator('[data-test=clients-search]');
+    await search.fill('windows');
+    await page.locator('.table-empty >> text=No client matches these filters.').waitFor();
+    const userHost = userHostOf(3);
+    agents.get(userHost)?.socket.disconnect();
+    const socket = openSocket(t.url);
+    await connected(socket);
+    const reply = await socket.timeout(5000).emitWithAck('client-connected', { ...hello(userHost), machine_info: { ...machineInfo(userHost), operatingSystem: 'Windows 11' } });
+    assert.ok(reply.ok);
+    await page.locator(`.clients-table a[data-user-host="${userHost}"]`).waitFor();
+    // A new search goes over every client again, reading the texts kept per client.
+    await search.fill('windows 11');
+    await page.waitForFunction((uh) => [...document.querySelectorAll('.clients-table a[data-user-host]')].map((a) => a.getAttribute('data-user-host')).join() === uh, userHost);
+    socket.disconnect();
   });
 });
