@@ -108,6 +108,14 @@ export function onlineCount(page: Page): Promise<number> {
   return page.evaluate(() => Number.parseInt(document.querySelector('[data-test=online-count]')?.textContent ?? '', 10));
 }
 
+/**
+ * Waits until the header's online count shows `count`: the counts on screen follow presence within a quarter
+ * of a second (`useShownCounts`), not in the frame that paints the row.
+ */
+export async function waitForOnlineCount(page: Page, count: number, timeout = 2000) {
+  await page.waitForFunction((n) => Number.parseInt(document.querySelector('[data-test=online-count]')?.textContent ?? '', 10) === n, count, { timeout });
+}
+
 /** Waits until the row of a client shows a state; `timeout` is the budget the test allows. */
 export async function waitForRowState(page: Page, userHost: string, state: string, timeout: number) {
   await page.waitForFunction(

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page, Route } from 'playwright-core';
 import { api, connectAgent, type TestServer } from '@vaahshare/testkit';
 import { sendFrames, startSegment } from '@vaahshare/testkit/streaming';
-import { closeDashboardSession, logIn, onlineCount, openDashboardSession, screenshot, waitForRowState, type Agent, type DashboardSession } from './browser.js';
+import { closeDashboardSession, logIn, openDashboardSession, screenshot, waitForOnlineCount, waitForRowState, type Agent, type DashboardSession } from './browser.js';
 
 /** Holds the next request to `path` until the test lets it through; resolves once it was sent. */
 function holdNext(page: Page, path: string): Promise<Route> {
@@ -61,11 +61,11 @@ describe('dashboard: the first hour of a new admin', () => {
     const ana = await connectAgent(t.url, 'ana@desk-1');
     agents.push(ana);
     await waitForRowState(page, 'ana@desk-1', 'connected', 5000);
+    await waitForOnlineCount(page, 1);
     assert.equal(await page.locator('[data-test=online-count]').innerText(), '1 online');
-    assert.equal(await onlineCount(page), 1);
     const row = page.locator('tr', { has: page.locator('a[data-user-host="ana@desk-1"]') });
     assert.equal(await row.locator('.presence-label').innerText(), 'Online');
-    assert.match(await page.locator('[data-test=clients-summary]').innerText(), /^1 online · 0 reconnecting · 0 offline$/);
+    await page.locator('[data-test=clients-summary] >> text="1 online · 0 reconnecting · 0 offline"').waitFor({ timeout: 2000 });
     assert.equal(await row.locator('.streaming-pill').count(), 0, 'online but not streaming: not live');
   });
 

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { connectAgent, connected, hello, openSocket, rememberDeviceSecret, tempDir, type TestServer, type TestSocket } from '@vaahshare/testkit';
 import { freePort } from '@vaahshare/testkit/process';
-import { launchBrowser, logIn, onlineCount, openPage, rowState, screenshot, startDashboardServer, waitForRowState } from './browser.js';
+import { launchBrowser, logIn, openPage, rowState, screenshot, startDashboardServer, waitForOnlineCount, waitForRowState } from './browser.js';
 
 /** An agent that comes back by itself after the server restarts, announcing itself again as the real one does. */
 async function returningAgent(url: string, userHost: string): Promise<TestSocket> {
@@ -72,7 +72,7 @@ describe('dashboard: the server goes down and comes back', () => {
     await banner.waitFor({ state: 'detached', timeout: 15_000 });
     await waitForRowState(page, 'ana@desk-1', 'connected', 15_000);
     assert.equal(await rowState(page, 'bo@desk-2'), 'reconnecting');
-    assert.equal(await onlineCount(page), 1);
+    await waitForOnlineCount(page, 1);
     const fresh = await countdownOf(page, 'bo@desk-2');
     await page.waitForFunction(
       ([uh, before]) => document.querySelector(`tr:has(a[data-user-host="${uh}"]) .presence-note`)?.textContent?.trim() !== before,

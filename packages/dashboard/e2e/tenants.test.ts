@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { api, connectAgent, login, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { sendFrames, startSegment } from '@vaahshare/testkit/streaming';
 import { makeWebm } from '@vaahshare/testkit/webm';
-import { launchBrowser, onlineCount, logIn, openPage, rowState, screenshot, startDashboardServer, waitForRowState } from './browser.js';
+import { launchBrowser, logIn, openPage, rowState, screenshot, startDashboardServer, waitForOnlineCount, waitForRowState } from './browser.js';
 
 const B_EMAIL = 'boss@b-corp.example';
 const B_PASSWORD = 'b-corp password';
@@ -55,7 +55,7 @@ describe('dashboard: a second company’s admin sees none of the first company',
   test('clients and the live count are only its own, also as company A changes live', async () => {
     await waitForRowState(page, 'bob@b-corp', 'connected', 2000);
     assert.deepEqual(await rowsShown(page), ['bob@b-corp']);
-    assert.equal(await onlineCount(page), 1);
+    await waitForOnlineCount(page, 1);
     agents.push(await connectAgent(t.url, 'amy@a-corp'));
     await streamingA.socket.emitWithAck('alert', { type: 'idle', idle_seconds: 900 });
     // B's own client drops and comes back: the page shows that after anything sent to it before.
@@ -65,7 +65,7 @@ describe('dashboard: a second company’s admin sees none of the first company',
     agents.push(await connectAgent(t.url, 'bob@b-corp', { token: tokenB }));
     await waitForRowState(page, 'bob@b-corp', 'connected', 5000);
     assert.deepEqual(await rowsShown(page), ['bob@b-corp']);
-    assert.equal(await onlineCount(page), 1);
+    await waitForOnlineCount(page, 1);
     assert.equal(await page.locator('.p-toast-message').count(), 0, 'no toast for company A’s alert');
     assert.equal(await rowState(page, 'ann@a-corp'), null);
   });
@@ -96,7 +96,7 @@ describe('dashboard: a second company’s admin sees none of the first company',
 
     await pick('B Corp');
     await waitUntil(async () => JSON.stringify(await rowsShown(admin)) === '["bob@b-corp"]', 5000, 'only B’s client');
-    assert.equal(await onlineCount(admin), 1);
+    await waitForOnlineCount(admin, 1);
     // Live events of B arrive (the socket follows B now), none of A's: A's, sent first, would be on screen before B's.
     agents.push(await connectAgent(t.url, 'abe@a-corp'));
     agents.push(await connectAgent(t.url, 'bea@b-corp', { token: tokenB }));

@@ -31,17 +31,17 @@ describe('clients store (presence events as the seed’s backend store handles t
     store.apply(client(2, 'bo@pc', 'connected'));
     store.apply(client(1, 'ana@pc', 'connected'));
     assert.deepEqual(store.list.map((c) => c.user_host), ['ana@pc', 'bo@pc']);
-    assert.equal(store.onlineCount, 2);
+    assert.equal(store.counts.connected, 2);
     const row = store.get(1)!;
     store.apply(client(1, 'ana@pc', 'reconnecting'));
     assert.equal(store.get(1), row, 'the same object, so only its row re-renders');
     assert.equal(presenceOf(row), 'reconnecting');
-    assert.equal(store.onlineCount, 1);
+    assert.equal(store.counts.connected, 1);
     store.apply(client(1, 'ana@pc', 'disconnected'));
-    assert.equal(store.onlineCount, 1);
+    assert.equal(store.counts.connected, 1);
     assert.equal(store.list.length, 2, 'a disconnected client stays in the clients list');
     store.apply(client(1, 'ana@pc', 'connected'));
-    assert.equal(store.onlineCount, 2);
+    assert.equal(store.counts.connected, 2);
   });
 
   test('the live-sessions list holds streaming connected clients and drops one the moment it leaves', () => {
@@ -107,11 +107,11 @@ describe('clients store (presence events as the seed’s backend store handles t
     store.apply(client(2, 'bo@pc', 'connected'));
     handlers.get('client-updated')!({ ...client(1, 'ana@pc', 'connected', true), group_id: 2 });
     assert.deepEqual(store.list.map((c) => c.user_host), ['bo@pc']);
-    assert.equal(store.onlineCount, 1);
+    assert.equal(store.counts.connected, 1);
     assert.deepEqual(store.streaming, []);
     handlers.get('client-updated')!(client(3, 'cy@pc', 'connected'));
     assert.deepEqual(store.list.map((c) => c.user_host), ['bo@pc', 'cy@pc']);
-    assert.equal(store.onlineCount, 2);
+    assert.equal(store.counts.connected, 2);
   });
 
   test('a filtered view hears of each change of a known client (new ones change the list instead)', () => {

@@ -63,7 +63,6 @@ export const useClientsStore = defineStore('clients', () => {
   /** Every client by `user_host`: a new one is inserted in its place, never the 10 000 sorted again per event. */
   const sorted = shallowRef<Client[]>([]);
   const list = computed(() => sorted.value);
-  const onlineCount = computed(() => counts.connected);
   const streaming = computed(() => [...streamingIds].map((id) => byId.get(id)!).sort(byUserHost));
 
   function count(client: Client, delta: 1 | -1) {
@@ -185,7 +184,6 @@ export const useClientsStore = defineStore('clients', () => {
     byId,
     list,
     counts,
-    onlineCount,
     streaming,
     loaded,
     error,
