@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { test } from 'node:test';
-import { captureArgs, type CaptureOptions } from './capture-args.js';
+import { promisify } from 'node:util';
+import { captureArgs, captureFilters, type CaptureOptions } from './capture-args.js';
+import { findFfmpeg } from './ffmpeg-binary.js';
 import { LIVE_SPEED, PRESETS, RECORDING_SPEED } from './presets.js';
 
 const SCREEN: CaptureOptions = { source: 'screen', fps: 10, width: 1280, height: 720, display: ':0', screenSize: '1920x1080' };
@@ -33,6 +36,16 @@ test('watched: every frame at 20 fps at least, the live view\'s speed and qualit
   assert.equal(value(captureArgs({ ...SCREEN, fps: 30 }, { preset: 'balanced', watched: true }, 'linux'), '-framerate'), '30');
   assert.equal(value(args, '-cluster_size_limit'), '0');
   assert.equal(args.includes('-cluster_time_limit'), false);
+});
+
+test('watched: the grabbed RGB picture is scaled and converted to yuv420p in one pass (ffmpeg\'s own negotiation)', async () => {
+  // A 1080p grab as x11grab delivers it (bgr0), through the real ffmpeg: its scale filter says what it converts.
+  const { stderr } = await promisify(execFile)(findFfmpeg(process.env.PATH ?? ''), [
+    '-hide_banner', '-loglevel', 'verbose', '-f', 'lavfi', '-i', 'color=size=1920x1080:rate=1,format=bgr0',
+    '-vf', captureFilters(SCREEN, true), '-frames:v', '1', '-f', 'null', '-',
+  ]);
+  const fitting = stderr.split('\n').find((line) => line.includes('Parsed_scale_0') && line.includes('->'));
+  assert.match(fitting ?? stderr, /fmt:bgr0 .*-> w:1280 h:720 fmt:yuv420p/);
 });
 
 test('a bitrate cap of the desktop\'s own replaces the preset\'s', () => {
