@@ -1,7 +1,10 @@
 import type { Server } from 'socket.io';
+import { takePongsDirectly } from './direct-pongs.js';
 
 interface WebSocketLike {
   terminate(): void;
+  /** ws's frame parser (private to ws; see direct-pongs.ts). */
+  readonly _receiver?: unknown;
   /** ws's TCP socket (private to ws; see `ping`). */
   readonly _socket: { write(data: Buffer): boolean };
   readonly readyState: number;
@@ -15,6 +18,8 @@ interface EngineSocketLike {
   transport: { name: string; socket?: WebSocketLike };
   /** Node's EventEmitter calls a listener with the socket as `this`: one listener serves every socket of a group. */
   on(event: 'packet' | 'close', listener: (this: EngineSocketLike) => void): void;
+  /** What the transport calls with each packet it decoded (private to engine.io; see direct-pongs.ts). */
+  onPacket(packet: { type: 'pong' }): void;
 }
 
 /**
@@ -82,7 +87,8 @@ function createGroup() {
  * engine.io's send queue, its events and its per-socket timers; the client answers with an engine.io
  * pong as it answers Socket.IO's own pings. That pong also restarts engine.io's ping interval, so on
  * WebSocket connections Socket.IO's own, costlier heartbeat never fires, while clients keep receiving
- * real pings and so keep noticing a dead server within `pingInterval + pingTimeout` as usual.
+ * real pings and so keep noticing a dead server within `pingInterval + pingTimeout` as usual. A pong that arrives
+ * alone goes straight to engine.io's socket (direct-pongs.ts), not through `ws`'s message parsing.
  * Sockets are spread over groups visited one per tick, so 10 000 sockets cost a little every tick rather
  * than one long stall per interval. A socket from which no packet at all (pong, video…) arrived within
  * `timeoutMs` of its ping is terminated, which Socket.IO reports as an ordinary `transport close` —
@@ -102,6 +108,7 @@ export function startHeartbeat(io: Server, { intervalMs, timeoutMs }: HeartbeatO
     // Only in engine.io 4 does the server ping (and the 3 it replaced is refused by default anyway).
     if (socket.protocol !== 4) return;
     groups[joined++ % groupCount].join(socket);
+    takePongsDirectly(socket);
   };
   io.engine.on('connection', onConnection);
 
