@@ -44,7 +44,7 @@ test('pongs reach the heartbeat and engine.io without passing through ws as mess
   const client = connect(`http://127.0.0.1:${port}`, { transports: ['websocket'] });
   let pings = 0;
   client.io.engine.on('ping', () => pings++);
-  await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+  await new Promise((resolve) => client.once('connect', () => resolve(undefined)));
   // Many pings answered, over several of engine.io's own timeouts: the socket stays, so both heard the pongs.
   await waitUntil(() => pings >= 6, INTERVAL_MS * 20, 'six pings answered');
   assert.ok(serverSocket(client.id!), 'still connected');
