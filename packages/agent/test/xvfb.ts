@@ -3,11 +3,15 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** A virtual X server (Xvfb) on a display number it picks itself, for real x11grab capture in tests. */
-export async function startXvfb(size = '1280x720') {
+/**
+ * A virtual X server (Xvfb) on a display number it picks itself, for real x11grab capture in tests. `fbdir`: the
+ * screen's memory is also the file `<fbdir>/Xvfb_screen0` (XWD), which a benchmark may paint into directly.
+ */
+export async function startXvfb(size = '1280x720', fbdir?: string) {
   // -noreset: without it Xvfb resets (and its idle time with it) whenever its last client leaves, e.g. after each
   // xprintidle when nothing captures the screen; a real desktop always has clients.
-  const child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', `${size}x24`, '-nolisten', 'tcp', '-noreset'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  const args = ['-displayfd', '3', '-screen', '0', `${size}x24`, '-nolisten', 'tcp', '-noreset', ...(fbdir ? ['-fbdir', fbdir] : [])];
+  const child = spawn('Xvfb', args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
   const display = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error('Xvfb did not start (is the xvfb package installed?)')), 10_000);

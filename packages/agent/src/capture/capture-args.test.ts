@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { test } from 'node:test';
-import { captureArgs, type CaptureOptions } from './capture-args.js';
+import { promisify } from 'node:util';
+import { captureArgs, captureFilters, type CaptureOptions } from './capture-args.js';
+import { findFfmpeg } from './ffmpeg-binary.js';
 import { LIVE_SPEED, PRESETS, RECORDING_SPEED } from './presets.js';
 
 const SCREEN: CaptureOptions = { source: 'screen', fps: 10, width: 1280, height: 720, display: ':0', screenSize: '1920x1080' };
@@ -40,6 +43,16 @@ test('the live view keeps its own bitrate cap, not the recording\'s', () => {
     assert.equal(value(captureArgs(SCREEN, { preset, watched: true }, 'linux'), '-b:v'), PRESETS[preset].liveCap);
     assert.equal(value(captureArgs(SCREEN, { preset, watched: false }, 'linux'), '-b:v'), PRESETS[preset].cap);
   }
+});
+
+test('watched: the grabbed RGB picture is scaled and converted to yuv420p in one pass (ffmpeg\'s own negotiation)', async () => {
+  // A 1080p grab as x11grab delivers it (bgr0), through the real ffmpeg: its scale filter says what it converts.
+  const { stderr } = await promisify(execFile)(findFfmpeg(process.env.PATH ?? ''), [
+    '-hide_banner', '-loglevel', 'verbose', '-f', 'lavfi', '-i', 'color=size=1920x1080:rate=1,format=bgr0',
+    '-vf', captureFilters(SCREEN, true), '-frames:v', '1', '-f', 'null', '-',
+  ]);
+  const fitting = stderr.split('\n').find((line) => line.includes('Parsed_scale_0') && line.includes('->'));
+  assert.match(fitting ?? stderr, /fmt:bgr0 .*-> w:1280 h:720 fmt:yuv420p/);
 });
 
 test('a bitrate cap of the desktop\'s own replaces the preset\'s', () => {

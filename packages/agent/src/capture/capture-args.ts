@@ -39,12 +39,16 @@ function screenInput(o: CaptureOptions, platform: NodeJS.Platform): string[] {
 /**
  * The picture scaled to fit, and — while nobody watches — frames that barely differ from the last one kept
  * dropped (`mpdecimate`; at least one a second goes through, so the recording's duration and the bytes on
- * disk stay current). A watched capture keeps every frame: the muxer writes a frame once the next arrives.
+ * disk stay current). A watched capture keeps every frame, and converts to yuv420p in the same pass as it
+ * scales: scaling the grabbed RGB picture first (what the filters negotiate otherwise) costs ~40 ms of CPU a
+ * 1080p frame, more than the frame interval on a busy machine, so frames queued up and arrived ~150 ms late
+ * (docs/bench-log/agent.md).
  */
 export function captureFilters(o: Pick<CaptureOptions, 'width' | 'height' | 'fps'>, watched: boolean): string {
-  const fit = `scale=w=${o.width}:h=${o.height}:force_original_aspect_ratio=decrease,scale=trunc(iw/2)*2:trunc(ih/2)*2`;
-  const decimate = watched ? [] : [`mpdecimate=max=${Math.max(1, Math.round(o.fps) - 1)}`];
-  return [fit, ...decimate, 'format=yuv420p'].join(',');
+  const fit = `scale=w=${o.width}:h=${o.height}:force_original_aspect_ratio=decrease`;
+  const even = 'scale=trunc(iw/2)*2:trunc(ih/2)*2';
+  if (watched) return [fit, 'format=yuv420p', even].join(',');
+  return [fit, even, `mpdecimate=max=${Math.max(1, Math.round(o.fps) - 1)}`, 'format=yuv420p'].join(',');
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { LiveChunk } from '../realtime/live-feed';
+import { ArrivalPieces, liveEdgeStep } from './live-edge';
 
-/** How far behind the newest received frame playback may fall before it jumps to the live edge. */
-const MAX_LAG_S = 2.5;
 /** Buffered video kept behind the playhead; older is removed so a long watch does not fill memory. */
 const KEEP_BEHIND_S = 20;
 
@@ -15,7 +14,7 @@ export function codecOf(header: Uint8Array): string {
 
 /**
  * Plays a live WebM stream in a <video> through MediaSource: a header (`stream-init`) opens a fresh source,
- * the following bytes are appended in order, and playback stays near the newest frame.
+ * the following bytes are appended in order, and playback stays at the newest frame (`liveEdgeStep`).
  */
 export class LivePlayer {
   private source: MediaSource | null = null;
@@ -23,6 +22,7 @@ export class LivePlayer {
   private queue: Uint8Array[] = [];
   private objectUrl: string | null = null;
   private segmentId: string | null = null;
+  private pieces = new ArrivalPieces();
   error: string | null = null;
 
   constructor(private readonly video: HTMLVideoElement) {}
@@ -30,6 +30,7 @@ export class LivePlayer {
   init({ segmentId, bytes }: LiveChunk) {
     this.reset();
     this.segmentId = segmentId;
+    this.pieces = new ArrivalPieces();
     const mime = `video/webm; codecs="${codecOf(bytes)}"`;
     if (!('MediaSource' in window) || !MediaSource.isTypeSupported(mime)) {
       this.error = `This browser cannot play ${mime} live`;
@@ -104,8 +105,10 @@ export class LivePlayer {
     const { buffered } = this.video;
     if (!buffered.length) return;
     const end = buffered.end(buffered.length - 1);
-    const start = buffered.start(buffered.length - 1);
-    if (this.video.currentTime < start || end - this.video.currentTime > MAX_LAG_S) this.video.currentTime = Math.max(start, end - 0.3);
+    this.pieces.grew(end);
+    const step = liveEdgeStep({ start: buffered.start(buffered.length - 1), end }, this.video.currentTime, this.pieces.largest());
+    if (step.seekTo !== null) this.video.currentTime = step.seekTo;
+    if (this.video.playbackRate !== step.playbackRate) this.video.playbackRate = step.playbackRate;
     if (this.video.paused) void this.video.play().catch(() => {});
   }
 
