@@ -13,7 +13,7 @@ import { openWindow, screenshot, showPage, text, waitForBacklog, waitForText, wi
 const THRESHOLD_S = 10;
 /**
  * What the agent records before the server becomes reachable; its upload through the uplink below takes 7 s or more.
- * The default preset records this desktop at a few kB a second (3 fps, crf 63): more would take longer than the wait.
+ * The default preset records this desktop at a few kB a second (2 fps, crf 63): more would take longer than the wait.
  */
 const OFFLINE_BYTES = 60_000;
 const UPLINK_BYTES_PER_SECOND = 8_000;

@@ -10,7 +10,7 @@ import { captureFps } from '../src/capture/capture-args.js';
 import { agentArgs, runAgent } from './agent-process.js';
 import { capturedMore, clientId, downloadVideo, finalizedMedia, spooledFiles } from './helpers.js';
 
-/** At least a second of the test picture as the agent encodes it (the default preset, capped at 300 kbit/s: 2–3 s since it records 3 fps at crf 63). */
+/** A few seconds of the test picture as the agent encodes it (the default preset: 2 fps at crf 63, ~3.5 kB a second). */
 const SECOND = 7_500;
 /** The test picture changes every frame: nobody watching, the agent records it at the default preset's rate. */
 const FPS = captureFps(10, { preset: 'balanced', watched: false });

@@ -20,7 +20,7 @@ import { downloadVideo, finalizedMedia, capturedMore } from './helpers.js';
 const BUILD_SCRIPT = fileURLToPath(new URL('../scripts/build-executables.mjs', import.meta.url));
 const BUILT = fileURLToPath(new URL('../dist/executables/linux-x64/', import.meta.url));
 const BUILD_N = '0.0.1+self-n';
-/** At least a second of the test picture as the agent encodes it (capped at 300 kbit/s: 2–3 s since the default preset records 3 fps at crf 63). */
+/** A few seconds of the test picture as the agent encodes it (the default preset: 2 fps at crf 63, ~3.5 kB a second). */
 const SECOND_OF_VIDEO = 7_500;
 
 let server: TestServer;

@@ -48,7 +48,8 @@ export const LIVE_SPEED = 8;
 export const WATCHED_KEYFRAME_SECONDS = 2;
 
 /**
- * While someone watches live, frames are captured at least this often: ffmpeg's WebM muxer writes a frame out only
- * when the next one arrives, so the frame interval is most of a viewer's delay.
+ * While someone watches live, frames are captured at least this often, for smooth motion. (The bundled ffmpeg writes
+ * each live-view frame out as soon as it is encoded, so the frame rate is not what makes a viewer's delay:
+ * docs/bench-log/agent.md.)
  */
 export const LIVE_VIEW_FPS = 20;
