@@ -16,7 +16,9 @@ export interface HonestStats {
   /** Bytes acknowledged within the flood window. */
   ackedDuringFlood: number;
   refusals: string[];
+  /** Disconnects the agent did not ask for, with Socket.IO's reason each (the bench's own at the end is not one). */
   disconnects: number;
+  disconnectReasons: string[];
   /** Longest time between two acks, in ms. */
   longestGapMs: number;
 }
@@ -24,9 +26,13 @@ export interface HonestStats {
 const CHUNK_MS = 250;
 
 export function honestAgent(url: string, token: string, userHost: string, webm: Buffer, webmSeconds: number, flooding: () => boolean) {
-  const stats: HonestStats = { userHost, acked: 0, ackedDuringFlood: 0, refusals: [], disconnects: 0, longestGapMs: 0 };
+  const stats: HonestStats = { userHost, acked: 0, ackedDuringFlood: 0, refusals: [], disconnects: 0, disconnectReasons: [], longestGapMs: 0 };
   const socket: AgentSocket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, query: { app: 'agent' }, auth: { token } });
-  socket.on('disconnect', () => stats.disconnects++);
+  socket.on('disconnect', (reason) => {
+    if (reason === 'io client disconnect') return;
+    stats.disconnects++;
+    stats.disconnectReasons.push(reason);
+  });
   const chunk = Math.ceil((webm.length / webmSeconds) * (CHUNK_MS / 1000));
   let stopped = false;
 
@@ -36,7 +42,8 @@ export function honestAgent(url: string, token: string, userHost: string, webm: 
       machine_info: { user_host: userHost, username: userHost.split('@')[0], hostname: userHost.split('@')[1], platform: 'linux', operatingSystem: 'Linux 6.1' },
     });
     if (!hello.ok) throw new Error(`${userHost}: client-connected refused: ${hello.message}`);
-    const segmentId = `honest-${Date.now()}`;
+    // Unique per agent: the honest agents start in the same millisecond, and a segment id names one client's segment.
+    const segmentId = `${userHost.replace(/\W/g, "-")}-${Date.now()}`;
     const started = await socket.timeout(30_000).emitWithAck('start-streaming', { segment_id: segmentId });
     if (!started.ok) throw new Error(`${userHost}: start-streaming refused: ${started.message}`);
     let lastAck = performance.now();
