@@ -43,7 +43,7 @@ await logIn(page, server.url);
 const opened = Date.now();
 await page.goto(`${server.url}/live/${id}`);
 // The live view scales the screen by 2/3: the clock's row of 32 blocks of 48 px at (96, 96) is 32 px blocks at (64, 64).
-const shown = await page.evaluate(
+const { seen: shown, stalls, behind } = await page.evaluate(
   async ({ origin, seconds }) => {
     const [x, y, block, bits] = [64, 64, 32, 32];
     const canvas = document.createElement('canvas');
@@ -51,9 +51,18 @@ const shown = await page.evaluate(
     canvas.height = block;
     const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
     const seen: Array<{ at: number; latency: number }> = [];
+    // When playback ran out of frames (`waiting`: the player stalls until enough arrived), and how far behind the
+    // newest buffered frame the playhead was at each picture: why a latency is what it is.
+    const stalls: number[] = [];
+    const behind: number[] = [];
+    let watched: HTMLVideoElement | null = null;
     let last = -1;
     for (const end = Date.now() + seconds * 1000; Date.now() < end; await new Promise((r) => setTimeout(r, 5))) {
       const video = document.querySelector<HTMLVideoElement>('[data-test=live-video]');
+      if (video && video !== watched) {
+        watched = video;
+        video.addEventListener('waiting', () => stalls.push(Date.now()));
+      }
       if (!video || video.readyState < 2 || video.videoWidth !== 1280) continue;
       ctx.drawImage(video, x, y, canvas.width, block, 0, 0, canvas.width, block);
       const row = ctx.getImageData(0, block / 2, canvas.width, 1).data;
@@ -65,8 +74,9 @@ const shown = await page.evaluate(
       last = painted;
       const at = Date.now();
       seen.push({ at, latency: at - (origin + painted) });
+      if (video.buffered.length) behind.push(video.buffered.end(video.buffered.length - 1) - video.currentTime);
     }
-    return seen;
+    return { seen, stalls, behind };
   },
   { origin, seconds: Number(opts.seconds) },
 );
@@ -83,4 +93,10 @@ const steady = shown.filter((s) => s.at - shown[0].at >= SETTLE_MS).map((s) => s
 console.log(`A viewer opens the live player: first picture after ${shown[0].at - opened} ms (its painted clock ${shown[0].latency} ms old).`);
 console.log(`Then, painted → shown by the dashboard's player, ${steady.length} distinct pictures after the first ${SETTLE_MS / 1000} s (ms):`);
 console.table({ 'painted → shown': { p50: round(percentile(steady, 50), 0), p95: round(percentile(steady, 95), 0), max: round(Math.max(...steady), 0) } });
+const settledAt = shown[0].at + SETTLE_MS;
+const behindMs = behind.map((s) => s * 1000);
+console.log(
+  `The player's position behind the newest buffered frame's end, p50 / p95: ${round(percentile(behindMs, 50), 0)} / ${round(percentile(behindMs, 95), 0)} ms; ` +
+    `stalls (\`waiting\`: out of frames) after the first ${SETTLE_MS / 1000} s: ${stalls.filter((at) => at >= settledAt).length}.`,
+);
 process.exit(0);
