@@ -2,7 +2,7 @@
 import tsParser from '@typescript-eslint/parser';
 
 /** The feature folders of packages/server/src: each is entered from outside only through its face, `index.ts`. */
-const FEATURES = ['agent-downloads', 'alerts', 'auth', 'cluster', 'companies', 'groups', 'legacy', 'media', 'monitoring-hours', 'presence', 'share', 'streaming', 'web'];
+const FEATURES = ['access', 'agent-downloads', 'alerts', 'audit', 'auth', 'cluster', 'companies', 'disk', 'groups', 'legacy', 'media', 'monitoring-hours', 'presence', 'retention', 'share', 'streaming', 'web'];
 
 const facesOnly = {
   patterns: [

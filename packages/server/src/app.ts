@@ -6,7 +6,7 @@ import { createClusterFeature } from './cluster/index.js';
 import { createCompaniesFeature } from './companies/index.js';
 import { createDiskFeature } from './disk/index.js';
 import { createGroupsFeature } from './groups/index.js';
-import { installAccessControl } from './access/guard.js';
+import { installAccessControl } from './access/index.js';
 import { requireSession, requireUser } from './auth/index.js';
 import type { Config } from './config.js';
 import { openInfrastructure, type BuildOptions } from './infrastructure.js';

@@ -1,6 +1,6 @@
 import type { ServerToClientEvents } from '@vaahshare/protocol';
 import type { BroadcastOperator } from 'socket.io';
-import { audienceOf } from './access/policy.js';
+import { audienceOf } from './access/index.js';
 import type { IoServer, SocketData } from './context.js';
 import type { AgentSocket } from './sockets.js';
 

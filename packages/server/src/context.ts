@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@vaahshare/protocol';
-import type { Access } from './access/policy.js';
+import type { Access } from './access/index.js';
 import type { Broadcast } from './broadcast.js';
 import type { CompanyCache } from './companies/index.js';
 import type { Config } from './config.js';

@@ -1,8 +1,7 @@
 import { alertsQuerySchema, idParamsSchema, type ApiResponse } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
-import { accessOf } from '../access/guard.js';
-import { visibleGroups } from '../access/policy.js';
+import { accessOf, visibleGroups } from '../access/index.js';
 import { canSeeCompany, requireUser, scopeCompany } from '../auth/index.js';
 import { notFound } from '../errors.js';
 import { acknowledgeAlert, companyOfAlert, listAlerts } from './alerts.repository.js';

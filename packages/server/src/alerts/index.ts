@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { groupsOfClients } from '../access/access.repository.js';
+import { groupsOfClients } from '../access/index.js';
 import type { AppContext } from '../context.js';
 import type { Feature } from '../feature.js';
 import { countRepeat, findAgentAlert, findAlert, findAlertNear, insertAlert, setAwaySeconds } from './alerts.repository.js';

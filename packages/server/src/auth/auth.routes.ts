@@ -2,7 +2,7 @@ import { changePasswordBodySchema, type ApiResponse } from '@vaahshare/protocol'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import { forbidden } from '../errors.js';
-import { accessOf } from '../access/guard.js';
+import { accessOf } from '../access/index.js';
 import { actorOf } from './actor.js';
 import { requireSession, requireUser, sessionTokenOf } from './guards.js';
 import { loginRoutes } from './login.routes.js';

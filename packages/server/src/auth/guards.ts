@@ -51,7 +51,7 @@ export function scopeCompany(user: User, requested?: number): number {
   return requested;
 }
 
-export { canSeeCompany } from '../access/policy.js';
+export { canSeeCompany } from '../access/index.js';
 
 /** The enrollment token (its id and company) of an agent calling REST with it. */
 export async function requireAgentToken(ctx: AppContext, request: FastifyRequest): Promise<{ id: number; company_id: number }> {

@@ -3,7 +3,7 @@ import type { ExtendedError, Socket } from 'socket.io';
 import type { AppContext, SocketData } from '../context.js';
 import { sha256 } from '../infra/secrets.js';
 import type { CompaniesFace } from '../companies/index.js';
-import { loadAccess } from '../access/access.repository.js';
+import { loadAccess } from '../access/index.js';
 import { socketAddress } from './actor.js';
 import { setupPending } from './second-factor-policy.js';
 import { liveSession } from './sessions.js';

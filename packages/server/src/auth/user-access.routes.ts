@@ -1,7 +1,6 @@
 import { idParamsSchema, userAccessBodySchema, type ApiResponse } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { accessOf } from '../access/guard.js';
-import { loadAccess, setUserAccess } from '../access/access.repository.js';
+import { accessOf, loadAccess, setUserAccess } from '../access/index.js';
 import type { AppContext } from '../context.js';
 import { checkAccessGiven, manageableUser, userChanged } from './users.routes.js';
 import { findUserById, managedUser, toUser } from './users.repository.js';

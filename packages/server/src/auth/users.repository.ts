@@ -2,7 +2,7 @@ import type { ManagedUser, User } from '@vaahshare/protocol';
 import type { Db } from '../db/database.js';
 import type { UserRow } from '../db/schema.js';
 import { sha256 } from '../infra/secrets.js';
-import { accessOfRow, groupsOfUsers } from '../access/access.repository.js';
+import { accessOfRow, groupsOfUsers } from '../access/index.js';
 
 export const toUser = (row: Pick<UserRow, 'id' | 'email' | 'company_id' | 'role'>): User => ({
   id: row.id,

@@ -9,8 +9,7 @@ import {
 } from '@vaahshare/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { accessOf } from '../access/guard.js';
-import { canSeeCompany, visibleGroups } from '../access/policy.js';
+import { accessOf, canSeeCompany, visibleGroups } from '../access/index.js';
 import { actorOf, scopeCompany } from '../auth/index.js';
 import type { AppContext } from '../context.js';
 import { AppError, conflict, notFound } from '../errors.js';

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { groupsOfClients } from '../access/access.repository.js';
+import { groupsOfClients } from '../access/index.js';
 import type { Broadcast } from '../broadcast.js';
 import type { Db } from '../db/database.js';
 import type { MediaRow } from '../db/schema.js';

@@ -1,7 +1,6 @@
 import { monitoringHoursQuerySchema, putMonitoringHoursBodySchema, type ApiResponse } from '@vaahshare/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { accessOf } from '../access/guard.js';
-import { canSeeCompany, visibleGroups } from '../access/policy.js';
+import { accessOf, canSeeCompany, visibleGroups } from '../access/index.js';
 import { actorOf, scopeCompany } from '../auth/index.js';
 import type { AppContext } from '../context.js';
 import { notFound } from '../errors.js';

@@ -1,5 +1,5 @@
 import type { Pause, Settings } from '@vaahshare/protocol';
-import { groupsOfClients } from '../access/access.repository.js';
+import { groupsOfClients } from '../access/index.js';
 import type { Broadcast } from '../broadcast.js';
 import type { CompanyCache } from '../companies/index.js';
 import type { Selectable } from 'kysely';

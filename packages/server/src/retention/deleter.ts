@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import pLimit from 'p-limit';
-import { groupsOfClients } from '../access/access.repository.js';
+import { groupsOfClients } from '../access/index.js';
 import type { Broadcast } from '../broadcast.js';
 import type { Db } from '../db/database.js';
 import type { Actor, DomainEventBus } from '../events/domain-events.js';

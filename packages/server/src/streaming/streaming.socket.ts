@@ -1,6 +1,5 @@
 import { startStreamingSchema, stopStreamingSchema, videoFrameSchema, watchSchema } from '@vaahshare/protocol';
-import { requirePermission } from '../access/guard.js';
-import { canSeeClient } from '../access/policy.js';
+import { canSeeClient, requirePermission } from '../access/index.js';
 import type { Broadcast } from '../broadcast.js';
 import type { DiskFace } from '../disk/index.js';
 import type { AppContext } from '../context.js';
