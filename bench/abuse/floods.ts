@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
-import { WebmScanner } from '../../packages/server/src/streaming/webm-scanner.js';
+import { WebmScanner } from '../../packages/server/src/media/webm-scanner.js';
 import { sleep } from '../presence/lib.js';
 
 export interface Flood {

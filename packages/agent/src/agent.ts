@@ -371,7 +371,7 @@ export class Agent {
     // Paused or outside monitoring hours: nothing is captured; the next recording starts with the new encoding.
     if (this.holding) return;
     this.o.log(`${why}: a new recording starts, encoded for it`);
-    // A recording ffmpeg has not written to yet would end empty (an error in History): it gets its first bytes first.
+    // A recording ffmpeg has not written to yet would end empty (a segment the server only deletes): it gets its first bytes first.
     const current = this.current;
     while (current.source.size() === 0 && !current.source.finished()) await current.source.changed();
     // Another recording started meanwhile (rotation, pause): it already encodes as asked.

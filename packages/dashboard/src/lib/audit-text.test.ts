@@ -18,6 +18,11 @@ test('an entry reads as who, what, to whom and the details in words', () => {
   );
   assert.equal(detailsText({ action: 'login-failed', details: { reason: 'wrong password' } }), 'reason: wrong password');
   assert.equal(detailsText({ action: 'logged-in', details: null }), '');
+  assert.equal(detailsText({ action: 'recordings-deleted', details: { reason: 'retention', ids: [4, 5], bytes: 900 } }), 'reason: retention; ids: 4,5; bytes: 900');
+  assert.equal(
+    detailsText({ action: 'recordings-deleted', details: { reason: 'empty', ids: [6], bytes: 557 } }),
+    'reason: a live recording with no video frame; ids: 6; bytes: 557',
+  );
 });
 
 test('a change of role and groups reads before → after; moved clients by name', () => {

@@ -70,10 +70,15 @@ export function detailsText({ action, details }: Pick<AuditEntry, 'action' | 'de
     return `${summary(details.before)} → ${summary(details.after)}`;
   }
   if (action === 'clients-moved' && Array.isArray(details.clients)) return (details.clients as Array<{ user_host: string }>).map((c) => c.user_host).join(', ');
-  return Object.entries(details)
+  // The server removes a live segment its recorder stopped before the first frame: say so rather than "empty".
+  if (action === 'recordings-deleted' && details.reason === 'empty') return pairsText({ ...details, reason: 'a live recording with no video frame' });
+  return pairsText(details);
+}
+
+const pairsText = (details: Record<string, unknown>) =>
+  Object.entries(details)
     .map(([name, value]) => `${name}: ${String(value)}`)
     .join('; ');
-}
 
 /** A user's access as the audit trail keeps it: "viewer of groups 3, 4, may download". */
 function accessText(value: unknown): string {

@@ -91,12 +91,18 @@ export interface DomainEvents {
   'segment-opened': { clientId: number; mediaId: number; segmentId: string };
   /** A live segment is closed for good (stopped, its client gone, or abandoned by a dead node): it is to be finalized. */
   'segment-closed': { mediaId: number };
-  /** Recordings were deleted (rows and files), by someone or by the retention sweep (`actor` null). One event per batch. */
+  /**
+   * A live segment turned out to hold no video frame (no byte, or a WebM header only: its recorder stopped before its
+   * first frame); its row is still `processing` on this node. It is no recording: retention deletes it (`media-deleted`,
+   * reason `empty`). Awaited: media tells the agent once it is gone.
+   */
+  'live-recording-empty': { companyId: number; clientId: number; mediaId: number };
+  /** Recordings were deleted (rows and files), by someone or by the system (`actor` null). One event per batch. */
   'media-deleted': {
     companyId: number;
     media: DeletedMedia[];
-    /** `resumed`: a deletion a crash interrupted, finished by the next sweep. */
-    reason: 'user' | 'retention' | 'client-deleted' | 'resumed';
+    /** `resumed`: a deletion a crash interrupted, finished by the next sweep; `empty`: a live segment with no frame. */
+    reason: 'user' | 'retention' | 'client-deleted' | 'resumed' | 'empty';
     actor: Actor | null;
   };
   /** A client and all its data were deleted. */

@@ -15,6 +15,7 @@ export { toMedia } from './media-view.js';
 export { matchNames } from './names.js';
 export { ensureMediaDir, mediaPaths } from './storage.js';
 export { parseUploadFields } from './uploads.js';
+export { WebmScanner } from './webm-scanner.js';
 
 export type MediaFace = ReturnType<typeof createMediaFeature>;
 
@@ -22,6 +23,7 @@ export type MediaFace = ReturnType<typeof createMediaFeature>;
 export function createMediaFeature(ctx: AppContext, { presence, disk }: { presence: PresenceFace; disk: DiskFace }) {
   const service = createMediaService({
     broadcast: ctx.broadcast,
+    events: ctx.events,
     clock: ctx.clock,
     repository: finalizingRepository(ctx.db),
     queue: createProcessingQueue(FFMPEG_CONCURRENCY, disk.guard.whenRoom),

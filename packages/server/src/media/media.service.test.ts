@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { waitUntil } from '@vaahshare/testkit';
 import type { MediaRow } from '../db/schema.js';
+import type { DomainEventBus } from '../events/domain-events.js';
 import { fakeBroadcast, fakeLog, mediaRow } from '../test/fakes.js';
 import { FfmpegStopped } from './ffmpeg.js';
 import { createMediaService, type FinalizingRepository } from './media.service.js';
-import type { ProcessingOutcome } from './processing.js';
+import { NO_BYTES, NO_FRAME, type ProcessingOutcome } from './processing.js';
 
 const NOW = 1_700_000_000_000;
 
@@ -15,6 +16,14 @@ function setUp(rows: MediaRow[], outcome: ProcessingOutcome | FfmpegStopped) {
   const { log, lines } = fakeLog();
   const table = new Map(rows.map((row) => [row.id, row]));
   const ran: number[] = [];
+  // Retention as it reacts to an empty live recording: the row goes (the real deleter: retention's tests).
+  const emptied: unknown[] = [];
+  const events = {
+    async emitAndWait(event: string, payload: { mediaId: number }) {
+      emptied.push({ event, ...payload });
+      table.delete(payload.mediaId);
+    },
+  } as unknown as Pick<DomainEventBus, 'emitAndWait'>;
   const repository: FinalizingRepository = {
     async claimForProcessing(id, nodeId, now) {
       const row = table.get(id);
@@ -42,9 +51,9 @@ function setUp(rows: MediaRow[], outcome: ProcessingOutcome | FfmpegStopped) {
     stop: async () => {},
     pending: 0,
   };
-  const media = createMediaService({ broadcast, clock: { now: () => NOW }, repository, queue, dataDir: '/data', nodeId: 'n1', log });
-  const events = () => broadcast.sent.map(({ to, event }) => `${to}: ${event}`);
-  return { media, table, ran, lines, events };
+  const media = createMediaService({ broadcast, events, clock: { now: () => NOW }, repository, queue, dataDir: '/data', nodeId: 'n1', log });
+  const sent = () => broadcast.sent.map(({ to, event }) => `${to}: ${event}`);
+  return { media, table, ran, lines, events: sent, emptied, broadcast };
 }
 
 const ready: ProcessingOutcome = { status: 'ready', size: 2048, duration_ms: 3000, has_thumbnail: 1, error: null };
@@ -76,6 +85,29 @@ test('a recording ffmpeg cannot read ends in error: the agent hears video-error,
   assert.equal(done?.error, 'no decodable frames');
   assert.deepEqual(events().slice(2), ['client 7: video-error', 'group 9 of company 3: media-updated']);
   assert.deepEqual(lines, [{ level: 'warn', msg: 'recording could not be finalized' }]);
+});
+
+test('a live segment with no video frame is deleted, not stored as an error: dashboards never see it fail', async () => {
+  const noFrame: ProcessingOutcome = { status: 'empty', size: 557, duration_ms: null, has_thumbnail: 0, error: NO_FRAME };
+  const { media, table, events, emptied, broadcast, lines } = setUp([mediaRow({ id: 5, source: 'live' })], noFrame);
+  assert.equal(await media.finalize(5), undefined);
+  assert.deepEqual(emptied, [{ event: 'live-recording-empty', companyId: 3, clientId: 7, mediaId: 5 }]);
+  assert.equal(table.has(5), false);
+  // Dashboards saw it recording, then processing; retention tells them it is deleted. No media-updated with an error.
+  assert.deepEqual(events(), ['client 7: processing-video', 'group 9 of company 3: media-updated', 'client 7: video-error']);
+  const told = broadcast.sent.at(-1)!.payload as { media: { id: number; status: string; error: string } };
+  assert.deepEqual({ id: told.media.id, status: told.media.status, error: told.media.error }, { id: 5, status: 'error', error: NO_FRAME });
+  assert.deepEqual(lines, [{ level: 'info', msg: 'live segment held no video frame: deleted' }]);
+});
+
+test('an upload with no video frame stays, as an error with its reason: whoever uploaded it learns it was empty', async () => {
+  const noBytes: ProcessingOutcome = { status: 'empty', size: 0, duration_ms: null, has_thumbnail: 0, error: NO_BYTES };
+  const { media, table, events, emptied } = setUp([mediaRow({ id: 5, source: 'upload' })], noBytes);
+  const done = await media.finalize(5);
+  assert.deepEqual(emptied, []);
+  assert.equal(done?.status, 'error');
+  assert.equal(table.get(5)?.error, NO_BYTES);
+  assert.deepEqual(events().slice(2), ['client 7: video-error', 'group 9 of company 3: media-updated']);
 });
 
 test('at start-up what this node was processing is processed again; items of live other nodes are left alone', async () => {

@@ -3,18 +3,19 @@ import { groupsOfClients } from '../access/index.js';
 import type { Broadcast } from '../broadcast.js';
 import type { Db } from '../db/database.js';
 import type { MediaRow } from '../db/schema.js';
+import type { DomainEventBus } from '../events/domain-events.js';
 import { runInBackground } from '../infra/background.js';
 import type { Clock } from '../infra/clock.js';
 import { createInFlight } from '../infra/in-flight.js';
 import * as repo from './media.repository.js';
 import { toMedia } from './media-view.js';
 import { FfmpegStopped } from './ffmpeg.js';
-import type { ProcessingOutcome } from './processing.js';
+import type { ProcessingOutcome, StoredOutcome } from './processing.js';
 
 /** The queries finalizing needs (`media.repository.ts` bound to a database; a fake in unit tests). */
 export interface FinalizingRepository {
   claimForProcessing: (id: number, nodeId: string, now: number) => Promise<MediaRow | undefined>;
-  finishProcessing: (id: number, outcome: ProcessingOutcome, now: number) => Promise<MediaRow | undefined>;
+  finishProcessing: (id: number, outcome: StoredOutcome, now: number) => Promise<MediaRow | undefined>;
   claimInterrupted: (of: 'mine' | 'gone nodes', nodeId: string, now: number) => Promise<MediaRow[]>;
   /** The group of a recording's client now (undefined once the client is deleted): whose dashboards hear of it. */
   groupOf: (clientId: number) => Promise<number | undefined>;
@@ -29,6 +30,8 @@ export const finalizingRepository = (db: Db): FinalizingRepository => ({
 
 export interface MediaServiceDeps {
   broadcast: Pick<Broadcast, 'toGroup' | 'toClient'>;
+  /** Where media says that a live recording turned out empty (retention deletes it). */
+  events: Pick<DomainEventBus, 'emitAndWait'>;
   clock: Clock;
   repository: FinalizingRepository;
   /**
@@ -43,7 +46,7 @@ export interface MediaServiceDeps {
 
 export type MediaService = ReturnType<typeof createMediaService>;
 
-export function createMediaService({ broadcast, clock, repository, queue, dataDir, nodeId, log }: MediaServiceDeps) {
+export function createMediaService({ broadcast, events, clock, repository, queue, dataDir, nodeId, log }: MediaServiceDeps) {
   /** Tells the recording's agent and the dashboards that may see its client what happened to it. */
   async function notify(row: MediaRow, agentEvent?: 'processing-video' | 'video-processed' | 'video-error') {
     const media = toMedia(row);
@@ -66,10 +69,26 @@ export function createMediaService({ broadcast, clock, repository, queue, dataDi
       log.info({ media: row.id }, 'finalizing stopped by the shutdown: it is done again at the next start');
       return undefined;
     }
-    const done = await repository.finishProcessing(row.id, outcome, clock.now());
+    if (outcome.status === 'empty' && row.source === 'live') return discard(row, outcome.error);
+    // An upload with no frame is kept as an error: whoever uploaded it learns that their file held no video.
+    const stored: StoredOutcome = outcome.status === 'empty' ? { ...outcome, status: 'error' } : outcome;
+    const done = await repository.finishProcessing(row.id, stored, clock.now());
     if (done) await notify(done, done.status === 'ready' ? 'video-processed' : 'video-error');
-    if (outcome.status === 'error') log.warn({ media: row.id, reason: outcome.error }, 'recording could not be finalized');
+    if (stored.status === 'error') log.warn({ media: row.id, reason: stored.error }, 'recording could not be finalized');
     return done;
+  }
+
+  /**
+   * A live segment with no video frame (its recorder stopped before the first one: an agent that quit right after
+   * starting a new segment) is no recording: retention deletes its row and files, and dashboards hear
+   * `media-deleted`, never an error. Its agent hears `video-error` with the reason, as for a recording that failed
+   * (it ends what `processing-video` began; an agent does not send a segment again for it).
+   */
+  async function discard(row: MediaRow, reason: string): Promise<undefined> {
+    await events.emitAndWait('live-recording-empty', { companyId: row.company_id, clientId: row.client_id, mediaId: row.id });
+    broadcast.toClient(row.client_id).emit('video-error', { media: toMedia({ ...row, status: 'error', error: reason }) });
+    log.info({ media: row.id, reason }, 'live segment held no video frame: deleted');
+    return undefined;
   }
 
   const inFlight = createInFlight();

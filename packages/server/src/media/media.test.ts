@@ -178,6 +178,15 @@ describe('media REST and uploads', () => {
     assert.equal((await api(t.url, '/healthz')).status, 200);
   });
 
+  test('an upload with no video frame (a WebM header only) stays, as an error that says so', async () => {
+    const header = webm.subarray(0, webm.indexOf(Buffer.from([0x1f, 0x43, 0xb6, 0x75])));
+    const { status, body } = await upload(t.url, 'header-only.webm', header);
+    assert.equal(status, 201, JSON.stringify(body));
+    const media = await waitForDone(body.data.id);
+    assert.equal(media.status, 'error');
+    assert.match(media.error ?? '', /no video frame/);
+  });
+
   test('the same name uploaded twice at once is stored once', async () => {
     const [a, b] = await Promise.all([upload(t.url, 'twice.webm', webm), upload(t.url, 'twice.webm', webm)]);
     assert.deepEqual([a.status, b.status].sort(), [200, 201]);

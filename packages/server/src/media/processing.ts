@@ -4,13 +4,40 @@ import type { MediaRow } from '../db/schema.js';
 import { createInFlight } from '../infra/in-flight.js';
 import { FfmpegStopped, runFfmpeg, type FfmpegResult } from './ffmpeg.js';
 import { mediaPaths } from './storage.js';
+import { WebmScanner } from './webm-scanner.js';
 
-/** What finalizing produced, or why it could not. */
-export type ProcessingOutcome =
-  | { status: 'ready'; size: number; duration_ms: number | null; has_thumbnail: number; error: null }
-  | { status: 'error'; size: number; duration_ms: null; has_thumbnail: 0; error: string };
+type NoVideo<Status> = { status: Status; size: number; duration_ms: null; has_thumbnail: 0; error: string };
+
+/** An outcome a row can hold: a finished video, or why there is none. */
+export type StoredOutcome = { status: 'ready'; size: number; duration_ms: number | null; has_thumbnail: number; error: null } | NoVideo<'error'>;
+
+/**
+ * What finalizing produced, or why it could not. `empty`: not a byte, or a WebM header and nothing after it (a
+ * recorder stopped before its first frame): no video at all, rather than video that cannot be read (`error`).
+ */
+export type ProcessingOutcome = StoredOutcome | NoVideo<'empty'>;
 
 const failure = (size: number, error: string): ProcessingOutcome => ({ status: 'error', size, duration_ms: null, has_thumbnail: 0, error });
+const empty = (size: number, error: string): ProcessingOutcome => ({ status: 'empty', size, duration_ms: null, has_thumbnail: 0, error });
+
+export const NO_BYTES = 'The recording is empty: no video bytes were received';
+export const NO_FRAME = 'The recording holds no video frame: it ends before its first frame';
+
+/**
+ * Whether a file is a WebM header with no Cluster after it: its element headers are WebM as far as they go (the
+ * scanner finds nothing wrong), its Segment begins, and the first Cluster, where frames begin, never comes. Asked
+ * only when ffmpeg found nothing: ffmpeg's own answer for such a file depends on its version (the bundled 2018
+ * build fails to open it, "End of file"), and its failure looks like a corrupt file's.
+ */
+async function endsBeforeFirstFrame(file: string): Promise<boolean> {
+  let clusterFound = false;
+  const scanner = new WebmScanner({ onHeaderEnd: () => (clusterFound = true), onKeyCluster: () => undefined });
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) {
+    scanner.push(chunk);
+    if (clusterFound || scanner.failed) break;
+  }
+  return scanner.inSegment && !clusterFound && !scanner.failed;
+}
 
 /** ffmpeg's `-progress` reports the output position in microseconds (named out_time_ms in older versions). */
 function lastOutputTimeMs(progress: string): number | null {
@@ -39,13 +66,14 @@ async function remuxSource(paths: ReturnType<typeof mediaPaths>): Promise<{ file
 
 /**
  * Turns a raw recording into a seekable WebM with a duration (remux, no re-encode) and a thumbnail.
- * Never throws for a bad recording: an empty or corrupt file ends as an `error` outcome with a reason. Stopped
- * through `signal` (shutdown), it rejects with `FfmpegStopped` and leaves the raw file as it was, to be done again.
+ * Never throws for a bad recording: a corrupt file ends as an `error` outcome with a reason, one with no frame at
+ * all (no byte, or a header only) as `empty`. Stopped through `signal` (shutdown), it rejects with `FfmpegStopped`
+ * and leaves the raw file as it was, to be done again.
  */
 export async function finalizeRecording(dataDir: string, row: Pick<MediaRow, 'id' | 'company_id' | 'client_id'>, signal?: AbortSignal): Promise<ProcessingOutcome> {
   const paths = mediaPaths(dataDir, row);
   const source = await remuxSource(paths);
-  if (!source) return failure(0, 'The recording is empty: no video bytes were received');
+  if (!source) return empty(0, NO_BYTES);
 
   const partial = `${paths.final}.part`;
   // What a stopped or failed remux left is of no use.
@@ -60,12 +88,14 @@ export async function finalizeRecording(dataDir: string, row: Pick<MediaRow, 'id
   }
   if (remux.code !== 0) {
     await removePartial();
+    if (await endsBeforeFirstFrame(source.file)) return empty(source.size, NO_FRAME);
     return failure(source.size, `The recording could not be read as WebM (${remux.stderrTail || `ffmpeg exit ${remux.code}`})`);
   }
   const durationMs = lastOutputTimeMs(remux.stdout);
   await fs.promises.rename(partial, paths.final);
   const hasThumbnail = await makeThumbnail(paths.final, paths.thumbnail, durationMs, signal);
   if (!hasThumbnail && !durationMs) {
+    if (await endsBeforeFirstFrame(source.file)) return empty(source.size, NO_FRAME);
     return failure(source.size, 'The recording holds no decodable video frame');
   }
   const size = (await fs.promises.stat(paths.final)).size;

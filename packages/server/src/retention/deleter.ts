@@ -22,8 +22,11 @@ export interface DeleterDeps {
   nodeId: string;
 }
 
-/** `resumed`: a deletion that a crash interrupted, finished (who asked for it was announced with none). */
-export type DeletionReason = 'user' | 'retention' | 'client-deleted' | 'resumed';
+/**
+ * `resumed`: a deletion that a crash interrupted, finished (who asked for it was announced with none); `empty`: a live
+ * segment that held no video frame (media's `live-recording-empty`).
+ */
+export type DeletionReason = 'user' | 'retention' | 'client-deleted' | 'resumed' | 'empty';
 export interface Deleted {
   deleted: number;
   bytes: number;
@@ -88,6 +91,18 @@ export function createDeleter(deps: DeleterDeps) {
     return done;
   }
 
+  /**
+   * A live recording this node just finalized and found empty (still `processing` here): deleted as any other, by
+   * the system, reason `empty`. A crash before the mark leaves it `processing`, finalized (and found empty) again at
+   * the next start; one after it, `deleting`, finished as any interrupted deletion.
+   */
+  async function deleteEmpty(companyId: number, mediaId: number): Promise<Deleted> {
+    const claimed = await repo.claimProcessedEmpty(db, companyId, mediaId, nodeId, clock.now());
+    await removeFilesAndRows(claimed);
+    await announce(companyId, claimed, 'empty', null);
+    return { deleted: claimed.length, bytes: claimed.reduce((sum, row) => sum + Number(row.size), 0) };
+  }
+
   /** Deletions a crash interrupted (this node's at start, dead nodes' on every sweep) are finished here. */
   async function finishInterrupted(of: 'mine' | 'gone nodes'): Promise<number> {
     let finished = 0;
@@ -102,7 +117,7 @@ export function createDeleter(deps: DeleterDeps) {
     return finished;
   }
 
-  return { deleteFinished, finishInterrupted, removeFilesAndRows };
+  return { deleteFinished, deleteEmpty, finishInterrupted, removeFilesAndRows };
 }
 
 export type Deleter = ReturnType<typeof createDeleter>;

@@ -14,7 +14,8 @@ export type RetentionFace = ReturnType<typeof createRetentionFeature>;
 
 /**
  * Retention and deletion: companies' and clients' retention rules, the sweep that applies them (one node at a
- * time), deleting recordings and clients from the dashboard. Every deletion and rule change is a domain event.
+ * time), deleting recordings and clients from the dashboard, and live recordings that held no video frame. Every
+ * deletion and rule change is a domain event.
  */
 export function createRetentionFeature(ctx: AppContext, { disk }: { disk: Pick<DiskFace, 'guard'> }) {
   const { db, config, log } = ctx;
@@ -29,6 +30,8 @@ export function createRetentionFeature(ctx: AppContext, { disk }: { disk: Pick<D
     refreshStatistics: () => refreshStatistics(ctx.database),
   });
   let stopSweep = () => {};
+  // A live segment that held no video frame is no recording: it goes, row and files.
+  ctx.events.on('live-recording-empty', ({ companyId, mediaId }) => deleter.deleteEmpty(companyId, mediaId));
 
   return {
     /** Runs a sweep now (the timer runs one every RETENTION_SWEEP_MS); `skipped` when one runs (here or on another node). */

@@ -96,6 +96,21 @@ export const claimBatch = (db: Db, companyId: number, ids: number[], nodeId: str
     .where('status', 'in', FINISHED)
     .returning(['id', 'company_id', 'client_id', 'size', 'started_at']);
 
+/**
+ * Marks `deleting` for this node a live recording this node finalized and found empty (still `processing` here):
+ * guarded by status and node, so a row that another node took over meanwhile is left to that node.
+ */
+export const claimProcessedEmpty = (db: Db, companyId: number, id: number, nodeId: string, now: number): Promise<Claimed[]> =>
+  db
+    .updateTable('media')
+    .set({ status: 'deleting', updated_at: now })
+    .where('id', '=', id)
+    .where('company_id', '=', companyId)
+    .where('status', '=', 'processing')
+    .where('node_id', '=', nodeId)
+    .returning(['id', 'company_id', 'client_id', 'size', 'started_at'])
+    .execute();
+
 /** The rows whose files are gone. */
 export async function deleteClaimed(db: Db, ids: number[], nodeId: string): Promise<void> {
   for (let at = 0; at < ids.length; at += DELETE_BATCH) {

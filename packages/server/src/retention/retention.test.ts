@@ -157,6 +157,22 @@ describe('retention and deletion', () => {
     assert.deepEqual((await storage()).clients.map((c) => c.user_host), ['cy@pc-3']);
   });
 
+  test('an empty live recording (media’s live-recording-empty) goes with its files, as the system’s; a finished one is not taken so', async () => {
+    await reset();
+    const clientId = await connectedClient('empty@pc-1');
+    const empty = await add({ clientId, ageMs: DAY, size: 557, status: 'processing' });
+    const finished = await add({ clientId, ageMs: DAY, status: 'ready' });
+    const before = heard['media-deleted'].length;
+
+    for (const { id } of [empty, finished]) await t.server.ctx.events.emitAndWait('live-recording-empty', { companyId: companyA, clientId, mediaId: id });
+    assert.equal(await rowExists(t, empty.id), false);
+    assert.deepEqual(filesOf(t.dataDir, empty), []);
+    assert.equal(await rowExists(t, finished.id), true);
+    assert.equal(filesOf(t.dataDir, finished).length, 2);
+    const announced = heard['media-deleted'].slice(before);
+    assert.deepEqual(announced.map((e) => ({ reason: e.reason, ids: e.media.map((m) => m.id), actor: e.actor })), [{ reason: 'empty', ids: [empty.id], actor: null }]);
+  });
+
   test('rules: bad input is refused with a clear error and changes nothing; another company’s are out of reach', async () => {
     await reset();
     assertError(await http(t.url, 'PUT', '/api/retention', { token: admin, body: JSON.stringify({ max_days: 0, max_gb: null }), headers: { 'content-type': 'application/json' } }), 400, 'bad_request', /max_days must be at least 1 day/);

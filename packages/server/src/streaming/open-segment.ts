@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import type { MediaRow } from '../db/schema.js';
-import { ensureMediaDir } from '../media/index.js';
-import { WebmScanner } from './webm-scanner.js';
+import { ensureMediaDir, WebmScanner } from '../media/index.js';
 
 /** The header of a WebM stream is small (EBML + Info + Tracks); more than this is not a stream we can relay. */
 const MAX_HEADER_BYTES = 1024 * 1024;

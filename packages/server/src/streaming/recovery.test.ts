@@ -18,7 +18,7 @@ import {
 import { freePort, spawnServer } from '@vaahshare/testkit/process';
 import { sendFrames, startSegment } from '@vaahshare/testkit/streaming';
 import { decodeFrames, makeWebm } from '@vaahshare/testkit/webm';
-import { WebmScanner } from './webm-scanner.js';
+import { WebmScanner } from '../media/index.js';
 
 /**
  * A recording whose WebM structure is valid (a real header, a Cluster, SimpleBlocks) but whose blocks hold junk:
@@ -194,7 +194,7 @@ describe('recordings survive failures', () => {
     }
   });
 
-  test('an empty or corrupt segment ends as error with a reason, and the server goes on', async () => {
+  test('an empty segment is deleted (its agent told why); a corrupt one ends as error with a reason; the server goes on', async () => {
     const t = await startServer();
     try {
       const agent = await connectAgent(t.url, 'broken@pc');
@@ -202,6 +202,7 @@ describe('recordings survive failures', () => {
       const emptyError = waitForEvent<{ media: Media & { error: string } }>(agent.socket, 'video-error', 10_000);
       await agent.socket.emitWithAck('stop-streaming', { segment_id: 'empty-1' });
       assert.match((await emptyError).media.error, /empty/);
+      assert.equal(await mediaOf(t, 'empty-1'), undefined, 'no bytes: no recording');
 
       await startSegment(agent.socket, 'corrupt-1');
       await sendFrames(agent.socket, 'corrupt-1', await webmOfJunkBlocks(), 0);

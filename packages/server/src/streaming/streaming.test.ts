@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type { Media } from '@vaahshare/protocol';
+import type { AuditEntry, Media } from '@vaahshare/protocol';
 import { mediaPaths } from '../media/index.js';
 import {
   api,
@@ -154,6 +154,43 @@ describe('live streaming', () => {
     assert.equal(!again.ok && again.error, 'segment_finalized');
     owner.socket.disconnect();
     thief.socket.disconnect();
+  });
+
+  test('a segment stopped before its first frame (its header only) is no recording: no row, no file, dashboards told', async () => {
+    const agent = await connectAgent(t.url, 'quit@pc-7');
+    const dashboard = await connectDashboard(t.url, token);
+    const updates: Media[] = [];
+    dashboard.socket.on('media-updated', ({ media }) => updates.push(media));
+    const deleted = waitForEvent<{ ids: number[] }>(dashboard.socket, 'media-deleted', 20_000);
+    const told = waitForEvent<{ media: Media & { error: string | null } }>(agent.socket, 'video-error', 20_000);
+    await startSegment(agent.socket, 'header-only-1');
+    await sendFrames(agent.socket, 'header-only-1', webm, 0, webm.indexOf(CLUSTER_ID));
+    const id = await mediaIdOf('header-only-1');
+    const paths = mediaPaths(t.dataDir, { id, company_id: 1, client_id: agent.client.id });
+    assert.equal((await agent.socket.emitWithAck('stop-streaming', { segment_id: 'header-only-1' })).ok, true);
+
+    assert.deepEqual((await deleted).ids, [id]);
+    const { media } = await told;
+    assert.equal(media.id, id);
+    assert.match(media.error ?? '', /no video frame/);
+    const row = await t.server.ctx.db.selectFrom('media').select('id').where('id', '=', id).executeTakeFirst();
+    assert.equal(row, undefined, 'no row');
+    for (const file of [paths.raw, paths.final, paths.thumbnail, `${paths.final}.part`]) assert.equal(fs.existsSync(file), false, `${file} is gone`);
+    assert.deepEqual(updates.filter((m) => m.id === id).map((m) => m.status), ['processing'], 'never shown as an error');
+    assert.equal((await api(t.url, `/api/media/${id}`, { token })).status, 404);
+
+    // The audit trail says the server deleted it, and why.
+    const audit = async () => (await api<{ data: AuditEntry[] }>(t.url, '/api/audit?action=recordings-deleted', { token })).body.data;
+    await waitUntil(async () => (await audit()).some((e) => (e.details?.ids as number[] | undefined)?.includes(id)), 10_000, 'the deletion audited');
+    const entry = (await audit()).find((e) => (e.details?.ids as number[]).includes(id))!;
+    assert.equal(entry.actor.kind, 'system');
+    assert.equal(entry.details?.reason, 'empty');
+
+    // The agent may name the segment again (an ack lost in a cut): it is a new one, not "finalized".
+    const again = await startSegment(agent.socket, 'header-only-1');
+    assert.equal(again.offset, 0);
+    agent.socket.disconnect();
+    dashboard.socket.disconnect();
   });
 
   test('another company can neither watch nor see the stream', async () => {

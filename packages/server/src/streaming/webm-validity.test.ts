@@ -6,7 +6,7 @@ import { mediaPaths } from '../media/index.js';
 import { connectAgent, startServer, waitForEvent, type TestServer } from '@vaahshare/testkit';
 import { sendFrames, startSegment } from '@vaahshare/testkit/streaming';
 import { decodeFrames, makeWebm } from '@vaahshare/testkit/webm';
-import { WebmScanner } from './webm-scanner.js';
+import { WebmScanner } from '../media/index.js';
 
 /** Where each keyframe cluster of a WebM starts. */
 function keyClusters(webm: Buffer): number[] {

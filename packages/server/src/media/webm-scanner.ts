@@ -79,6 +79,11 @@ export class WebmScanner {
     return this.position + this.carry.length;
   }
 
+  /** The Segment (what follows the EBML header: Info, Tracks, then Clusters) has begun. */
+  get inSegment(): boolean {
+    return this.context !== 'top';
+  }
+
   push(chunk: Buffer): void {
     if (this.failed) return;
     const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
