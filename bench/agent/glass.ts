@@ -2,11 +2,14 @@
  * Live latency glass to glass (issue 20), run under `flock /tmp/vaahshare-bench.lock npm run bench:agent-glass`:
  * the real agent captures the 1920×1080 Xvfb screen with a clock painted on it (`painted-clock.ts`), a server
  * process relays, and the dashboard's own live player in Chromium shows it. Every 5 ms the page reads the clock
- * off the picture the <video> shows; each new value gives shown − painted: capture, encoding, sending, relaying,
- * MediaSource and the player's position behind the live edge, all of it. Also: from opening the live player to
- * the first picture shown (a viewer who joins).
+ * off the picture shown (`[data-test=live-picture]`: the WebCodecs <canvas>, or the MediaSource <video> where
+ * that path is not taken); each new value gives shown − painted: capture, encoding, sending, relaying, decoding
+ * and whatever the player holds back, all of it. Also: from opening the live player to the first picture shown
+ * (a viewer who joins), and how often the picture froze.
  *
- *   npm run bench:agent-glass -- [--seconds 15]
+ *   npm run bench:agent-glass -- [--seconds 15] [--mediasource]
+ *
+ * `--mediasource` hides WebCodecs from the page, so the view plays through its MediaSource fallback (for comparison).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,7 +24,7 @@ import { freePort, spawnServer } from '@vaahshare/testkit/process';
 import { percentile, round } from '../presence/lib.js';
 import { paintClock } from './painted-clock.js';
 
-const { values: opts } = parseArgs({ options: { seconds: { type: 'string', default: '15' } } });
+const { values: opts } = parseArgs({ options: { seconds: { type: 'string', default: '15' }, mediasource: { type: 'boolean', default: false } } });
 /** Frames shown in the first seconds (the join and its jump to the live edge) are reported apart. */
 const SETTLE_MS = 3000;
 
@@ -38,12 +41,14 @@ await agent.waitFor(/connected to/);
 const id = await clientId(server.url, await login(server.url), 'glass@bench');
 const browser = await launchBrowser();
 const page = await openPage(browser);
+// As a browser without WebCodecs (or outside a secure context) is to the view.
+if (opts.mediasource) await page.addInitScript(() => Reflect.deleteProperty(window, 'VideoDecoder'));
 await logIn(page, server.url);
 
 const opened = Date.now();
 await page.goto(`${server.url}/live/${id}`);
 // The live view scales the screen by 2/3: the clock's row of 32 blocks of 48 px at (96, 96) is 32 px blocks at (64, 64).
-const { seen: shown, stalls, behind } = await page.evaluate(
+const { seen: shown, stalls, behind, player } = await page.evaluate(
   async ({ origin, seconds }) => {
     const [x, y, block, bits] = [64, 64, 32, 32];
     const canvas = document.createElement('canvas');
@@ -51,20 +56,23 @@ const { seen: shown, stalls, behind } = await page.evaluate(
     canvas.height = block;
     const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
     const seen: Array<{ at: number; latency: number }> = [];
-    // When playback ran out of frames (`waiting`: the player stalls until enough arrived), and how far behind the
-    // newest buffered frame the playhead was at each picture: why a latency is what it is.
+    // The MediaSource player only: when playback ran out of frames (`waiting`: it stalls until enough arrived),
+    // and how far behind the newest buffered frame the playhead was at each picture.
     const stalls: number[] = [];
     const behind: number[] = [];
-    let watched: HTMLVideoElement | null = null;
+    let watched: Element | null = null;
+    let player = '';
     let last = -1;
     for (const end = Date.now() + seconds * 1000; Date.now() < end; await new Promise((r) => setTimeout(r, 5))) {
-      const video = document.querySelector<HTMLVideoElement>('[data-test=live-video]');
-      if (video && video !== watched) {
-        watched = video;
-        video.addEventListener('waiting', () => stalls.push(Date.now()));
+      // Whichever element shows the picture (a <canvas> fed by WebCodecs, or the MediaSource <video>), once it shows one 1280 wide.
+      const picture = document.querySelector<HTMLCanvasElement | HTMLVideoElement>('[data-test=live-picture]');
+      if (picture && picture !== watched) {
+        watched = picture;
+        player = picture.dataset.player ?? '';
+        picture.addEventListener('waiting', () => stalls.push(Date.now()));
       }
-      if (!video || video.readyState < 2 || video.videoWidth !== 1280) continue;
-      ctx.drawImage(video, x, y, canvas.width, block, 0, 0, canvas.width, block);
+      if (!picture || picture.dataset.pictureWidth !== '1280') continue;
+      ctx.drawImage(picture, x, y, canvas.width, block, 0, 0, canvas.width, block);
       const row = ctx.getImageData(0, block / 2, canvas.width, 1).data;
       let v = 0;
       for (let bit = 0; bit < bits; bit++) v = v * 2 + (row[4 * (bit * block + block / 2)] > 127 ? 1 : 0);
@@ -74,9 +82,9 @@ const { seen: shown, stalls, behind } = await page.evaluate(
       last = painted;
       const at = Date.now();
       seen.push({ at, latency: at - (origin + painted) });
-      if (video.buffered.length) behind.push(video.buffered.end(video.buffered.length - 1) - video.currentTime);
+      if (picture instanceof HTMLVideoElement && picture.buffered.length) behind.push(picture.buffered.end(picture.buffered.length - 1) - picture.currentTime);
     }
-    return { seen, stalls, behind };
+    return { seen, stalls, behind, player };
   },
   { origin, seconds: Number(opts.seconds) },
 );
@@ -94,9 +102,19 @@ console.log(`A viewer opens the live player: first picture after ${shown[0].at -
 console.log(`Then, painted → shown by the dashboard's player, ${steady.length} distinct pictures after the first ${SETTLE_MS / 1000} s (ms):`);
 console.table({ 'painted → shown': { p50: round(percentile(steady, 50), 0), p95: round(percentile(steady, 95), 0), max: round(Math.max(...steady), 0) } });
 const settledAt = shown[0].at + SETTLE_MS;
-const behindMs = behind.map((s) => s * 1000);
+// Gaps between new pictures longer than this are frozen pictures a viewer notices (4 frame intervals at 20 fps).
+const FREEZE_MS = 200;
+const settled = shown.filter((s) => s.at >= settledAt);
+const gaps = settled.slice(1).map((s, i) => s.at - settled[i].at);
 console.log(
-  `The player's position behind the newest buffered frame's end, p50 / p95: ${round(percentile(behindMs, 50), 0)} / ${round(percentile(behindMs, 95), 0)} ms; ` +
-    `stalls (\`waiting\`: out of frames) after the first ${SETTLE_MS / 1000} s: ${stalls.filter((at) => at >= settledAt).length}.`,
+  `Player: ${player}. Longest time between new pictures after the first ${SETTLE_MS / 1000} s: ${Math.max(0, ...gaps)} ms; ` +
+    `frozen for more than ${FREEZE_MS} ms: ${gaps.filter((g) => g > FREEZE_MS).length} times.`,
 );
+if (player === 'mediasource') {
+  const behindMs = behind.map((s) => s * 1000);
+  console.log(
+    `The player's position behind the newest buffered frame's end, p50 / p95: ${round(percentile(behindMs, 50), 0)} / ${round(percentile(behindMs, 95), 0)} ms; ` +
+      `stalls (\`waiting\`: out of frames) after the first ${SETTLE_MS / 1000} s: ${stalls.filter((at) => at >= settledAt).length}.`,
+  );
+}
 process.exit(0);

@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { api, connectAgent, login, sleep, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { sendFrames, startSegment } from '@vaahshare/testkit/streaming';
 import { makeWebm } from '@vaahshare/testkit/webm';
+import { WebmDemuxer } from '../src/lib/webm-demuxer.js';
 import { launchBrowser, logIn, openPage, screenshot, startDashboardServer } from './browser.js';
 
 /**
@@ -16,6 +17,42 @@ async function streamPaced(agent: Awaited<ReturnType<typeof connectAgent>>, segm
     await sendFrames(agent.socket, segmentId, webm, at, Math.min(at + step, to));
     await sleep(100);
   }
+}
+
+/**
+ * The live view's picture: which player shows it, how wide, and something that changes when the picture moves
+ * on (the <canvas>'s pixels, the <video>'s position). A width of 0 while no picture is shown.
+ */
+const livePicture = (page: Page) =>
+  page.evaluate(() => {
+    const picture = document.querySelector<HTMLCanvasElement | HTMLVideoElement>('[data-test=live-picture]');
+    if (!picture) return null;
+    const moment = picture instanceof HTMLCanvasElement ? picture.toDataURL() : String(picture.currentTime);
+    return { player: picture.dataset.player, width: Number(picture.dataset.pictureWidth), moment, error: picture instanceof HTMLVideoElement ? (picture.error?.message ?? null) : null };
+  });
+
+const pictureShown = (page: Page) =>
+  page.waitForFunction(() => Number(document.querySelector<HTMLElement>('[data-test=live-picture]')?.dataset.pictureWidth) > 0, undefined, { timeout: 15_000 });
+
+/** Waits until the live picture differs from `before`: the stream keeps being shown. */
+async function pictureMovesOn(page: Page, before: string) {
+  await waitUntil(async () => (await livePicture(page))?.moment !== before, 15_000, 'the live picture to move on');
+}
+
+/** The stream with every frame's bytes replaced by noise: WebM a server accepts, video no decoder can read. */
+function withUndecodableFrames(webm: Buffer): Buffer {
+  const spoilt = Buffer.from(webm);
+  let at = 0;
+  let seed = 1;
+  new WebmDemuxer({
+    tracks: () => undefined,
+    frame: ({ data }) => {
+      at = spoilt.indexOf(data, at);
+      for (let i = 0; i < data.length; i++) spoilt[at + i] = (seed = (seed * 1103515245 + 12345) % 2 ** 31) >>> 16;
+      at += data.length;
+    },
+  }).push(webm);
+  return spoilt;
 }
 
 const videoState = (page: Page, selector: string) =>
@@ -55,13 +92,30 @@ describe('dashboard: live streams and recordings in Chromium', () => {
     await tile.click();
     await page.waitForURL(`${t.url}/live/${agent.client.id}`);
     await streamPaced(agent, 'e2e-live', webm, third, 2 * third, 8);
-    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-test=live-video]')?.readyState ?? 0) >= 2, undefined, { timeout: 15_000 });
-    const first = await videoState(page, '[data-test=live-video]');
-    await streamPaced(agent, 'e2e-live', webm, 2 * third, webm.length, 8);
+    await pictureShown(page);
+    const first = await livePicture(page);
+    // Chromium on the test server's loopback origin (a secure context) has WebCodecs: each frame is drawn as it arrives.
+    assert.equal(first?.player, 'webcodecs');
     assert.equal(first?.width, 320, 'the agent’s 320×240 picture is decoded');
-    // Playback moves on past where it was.
-    await page.waitForFunction((t0) => (document.querySelector<HTMLVideoElement>('[data-test=live-video]')?.currentTime ?? 0) > t0, first!.time, { timeout: 15_000 });
-    assert.equal((await videoState(page, '[data-test=live-video]'))?.error, null);
+
+    // A browser without WebCodecs watches the same stream through the MediaSource <video>.
+    const withoutWebCodecs = await openPage(browser);
+    await withoutWebCodecs.addInitScript(() => Reflect.deleteProperty(window, 'VideoDecoder'));
+    await logIn(withoutWebCodecs, t.url);
+    await withoutWebCodecs.goto(`${t.url}/live/${agent.client.id}`);
+    const fiveSixths = Math.floor(2.5 * third);
+    await streamPaced(agent, 'e2e-live', webm, 2 * third, fiveSixths, 4);
+    await pictureShown(withoutWebCodecs);
+    const played = await livePicture(withoutWebCodecs);
+    assert.equal(played?.player, 'mediasource');
+    assert.equal(played?.width, 320);
+
+    // Both pictures move on past where they were while the stream goes on, with no error.
+    await Promise.all([pictureMovesOn(page, first!.moment), pictureMovesOn(withoutWebCodecs, played!.moment), streamPaced(agent, 'e2e-live', webm, fiveSixths, webm.length, 4)]);
+    assert.equal((await livePicture(withoutWebCodecs))?.error, null);
+    assert.equal(await page.locator('[data-test=live-error]').count(), 0);
+    assert.equal(await withoutWebCodecs.locator('[data-test=live-error]').count(), 0);
+    await withoutWebCodecs.context().close();
     assert.match(await page.locator('[data-test=live-delay]').innerText(), /Delay: \d+\.\d s/);
     await screenshot(page, 'live-player-desktop');
 
@@ -100,5 +154,18 @@ describe('dashboard: live streams and recordings in Chromium', () => {
     const download = await page.locator('.video-dialog a[download]').getAttribute('href');
     const res = await page.request.get(`${t.url}${download}`, { headers: { range: 'bytes=0-3' } });
     assert.equal(res.status(), 206, 'the download link serves the file');
+  });
+
+  test('a live stream that cannot be decoded: no picture, and the page says why', async () => {
+    const agent = await connectAgent(t.url, 'mallory@studio');
+    const spoilt = withUndecodableFrames(webm.subarray(0, Math.floor(webm.length / 4)));
+    await startSegment(agent.socket, 'e2e-undecodable');
+    await page.goto(`${t.url}/live/${agent.client.id}`);
+    await streamPaced(agent, 'e2e-undecodable', spoilt, 0, spoilt.length, 8);
+    // WebCodecs fails on the first frame, the view falls back to MediaSource, which fails too and says so.
+    await page.locator('[data-test=live-error]', { hasText: 'The live stream could not be decoded' }).waitFor({ timeout: 15_000 });
+    assert.deepEqual(await livePicture(page).then((p) => [p?.player, p?.width]), ['mediasource', 0]);
+    await screenshot(page, 'live-player-undecodable');
+    agent.socket.disconnect();
   });
 });

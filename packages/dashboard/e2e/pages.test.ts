@@ -217,7 +217,7 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
       await shot.waitForFunction(() => (document.querySelector<HTMLVideoElement>('.live-tile-video')?.readyState ?? 0) >= 2, undefined, { timeout: 15_000 });
       await screenshot(shot, `live-${name}`);
       await shot.goto(`${t.url}/live/${eve.client.id}`);
-      await shot.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-test=live-video]')?.readyState ?? 0) >= 2, undefined, { timeout: 15_000 });
+      await shot.waitForFunction(() => Number(document.querySelector<HTMLElement>('[data-test=live-picture]')?.dataset.pictureWidth) > 0, undefined, { timeout: 15_000 });
       await shot.locator('[data-test=live-delay]', { hasText: / s$/ }).waitFor({ timeout: 3000 });
       await screenshot(shot, `live-player-${name}`);
       await shot.goto(`${t.url}/clients/${ana.client.id}`);

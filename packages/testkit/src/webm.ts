@@ -14,20 +14,25 @@ export interface WebmOptions {
   noisy?: boolean;
   /** Written as a live recorder does (MediaRecorder): no Cues, no duration, unknown Segment size. */
   live?: boolean;
+  /** VP9 (as the agent encodes) instead of VP8. */
+  vp9?: boolean;
+  /** One Cluster per frame, as the agent's live stream while watched. */
+  clusterPerFrame?: boolean;
   /** Where the file is cached (the system's temporary directory by default). */
   dir?: string;
 }
 
-/** A real VP8 WebM made by ffmpeg (a moving test picture), cached per options; returns its path. */
-export async function webmFile({ seconds, fps = 10, gop = 10, size = '320x240', bitrate = '500k', noisy = false, live = false, dir = os.tmpdir() }: WebmOptions): Promise<string> {
-  const file = path.join(dir, `vaahshare-fixture-${seconds}s-${fps}fps-g${gop}-${size}-${bitrate}${noisy ? '-noisy' : ''}${live ? '-live' : ''}.webm`);
+/** A real VP8 (or VP9) WebM made by ffmpeg (a moving test picture), cached per options; returns its path. */
+export async function webmFile({ seconds, fps = 10, gop = 10, size = '320x240', bitrate = '500k', noisy = false, live = false, vp9 = false, clusterPerFrame = false, dir = os.tmpdir() }: WebmOptions): Promise<string> {
+  const variant = `${noisy ? '-noisy' : ''}${live ? '-live' : ''}${vp9 ? '-vp9' : ''}${clusterPerFrame ? '-cpf' : ''}`;
+  const file = path.join(dir, `vaahshare-fixture-${seconds}s-${fps}fps-g${gop}-${size}-${bitrate}${variant}.webm`);
   if (!fs.existsSync(file)) {
     const partial = `${file}.${process.pid}.part`;
     const result = await runFfmpeg([
       '-y', '-v', 'error', '-f', 'lavfi', '-i', `testsrc=size=${size}:rate=${fps}`, '-t', String(seconds),
       ...(noisy ? ['-vf', 'noise=alls=60:allf=t+u'] : []),
-      '-c:v', 'libvpx', '-b:v', bitrate, '-g', String(gop), '-deadline', 'realtime', '-cpu-used', '8',
-      '-f', 'webm', ...(live ? ['-live', '1'] : []), partial,
+      '-c:v', vp9 ? 'libvpx-vp9' : 'libvpx', '-b:v', bitrate, '-g', String(gop), '-deadline', 'realtime', '-cpu-used', '8',
+      '-f', 'webm', ...(live ? ['-live', '1'] : []), ...(clusterPerFrame ? ['-cluster_size_limit', '0'] : []), partial,
     ]);
     if (result.code !== 0) throw new Error(`ffmpeg could not make a test WebM: ${result.stderrTail}`);
     fs.renameSync(partial, file);

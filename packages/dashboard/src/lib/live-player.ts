@@ -55,6 +55,11 @@ export class LivePlayer {
     this.pump();
   }
 
+  /** Seconds into the segment of the picture on screen; null while none is. */
+  position(): number | null {
+    return this.video.readyState < 2 ? null : this.video.currentTime;
+  }
+
   /** Seconds between the newest frame received and what is on screen. */
   bufferLag(): number {
     const { buffered, currentTime } = this.video;
