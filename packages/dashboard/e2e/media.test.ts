@@ -31,8 +31,30 @@ const livePicture = (page: Page) =>
     return { player: picture.dataset.player, width: Number(picture.dataset.pictureWidth), moment, error: picture instanceof HTMLVideoElement ? (picture.error?.message ?? null) : null };
   });
 
+/**
+ * Waits until the live view has the stream's header (its "waiting" overlay is gone): frames sent after this reach it.
+ * Sent before, on a loaded machine, they could all be gone before the view watched, leaving it a stream that has
+ * stopped moving, where MediaSource shows no picture.
+ */
+const watching = (page: Page) => page.locator('.player-overlay').waitFor({ state: 'detached', timeout: 15_000 });
+
+/** Waits for a picture; when none comes, says what the page's players were doing (a timeout alone tells nothing). */
 const pictureShown = (page: Page) =>
-  page.waitForFunction(() => Number(document.querySelector<HTMLElement>('[data-test=live-picture]')?.dataset.pictureWidth) > 0, undefined, { timeout: 15_000 });
+  page
+    .waitForFunction(() => Number(document.querySelector<HTMLElement>('[data-test=live-picture]')?.dataset.pictureWidth) > 0, undefined, { timeout: 15_000 })
+    .catch(async (err: Error) => {
+      const state = await page.evaluate(() => {
+        const v = document.querySelector('video');
+        const c = document.querySelector('canvas');
+        const ranges = v ? Array.from({ length: v.buffered.length }, (_, i) => [v.buffered.start(i), v.buffered.end(i)]) : [];
+        return {
+          video: v && { test: v.dataset.test, pictureWidth: v.dataset.pictureWidth, readyState: v.readyState, width: v.videoWidth, time: v.currentTime, ranges, paused: v.paused, error: v.error?.message },
+          canvas: c && { test: c.dataset.test, pictureWidth: c.dataset.pictureWidth },
+          shownError: document.querySelector('[data-test=live-error]')?.textContent ?? null,
+        };
+      });
+      throw new Error(`${err.message}; the page's players: ${JSON.stringify(state)}`);
+    });
 
 /** Waits until the live picture differs from `before`: the stream keeps being shown. */
 async function pictureMovesOn(page: Page, before: string) {
@@ -91,6 +113,7 @@ describe('dashboard: live streams and recordings in Chromium', () => {
 
     await tile.click();
     await page.waitForURL(`${t.url}/live/${agent.client.id}`);
+    await watching(page);
     await streamPaced(agent, 'e2e-live', webm, third, 2 * third, 8);
     await pictureShown(page);
     const first = await livePicture(page);
@@ -103,6 +126,7 @@ describe('dashboard: live streams and recordings in Chromium', () => {
     await withoutWebCodecs.addInitScript(() => Reflect.deleteProperty(window, 'VideoDecoder'));
     await logIn(withoutWebCodecs, t.url);
     await withoutWebCodecs.goto(`${t.url}/live/${agent.client.id}`);
+    await watching(withoutWebCodecs);
     const fiveSixths = Math.floor(2.5 * third);
     await streamPaced(agent, 'e2e-live', webm, 2 * third, fiveSixths, 4);
     await pictureShown(withoutWebCodecs);
