@@ -12,3 +12,4 @@ export * from './access.js';
 export * from './transport.js';
 export * from './roles.js';
 export * from './monitoring-hours.js';
+export * from './ebml.js';

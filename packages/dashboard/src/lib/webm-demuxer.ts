@@ -7,6 +7,7 @@
  * header, a block, the small Info and Tracks; everything else (Cues, Tags, Void…) is skipped as it streams by.
  * The server follows the same stream with `webm-scanner.ts`, which also checks its structure.
  */
+import { EBML_UNKNOWN_SIZE as UNKNOWN, readVint } from '@vaahshare/protocol';
 
 /** Elements whose children follow in the stream: descended into, never buffered. */
 const SEGMENT = 0x18538067;
@@ -34,7 +35,6 @@ const READ_WHOLE = new Set([INFO, TRACKS, TIMESTAMP, SIMPLE_BLOCK, BLOCK_GROUP])
 const VIDEO_TRACK_TYPE = 1;
 /** More than any frame or header a recorder writes; a larger size means the bytes are not WebM. */
 export const MAX_ELEMENT_BYTES = 64 * 1024 * 1024;
-const UNKNOWN = -1;
 
 export interface WebmVideoTrack {
   number: number;
@@ -59,26 +59,7 @@ export interface DemuxEvents {
   frame(frame: WebmFrame): void;
 }
 
-interface Vint {
-  value: number;
-  length: number;
-}
 
-/** A variable-length integer at `at`: null if its bytes have not all arrived, 'invalid' if none can start here. */
-function readVint(buf: Uint8Array, at: number, keepMarker: boolean): Vint | null | 'invalid' {
-  if (at >= buf.length) return null;
-  const first = buf[at];
-  if (first === 0) return 'invalid';
-  const length = Math.clz32(first) - 23;
-  if (at + length > buf.length) return null;
-  let value = keepMarker ? first : first & (0xff >> length);
-  let allOnes = value === 0xff >> length;
-  for (let i = 1; i < length; i++) {
-    value = value * 256 + buf[at + i];
-    if (buf[at + i] !== 0xff) allOnes = false;
-  }
-  return { value: !keepMarker && allOnes ? UNKNOWN : value, length };
-}
 
 /** The children of an element read whole, as [id, payload] pairs (a malformed tail ends the list). */
 function* children(payload: Uint8Array): Generator<[number, Uint8Array]> {

@@ -10,6 +10,7 @@
  * so bytes that are not WebM after a valid start are found at the first element header they make up. A block's
  * payload (the video itself) is not checked.
  */
+import { EBML_UNKNOWN_SIZE as UNKNOWN, readVint } from '@vaahshare/protocol';
 const ID = {
   EBML: 0x1a45dfa3,
   Segment: 0x18538067,
@@ -32,22 +33,7 @@ const ALLOWED = {
 /** Larger than any element a recorder writes (a Cluster holds seconds of video), far below what random sizes say. */
 export const MAX_ELEMENT_BYTES = 256 * 1024 * 1024;
 
-const UNKNOWN = -1;
 
-function readVint(buf: Buffer, at: number, keepMarker: boolean): { value: number; length: number } | null | 'invalid' {
-  if (at >= buf.length) return null;
-  const first = buf[at];
-  if (first === 0) return 'invalid';
-  const length = Math.clz32(first) - 23;
-  if (at + length > buf.length) return null;
-  let value = keepMarker ? first : first & (0xff >> length);
-  let allOnes = value === (0xff >> length);
-  for (let i = 1; i < length; i++) {
-    value = value * 256 + buf[at + i];
-    if (buf[at + i] !== 0xff) allOnes = false;
-  }
-  return { value: !keepMarker && allOnes ? UNKNOWN : value, length };
-}
 
 export interface ScanEvents {
   /** The header is complete: bytes [0, offset) are EBML header + Segment start + Info + Tracks. */
