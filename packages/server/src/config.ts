@@ -91,6 +91,12 @@ const envSchema = z.object({
    * as the stream sweep runs once a second.
    */
   STREAM_FSYNC_MS: z.coerce.number().int().min(1_000).default(5_000),
+  /**
+   * How recordings' bytes are written (`streaming/segment-writes.ts`): `auto` on the event loop, a copy into the
+   * page cache, and in the thread pool for a minute after a write the kernel made wait; `pool` always in the
+   * thread pool, for a DATA_DIR where any write may wait (a network file system).
+   */
+  STREAM_WRITES: z.enum(['auto', 'pool']).default('auto'),
   /** Largest accepted `video-frame` packet. */
   MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   /**

@@ -27,6 +27,7 @@ export function createStreamingFeature(ctx: AppContext, { io, clustered }: Pick<
     dataDir: config.DATA_DIR,
     nodeId: config.NODE_ID,
     fsyncMs: config.STREAM_FSYNC_MS,
+    writeMode: config.STREAM_WRITES,
   });
   const remoteWatch = clustered ? createRemoteWatch(io, broadcast, streams, viewers, { nodeId: config.NODE_ID, log }) : null;
   const serveViewer = createViewerServing(streams, broadcast, remoteWatch?.watchElsewhere ?? null);

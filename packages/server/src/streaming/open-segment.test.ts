@@ -4,9 +4,11 @@ import { after, before, describe, test } from 'node:test';
 import { tempDir } from '@vaahshare/testkit';
 import { chunks, makeWebm } from '@vaahshare/testkit/webm';
 import { OpenSegment } from './open-segment.js';
+import { SegmentWrites } from './segment-writes.js';
 
-describe('OpenSegment', () => {
+for (const mode of ['auto', 'pool'] as const) describe(`OpenSegment, STREAM_WRITES=${mode}`, () => {
   const dataDir = tempDir();
+  const writes = new SegmentWrites({ mode });
   let webm: Buffer;
   before(async () => {
     webm = await makeWebm({ seconds: 2, fps: 10, gop: 10 });
@@ -14,7 +16,7 @@ describe('OpenSegment', () => {
   after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   test('relays what follows the header as it arrives, and writes every byte', async () => {
-    const segment = await OpenSegment.open(dataDir, { id: 1, company_id: 1, client_id: 1, segment_id: 's1', original_name: 's1' });
+    const segment = await OpenSegment.open(dataDir, { id: 1, company_id: 1, client_id: 1, segment_id: 's1', original_name: 's1' }, writes);
     const relayed: Buffer[] = [];
     let inits = 0;
     for (const chunk of chunks(webm, 1000)) {
@@ -31,7 +33,7 @@ describe('OpenSegment', () => {
   });
 
   test('a failed write keeps the size and stops relaying (viewers would get the resent bytes twice)', async () => {
-    const segment = await OpenSegment.open(dataDir, { id: 2, company_id: 1, client_id: 1, segment_id: 's2', original_name: 's2' });
+    const segment = await OpenSegment.open(dataDir, { id: 2, company_id: 1, client_id: 1, segment_id: 's2', original_name: 's2' }, writes);
     const [first, second] = chunks(webm, 5000);
     await segment.append(first, () => {});
     assert.equal(segment.relayable, true);

@@ -1,36 +1,10 @@
 import fs from 'node:fs';
 import type { MediaRow } from '../db/schema.js';
 import { ensureMediaDir, WebmScanner } from '../media/index.js';
+import type { SegmentWrites } from './segment-writes.js';
 
 /** The header of a WebM stream is small (EBML + Info + Tracks); more than this is not a stream we can relay. */
 const MAX_HEADER_BYTES = 1024 * 1024;
-
-interface PendingWrite {
-  fd: number;
-  bytes: Buffer;
-  position: number;
-  done: (err: Error | null, written: number) => void;
-}
-
-let pendingWrites: PendingWrite[] = [];
-
-function submitPendingWrites() {
-  const batch = pendingWrites;
-  pendingWrites = [];
-  for (const { fd, bytes, position, done } of batch) fs.write(fd, bytes, 0, bytes.length, position, done);
-}
-
-/**
- * `fs.write` at a position (cheaper than `FileHandle.write`, which adds a promise layer per call), handed to
- * the thread pool once the event loop has read this turn's frames, all together: a pool thread woken for
- * one write then finds the others queued, instead of sleeping and being woken again for each frame (each
- * wake-up is a futex call on both sides, which cost more than the writes themselves).
- */
-const writeAt = (fd: number, bytes: Buffer, position: number) =>
-  new Promise<number>((resolve, reject) => {
-    if (pendingWrites.length === 0) setImmediate(submitPendingWrites);
-    pendingWrites.push({ fd, bytes, position, done: (err, written) => (err ? reject(err) : resolve(written)) });
-  });
 
 export type SegmentRow = Pick<MediaRow, 'id' | 'company_id' | 'client_id' | 'segment_id' | 'original_name'>;
 
@@ -64,15 +38,16 @@ export class OpenSegment {
     readonly row: SegmentRow,
     private readonly file: fs.promises.FileHandle,
     readonly path: string,
+    private readonly writes: SegmentWrites,
   ) {}
 
   /** Opens (or re-opens, after a restart) the segment's file; what is on disk is what the server holds. */
-  static async open(dataDir: string, row: SegmentRow): Promise<OpenSegment> {
+  static async open(dataDir: string, row: SegmentRow, writes: SegmentWrites): Promise<OpenSegment> {
     const { raw } = await ensureMediaDir(dataDir, row);
     // Positional writes, not append mode: when a segment moves between nodes, a late write of the old node
     // and the agent's resend land on the same bytes with the same content instead of being appended twice.
     const file = await fs.promises.open(raw, fs.constants.O_RDWR | fs.constants.O_CREAT);
-    const segment = new OpenSegment(row, file, raw);
+    const segment = new OpenSegment(row, file, raw, writes);
     const { size } = await file.stat();
     if (size > 0) {
       for await (const chunk of fs.createReadStream(raw, { end: size - 1 })) segment.observe(chunk as Buffer);
@@ -97,8 +72,8 @@ export class OpenSegment {
 
   /**
    * Appends a frame at the end of the file. The WebM scanner sees it first, so what follows the header is
-   * handed to `relay` before the disk is touched: viewers never wait for the disk, and the event loop never
-   * blocks on it (the write runs in the thread pool). Resolves once the write returned: the bytes then belong
+   * handed to `relay` before the disk is touched, so viewers never wait for the disk (`segment-writes.ts`
+   * says how the write keeps the event loop from waiting on it). Resolves once the write returned: the bytes then belong
    * to the kernel, so a crash of this process loses none of them. A failed write rejects and leaves the size
    * as it was; the segment stops relaying, since its viewers would get those bytes twice once the agent sends
    * them again.
@@ -110,9 +85,7 @@ export class OpenSegment {
     if (hadHeader) relay(false, chunk);
     else if (this.header) relay(true, chunk.subarray(Math.max(0, this.header.length - offset)));
     try {
-      for (let written = 0; written < chunk.length; ) {
-        written += await writeAt(this.file.fd, chunk.subarray(written), offset + written);
-      }
+      await this.writes.writeAll(this.file.fd, chunk, offset);
     } catch (err) {
       this.relayBroken = true;
       // What a failed write (a full disk) left past the acknowledged size goes: the file holds what the server holds.

@@ -3,6 +3,7 @@ import type { DomainEventBus } from '../events/domain-events.js';
 import type { Clock } from '../infra/clock.js';
 import type { Connection } from '../presence/index.js';
 import { OpenSegment } from './open-segment.js';
+import { SegmentWrites } from './segment-writes.js';
 import type { SegmentsRepository } from './segments.repository.js';
 
 export interface OpenSegmentsDeps {
@@ -11,6 +12,8 @@ export interface OpenSegmentsDeps {
   events: DomainEventBus;
   dataDir: string;
   nodeId: string;
+  /** STREAM_WRITES (config.ts). */
+  writeMode: 'auto' | 'pool';
 }
 
 export type OpenSegments = ReturnType<typeof createOpenSegments>;
@@ -20,8 +23,10 @@ export type OpenSegments = ReturnType<typeof createOpenSegments>;
  * another node) or closed (finished: to be finalized; let go of: another node writes it now). Callers run
  * these in the client's queue.
  */
-export function createOpenSegments({ clock, repository, events, dataDir, nodeId }: OpenSegmentsDeps) {
+export function createOpenSegments({ clock, repository, events, dataDir, nodeId, writeMode }: OpenSegmentsDeps) {
   const open = new Map<number, OpenSegment>();
+  // One for all of the node's segments: a disk that made one write wait is slow for all of them.
+  const writes = new SegmentWrites({ mode: writeMode });
 
   /** Closes this node's file of the client's open segment and hands it to finalizing. */
   async function finish(clientId: number): Promise<void> {
@@ -54,7 +59,7 @@ export function createOpenSegments({ clock, repository, events, dataDir, nodeId 
       started_at: now,
       updated_at: now,
     });
-    return OpenSegment.open(dataDir, row);
+    return OpenSegment.open(dataDir, row, writes);
   }
 
   /** The segment a `start-streaming` names: resumed when it is this client's and still recording. */
@@ -75,7 +80,7 @@ export function createOpenSegments({ clock, repository, events, dataDir, nodeId 
     if (!row) return openNew(connection, segmentId);
     const taken = await repository.takeOver(row.id, nodeId, clock.now());
     if (!taken) throw finalized();
-    return OpenSegment.open(dataDir, taken);
+    return OpenSegment.open(dataDir, taken, writes);
   }
 
   return { open, finish, letGo, openNew, resume };

@@ -102,7 +102,9 @@ describe('recordings survive failures', () => {
 
   test('a shutdown while frames are still being written keeps every acknowledged byte, and the agent resumes', async () => {
     const webm = await makeWebm({ seconds: 10, fps: 10, gop: 10 });
-    await withServerProcess({}, async (node) => {
+    // Writes in the thread pool, as after a slow write or on a network file system: on the event loop a frame is
+    // written within the turn it arrives in, so none would be in the middle of its write at the shutdown.
+    await withServerProcess({ STREAM_WRITES: 'pool' }, async (node) => {
       const first = await connectAgent(node.url, 'shutdown@pc');
       await startSegment(first.socket, 'shutdown-1');
       // Frames emitted back to back, without waiting for acks: many are queued or being written when SIGTERM comes.

@@ -74,6 +74,7 @@ describe('streams service', () => {
       dataDir,
       nodeId: 'n1',
       fsyncMs: 1000,
+      writeMode: 'auto',
     });
   });
 

@@ -25,6 +25,8 @@ export interface StreamsDeps {
   nodeId: string;
   /** STREAM_FSYNC_MS (config.ts). */
   fsyncMs: number;
+  /** STREAM_WRITES (config.ts). */
+  writeMode: 'auto' | 'pool';
 }
 
 export type Streams = ReturnType<typeof createStreams>;
