@@ -10,12 +10,16 @@
  * (our files vs packages), and the longest stretches without idle samples (event-loop blocking).
  */
 import fs from 'node:fs';
+import { SourceMap } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
+  columnNumber: number;
 }
 interface ProfileNode {
   id: number;
@@ -63,9 +67,29 @@ if (args.results && args.phase) {
 }
 const TOP = Number(args.top);
 
+const sourceMaps = new Map<string, SourceMap | null>();
+/** The bundle's source map (`<bundle>.map`, as the server's build writes it), if there is one. */
+function sourceMapOf(url: string): SourceMap | null {
+  if (!sourceMaps.has(url)) {
+    const file = url.startsWith('file://') ? fileURLToPath(url) : url;
+    const map = url.endsWith('.js') && fs.existsSync(`${file}.map`) ? new SourceMap(JSON.parse(fs.readFileSync(`${file}.map`, 'utf8'))) : null;
+    sourceMaps.set(url, map);
+  }
+  return sourceMaps.get(url)!;
+}
+/** A frame of the bundle as the file and line it was built from, so that time is told by source file and package. */
+function original(frame: CallFrame): CallFrame {
+  const entry = sourceMapOf(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber);
+  if (!entry || !('originalSource' in entry)) return frame;
+  const bundleDir = path.dirname(frame.url.startsWith('file://') ? fileURLToPath(frame.url) : frame.url);
+  const url = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : path.resolve(bundleDir, entry.originalSource);
+  return { ...frame, url, lineNumber: entry.originalLine };
+}
+
 const byId = new Map<number, ProfileNode>();
 const parent = new Map<number, number>();
 for (const node of profile.nodes) {
+  if (node.callFrame.url.includes('/packages/server/dist/')) node.callFrame = original(node.callFrame);
   byId.set(node.id, node);
   for (const child of node.children ?? []) parent.set(child, node.id);
 }
@@ -75,7 +99,7 @@ const shortUrl = (url: string) =>
     .replace(/^file:\/\//, '')
     .replace(/.*\/node_modules\//, 'npm:')
     .replace(/.*\/packages\/server\/src\//, 'src/')
-    // The benchmark runs the built bundle: its functions keep their names, their files are lost.
+    // A bundle frame without a source map: its functions keep their names, their files are lost.
     .replace(/.*\/packages\/server\/dist\//, 'src/(bundle) ')
     .replace(/.*\/packages\/protocol\/src\//, 'protocol/');
 const label = (frame: CallFrame) => `${frame.functionName || '(anonymous)'} ${shortUrl(frame.url)}:${frame.lineNumber + 1}`;
