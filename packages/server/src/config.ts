@@ -93,8 +93,9 @@ const envSchema = z.object({
   STREAM_FSYNC_MS: z.coerce.number().int().min(1_000).default(5_000),
   /**
    * How recordings' bytes are written (`streaming/segment-writes.ts`): `auto` on the event loop, a copy into the
-   * page cache, and in the thread pool for a minute after a write the kernel made wait; `pool` always in the
-   * thread pool, for a DATA_DIR where any write may wait (a network file system).
+   * page cache, and in the thread pool for a minute after a write the kernel made wait, or always when DATA_DIR is
+   * on a network file system Linux names (NFS, CIFS, CephFS, FUSE, …); `pool` always in the thread pool, for a
+   * DATA_DIR where any write may wait that is not recognized as such.
    */
   STREAM_WRITES: z.enum(['auto', 'pool']).default('auto'),
   /** Largest accepted `video-frame` packet. */

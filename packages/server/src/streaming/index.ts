@@ -7,6 +7,7 @@ import { listenToPresence } from './reactions.js';
 import { createRemoteWatch } from './remote-watch.js';
 import { segmentsRepository } from './segments.repository.js';
 import { createSlowViewers } from './slow-viewers.js';
+import { networkFileSystemOf, SegmentWrites } from './segment-writes.js';
 import { STREAM_SWEEP_MS } from './stream-sweep.js';
 import { createViewerServing, registerStreamingHandlers, registerWatchHandlers } from './streaming.socket.js';
 import { createStreams } from './streams.service.js';
@@ -17,6 +18,7 @@ export type StreamingFace = ReturnType<typeof createStreamingFeature>;
 /** Live segments: frames to disk and to viewers (on any node), slow viewers paused, recordings closed for finalizing. */
 export function createStreamingFeature(ctx: AppContext, { io, clustered }: Pick<SocketServer, 'io' | 'clustered'>, { disk }: { disk: DiskFace }) {
   const { config, broadcast, log } = ctx;
+  const writes = new SegmentWrites({ mode: config.STREAM_WRITES });
   const viewers = createViewers(io, broadcast, { nodeId: config.NODE_ID, clustered, log, companies: ctx.companies });
   const streams = createStreams({
     broadcast,
@@ -27,7 +29,7 @@ export function createStreamingFeature(ctx: AppContext, { io, clustered }: Pick<
     dataDir: config.DATA_DIR,
     nodeId: config.NODE_ID,
     fsyncMs: config.STREAM_FSYNC_MS,
-    writeMode: config.STREAM_WRITES,
+    writes,
   });
   const remoteWatch = clustered ? createRemoteWatch(io, broadcast, streams, viewers, { nodeId: config.NODE_ID, log }) : null;
   const serveViewer = createViewerServing(streams, broadcast, remoteWatch?.watchElsewhere ?? null);
@@ -45,6 +47,11 @@ export function createStreamingFeature(ctx: AppContext, { io, clustered }: Pick<
     },
     agentHandlers: (handlers) => registerStreamingHandlers(ctx, streams, disk, handlers),
     start: async () => {
+      const networkFileSystem = config.STREAM_WRITES === 'auto' ? await networkFileSystemOf(config.DATA_DIR) : null;
+      if (networkFileSystem) {
+        writes.alwaysInPool();
+        log.info({ fileSystem: networkFileSystem }, 'DATA_DIR is on a network file system: recordings are written in the thread pool');
+      }
       runInBackground(log, 'learning the other nodes\' viewers', viewers.syncFromOthers(2 * config.NODE_DEAD_AFTER_MS));
       stops = [every(log, 'stream sweep', STREAM_SWEEP_MS, () => streams.sweep()), slowViewers.start()];
     },

@@ -3,7 +3,7 @@ import type { DomainEventBus } from '../events/domain-events.js';
 import type { Clock } from '../infra/clock.js';
 import type { Connection } from '../presence/index.js';
 import { OpenSegment } from './open-segment.js';
-import { SegmentWrites } from './segment-writes.js';
+import type { SegmentWrites } from './segment-writes.js';
 import type { SegmentsRepository } from './segments.repository.js';
 
 export interface OpenSegmentsDeps {
@@ -12,8 +12,8 @@ export interface OpenSegmentsDeps {
   events: DomainEventBus;
   dataDir: string;
   nodeId: string;
-  /** STREAM_WRITES (config.ts). */
-  writeMode: 'auto' | 'pool';
+  /** One for all of the node's segments: a disk that made one write wait is slow for all of them. */
+  writes: SegmentWrites;
 }
 
 export type OpenSegments = ReturnType<typeof createOpenSegments>;
@@ -23,10 +23,8 @@ export type OpenSegments = ReturnType<typeof createOpenSegments>;
  * another node) or closed (finished: to be finalized; let go of: another node writes it now). Callers run
  * these in the client's queue.
  */
-export function createOpenSegments({ clock, repository, events, dataDir, nodeId, writeMode }: OpenSegmentsDeps) {
+export function createOpenSegments({ clock, repository, events, dataDir, nodeId, writes }: OpenSegmentsDeps) {
   const open = new Map<number, OpenSegment>();
-  // One for all of the node's segments: a disk that made one write wait is slow for all of them.
-  const writes = new SegmentWrites({ mode: writeMode });
 
   /** Closes this node's file of the client's open segment and hands it to finalizing. */
   async function finish(clientId: number): Promise<void> {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { SegmentWrites } from './segment-writes.js';
+import { networkFileSystemOf, SegmentWrites } from './segment-writes.js';
 
 /** A fake clock and two recording writers; a write on the loop advances the clock by `loopWriteMs`. */
 function fakeDisk(loopWriteMs: number[]) {
@@ -89,4 +89,13 @@ test('both ways put the bytes at their position in a real file, and a failed wri
   assert.equal(fs.readFileSync(file, 'utf8'), 'hello world!');
   await assert.rejects(onLoop.writeAll(fd, Buffer.from('x'), 0), { code: 'EBADF' });
   await assert.rejects(slow.writeAll(fd, Buffer.from('x'), 0), { code: 'EBADF' });
+});
+
+test('a local directory is no network file system; STREAM_WRITES=pool and alwaysInPool keep writes off the loop', async () => {
+  assert.equal(await networkFileSystemOf(os.tmpdir()), null);
+  assert.equal(new SegmentWrites({ mode: 'pool' }).offLoop, true);
+  const writes = new SegmentWrites();
+  assert.equal(writes.offLoop, false);
+  writes.alwaysInPool();
+  assert.equal(writes.offLoop, true);
 });

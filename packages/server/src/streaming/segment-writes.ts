@@ -35,6 +35,30 @@ const writeInPool: WriteAt = (fd, bytes, position) =>
 
 const writeOnLoop: WriteAt = (fd, bytes, position) => fs.writeSync(fd, bytes, 0, bytes.length, position);
 
+/**
+ * `statfs` types (linux/magic.h) of file systems where a write may wait on the network: NFS mounted `sync`, as
+ * deploy/README.md asks, makes every write a round trip to the server.
+ */
+const NETWORK_FILE_SYSTEMS = new Map<number, string>([
+  [0x6969, 'NFS'],
+  [0xff534d42, 'CIFS'],
+  [0xfe534d42, 'SMB2'],
+  [0x517b, 'SMB'],
+  [0x00c36400, 'CephFS'],
+  [0x65735546, 'FUSE (GlusterFS, …)'],
+  [0x0bd00bd0, 'Lustre'],
+  [0x47504653, 'GPFS'],
+  [0x6b414653, 'AFS'],
+]);
+
+/** The name of the network file system `dir` is on, or null (a local disk; any OS other than Linux). */
+export async function networkFileSystemOf(dir: string): Promise<string | null> {
+  // With PostgreSQL nothing may have made DATA_DIR yet; the recordings will be written there.
+  await fs.promises.mkdir(dir, { recursive: true });
+  const { type } = await fs.promises.statfs(dir);
+  return NETWORK_FILE_SYSTEMS.get(type) ?? null;
+}
+
 export interface SegmentWritesOptions {
   /** STREAM_WRITES (config.ts). */
   mode?: 'auto' | 'pool';
@@ -50,7 +74,8 @@ export interface SegmentWritesOptions {
  * more than the write itself: 11 % of a core at 200 streams, BENCHMARKS.md, Streaming). When the kernel
  * makes a write wait (dirty-page throttling, a slow or stalled disk), the loop must not wait with it: after
  * one write slower than SLOW_WRITE_MS, writes go to the thread pool for OFF_LOOP_MS, so presence and the
- * dashboard keep answering while the disk catches up, and only the acks wait.
+ * dashboard keep answering while the disk catches up, and only the acks wait. On a network file system every
+ * write may wait, so there they all go to the pool (`alwaysInPool`, STREAM_WRITES in config.ts).
  */
 export class SegmentWrites {
   private offLoopUntil: number;
@@ -63,6 +88,11 @@ export class SegmentWrites {
     this.onLoop = options.writeOnLoop ?? writeOnLoop;
     this.inPool = options.writeInPool ?? writeInPool;
     this.offLoopUntil = options.mode === 'pool' ? Infinity : -Infinity;
+  }
+
+  /** From now on every write goes to the thread pool (a network file system: any write may wait). */
+  alwaysInPool(): void {
+    this.offLoopUntil = Infinity;
   }
 
   /** Whether the next write goes to the thread pool, because a recent one was slow. */

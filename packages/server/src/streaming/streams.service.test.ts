@@ -6,6 +6,7 @@ import { createDomainEvents } from '../events/domain-events.js';
 import { fakeBroadcast, mediaRow } from '../test/fakes.js';
 import { tempDir } from '@vaahshare/testkit';
 import { chunks, makeWebm } from '@vaahshare/testkit/webm';
+import { SegmentWrites } from './segment-writes.js';
 import type { SegmentsRepository } from './segments.repository.js';
 import { createStreams, type StreamingConnection, type Streams } from './streams.service.js';
 
@@ -74,7 +75,7 @@ describe('streams service', () => {
       dataDir,
       nodeId: 'n1',
       fsyncMs: 1000,
-      writeMode: 'auto',
+      writes: new SegmentWrites(),
     });
   });
 

@@ -6,6 +6,7 @@ import type { Clock } from '../infra/clock.js';
 import { KeyedSerial } from '../infra/serial.js';
 import { toClient, type Connection } from '../presence/index.js';
 import type { OpenSegment } from './open-segment.js';
+import type { SegmentWrites } from './segment-writes.js';
 import { createOpenSegments } from './open-segments.js';
 import type { SegmentsRepository } from './segments.repository.js';
 import { createStreamSweep } from './stream-sweep.js';
@@ -25,8 +26,8 @@ export interface StreamsDeps {
   nodeId: string;
   /** STREAM_FSYNC_MS (config.ts). */
   fsyncMs: number;
-  /** STREAM_WRITES (config.ts). */
-  writeMode: 'auto' | 'pool';
+  /** How segment bytes reach the kernel; one for the node's segments. */
+  writes: SegmentWrites;
 }
 
 export type Streams = ReturnType<typeof createStreams>;
