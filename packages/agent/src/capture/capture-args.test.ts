@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { captureArgs, captureFilters, type CaptureOptions } from './capture-args.js';
+import { captureArgs, captureFilters, encoderArgs, type CaptureOptions } from './capture-args.js';
 import { findFfmpeg } from './ffmpeg-binary.js';
 import { LIVE_SPEED, PRESETS, RECORDING_SPEED } from './presets.js';
 
@@ -53,6 +53,24 @@ test('watched: the grabbed RGB picture is scaled and converted to yuv420p in one
   ]);
   const fitting = stderr.split('\n').find((line) => line.includes('Parsed_scale_0') && line.includes('->'));
   assert.match(fitting ?? stderr, /fmt:bgr0 .*-> w:1280 h:720 fmt:yuv420p/);
+});
+
+test('frames grabbed less than a millisecond apart still make a recording that decodes cleanly', async (t) => {
+  const ffmpeg = findFfmpeg(process.env.PATH ?? '');
+  const quiet = ['-hide_banner', '-loglevel', 'error'];
+  for (const watched of [false, true]) {
+    await t.test(watched ? 'watched' : 'unwatched', async () => {
+      // 2 000 frames a second: every other one falls in the millisecond of the one before.
+      const source = ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=2000', '-frames:v', '40'];
+      const encode = [...quiet, ...source, ...encoderArgs({ preset: 'balanced', watched }, 2000), 'pipe:1'];
+      const { stdout: webm } = await promisify(execFile)(ffmpeg, encode, { encoding: 'buffer', maxBuffer: 16 * 1024 * 1024 });
+      const decoderErrors = await new Promise<string>((resolve, reject) => {
+        const decode = execFile(ffmpeg, [...quiet, '-i', 'pipe:0', '-f', 'null', '-'], (err, _stdout, stderr) => (err ? reject(err) : resolve(stderr)));
+        decode.stdin!.end(webm);
+      });
+      assert.equal(decoderErrors, '', 'the decoder found nothing wrong');
+    });
+  }
 });
 
 test('a bitrate cap of the desktop\'s own replaces the preset\'s', () => {

@@ -60,7 +60,10 @@ export function captureFilters(o: Pick<CaptureOptions, 'width' | 'height' | 'fps
  */
 export function encoderArgs(mode: EncodeMode, fps: number, cap?: string): string[] {
   const preset = PRESETS[mode.preset];
-  const codec = ['-c:v', 'libvpx-vp9', '-deadline', 'realtime'];
+  // WebM stores milliseconds, so the encoder counts in them too: two grabbed frames less than a millisecond apart
+  // (x11grab's first ones can be) get distinct timestamps, instead of one the muxer writes twice and that makes the
+  // recording's decode fail with "non monotonically increasing dts".
+  const codec = ['-enc_time_base', '1:1000', '-c:v', 'libvpx-vp9', '-deadline', 'realtime'];
   const tuning = ['-row-mt', '1', '-tune-content', 'screen', '-lag-in-frames', '0'];
   const muxer = ['-f', 'webm', '-write_crc32', '0'];
   if (mode.watched) {
