@@ -73,6 +73,25 @@ describe('dashboard: Add a desktop', () => {
     await page.waitForURL(/\/clients\/\d+$/);
     await page.getByText('0.1.0+4b1d2c3e5f').waitFor();
   });
+
+  test('no line is shown before the server told its PUBLIC_URL: one with this page\'s address could be copied', async () => {
+    let answer!: () => void;
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    await page.route('**/api/agent-downloads', async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.locator('.app-nav a[href="/settings"]').click();
+      await page.locator('[data-test=install-loading]').waitFor();
+      assert.equal(await page.locator('[data-test=install-command-windows]').count(), 0);
+      assert.equal(await page.locator('[data-test=share-link]').count(), 0);
+      answer();
+      assert.equal(await page.locator('[data-test=install-command-windows]').innerText(), `irm "${PUBLIC_URL}/agent/install.ps1?token=<token>" | iex`);
+    } finally {
+      await page.unroute('**/api/agent-downloads');
+    }
+  });
 });
 
 describe('dashboard: Add a desktop without PUBLIC_URL', () => {
