@@ -18,7 +18,10 @@ export type StreamingFace = ReturnType<typeof createStreamingFeature>;
 /** Live segments: frames to disk and to viewers (on any node), slow viewers paused, recordings closed for finalizing. */
 export function createStreamingFeature(ctx: AppContext, { io, clustered }: Pick<SocketServer, 'io' | 'clustered'>, { disk }: { disk: DiskFace }) {
   const { config, broadcast, log } = ctx;
-  const writes = new SegmentWrites({ mode: config.STREAM_WRITES });
+  const writes = new SegmentWrites({
+    mode: config.STREAM_WRITES,
+    onSlowWrite: (tookMs) => log.warn({ tookMs: Math.round(tookMs) }, 'A recording write waited on the disk: recordings are written in the thread pool for a minute'),
+  });
   const viewers = createViewers(io, broadcast, { nodeId: config.NODE_ID, clustered, log, companies: ctx.companies });
   const streams = createStreams({
     broadcast,

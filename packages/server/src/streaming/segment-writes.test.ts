@@ -9,8 +9,10 @@ import { networkFileSystemOf, SegmentWrites } from './segment-writes.js';
 function fakeDisk(loopWriteMs: number[]) {
   let clock = 0;
   const calls: Array<{ where: 'loop' | 'pool'; length: number; position: number }> = [];
+  const slowWrites: number[] = [];
   const writes = new SegmentWrites({
     now: () => clock,
+    onSlowWrite: (tookMs) => slowWrites.push(tookMs),
     writeOnLoop: (_fd, bytes, position) => {
       clock += loopWriteMs.shift() ?? 0;
       calls.push({ where: 'loop', length: bytes.length, position });
@@ -21,24 +23,26 @@ function fakeDisk(loopWriteMs: number[]) {
       return bytes.length;
     },
   });
-  return { writes, calls, advance: (ms: number) => (clock += ms) };
+  return { writes, calls, slowWrites, advance: (ms: number) => (clock += ms) };
 }
 
 test('writes go on the event loop while the kernel takes them at once', async () => {
-  const { writes, calls } = fakeDisk([0.02, 0.03, 5]);
+  const { writes, calls, slowWrites } = fakeDisk([0.02, 0.03, 5]);
   for (let i = 0; i < 3; i++) await writes.writeAll(3, Buffer.alloc(100), i * 100);
   assert.deepEqual(
     calls.map((c) => c.where),
     ['loop', 'loop', 'loop'],
   );
   assert.equal(writes.offLoop, false);
+  assert.deepEqual(slowWrites, []);
 });
 
 test('after a write the kernel made wait, writes go to the thread pool for a minute, then back', async () => {
-  const { writes, calls, advance } = fakeDisk([0.02, 35]);
+  const { writes, calls, slowWrites, advance } = fakeDisk([0.02, 35]);
   await writes.writeAll(3, Buffer.alloc(10), 0);
   await writes.writeAll(3, Buffer.alloc(10), 10);
   assert.equal(writes.offLoop, true, 'the 35 ms write moved writes off the loop');
+  assert.deepEqual(slowWrites, [35], 'and was told');
   await writes.writeAll(3, Buffer.alloc(10), 20);
   advance(59_000);
   await writes.writeAll(3, Buffer.alloc(10), 30);

@@ -62,6 +62,8 @@ export async function networkFileSystemOf(dir: string): Promise<string | null> {
 export interface SegmentWritesOptions {
   /** STREAM_WRITES (config.ts). */
   mode?: 'auto' | 'pool';
+  /** Told when a write on the event loop was slow and writes move to the thread pool: the disk pushes back. */
+  onSlowWrite?: (tookMs: number) => void;
   now?: () => number;
   writeOnLoop?: WriteAt;
   writeInPool?: WriteAt;
@@ -71,7 +73,7 @@ export interface SegmentWritesOptions {
  * How a segment's bytes reach the kernel. Normally with `write(2)` on the event loop, as Redis writes its
  * append-only file: a write to the page cache is a copy of a few microseconds, while handing each frame to
  * the thread pool wakes a sleeping pool thread and then the loop again (on a 2-core VM that hand-off cost
- * more than the write itself: 11 % of a core at 200 streams, BENCHMARKS.md, Streaming). When the kernel
+ * more than the write itself: 10–15 % of a core at 200 streams, BENCHMARKS.md, Streaming). When the kernel
  * makes a write wait (dirty-page throttling, a slow or stalled disk), the loop must not wait with it: after
  * one write slower than SLOW_WRITE_MS, writes go to the thread pool for OFF_LOOP_MS, so presence and the
  * dashboard keep answering while the disk catches up, and only the acks wait. On a network file system every
@@ -82,11 +84,13 @@ export class SegmentWrites {
   private readonly now: () => number;
   private readonly onLoop: WriteAt;
   private readonly inPool: WriteAt;
+  private readonly onSlowWrite: (tookMs: number) => void;
 
   constructor(options: SegmentWritesOptions = {}) {
     this.now = options.now ?? (() => performance.now());
     this.onLoop = options.writeOnLoop ?? writeOnLoop;
     this.inPool = options.writeInPool ?? writeInPool;
+    this.onSlowWrite = options.onSlowWrite ?? (() => undefined);
     this.offLoopUntil = options.mode === 'pool' ? Infinity : -Infinity;
   }
 
@@ -113,7 +117,11 @@ export class SegmentWrites {
     try {
       return this.onLoop(fd, bytes, position);
     } finally {
-      if (this.now() - started > SLOW_WRITE_MS) this.offLoopUntil = this.now() + OFF_LOOP_MS;
+      const took = this.now() - started;
+      if (took > SLOW_WRITE_MS) {
+        this.offLoopUntil = this.now() + OFF_LOOP_MS;
+        this.onSlowWrite(took);
+      }
     }
   };
 }
