@@ -59,8 +59,6 @@ export interface DemuxEvents {
   frame(frame: WebmFrame): void;
 }
 
-
-
 /** The children of an element read whole, as [id, payload] pairs (a malformed tail ends the list). */
 function* children(payload: Uint8Array): Generator<[number, Uint8Array]> {
   let at = 0;

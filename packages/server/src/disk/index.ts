@@ -5,8 +5,10 @@ import type { Feature } from '../feature.js';
 import { every } from '../infra/background.js';
 import { addDiskGauges } from '../infra/metrics.js';
 import { createDiskGuard, isOutOfSpace } from './disk-guard.js';
+import { networkFileSystemOf } from './file-system.js';
 
 export { isOutOfSpace } from './disk-guard.js';
+export { networkFileSystemOf } from './file-system.js';
 
 /** How often the free space of DATA_DIR is read (one statfs: cheap). */
 export const DISK_CHECK_MS = 1000;
@@ -45,6 +47,8 @@ export function createDiskFeature(ctx: AppContext) {
   return {
     guard,
     requireRoom,
+    /** The network file system DATA_DIR is on (NFS, CIFS, …), or null: there any write may wait on the network. */
+    networkFileSystem: () => networkFileSystemOf(config.DATA_DIR),
     /** Runs a write; one that fails for want of space is refused as `storage_full` (and the disk is low now). */
     async writing<T>(write: () => Promise<T>): Promise<T> {
       try {

@@ -11,6 +11,7 @@
  * payload (the video itself) is not checked.
  */
 import { EBML_UNKNOWN_SIZE as UNKNOWN, readVint } from '@vaahshare/protocol';
+
 const ID = {
   EBML: 0x1a45dfa3,
   Segment: 0x18538067,
@@ -32,8 +33,6 @@ const ALLOWED = {
 
 /** Larger than any element a recorder writes (a Cluster holds seconds of video), far below what random sizes say. */
 export const MAX_ELEMENT_BYTES = 256 * 1024 * 1024;
-
-
 
 export interface ScanEvents {
   /** The header is complete: bytes [0, offset) are EBML header + Segment start + Info + Tracks. */

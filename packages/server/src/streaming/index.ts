@@ -7,7 +7,7 @@ import { listenToPresence } from './reactions.js';
 import { createRemoteWatch } from './remote-watch.js';
 import { segmentsRepository } from './segments.repository.js';
 import { createSlowViewers } from './slow-viewers.js';
-import { networkFileSystemOf, SegmentWrites } from './segment-writes.js';
+import { SegmentWrites } from './segment-writes.js';
 import { STREAM_SWEEP_MS } from './stream-sweep.js';
 import { createViewerServing, registerStreamingHandlers, registerWatchHandlers } from './streaming.socket.js';
 import { createStreams } from './streams.service.js';
@@ -50,7 +50,7 @@ export function createStreamingFeature(ctx: AppContext, { io, clustered }: Pick<
     },
     agentHandlers: (handlers) => registerStreamingHandlers(ctx, streams, disk, handlers),
     start: async () => {
-      const networkFileSystem = config.STREAM_WRITES === 'auto' ? await networkFileSystemOf(config.DATA_DIR) : null;
+      const networkFileSystem = config.STREAM_WRITES === 'auto' ? await disk.networkFileSystem() : null;
       if (networkFileSystem) {
         writes.alwaysInPool();
         log.info({ fileSystem: networkFileSystem }, 'DATA_DIR is on a network file system: recordings are written in the thread pool');

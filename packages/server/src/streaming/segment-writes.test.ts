@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { networkFileSystemOf, SegmentWrites } from './segment-writes.js';
+import { SegmentWrites } from './segment-writes.js';
 
 /** A fake clock and two recording writers; a write on the loop advances the clock by `loopWriteMs`. */
 function fakeDisk(loopWriteMs: number[]) {
@@ -95,11 +95,18 @@ test('both ways put the bytes at their position in a real file, and a failed wri
   await assert.rejects(slow.writeAll(fd, Buffer.from('x'), 0), { code: 'EBADF' });
 });
 
-test('a local directory is no network file system; STREAM_WRITES=pool and alwaysInPool keep writes off the loop', async () => {
-  assert.equal(await networkFileSystemOf(os.tmpdir()), null);
+test('STREAM_WRITES=pool and alwaysInPool keep writes off the loop', () => {
   assert.equal(new SegmentWrites({ mode: 'pool' }).offLoop, true);
   const writes = new SegmentWrites();
   assert.equal(writes.offLoop, false);
   writes.alwaysInPool();
   assert.equal(writes.offLoop, true);
+});
+
+test('a full disk: the write rejects with ENOSPC on the loop and in the thread pool', async (t) => {
+  // /dev/full takes no byte: every write fails for want of space, as on a full file system.
+  const fd = fs.openSync('/dev/full', 'r+');
+  t.after(() => fs.closeSync(fd));
+  await assert.rejects(new SegmentWrites().writeAll(fd, Buffer.alloc(4096), 0), { code: 'ENOSPC' });
+  await assert.rejects(new SegmentWrites({ mode: 'pool' }).writeAll(fd, Buffer.alloc(4096), 0), { code: 'ENOSPC' });
 });
