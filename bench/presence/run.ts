@@ -197,6 +197,8 @@ interface StormResult {
   clientsList?: ClientsListSamples;
   api?: { disconnected: number; reconnecting: number; live: number };
   errorLevelLines?: number;
+  /** Agents' `client-connected` left unanswered 10 s (the agent then drops the transport and connects again) / failed connection attempts, during the storm. */
+  agentRetries?: { ackErrors: number; connectErrors: number };
   error?: string;
 }
 
@@ -331,6 +333,12 @@ function startTarget(target: 'bare' | 'ours', port: number, dataDir: string) {
     execArgv,
   });
 }
+
+/** The agents' retry counters, summed over the workers (they only grow). */
+const sumRetries = (status: { ackErrors: number; connectErrors: number }[]) => ({
+  ackErrors: status.reduce((n, s) => n + s.ackErrors, 0),
+  connectErrors: status.reduce((n, s) => n + s.connectErrors, 0),
+});
 
 async function workerStatus(workers: WorkerHandle[]) {
   return Promise.all(workers.map((w) => w.call<any>('status', {}, 30_000)));
@@ -593,9 +601,12 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
       result.storms.push(storm);
       try {
         let acked = 0;
+        let retriesBefore = { ackErrors: 0, connectErrors: 0 };
         await waitUntil(
           async () => {
-            acked = (await workerStatus(workers)).reduce((n, s) => n + s.acked, 0);
+            const status = await workerStatus(workers);
+            acked = status.reduce((n, s) => n + s.acked, 0);
+            retriesBefore = sumRetries(status);
             return acked === N;
           },
           30_000 * SCALE,
@@ -670,7 +681,10 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
         const lastAck = doneAt.length ? Math.max(...doneAt) : wallNow();
         storm.fromSpawnMs = round(lastAck - spawnedAt);
         storm.fromReadyMs = round(lastAck - readyAt);
-        storm.reacked = (await workerStatus(workers)).reduce((n, s) => n + s.stormAcked, 0);
+        const statusAfter = await workerStatus(workers);
+        storm.reacked = statusAfter.reduce((n, s) => n + s.stormAcked, 0);
+        const retriesAfter = sumRetries(statusAfter);
+        storm.agentRetries = { ackErrors: retriesAfter.ackErrors - retriesBefore.ackErrors, connectErrors: retriesAfter.connectErrors - retriesBefore.connectErrors };
         log(
           `${target}: ${storm.reacked}/${N} back ${storm.fromSpawnMs} ms after the spawn (${storm.fromReadyMs} ms after ready, ` +
             `downtime ${storm.downtimeMs} ms); CPU s: server ${storm.serverCpuSeconds}, workers ${storm.workersCpuSeconds}`,
@@ -782,6 +796,8 @@ function table(results: TargetResult[]) {
       return c ? `${c.ListenOverflows ?? '?'} / ${c.TCPSynRetrans ?? '?'}` : 'n/a';
     };
     rows.push(['   listen-queue overflows / SYN retransmits', tcp(ours, o), tcp(bare, b), '', '', '']);
+    const retries = (s?: StormResult) => (s?.agentRetries ? `${s.agentRetries.ackErrors} / ${s.agentRetries.connectErrors}` : 'n/a');
+    rows.push(['   agents: unanswered client-connected / failed connects', retries(o), retries(b), '', '', '']);
     if (o?.clientsList) {
       const c = o.clientsList;
       rows.push([
