@@ -197,7 +197,7 @@ interface StormResult {
   clientsList?: ClientsListSamples;
   api?: { disconnected: number; reconnecting: number; live: number };
   errorLevelLines?: number;
-  /** Agents' `client-connected` left unanswered 10 s (the agent then drops the transport and connects again) / failed connection attempts, during the storm. */
+  /** Agents' `client-connected` refused or left unanswered 10 s (the agent then asks again, or drops the transport and connects again) / failed connection attempts, during the storm. */
   agentRetries?: { ackErrors: number; connectErrors: number };
   error?: string;
 }
@@ -797,7 +797,7 @@ function table(results: TargetResult[]) {
     };
     rows.push(['   listen-queue overflows / SYN retransmits', tcp(ours, o), tcp(bare, b), '', '', '']);
     const retries = (s?: StormResult) => (s?.agentRetries ? `${s.agentRetries.ackErrors} / ${s.agentRetries.connectErrors}` : 'n/a');
-    rows.push(['   agents: unanswered client-connected / failed connects', retries(o), retries(b), '', '', '']);
+    rows.push(['   agents: client-connected refused or unanswered / failed connects', retries(o), retries(b), '', '', '']);
     if (o?.clientsList) {
       const c = o.clientsList;
       rows.push([
