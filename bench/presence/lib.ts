@@ -367,6 +367,23 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ServerCh
   };
 }
 
+/** Node options that let `forceGc` collect a server's garbage (gc-on-signal.mjs); give them to every measured server. */
+export const gcOnSignal = ['--expose-gc', '--import', new URL('./gc-on-signal.mjs', import.meta.url).href];
+
+/**
+ * Runs full garbage collections in a server started with `gcOnSignal`, so that RSS is read without the garbage of
+ * earlier phases; false when the server does not answer (started without it).
+ */
+export async function forceGc(server: ServerChild): Promise<boolean> {
+  const done = (line: string) => line.startsWith('bench-gc-done ');
+  const before = server.lines.filter(done).length;
+  server.child.kill('SIGWINCH');
+  return waitUntil(() => server.lines.filter(done).length > before, 30_000, 'bench-gc-done').then(
+    () => true,
+    () => false,
+  );
+}
+
 /** Calls inspector methods in turn on a server started with `--inspect=127.0.0.1:0`; false when it has no inspector. */
 async function withInspector(server: ServerChild, use: (call: (method: string, onMessage?: (message: any) => void) => Promise<void>) => Promise<void>): Promise<boolean> {
   const url = server.lines.map((l) => /Debugger listening on (ws:\/\/\S+)/.exec(l)?.[1]).find(Boolean);
@@ -397,16 +414,9 @@ async function withInspector(server: ServerChild, use: (call: (method: string, o
 }
 
 /**
- * Runs a full garbage collection in a server started with `--inspect=127.0.0.1:0`, through the inspector
- * protocol (HeapProfiler.collectGarbage), so that RSS is read without the garbage of earlier phases.
+ * Writes a heap snapshot of a server started with `--inspect=127.0.0.1:0` to `file` (for `heap-diff.ts`); it collects
+ * garbage first. Only for runs that ask for snapshots: the inspector costs CPU (gc-on-signal.mjs).
  */
-export function forceGc(server: ServerChild, times = 2): Promise<boolean> {
-  return withInspector(server, async (call) => {
-    for (let i = 0; i < times; i++) await call('HeapProfiler.collectGarbage');
-  });
-}
-
-/** Writes a heap snapshot of such a server to `file` (for `heap-diff.ts`); it collects garbage first. */
 export async function writeHeapSnapshot(server: ServerChild, file: string): Promise<boolean> {
   const out = fs.createWriteStream(file);
   const written = await withInspector(server, (call) =>

@@ -37,6 +37,7 @@ import {
   monoMicros,
   tcpCounters,
   forceGc,
+  gcOnSignal,
   writeHeapSnapshot,
   freePort,
   median,
@@ -320,8 +321,8 @@ function serverEnv(target: 'bare' | 'ours', dataDir: string): Record<string, str
 }
 
 function startTarget(target: 'bare' | 'ours', port: number, dataDir: string) {
-  // The inspector lets the benchmark force a GC before reading RSS (forceGc); it costs nothing unattached.
-  const execArgv = ['--inspect=127.0.0.1:0'];
+  // Heap snapshots need the inspector, which costs CPU even unattached (gc-on-signal.mjs): only when asked for.
+  const execArgv = [...gcOnSignal, ...(args['heap-snapshots'] ? ['--inspect=127.0.0.1:0'] : [])];
   if (args['cpu-prof']) execArgv.push('--cpu-prof', '--cpu-prof-dir', path.join(runDir, `cpu-prof-${target}`));
   if (args['trace-gc']) execArgv.push('--trace-gc');
   for (const w of WHAT_IF) execArgv.push('--import', pathToFileURL(path.join(here, 'what-if', `${w}.mjs`)).href);

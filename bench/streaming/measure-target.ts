@@ -10,6 +10,7 @@ import {
   cpuSeconds,
   errorLines,
   forceGc,
+  gcOnSignal,
   foreignLoad,
   forkWorkers,
   freePort,
@@ -138,8 +139,8 @@ function slope(points: Array<{ t: number; y: number }>): number {
 }
 
 function startServer(target: Target, o: Options, port: number, dataDir: string): Promise<ServerChild> {
-  // The inspector lets the benchmark force a GC before reading RSS (forceGc); it costs nothing unattached.
-  const execArgv = ['--inspect=127.0.0.1:0', ...o.nodeOptions];
+  // forceGc's signal handler, not the inspector: that costs CPU even unattached (gc-on-signal.mjs).
+  const execArgv = [...gcOnSignal, ...o.nodeOptions];
   if (o.cpuProf) execArgv.push('--cpu-prof', '--cpu-prof-dir', path.join(o.runDir, `cpu-prof-${target}`));
   const env: Record<string, string> =
     target === 'bare'
