@@ -368,7 +368,7 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ServerCh
 }
 
 /** Node options that let `forceGc` collect a server's garbage (gc-on-signal.mjs); give them to every measured server. */
-export const gcOnSignal = ['--expose-gc', '--import', new URL('./gc-on-signal.mjs', import.meta.url).href];
+export const gcOnSignal = ['--import', new URL('./gc-on-signal.mjs', import.meta.url).href];
 
 /**
  * Runs full garbage collections in a server started with `gcOnSignal`, so that RSS is read without the garbage of
@@ -415,7 +415,7 @@ async function withInspector(server: ServerChild, use: (call: (method: string, o
 
 /**
  * Writes a heap snapshot of a server started with `--inspect=127.0.0.1:0` to `file` (for `heap-diff.ts`); it collects
- * garbage first. Only for runs that ask for snapshots: the inspector costs CPU (gc-on-signal.mjs).
+ * garbage first. Only for runs that ask for snapshots (a measured server otherwise runs no inspector agent).
  */
 export async function writeHeapSnapshot(server: ServerChild, file: string): Promise<boolean> {
   const out = fs.createWriteStream(file);

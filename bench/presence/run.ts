@@ -321,7 +321,7 @@ function serverEnv(target: 'bare' | 'ours', dataDir: string): Record<string, str
 }
 
 function startTarget(target: 'bare' | 'ours', port: number, dataDir: string) {
-  // Heap snapshots need the inspector, which costs CPU even unattached (gc-on-signal.mjs): only when asked for.
+  // A measured server runs no inspector agent, as under `npm start` (gc-on-signal.mjs); heap snapshots need one.
   const execArgv = [...gcOnSignal, ...(args['heap-snapshots'] ? ['--inspect=127.0.0.1:0'] : [])];
   if (args['cpu-prof']) execArgv.push('--cpu-prof', '--cpu-prof-dir', path.join(runDir, `cpu-prof-${target}`));
   if (args['trace-gc']) execArgv.push('--trace-gc');

@@ -139,7 +139,7 @@ function slope(points: Array<{ t: number; y: number }>): number {
 }
 
 function startServer(target: Target, o: Options, port: number, dataDir: string): Promise<ServerChild> {
-  // forceGc's signal handler, not the inspector: that costs CPU even unattached (gc-on-signal.mjs).
+  // forceGc's signal handler (gc-on-signal.mjs): a measured server runs no inspector agent, as under `npm start`.
   const execArgv = [...gcOnSignal, ...o.nodeOptions];
   if (o.cpuProf) execArgv.push('--cpu-prof', '--cpu-prof-dir', path.join(o.runDir, `cpu-prof-${target}`));
   const env: Record<string, string> =
