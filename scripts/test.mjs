@@ -74,8 +74,12 @@ function runTests(run) {
   return new Promise((resolve) => child.on('close', (status) => resolve({ status, output })));
 }
 
+/** The spec reporter's closing list of failures, with their errors; it ends a run's output. */
+const failureDetails = (output) => output.match(/^✖ failing tests:$[\s\S]*/m)?.[0].trimEnd();
+
 let passed = 0;
 let failed = 0;
+const failures = [];
 for (const run of runs) {
   if (!run.files.length) continue;
   console.log(`\n=== ${run.name}: ${run.files.length} test files ===`);
@@ -84,6 +88,11 @@ for (const run of runs) {
   const count = (key) => Number(output.match(new RegExp(`^ℹ ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
   passed += count('pass');
   failed += count('fail') + count('cancelled') + (status !== 0 && count('fail') === 0 ? 1 : 0);
+  const details = failureDetails(output);
+  if (details) failures.push(`=== ${run.name}: ${details}`);
 }
+// Said again at the end, where a reader of a long log (CI shows its tail) finds them: each run's own list is
+// followed by the later runs' whole output.
+if (failures.length) console.log(`\n${failures.join('\n\n')}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -22,6 +22,7 @@ describe('the Windows agent under Wine', { skip, timeout: 300_000 }, () => {
   let token: string;
   let prefix: string;
   let work: string;
+  const runs: Array<{ name: string; output: () => string }> = [];
 
   /** Runs the Windows agent; its output goes to a file (Node under Wine cannot open a pipe as stdout). */
   function wine(args: string[], name: string) {
@@ -30,7 +31,19 @@ describe('the Windows agent under Wine', { skip, timeout: 300_000 }, () => {
     const child = spawn(WINE!, [EXE, ...args], { env: { ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all', VAAHSHARE_CONFIG: 'Z:\\nonexistent\\config.json' }, stdio: ['ignore', fd, fd] });
     fs.closeSync(fd);
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    return { child, exited, output: () => fs.readFileSync(out, 'utf8') };
+    const run = { name, child, exited, output: () => fs.readFileSync(out, 'utf8') };
+    runs.push(run);
+    return run;
+  }
+
+  /** A failure carries what every Windows process printed: a CI log holds nothing else of them. */
+  async function withTheirOutput(body: () => Promise<void>) {
+    try {
+      await body();
+    } catch (error) {
+      const outputs = runs.map((run) => `--- ${run.name}.log ---\n${run.output().trimEnd()}`).join('\n');
+      throw new Error(`${(error as Error).message}\n${outputs}`, { cause: error });
+    }
   }
 
   before(async () => {
@@ -50,7 +63,7 @@ describe('the Windows agent under Wine', { skip, timeout: 300_000 }, () => {
     for (const dir of [prefix, work]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('--help, then start --source test streams with the Windows ffmpeg, and stop quits cleanly', async () => {
+  test('--help, then start --source test streams with the Windows ffmpeg, and stop quits cleanly', () => withTheirOutput(async () => {
     const help = wine(['--help'], 'help');
     assert.equal(await help.exited, 0, help.output());
     assert.match(help.output(), /Usage: vaahshare-agent \[options\] \[command\]/);
@@ -86,5 +99,5 @@ describe('the Windows agent under Wine', { skip, timeout: 300_000 }, () => {
     assert.ok(media!.size > 10_000, `a real recording (${media!.size} bytes)`);
     await waitUntil(async () => (await api(t.url, '/api/clients?q=wine', { token })).body.data[0].is_connected === false, 10_000, 'the client disconnected');
     assert.deepEqual(fs.readdirSync(path.join(dataDir, 'spool', 'wine@win10')).filter((f) => f.endsWith('.webm')), [], 'everything sent');
-  });
+  }));
 });
