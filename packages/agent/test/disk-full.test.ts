@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DiskStatus } from '@vaahshare/protocol';
 import { connectDashboard, login, startServer, tempDir, waitForEvent, type TestServer } from '@vaahshare/testkit';
+import { mountSmallDisk, noSmallDisk } from '@vaahshare/testkit/small-disk';
 import { decodeFrames } from '@vaahshare/testkit/webm';
 import { captureFps } from '../src/capture/capture-args.js';
 import { agentArgs, runAgent } from './agent-process.js';
@@ -14,25 +14,12 @@ import { capturedMore, clientId, downloadVideo, finalizedMedia, spooledFiles } f
 const SECOND = 7_500;
 /** The test picture changes every frame: nobody watching, the agent records it at the default preset's rate. */
 const FPS = captureFps(10, { preset: 'balanced', watched: false });
-const MB = 1024 * 1024;
 const METRICS_TOKEN = 'metrics-token-of-the-disk-test';
 
-/** A small tmpfs as the server's DATA_DIR, so that the test can fill it and free it; null where mounting is not allowed. */
-function mountTmpfs(sizeMb: number): string | null {
-  const dir = tempDir('vaahshare-small-disk-');
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMb}m`, 'tmpfs', dir], { stdio: 'ignore' });
-    return dir;
-  } catch {
-    fs.rmSync(dir, { recursive: true, force: true });
-    return null;
-  }
-}
+const disk = mountSmallDisk(64);
 
-const mounted = mountTmpfs(64);
-
-describe('the server’s disk filling up while a real agent streams', { skip: mounted ? false : 'mounting a tmpfs needs root (mount -t tmpfs)' }, () => {
-  const dataDir = mounted!;
+describe('the server’s disk filling up while a real agent streams', { skip: disk ? false : noSmallDisk }, () => {
+  const dataDir = disk?.dir ?? '';
   let t: TestServer;
   let token: string;
   before(async () => {
@@ -41,15 +28,13 @@ describe('the server’s disk filling up while a real agent streams', { skip: mo
   });
   after(async () => {
     await t?.close();
-    execFileSync('umount', [dataDir]);
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    disk!.unmount();
   });
 
   test('below MIN_FREE_DISK_MB no video is acknowledged and the agent spools; with room again every byte arrives and decodes', async () => {
     const dash = await connectDashboard(t.url, token);
     const spool = tempDir('vaahshare-agent-');
     const agent = runAgent(agentArgs(t.url, 'full@pc', spool));
-    const filler = path.join(dataDir, 'filler');
     try {
       const captureStart = await agent.waitFor(/capturing a test picture/);
       await agent.waitFor(/connected to/);
@@ -57,8 +42,7 @@ describe('the server’s disk filling up while a real agent streams', { skip: mo
 
       // Fill the disk to 10 MB free, below the 16 MB minimum.
       const low = waitForEvent<DiskStatus>(dash.socket, 'storage-status', 10_000);
-      const { bavail, bsize } = fs.statfsSync(dataDir);
-      fs.writeFileSync(filler, Buffer.alloc(bavail * bsize - 10 * MB));
+      disk!.fillTo(10);
       assert.equal((await low).low, true, 'the dashboards are told');
       await agent.waitFor(/short of disk space: the recording stays here/, 10_000);
       const metrics = await (await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
@@ -71,7 +55,7 @@ describe('the server’s disk filling up while a real agent streams', { skip: mo
       assert.equal(spooledFiles(spool).length, 1, 'the agent keeps the recording in its spool');
 
       const back = waitForEvent<DiskStatus>(dash.socket, 'storage-status', 10_000);
-      fs.rmSync(filler);
+      disk!.room();
       assert.equal((await back).low, false, 'video is taken again by itself');
       // The agent's wait doubles up to 15 s while refused.
       await agent.waitFor(/has room again: sending the recording/, 30_000);
@@ -89,7 +73,7 @@ describe('the server’s disk filling up while a real agent streams', { skip: mo
       assert.ok(decoded.frames >= Math.floor((media.duration_ms! / 1000) * FPS) - 2, `${decoded.frames} frames in ${media.duration_ms} ms at ${FPS} fps`);
       assert.deepEqual(spooledFiles(spool), [], 'the local copy is removed once the server has it all');
     } finally {
-      fs.rmSync(filler, { force: true });
+      disk!.room();
       await agent.stop('SIGKILL');
       dash.socket.disconnect();
     }
