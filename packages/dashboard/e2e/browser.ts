@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, login, startServer, type connectAgent, type TestServer } from '@vaahshare/testkit';
 import { makeWebm, type WebmOptions } from '@vaahshare/testkit/webm';
 import { DIST_DIR, ensureDashboardBuild } from '../build/ensure-build.js';
@@ -84,6 +84,26 @@ export async function logIn(page: Page, url: string, email = ADMIN_EMAIL, passwo
   await page.locator('[data-test=login-submit]').click();
   await page.waitForURL(`${url}/clients`);
   await page.locator('[data-test=online-count]').waitFor();
+}
+
+/**
+ * Clicks a button that asks first, then confirms. The button is centred before: PrimeVue's ConfirmPopup closes on
+ * any scroll or resize, and at the foot of the long Settings page, reaching its accept button would scroll. One that
+ * comes while it opens (CI saw it once: the popup went from the page before it could be clicked) closes it unanswered:
+ * then the button is clicked again, as a person would: nothing was done meanwhile.
+ */
+export async function clickAndConfirm(page: Page, trigger: Locator) {
+  const accept = page.locator('.p-confirmpopup-accept-button');
+  for (let attempt = 1; ; attempt++) {
+    await trigger.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    await trigger.click();
+    try {
+      await accept.click({ timeout: 5000 });
+      return;
+    } catch (err) {
+      if (attempt === 3 || (await accept.count()) > 0) throw err;
+    }
+  }
 }
 
 export async function screenshot(page: Page, name: string) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { QUALITY_PRESET_MB_PER_HOUR, QUALITY_PRESETS } from '@vaahshare/protocol';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { api, connectAgent, connected, login, openSocket, sleep, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { handshakeRefusal } from '@vaahshare/testkit/probes';
 import { sendFrames, startSegment } from '@vaahshare/testkit/streaming';
@@ -9,6 +9,7 @@ import { makeWebm } from '@vaahshare/testkit/webm';
 import {
   DESKTOP,
   PHONE,
+  clickAndConfirm,
   closeDashboardSession,
   cspViolations,
   logIn,
@@ -20,25 +21,6 @@ import {
   type DashboardSession,
 } from './browser.js';
 
-/**
- * Clicks a button that asks first, then confirms. The button is centred before: PrimeVue's ConfirmPopup closes on
- * any scroll or resize, and at the foot of the long Settings page, reaching its accept button would scroll. One that
- * comes while it opens (CI saw it once: the popup went from the page before it could be clicked) closes it unanswered:
- * then the button is clicked again, as a person would, and nothing was removed meanwhile.
- */
-async function clickAndConfirm(page: Page, trigger: Locator) {
-  const accept = page.locator('.p-confirmpopup-accept-button');
-  for (let attempt = 1; ; attempt++) {
-    await trigger.evaluate((el) => el.scrollIntoView({ block: 'center' }));
-    await trigger.click();
-    try {
-      await accept.click({ timeout: 5000 });
-      return;
-    } catch (err) {
-      if (attempt === 3 || (await accept.count()) > 0) throw err;
-    }
-  }
-}
 describe('dashboard: alerts, client detail, settings, and every page at desktop and phone size', () => {
   let session: DashboardSession | undefined;
   let t: TestServer, browser: Browser, page: Page, token: string, webm: Buffer;
@@ -133,8 +115,7 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
     const cut = new Promise((resolve) => lost.socket.once('disconnect', resolve));
     await page.goto(`${t.url}/clients/${lost.client.id}`);
     await page.locator('[data-test=device-enrollment] [data-enrolled=true]').waitFor();
-    await page.locator('[data-test=reset-enrollment]').click();
-    await page.locator('.p-confirmpopup-accept-button').click();
+    await clickAndConfirm(page, page.locator('[data-test=reset-enrollment]'));
     await page.locator('[data-test=device-enrollment] >> text=Enrollment reset').waitFor();
     await cut;
     const row = await t.server.ctx.db.selectFrom('clients').select('device_secret_hash').where('id', '=', lost.client.id).executeTakeFirstOrThrow();
@@ -289,16 +270,7 @@ describe('dashboard: alerts, client detail, settings, and every page at desktop 
       // The password change re-renders the account card under the popup (its session list follows the change), which
       // closes PrimeVue's ConfirmPopup: wait for the page to settle, and ask again if the popup went away.
       await own.locator('.p-toast-message', { hasText: 'Password changed' }).waitFor({ state: 'detached', timeout: 15_000 }).catch(() => {});
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await own.locator('[data-test=logout-everywhere]').evaluate((el) => el.scrollIntoView({ block: 'center' }));
-          await own.locator('[data-test=logout-everywhere]').click();
-          await own.locator('.p-confirmpopup-accept-button').click({ timeout: 5000 });
-          break;
-        } catch (err) {
-          if (attempt === 3) throw err;
-        }
-      }
+      await clickAndConfirm(own, own.locator('[data-test=logout-everywhere]'));
       await own.waitForURL(`${t.url}/login`);
       assert.equal((await api(t.url, '/api/auth/me', { token: kept })).status, 401, 'every session ended');
     } finally {

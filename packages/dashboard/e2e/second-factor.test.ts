@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, api, type TestServer } from '@vaahshare/testkit';
 import { totpCode } from '../../server/src/auth/totp.js';
-import { launchBrowser, openPage, screenshot, startDashboardServer } from './browser.js';
+import { clickAndConfirm, launchBrowser, openPage, screenshot, startDashboardServer } from './browser.js';
 
 /** The code the app shows a step from now: valid already (one step of drift is allowed) and later than any taken. */
 const nextCode = (secret: string) => totpCode(secret, Date.now() + 30_000);
@@ -109,9 +109,7 @@ describe('dashboard: a superadmin’s second factor (TOTP), Chromium', () => {
     await page.reload();
     const row = page.locator('[data-test=users-table] tr', { hasText: ann.email });
     await row.locator('[data-test=user-second-factor]').waitFor();
-    await row.locator('[data-test=user-reset-second-factor]').evaluate((el) => el.scrollIntoView({ block: 'center' }));
-    await row.locator('[data-test=user-reset-second-factor]').click();
-    await page.locator('.p-confirmpopup-accept-button').click();
+    await clickAndConfirm(page, row.locator('[data-test=user-reset-second-factor]'));
     await page.locator('.p-toast-message', { hasText: `${ann.email} has no second factor now and is logged out` }).waitFor();
     await row.locator('[data-test=user-second-factor]').waitFor({ state: 'detached' });
     // Her open dashboard is logged out; her next login goes to the set-up again (the company requires it).
