@@ -100,11 +100,14 @@ export function cpuSecondsOrZero(pid: number): number {
   }
 }
 
-/** CPU seconds the whole machine spent busy so far (/proc/stat, all CPUs: user nice system irq softirq steal). */
-export function machineBusySeconds(): number {
+/**
+ * CPU seconds of the whole machine so far (/proc/stat, all CPUs): busy (user nice system irq softirq), and stolen:
+ * time a CPU of this VM had work but the hypervisor ran another VM on it (a busy host, which no process here shows).
+ */
+function machineCpuSeconds(): { busy: number; steal: number } {
   const first = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = first;
-  return (user + nice + system + irq + softirq + (steal ?? 0)) / clkTck();
+  const [user, nice, system, , , irq, softirq, steal = 0] = first;
+  return { busy: (user + nice + system + irq + softirq) / clkTck(), steal: steal / clkTck() };
 }
 
 /** CPU seconds of this process (user + system). */
@@ -121,19 +124,29 @@ export function openFds(pid: number): number {
   }
 }
 
+/** What else took this machine's CPUs during a measurement, in % of one core. */
+export interface ForeignLoad {
+  /** Processes outside the benchmark (the machine may be shared). */
+  otherPct: number;
+  /** The hypervisor's steal: this VM's CPUs waiting while its host ran other VMs. */
+  stealPct: number;
+}
+
 /**
- * Starts measuring the CPU that processes outside the benchmark use (the machine may be shared): machine busy
- * time minus `pids` and this process. Call the result to get it, in % of one core.
+ * Starts measuring what else takes the machine's CPUs: other processes (machine busy time minus `pids` and this
+ * process) and the hypervisor's steal. Call the result to get both.
  */
-export function foreignLoad(pids: () => number[]): () => number {
+export function foreignLoad(pids: () => number[]): () => ForeignLoad {
   const ours = () => pids().reduce((sum, pid) => sum + cpuSecondsOrZero(pid), 0) + selfCpuSeconds();
-  const machine0 = machineBusySeconds();
+  const machine0 = machineCpuSeconds();
   const ours0 = ours();
   const t0 = wallNow();
   return () => {
     const seconds = (wallNow() - t0) / 1000;
-    const other = machineBusySeconds() - machine0 - (ours() - ours0);
-    return round((Math.max(0, other) / seconds) * 100, 1);
+    const machine = machineCpuSeconds();
+    const other = machine.busy - machine0.busy - (ours() - ours0);
+    const pct = (cpuSeconds: number) => round((Math.max(0, cpuSeconds) / seconds) * 100, 1);
+    return { otherPct: pct(other), stealPct: pct(machine.steal - machine0.steal) };
   };
 }
 

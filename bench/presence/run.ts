@@ -239,6 +239,7 @@ interface TargetResult {
    * shared): machine busy time minus the server, the agent workers and this process.
    */
   foreignLoadPct: Record<string, number>;
+  stealPct: Record<string, number>;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -355,13 +356,15 @@ async function snapshot(server: ServerChild, target: string, moment: 'before' | 
 // ---------------------------------------------------------------- one target
 
 async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
-  const result: TargetResult = { target, agents: N, storms: [], failures: [], phases: [], tcp: {}, foreignLoadPct: {} };
+  const result: TargetResult = { target, agents: N, storms: [], failures: [], phases: [], tcp: {}, foreignLoadPct: {}, stealPct: {} };
   let benchPids: () => number[] = () => [];
   /** Starts measuring the CPU of everything else on the machine; call the result to record it. */
   const foreign = (name: string) => {
     const end = foreignLoad(() => benchPids());
     return () => {
-      result.foreignLoadPct[name] = end();
+      const { otherPct, stealPct } = end();
+      result.foreignLoadPct[name] = otherPct;
+      result.stealPct[name] = stealPct;
     };
   };
   const phase = async <T>(name: string, pid: () => number, work: () => Promise<T>): Promise<T> => {
@@ -836,13 +839,13 @@ function table(results: TargetResult[]) {
       verdict(ours.silent.missing === 0 && ours.silent.max <= 10_000),
     ]);
   }
-  const load = (r?: TargetResult) => {
-    if (!r) return 'n/a';
-    const l = r.foreignLoadPct;
+  const byPhase = (l: Record<string, number> | undefined) => {
+    if (!l) return 'n/a';
     const storms = Object.keys(l).filter((k) => k.startsWith('storm-')).map((k) => l[k]);
     return `${l.connect ?? '?'} / ${l.idle ?? '?'} / ${l.drop ?? '?'} / ${storms.join(', ') || '?'}`;
   };
-  rows.push(['other processes\' CPU, % of a core: connect / idle / drop / storms', load(ours), load(bare), '', '(noise)', '']);
+  rows.push(['other processes\' CPU, % of a core: connect / idle / drop / storms', byPhase(ours?.foreignLoadPct), byPhase(bare?.foreignLoadPct), '', '(noise)', '']);
+  rows.push(['hypervisor steal, % of a core: the same phases', byPhase(ours?.stealPct), byPhase(bare?.stealPct), '', '(noise)', '']);
   return renderTable(rows);
 }
 

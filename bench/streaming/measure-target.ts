@@ -92,7 +92,7 @@ export interface TargetResult {
   startupMs: number;
   connectMs: number;
   chunkBytes: number;
-  window: { seconds: number; serverCpuPct: number; workersCpuPct: number; foreignPct: number; serverThreadsPct: { main: number; others: number } };
+  window: { seconds: number; serverCpuPct: number; workersCpuPct: number; foreignPct: number; stealPct: number; serverThreadsPct: { main: number; others: number } };
   ingest: { offeredMbps: number; ackedMbps: number; relayedMbps: number; ackedBytes: number; writtenBytes?: number };
   rss: { idle: number; connected: number; streamingMedian: number; streamingMin: number; streamingMax: number; afterGc?: { idle: number; connected: number; streaming: number } };
   /** Frames the agents sent in the window and their mean size: one per recorder chunk while the server keeps up. */
@@ -275,7 +275,7 @@ export async function measureTarget(target: Target, o: Options): Promise<TargetR
     const serverCpu = cpuSeconds(server.pid) - cpu0;
     const threads = threadCpuSeconds(server.pid);
     const workersCpuUsed = workersCpu() - workersCpu0;
-    const foreignPct = endForeign();
+    const { otherPct: foreignPct, stealPct } = endForeign();
     const phases = [{ name: 'stream', pid: server.pid, startMono, endMono: monoMicros() }];
     const first = samples[0];
     const last = samples[samples.length - 1];
@@ -319,6 +319,7 @@ export async function measureTarget(target: Target, o: Options): Promise<TargetR
         serverCpuPct: round((serverCpu / seconds) * 100, 1),
         workersCpuPct: round((workersCpuUsed / seconds) * 100, 1),
         foreignPct,
+        stealPct,
         serverThreadsPct: { main: round(((threads.main - threads0.main) / seconds) * 100, 1), others: round(((threads.others - threads0.others) / seconds) * 100, 1) },
       },
       ingest: {

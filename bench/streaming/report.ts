@@ -60,7 +60,7 @@ export function table(results: TargetResult[], finalize: FinalizeResult | undefi
   both('   main thread / other threads: pool, GC (% of a core)', (r) => `${r.window.serverThreadsPct.main} / ${r.window.serverThreadsPct.others}`);
   both('   server CPU per acked Mbit/s (% of a core)', (r) => round(r.window.serverCpuPct / r.ingest.ackedMbps, 3), '', undefined, true);
   both('   server CPU per 1000 frames/s (% of a core)', (r) => round(r.window.serverCpuPct / (r.frames.count / r.window.seconds / 1000), 1), '', undefined, true);
-  both('   agent workers / other processes (% of a core)', (r) => `${r.window.workersCpuPct} / ${r.window.foreignPct}`);
+  both('   agent workers / other processes / hypervisor steal (% of a core)', (r) => `${r.window.workersCpuPct} / ${r.window.foreignPct} / ${r.window.stealPct}`);
 
   const [po, pb] = [perStream(ours, o.streams), perStream(bare, o.streams)];
   const per = (label: string, pick: (p: NonNullable<ReturnType<typeof perStream>>) => number | undefined, target = '', judged = false) => {
