@@ -236,9 +236,10 @@ interface TargetResult {
   tcp: Record<string, Record<string, number>>;
   /**
    * CPU that processes outside this benchmark used during each phase, in % of one core (the machine may be
-   * shared): machine busy time minus the server, the agent workers and this process.
+   * shared): machine busy time minus the server, the agent workers and this process; the steal is apart.
    */
   foreignLoadPct: Record<string, number>;
+  /** The hypervisor's steal during each phase, in % of one core: this VM's CPUs waiting on its host's other VMs. */
   stealPct: Record<string, number>;
 }
 
