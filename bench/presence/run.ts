@@ -3,7 +3,7 @@
  *
  *   npm run bench:presence -- [--agents 10000] [--workers N] [--concurrency N] [--drops 1000]
  *                             [--drop-spacing 20] [--idle-seconds 20] [--silent-trials 5]
- *                             [--targets bare,ours] [--skip-kill9] [--skip-storms] [--cpu-prof] [--trace-gc] [--heap-snapshots]
+ *                             [--targets bare,ours] [--storms sigterm,equal,kill9|none] [--cpu-prof] [--trace-gc] [--heap-snapshots]
  *                             [--heartbeat-ms N] [--grace-ms 60000] [--storm-downtime-ms 8000] [--max-minutes 40]
  *                             [--what-if backlog,sql-timing,alloc-sampling]   (experiments, see what-if/*.mjs)
  *                             [--source-addresses K] [--fd-limit N] [--clients-every-ms N]
@@ -87,8 +87,8 @@ const { values: args } = parseArgs({
     'idle-seconds': { type: 'string', default: '20' },
     'silent-trials': { type: 'string', default: '5' },
     targets: { type: 'string', default: 'bare,ours' },
-    'skip-kill9': { type: 'boolean', default: false },
-    'skip-storms': { type: 'boolean', default: false },
+    /** Which reconnect storms to run: SIGTERM with an immediate restart, SIGTERM with equal downtime, kill -9; or none. */
+    storms: { type: 'string', default: 'sigterm,equal,kill9' },
     /**
      * Experiments loaded into the server processes with --import: backlog (a listen backlog of 4096), sql-timing (times
      * each SQL statement; SQL_TIMING_FILE), alloc-sampling (SIGUSR2 to the server starts and writes a heap profile).
@@ -132,6 +132,13 @@ const DROPS = Math.min(Number(args.drops), Math.floor(N / WORKERS) - 1);
 const DROP_SPACING = Number(args['drop-spacing']);
 const IDLE_SECONDS = Number(args['idle-seconds']);
 const SILENT_TRIALS = Number(args['silent-trials']);
+const STORM_KINDS = {
+  sigterm: { signal: 'SIGTERM', mode: 'immediate' },
+  equal: { signal: 'SIGTERM', mode: 'equal-downtime' },
+  kill9: { signal: 'SIGKILL', mode: 'immediate' },
+} as const satisfies Record<string, { signal: NodeJS.Signals; mode: 'immediate' | 'equal-downtime' }>;
+const STORMS = args.storms === 'none' ? [] : args.storms.split(',').map((name) => name.trim() as keyof typeof STORM_KINDS);
+for (const name of STORMS) if (!(name in STORM_KINDS)) throw new Error(`unknown storm ${name}: --storms takes ${Object.keys(STORM_KINDS).join(',')} or none`);
 const WHAT_IF = args['what-if'].split(',').map((w) => w.trim()).filter(Boolean);
 for (const w of WHAT_IF) if (!fs.existsSync(path.join(here, 'what-if', `${w}.mjs`))) throw new Error(`unknown --what-if ${w}`);
 const TARGETS = args.targets.split(',').map((t) => t.trim()) as Array<'bare' | 'ours'>;
@@ -581,13 +588,8 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
     }
 
     // 5. reconnect storms
-    const plan: Array<{ signal: NodeJS.Signals; mode: StormResult['mode'] }> = [
-      { signal: 'SIGTERM', mode: 'immediate' },
-      { signal: 'SIGTERM', mode: 'equal-downtime' },
-    ];
     // kill -9 for both, so that ours is compared with a bare server that died the same way.
-    if (!args['skip-kill9']) plan.push({ signal: 'SIGKILL', mode: 'immediate' });
-    if (args['skip-storms']) plan.length = 0;
+    const plan = STORMS.map((name) => STORM_KINDS[name]);
     for (const { signal, mode } of plan) {
       const storm: StormResult = {
         signal,
