@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { api, connected, login, machineInfo, openSocket, startServer, waitUntil, type TestServer, type TestSocket } from '@vaahshare/testkit';
+import { CompiledQuery, SqliteAdapter } from 'kysely';
+import { api, connectAgent, connected, login, machineInfo, openSocket, startServer, waitUntil, type TestServer, type TestSocket } from '@vaahshare/testkit';
 import { assertError, handshakeRefusal, http, rowCount } from '@vaahshare/testkit/probes';
+import { socketHistoryQuery } from './legacy.repository.js';
 
 const json = { 'content-type': 'application/json' };
 const refusal = (companyId: number | string) =>
@@ -117,6 +119,38 @@ describe('LEGACY_AGENTS=true: the default company accepts original clients', () 
 
       assert.equal((await setOriginalClients(t, token, 1, false, ['10.0.0.0/8'])).status, 200);
       assert.deepEqual((await originalClient(t.url, 'old@default-2', 1)).reply, { ok: false, error: 'unknown_company', message: refusal(1) }, 'the list applies');
+    } finally {
+      await t.dispose();
+    }
+  });
+});
+
+describe('the presence history keeps socket ids only where they are looked up', () => {
+  test("an original client's connect keeps its socket id, found through the index; an agent's keeps none", async () => {
+    const t = await startServer({ LEGACY_AGENTS: 'true' });
+    try {
+      const original = await originalClient(t.url, 'old@history', 1);
+      assert.ok(original.reply.ok, JSON.stringify(original.reply));
+      const agent = await connectAgent(t.url, 'new@history');
+      const { db } = t.server.ctx;
+      const connects = await db
+        .selectFrom('presence_events')
+        .innerJoin('clients', 'clients.id', 'presence_events.client_id')
+        .select(['clients.user_host', 'presence_events.socket_id'])
+        .where('presence_events.state', '=', 'connected')
+        .execute();
+      assert.deepEqual(Object.fromEntries(connects.map((e) => [e.user_host, e.socket_id])), { 'old@history': original.socket.id, 'new@history': null });
+      // Its REST finds it by that id.
+      const alert = await http(t.url, 'POST', '/api/vaahshare/alerts', { headers: json, body: JSON.stringify({ type: 'idle', socket_id: original.socket.id }) });
+      assert.equal(alert.status, 201, JSON.stringify(alert.body));
+      // SQLite says how it finds it (PostgreSQL plans a table this small as a scan whatever its indexes).
+      if (db.getExecutor().adapter instanceof SqliteAdapter) {
+        const lookup = socketHistoryQuery(db, original.socket.id!).compile();
+        const plan = await db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${lookup.sql}`, [...lookup.parameters]));
+        assert.ok(plan.rows.some((step) => /USING INDEX presence_events_socket/.test(step.detail)), JSON.stringify(plan.rows));
+      }
+      original.socket.disconnect();
+      agent.socket.disconnect();
     } finally {
       await t.dispose();
     }

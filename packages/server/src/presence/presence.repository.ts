@@ -18,10 +18,16 @@ export interface ConnectInput {
   deviceSecretHash: string | null;
 }
 
+/**
+ * The socket an event recorded is kept only for an original client (no token): its REST calls name the socket, maybe
+ * an earlier one (legacy.repository.ts); nothing looks up an agent's (migration 017).
+ */
+const socketKept = (row: ClientRow) => (row.token_id === null ? row.socket_id : null);
+
 async function recordEvents(db: Db, rows: ClientRow[], state: State, now: number) {
   // Several hundred rows per statement stays under SQLite's bound-parameter limit.
   for (let i = 0; i < rows.length; i += 500) {
-    const values = rows.slice(i, i + 500).map((r) => ({ client_id: r.id, state, socket_id: r.socket_id, at: now }));
+    const values = rows.slice(i, i + 500).map((r) => ({ client_id: r.id, state, socket_id: socketKept(r), at: now }));
     await db.insertInto('presence_events').values(values).execute();
   }
 }

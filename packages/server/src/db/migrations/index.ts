@@ -17,6 +17,7 @@ import { access } from './013-access.js';
 import { rolesGroups } from './014-roles-groups.js';
 import { qualityPresets } from './015-quality-presets.js';
 import { monitoringHours } from './016-monitoring-hours.js';
+import { socketHistory } from './017-socket-history.js';
 
 /** Migrations live in code (not read from a folder) so they run the same under tsx and in a bundle. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -41,6 +42,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '014-roles-groups': rolesGroups(dialect),
         '015-quality-presets': qualityPresets(),
         '016-monitoring-hours': monitoringHours(dialect),
+        '017-socket-history': socketHistory(),
       };
     },
   };
