@@ -58,6 +58,15 @@ test('a peer that answers pings stays; one that answers nothing is dropped withi
   healthy.ws.close();
 });
 
+test('a socket that just connected is first pinged most of an interval later, not at once', async () => {
+  // Spread over the interval, a few of these would be pinged within half of it; each one waits at least that long.
+  const peers = await Promise.all(Array.from({ length: 8 }, async () => ({ openedAt: performance.now(), ...(await peer(true)) })));
+  await waitUntil(() => peers.every((p) => p.pings() >= 1), INTERVAL_MS * 5, 'a first ping each');
+  const waits = peers.map((p) => Math.round(p.pingTimes[0] - p.openedAt));
+  assert.ok(waits.every((wait) => wait >= INTERVAL_MS / 2), `first pings after ${waits.join(', ')} ms`);
+  for (const p of peers) p.ws.close();
+});
+
 test("the answered pings replace Socket.IO's own: one ping per interval, none more", async () => {
   const healthy = await peer(true);
   // Enough pings to span three of Socket.IO's own intervals, had they been left on.

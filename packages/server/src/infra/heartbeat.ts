@@ -104,10 +104,16 @@ export function startHeartbeat(io: Server, { intervalMs, timeoutMs }: HeartbeatO
   let joined = 0;
   let tick = 0;
 
+  // A new socket joins one of the groups pinged in the last third of an interval: it just showed it is there, so its
+  // first ping comes two thirds to one interval later, not at once. It is still judged within one interval and the
+  // timeout of joining, as every socket is after its last pong; a reconnect storm (all its sockets fresh) then costs
+  // few pings and pongs, and its sockets still spread over several groups.
+  const recentGroups = Math.max(1, Math.round(groupCount / 3));
   const onConnection = (socket: EngineSocketLike) => {
     // Only in engine.io 4 does the server ping (and the 3 it replaced is refused by default anyway).
     if (socket.protocol !== 4) return;
-    groups[joined++ % groupCount].join(socket);
+    const lastPinged = tick - 1;
+    groups[(lastPinged - (joined++ % recentGroups) + 2 * groupCount) % groupCount].join(socket);
     takePongsDirectly(socket);
   };
   io.engine.on('connection', onConnection);
