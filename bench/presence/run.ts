@@ -5,7 +5,7 @@
  *                             [--drop-spacing 20] [--idle-seconds 20] [--silent-trials 5]
  *                             [--targets bare,ours] [--storms sigterm,equal,kill9|none] [--cpu-prof] [--trace-gc] [--heap-snapshots]
  *                             [--heartbeat-ms N] [--grace-ms 60000] [--storm-downtime-ms 8000] [--max-minutes 40]
- *                             [--what-if backlog,sql-timing,alloc-sampling]   (experiments, see what-if/*.mjs)
+ *                             [--what-if backlog,sql-timing,alloc-sampling,write-count]   (experiments, see what-if/*.mjs)
  *                             [--source-addresses K] [--fd-limit N] [--clients-every-ms N]
  *
  * Every server and every agent worker is a child process of this one; all traffic stays on loopback.
@@ -91,7 +91,8 @@ const { values: args } = parseArgs({
     storms: { type: 'string', default: 'sigterm,equal,kill9' },
     /**
      * Experiments loaded into the server processes with --import: backlog (a listen backlog of 4096), sql-timing (times
-     * each SQL statement; SQL_TIMING_FILE), alloc-sampling (SIGUSR2 to the server starts and writes a heap profile).
+     * each SQL statement; SQL_TIMING_FILE), alloc-sampling (SIGUSR2 to the server starts and writes a heap profile),
+     * write-count (the TCP writes so far, in the server's log every 2 s).
      */
     'what-if': { type: 'string', default: '' },
     'cpu-prof': { type: 'boolean', default: false },
