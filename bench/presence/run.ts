@@ -137,7 +137,7 @@ const STORM_KINDS = {
   sigterm: { signal: 'SIGTERM', mode: 'immediate' },
   equal: { signal: 'SIGTERM', mode: 'equal-downtime' },
   kill9: { signal: 'SIGKILL', mode: 'immediate' },
-} as const satisfies Record<string, { signal: NodeJS.Signals; mode: 'immediate' | 'equal-downtime' }>;
+} as const satisfies Record<string, { signal: NodeJS.Signals; mode: StormResult['mode'] }>;
 const STORMS = args.storms === 'none' ? [] : args.storms.split(',').map((name) => name.trim() as keyof typeof STORM_KINDS);
 for (const name of STORMS) if (!(name in STORM_KINDS)) throw new Error(`unknown storm ${name}: --storms takes ${Object.keys(STORM_KINDS).join(',')} or none`);
 const WHAT_IF = args['what-if'].split(',').map((w) => w.trim()).filter(Boolean);
