@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 export const newSecretToken = (bytes = 24) => randomBytes(bytes).toString('base64url');
-export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+// The one-shot `hash` makes no Hash object: a reconnect storm hashes a device secret per connect.
+export const sha256 = (value: string) => hash('sha256', value, 'hex');

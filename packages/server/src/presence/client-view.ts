@@ -11,12 +11,15 @@ function parseMeta(meta: string): Record<string, unknown> {
 }
 
 /** The client object as the wire contract shows it (PROTOCOL.md §3.3). */
-export const toClient = (row: ClientRow): Client => ({
+export const toClient = (row: ClientRow): Client => clientView(row, parseMeta(row.meta));
+
+/** The same for a row just written from `meta` (a connect): a reconnect storm need not parse each one back. */
+export const clientView = (row: ClientRow, meta: Record<string, unknown>): Client => ({
   id: row.id,
   company_id: row.company_id,
   user_host: row.user_host,
   socket_id: row.socket_id,
-  meta: parseMeta(row.meta),
+  meta,
   is_connected: row.is_connected === 1,
   // A disconnected client is never reconnecting, whatever a half-finished row says.
   is_reconnecting: row.is_connected === 1 && row.is_reconnecting === 1,

@@ -114,12 +114,14 @@ export const identityKey = (companyId: number, userHost: string) => `${companyId
  * upsert in one transaction: in a reconnect storm, per-statement work and commits are what cost.
  * The inputs must name distinct clients. An input whose device secret hash is no longer the stored one (another
  * node enrolled the identity since it was read) changes nothing: its row is undefined.
+ * The upsert leaves an existing client's node and token alone: they are indexed, and SQLite rewrites an indexed
+ * column's entry whenever an UPDATE sets it, changed or not (migration 018). `reassign` sets them where they differ.
  */
 export function connectClients(db: Db, inputs: readonly ConnectInput[]): Promise<(ClientRow | undefined)[]> {
   const keys = inputs.map((input) => identityKey(input.companyId, input.userHost));
   if (new Set(keys).size !== keys.length) return Promise.reject(new Error('connectClients: a client appears twice'));
   return db.transaction().execute(async (trx) => {
-    const written = await trx
+    const upserted = await trx
       .insertInto('clients')
       .values(
         inputs.map((input) => ({
@@ -151,11 +153,9 @@ export function connectClients(db: Db, inputs: readonly ConnectInput[]): Promise
           is_reconnecting: 0,
           is_streaming: 0,
           generation: sql<number>`clients.generation + 1`,
-          node_id: eb.ref('excluded.node_id'),
           grace_deadline: null,
           last_seen_at: eb.ref('excluded.last_seen_at'),
           disconnect_reason: null,
-          token_id: eb.ref('excluded.token_id'),
           device_secret_hash: eb.ref('excluded.device_secret_hash'),
         }))
           // Unenrolled, or enrolled with the very hash this connection proved: a concurrent enrollment elsewhere wins.
@@ -163,11 +163,36 @@ export function connectClients(db: Db, inputs: readonly ConnectInput[]): Promise
       )
       .returningAll()
       .execute();
-    await recordEvents(trx, written, 'connected', Math.max(...inputs.map((i) => i.now)));
     // RETURNING promises no order: rows are matched to inputs by identity.
+    const inputOf = new Map(inputs.map((input, i) => [keys[i], input]));
+    const written = await reassign(trx, upserted, (row) => inputOf.get(identityKey(row.company_id, row.user_host))!);
+    await recordEvents(trx, written, 'connected', Math.max(...inputs.map((i) => i.now)));
     const byIdentity = new Map(written.map((row) => [identityKey(row.company_id, row.user_host), row]));
     return keys.map((key) => byIdentity.get(key));
   });
+}
+
+/**
+ * Sets the node and token of the just connected rows whose stored ones differ from their connection's (a client that
+ * moved to this node or came with another token), one update per node and token; the other rows as they are.
+ */
+async function reassign(trx: Db, rows: ClientRow[], inputOf: (row: ClientRow) => ConnectInput): Promise<ClientRow[]> {
+  const groups = new Map<string, { nodeId: string; tokenId: number | null; ids: number[] }>();
+  for (const row of rows) {
+    const { nodeId, tokenId } = inputOf(row);
+    if (row.node_id === nodeId && row.token_id === tokenId) continue;
+    const key = `${nodeId}\u0000${tokenId}`;
+    const group = groups.get(key) ?? { nodeId, tokenId, ids: [] };
+    group.ids.push(row.id);
+    groups.set(key, group);
+  }
+  if (!groups.size) return rows;
+  const reassigned = new Map<number, ClientRow>();
+  for (const { nodeId, tokenId, ids } of groups.values()) {
+    const updated = await trx.updateTable('clients').set({ node_id: nodeId, token_id: tokenId }).where('id', 'in', ids).returningAll().execute();
+    for (const row of updated) reassigned.set(row.id, row);
+  }
+  return rows.map((row) => reassigned.get(row.id) ?? row);
 }
 
 export const updateMeta = (db: Db, clientId: number, generation: number, meta: string) =>

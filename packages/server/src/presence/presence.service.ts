@@ -6,7 +6,7 @@ import type { DomainEventBus } from '../events/domain-events.js';
 import type { Clock } from '../infra/clock.js';
 import { KeyedSerial } from '../infra/serial.js';
 import { spacedBatches } from '../infra/spaced-batches.js';
-import { toClient } from './client-view.js';
+import { clientView, toClient } from './client-view.js';
 import { decideDevice, enrolledMeanwhile } from './device-credential.js';
 import type { NewClientBudget, Reservation } from './new-clients.js';
 import * as repo from './presence.repository.js';
@@ -140,8 +140,7 @@ export function createPresence(deps: PresenceDeps) {
 
   type Transition = 'client-connected' | 'client-reconnecting' | 'client-gone';
   /** Announces the row's transition; answers the client as announced (one view of the row for both). */
-  const announce = (event: Transition, row: ClientRow): Client => {
-    const client = toClient(row);
+  const announce = (event: Transition, row: ClientRow, client = toClient(row)): Client => {
     deps.events.emit(event, client);
     return client;
   };
@@ -166,7 +165,7 @@ export function createPresence(deps: PresenceDeps) {
     const row = await writeConnect(connects, { ...input, deviceSecretHash: device.hash }, reservation);
     if (!row) throw enrolledMeanwhile(userHost);
     graceTimers.clear(row.id);
-    const client = announce('client-connected', row);
+    const client = announce('client-connected', row, clientView(row, request.meta));
     return { row, client, ...(device.kind === 'enroll' && { deviceSecret: device.secret }) };
   }
 

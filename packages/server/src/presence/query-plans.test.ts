@@ -51,6 +51,8 @@ test('the presence path never scans the clients or presence_events tables', asyn
   await presence.close(back.connection);
   // A new desktop on a token also counts the token's desktops of the last hour (its hourly budget).
   await newClientsOfToken(db, 1, Date.now() - 3_600_000);
+  // Revoking a token ends its clients, found by their token.
+  await presence.revokeToken(1);
 
   const scans = statements.flatMap(({ sql, parameters }) => {
     if (!/^\s*(select|insert|update|delete|with)/i.test(sql)) return [];

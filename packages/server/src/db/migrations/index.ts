@@ -18,6 +18,7 @@ import { rolesGroups } from './014-roles-groups.js';
 import { qualityPresets } from './015-quality-presets.js';
 import { monitoringHours } from './016-monitoring-hours.js';
 import { socketHistory } from './017-socket-history.js';
+import { leanClientIndexes } from './018-lean-client-indexes.js';
 
 /** Migrations live in code (not read from a folder) so they run the same under tsx and in a bundle. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -43,6 +44,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '015-quality-presets': qualityPresets(),
         '016-monitoring-hours': monitoringHours(dialect),
         '017-socket-history': socketHistory(),
+        '018-lean-client-indexes': leanClientIndexes(),
       };
     },
   };
