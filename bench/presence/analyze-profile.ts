@@ -4,10 +4,13 @@
  *
  *   node --import tsx bench/presence/analyze-profile.ts <profile.cpuprofile> [--results <presence-….json>]
  *        [--phase idle] [--from <µs> --to <µs>] [--first-ms 4000] [--top 25] [--inclusive connectClient,prepare,writev]
+ *        [--attribute innermost|outermost]
  *
  * With --results and --phase, the window is that phase's CLOCK_MONOTONIC span recorded by run.ts (the
  * profile's timestamps use the same clock). Prints: busy share, self time by function and by source
- * (our files vs packages), and the longest stretches without idle samples (event-loop blocking).
+ * (our files vs packages), time by the frame of our code on the stack (the innermost: which of our functions did the
+ * work; the outermost: which of our entry points — a handler, a timer — it was done for), and the longest stretches
+ * without idle samples (event-loop blocking).
  */
 import fs from 'node:fs';
 import { SourceMap } from 'node:module';
@@ -47,6 +50,7 @@ const { values: args, positionals } = parseArgs({
     'first-ms': { type: 'string' },
     /** Comma-separated function names: time of the samples with that function anywhere on the stack. */
     inclusive: { type: 'string' },
+    attribute: { type: 'string', default: 'innermost' },
   },
 });
 
@@ -112,14 +116,17 @@ const source = (frame: CallFrame) => {
 };
 const isIdle = (id: number) => byId.get(id)!.callFrame.functionName === '(idle)';
 
-/** The innermost frame of our own code on the sample's stack, if any. */
+const OUTERMOST = args.attribute === 'outermost';
+/** The innermost (or, with `--attribute outermost`, the outermost) frame of our own code on the sample's stack, if any. */
 function ourFrame(id: number): string | undefined {
+  let found: string | undefined;
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
     const frame = byId.get(cur)!.callFrame;
-    const url = shortUrl(frame.url);
-    if (url.startsWith('src/')) return label(frame);
+    if (!shortUrl(frame.url).startsWith('src/')) continue;
+    found = label(frame);
+    if (!OUTERMOST) break;
   }
-  return undefined;
+  return found;
 }
 
 const inclusiveNames = (args.inclusive ?? '').split(',').map((n) => n.trim()).filter(Boolean);
@@ -179,7 +186,7 @@ console.log(`\nself time by source (busy samples):`);
 for (const [name, us] of top(selfBySource, TOP)) console.log(`  ${ms(us).padStart(9)} ms ${pct(us).padStart(5)} %  ${name}`);
 console.log(`\nself time by function:`);
 for (const [name, us] of top(selfByFunction, TOP)) console.log(`  ${ms(us).padStart(9)} ms ${pct(us).padStart(5)} %  ${name}`);
-console.log(`\ninclusive time by innermost frame of packages/server/src on the stack:`);
+console.log(`\ninclusive time by ${OUTERMOST ? 'outermost' : 'innermost'} frame of packages/server/src on the stack:`);
 for (const [name, us] of top(byOurFrame, TOP)) console.log(`  ${ms(us).padStart(9)} ms ${pct(us).padStart(5)} %  ${name}`);
 if (inclusiveNames.length) {
   console.log(`\ninclusive time of samples with the function on the stack:`);
