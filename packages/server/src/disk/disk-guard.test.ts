@@ -1,21 +1,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DiskStatus } from '@vaahshare/protocol';
-import { createDiskGuard, resumeAt } from './disk-guard.js';
+import { createDiskGuard, FULL_HOLD_MAX_MS, FULL_HOLD_MS, resumeAt } from './disk-guard.js';
 
 const MB = 1024 * 1024;
 
-/** A guard over a file system whose free space the test sets. */
+/** A guard over a file system whose free space the test sets, on a clock the test moves. */
 function guardOver(minFreeBytes: number) {
   let free = 100 * MB;
+  let now = 0;
   const changes: DiskStatus[] = [];
   const guard = createDiskGuard({
     statfs: async () => ({ bavail: free / 4096, bsize: 4096, blocks: (200 * MB) / 4096 }),
     dataDir: '/data',
     minFreeBytes,
     onChange: (status) => changes.push(status),
+    now: () => now,
   });
-  return { guard, changes, setFree: (bytes: number) => (free = bytes) };
+  return { guard, changes, setFree: (bytes: number) => (free = bytes), advance: (ms: number) => (now += ms), clock: () => now };
 }
 
 test('low below the minimum, back only above the minimum plus a tenth; each change told once', async () => {
@@ -37,7 +39,7 @@ test('low below the minimum, back only above the minimum plus a tenth; each chan
 });
 
 test('a write that found the disk full makes it low at once; waiters for room go on once there is room', async () => {
-  const { guard, changes } = guardOver(10 * MB);
+  const { guard, changes, advance } = guardOver(10 * MB);
   await guard.check();
   let resumed = false;
   guard.noteFull();
@@ -45,8 +47,33 @@ test('a write that found the disk full makes it low at once; waiters for room go
   assert.equal(guard.isLow(), true);
   await Promise.resolve();
   assert.equal(resumed, false);
+  advance(FULL_HOLD_MS);
   await guard.check();
   await Promise.resolve();
   assert.equal(resumed, true);
   assert.deepEqual(changes.map((c) => c.low), [true, false]);
+});
+
+// Under a quota (or with blocks reserved for root) statfs shows room that writes do not get: the disk must not read
+// low and fine by turns with every check (the admins' banner flickered every second).
+test('after a failed write the disk stays low for a while whatever statfs shows, longer after each failure, until a write goes through', async () => {
+  const { guard, changes, advance, clock } = guardOver(10 * MB);
+  await guard.check();
+  const lowFor = async (failWrite: boolean) => {
+    if (failWrite) guard.noteFull();
+    let ms = 0;
+    for (; guard.isLow(); ms += 500) {
+      advance(500);
+      await guard.check();
+    }
+    return ms;
+  };
+  assert.deepEqual([await lowFor(true), await lowFor(true), await lowFor(true)], [FULL_HOLD_MS, 2 * FULL_HOLD_MS, 4 * FULL_HOLD_MS]);
+  assert.deepEqual(changes.map((c) => c.low), [true, false, true, false, true, false], 'one change each way per failure, none while held');
+  assert.equal(changes[0].free_bytes, 100 * MB, 'the banner shows the room statfs reads');
+
+  guard.noteWritten();
+  assert.equal(await lowFor(true), FULL_HOLD_MS, 'a write that went through starts the holds over');
+  for (let i = 0; i < 20; i++) guard.noteFull();
+  assert.equal(guard.heldUntil() - clock(), FULL_HOLD_MAX_MS, 'the hold is bounded');
 });

@@ -13,7 +13,17 @@ export interface DiskGuardDeps {
   minFreeBytes: number;
   /** Called on every change between low and enough room. */
   onChange: (status: DiskStatus) => void;
+  now: () => number;
 }
+
+/**
+ * After a write failed for want of space, video stays refused at least this long, whatever the free space reads, and
+ * twice as long after each further failure (up to FULL_HOLD_MAX_MS) until a write goes through. Under a quota, or with
+ * blocks reserved for root, `statfs` shows room that writes do not get: without the hold the disk would read low and
+ * fine by turns, every check, and the admins' banner with it.
+ */
+export const FULL_HOLD_MS = 2_000;
+export const FULL_HOLD_MAX_MS = 5 * 60_000;
 
 /**
  * Once low, video is taken again only with this much more than the minimum free (a tenth of it), so that a disk
@@ -23,11 +33,15 @@ export const resumeAt = (minFreeBytes: number) => Math.ceil(minFreeBytes * 1.1);
 
 /**
  * Whether DATA_DIR has room for new video: below `minFreeBytes` free it is low (new video is refused) until the
- * free space is back above `resumeAt`. A write that failed for want of space (`noteFull`) makes it low at once.
+ * free space is back above `resumeAt`. A write that failed for want of space (`noteFull`) makes it low at once, and
+ * keeps it low for a while (FULL_HOLD_MS) however much room `statfs` shows.
  */
-export function createDiskGuard({ statfs, dataDir, minFreeBytes, onChange }: DiskGuardDeps) {
+export function createDiskGuard({ statfs, dataDir, minFreeBytes, onChange, now }: DiskGuardDeps) {
   let status: DiskStatus = { free_bytes: 0, total_bytes: 0, min_free_bytes: minFreeBytes, low: false };
   const waiting: Array<() => void> = [];
+  /** Failed writes since the last one that went through, and until when the last of them holds the disk low. */
+  let failures = 0;
+  let heldUntil = -Infinity;
 
   function set(next: DiskStatus) {
     const changed = next.low !== status.low;
@@ -40,7 +54,7 @@ export function createDiskGuard({ statfs, dataDir, minFreeBytes, onChange }: Dis
   async function check(): Promise<DiskStatus> {
     const stats = await statfs(dataDir);
     const free = stats.bavail * stats.bsize;
-    const low = status.low ? free < resumeAt(minFreeBytes) : free < minFreeBytes;
+    const low = now() < heldUntil || (status.low ? free < resumeAt(minFreeBytes) : free < minFreeBytes);
     set({ free_bytes: free, total_bytes: stats.blocks * stats.bsize, min_free_bytes: minFreeBytes, low });
     return status;
   }
@@ -49,8 +63,18 @@ export function createDiskGuard({ statfs, dataDir, minFreeBytes, onChange }: Dis
     check,
     status: () => status,
     isLow: () => status.low,
-    /** A write failed with ENOSPC (or EDQUOT): low now, whatever the last check said. */
-    noteFull: () => set({ ...status, free_bytes: 0, low: true }),
+    /** A write failed with ENOSPC (or EDQUOT): low now, and held low for a while, whatever the checks say. */
+    noteFull() {
+      heldUntil = now() + Math.min(FULL_HOLD_MS * 2 ** failures, FULL_HOLD_MAX_MS);
+      failures++;
+      set({ ...status, low: true });
+    },
+    /** A write went through: the next failure holds the disk low for the shortest time again. */
+    noteWritten() {
+      failures = 0;
+    },
+    /** Until when a failed write holds the disk low (a past time when none does). */
+    heldUntil: () => heldUntil,
     /** Resolves once there is room (at once when there is). */
     whenRoom: () => (status.low ? new Promise<void>((resolve) => waiting.push(resolve)) : Promise.resolve()),
   };

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { DiskStatus } from '@vaahshare/protocol';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import type { Feature } from '../feature.js';
@@ -28,9 +29,10 @@ export function createDiskFeature(ctx: AppContext) {
     statfs: (dir) => fs.promises.statfs(dir),
     dataDir: config.DATA_DIR,
     minFreeBytes: config.MIN_FREE_DISK_MB * 1024 * 1024,
+    now: () => ctx.clock.now(),
     onChange: (status) => {
       const mb = (bytes: number) => Math.floor(bytes / 1024 / 1024);
-      if (status.low) log.error({ free_mb: mb(status.free_bytes), dir: config.DATA_DIR }, `disk space low: less than MIN_FREE_DISK_MB=${config.MIN_FREE_DISK_MB} free; new video is refused (agents keep it) until there is room`);
+      if (status.low) log.error({ free_mb: mb(status.free_bytes), dir: config.DATA_DIR }, lowMessage(status, config.MIN_FREE_DISK_MB, guard.heldUntil() - ctx.clock.now()));
       else log.info({ free_mb: mb(status.free_bytes) }, 'disk space back: new video is accepted again');
       ctx.events.emit('disk-space-changed', { low: status.low, freeBytes: status.free_bytes, minFreeBytes: status.min_free_bytes });
       ctx.broadcast.toDashboardsHere().emit('storage-status', status);
@@ -52,7 +54,9 @@ export function createDiskFeature(ctx: AppContext) {
     /** Runs a write; one that fails for want of space is refused as `storage_full` (and the disk is low now). */
     async writing<T>(write: () => Promise<T>): Promise<T> {
       try {
-        return await write();
+        const written = await write();
+        guard.noteWritten();
+        return written;
       } catch (err) {
         if (!isOutOfSpace(err)) throw err;
         guard.noteFull();
@@ -65,6 +69,13 @@ export function createDiskFeature(ctx: AppContext) {
     },
     stop: async () => stop(),
   } satisfies Feature & Record<string, unknown>;
+}
+
+/** Why video is refused now: too little free, or a write that failed although the file system shows room. */
+function lowMessage(status: DiskStatus, minFreeMb: number, heldForMs: number) {
+  const refused = 'new video is refused (agents keep it)';
+  if (status.free_bytes < status.min_free_bytes) return `disk space low: less than MIN_FREE_DISK_MB=${minFreeMb} free; ${refused} until there is room`;
+  return `a write to DATA_DIR failed for want of space (ENOSPC or EDQUOT) although the file system shows room: a quota, or blocks reserved for root? ${refused}; trying again in ${Math.ceil(heldForMs / 1000)} s`;
 }
 
 const storageFull = () =>
