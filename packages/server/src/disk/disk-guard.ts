@@ -65,8 +65,11 @@ export function createDiskGuard({ statfs, dataDir, minFreeBytes, onChange, now }
     isLow: () => status.low,
     /** A write failed with ENOSPC (or EDQUOT): low now, and held low for a while, whatever the checks say. */
     noteFull() {
-      heldUntil = now() + Math.min(FULL_HOLD_MS * 2 ** failures, FULL_HOLD_MAX_MS);
-      failures++;
+      // Writes of many streams fail together: only a failure after the last hold ended makes the next one longer.
+      if (now() >= heldUntil) {
+        heldUntil = now() + Math.min(FULL_HOLD_MS * 2 ** failures, FULL_HOLD_MAX_MS);
+        failures++;
+      }
       set({ ...status, low: true });
     },
     /** A write went through: the next failure holds the disk low for the shortest time again. */
