@@ -79,3 +79,51 @@ describe('the server’s disk filling up while a real agent streams', { skip: di
     }
   });
 });
+
+const quotaLike = mountSmallDisk(32);
+
+// Under a quota (or with blocks reserved for root) statfs shows room that writes do not get. A full tmpfs with a
+// minimum of 0 free is the same to the server: statfs never reads low, only the writes fail (ENOSPC).
+describe('writes refused for want of space while the file system reads room (a quota)', { skip: quotaLike ? false : noSmallDisk }, () => {
+  let t: TestServer;
+  let token: string;
+  before(async () => {
+    t = await startServer({ DATA_DIR: quotaLike?.dir ?? '', MIN_FREE_DISK_MB: '0' });
+    token = await login(t.url);
+  });
+  after(async () => {
+    await t?.close();
+    quotaLike!.unmount();
+  });
+
+  test('the disk stays low for a while after each refused write instead of flipping at every check', async () => {
+    const dash = await connectDashboard(t.url, token);
+    const spool = tempDir('vaahshare-agent-');
+    const agent = runAgent(agentArgs(t.url, 'quota@pc', spool));
+    const changes: Array<{ low: boolean; at: number }> = [];
+    let seen: () => void = () => {};
+    const twoRounds = new Promise<void>((resolve) => (seen = resolve));
+    dash.socket.on('storage-status', (status: DiskStatus) => {
+      changes.push({ low: status.low, at: Date.now() });
+      if (changes.length === 4) seen();
+    });
+    try {
+      await agent.waitFor(/connected to/);
+      await capturedMore(spool, SECOND);
+      quotaLike!.fillTo(0);
+      // Low on a refused write, back after the hold, low on the agent's next try, back again: the agent tries again
+      // 2 s, then 4 s after a refusal, so without a hold the disk read low and fine by turns within a second each.
+      const late = setTimeout(() => seen(), 60_000);
+      await twoRounds;
+      clearTimeout(late);
+      assert.deepEqual(changes.slice(0, 4).map((c) => c.low), [true, false, true, false]);
+      const heldMs = [changes[1].at - changes[0].at, changes[3].at - changes[2].at];
+      assert.ok(heldMs[0] >= 1900, `held low ${heldMs[0]} ms after the first refused write (at least 2 s)`);
+      assert.ok(heldMs[1] >= 3900, `held low ${heldMs[1]} ms after the next one (twice as long)`);
+    } finally {
+      quotaLike!.room();
+      await agent.stop('SIGKILL');
+      dash.socket.disconnect();
+    }
+  });
+});
