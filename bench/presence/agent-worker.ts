@@ -41,7 +41,8 @@ const dropLatencies: number[] = [];
 let ackErrors = 0;
 let connectErrors = 0;
 
-let storm: { armedAt: number; acked: Set<number>; doneSent: boolean } | undefined;
+/** `ackTimes`: when each agent was acked again (wall ms), for the storm's curve. */
+let storm: { armedAt: number; acked: Set<number>; ackTimes: number[]; doneSent: boolean } | undefined;
 
 const userHostOf = (index: number) => `agent-${index}@bench`;
 
@@ -58,7 +59,7 @@ function checkStormDone() {
   if (!storm || storm.doneSent) return;
   if (storm.acked.size >= activeCount()) {
     storm.doneSent = true;
-    process.send!({ event: 'storm-done', at: wallNow(), count: storm.acked.size });
+    process.send!({ event: 'storm-done', at: wallNow(), count: storm.acked.size, ackTimes: storm.ackTimes });
   }
 }
 
@@ -87,6 +88,7 @@ function announce(agent: Agent, attempt = 1) {
     first?.();
     if (storm && !storm.acked.has(agent.index)) {
       storm.acked.add(agent.index);
+      storm.ackTimes.push(wallNow());
       checkStormDone();
     }
   });
@@ -219,7 +221,7 @@ const handlers: Record<string, (msg: any) => Promise<unknown>> = {
   },
 
   async 'storm-arm'() {
-    storm = { armedAt: wallNow(), acked: new Set(), doneSent: false };
+    storm = { armedAt: wallNow(), acked: new Set(), ackTimes: [], doneSent: false };
     return { armed: activeCount() };
   },
 

@@ -36,6 +36,7 @@ import {
   verdict,
   monoMicros,
   tcpCounters,
+  threadCpuSeconds,
   forceGc,
   gcOnSignal,
   writeHeapSnapshot,
@@ -188,6 +189,8 @@ interface StormResult {
   downtimeMs: number;
   /** CPU seconds of the new server process from its spawn until every agent acked (start-up included). */
   serverCpuSeconds: number;
+  /** The same split: the main thread (JavaScript, GC pauses) and the other threads (V8's compiler and GC helpers, the thread pool). */
+  serverThreadsCpuSeconds?: { main: number; others: number };
   /** CPU seconds of the agent workers from the kill until every agent acked. */
   workersCpuSeconds: number;
   agents: number;
@@ -199,6 +202,8 @@ interface StormResult {
   fromSpawnMs: number;
   /** /healthz answered → every agent acked again. */
   fromReadyMs: number;
+  /** /healthz answered → the agents acked again, by share of them: where the time goes (a slow stream or a late tail). */
+  ackedAfterReadyMs?: { p10: number; p50: number; p90: number; p99: number };
   completed: boolean;
   reacked: number;
   dashboardAfterRestart?: Record<string, number>;
@@ -624,10 +629,12 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
         parentDashboard?.socket.disconnect();
         parentDashboard = undefined;
         const doneAt: number[] = [];
+        const ackTimes: number[] = [];
         const allDone = new Promise<void>((resolve) => {
           stormDone.length = 0;
           stormDone.push((m) => {
             doneAt.push(Number(m.at));
+            ackTimes.push(...(m.ackTimes as number[]));
             if (doneAt.length === workers.length) resolve();
           });
         });
@@ -682,6 +689,8 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
           log(`${target}: GET /api/clients during the storm: p50 ${c.p50} ms, p99 ${c.p99} ms, max ${c.max} ms, ${c.failures}/${c.requests} failed ${c.errors.join('; ')}`);
         }
         storm.serverCpuSeconds = round(cpuSeconds(newPid), 2);
+        const threads = threadCpuSeconds(newPid);
+        storm.serverThreadsCpuSeconds = { main: round(threads.main, 2), others: round(threads.others, 2) };
         endForeign();
         result.phases.push({ name: `storm-${signal}-${mode}`, pid: newPid, startMono: stormMono, endMono: monoMicros() });
         result.tcp[`storm-${signal}-${mode}`] = counterDelta(stormTcp0, tcpCounters());
@@ -689,13 +698,15 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
         const lastAck = doneAt.length ? Math.max(...doneAt) : wallNow();
         storm.fromSpawnMs = round(lastAck - spawnedAt);
         storm.fromReadyMs = round(lastAck - readyAt);
+        const afterReady = ackTimes.map((t) => t - readyAt);
+        if (afterReady.length) storm.ackedAfterReadyMs = { p10: round(percentile(afterReady, 10)), p50: round(percentile(afterReady, 50)), p90: round(percentile(afterReady, 90)), p99: round(percentile(afterReady, 99)) };
         const statusAfter = await workerStatus(workers);
         storm.reacked = statusAfter.reduce((n, s) => n + s.stormAcked, 0);
         const retriesAfter = sumRetries(statusAfter);
         storm.agentRetries = { ackErrors: retriesAfter.ackErrors - retriesBefore.ackErrors, connectErrors: retriesAfter.connectErrors - retriesBefore.connectErrors };
         log(
           `${target}: ${storm.reacked}/${N} back ${storm.fromSpawnMs} ms after the spawn (${storm.fromReadyMs} ms after ready, ` +
-            `downtime ${storm.downtimeMs} ms); CPU s: server ${storm.serverCpuSeconds}, workers ${storm.workersCpuSeconds}`,
+            `downtime ${storm.downtimeMs} ms); CPU s: server ${storm.serverCpuSeconds} (main thread ${threads.main.toFixed(2)}), workers ${storm.workersCpuSeconds}`,
         );
         parentDashboard = dashboard;
         if (target === 'ours') {
@@ -797,8 +808,11 @@ function table(results: TargetResult[]) {
     rows.push(['   listening → all acked (ms)', f(o?.fromReadyMs), f(b?.fromReadyMs), f(readyRatio), judged ? '≤ 1.5× bare' : '', judge(readyRatio)]);
     const times = (s?: StormResult) => (s ? `${s.shutdownMs} / ${s.startupMs} / ${s.downtimeMs}` : 'n/a');
     rows.push(['   shutdown / start-up / downtime (ms)', times(o), times(b), '', '', '']);
-    const cpu = (s?: StormResult) => (s ? `${s.serverCpuSeconds} / ${s.workersCpuSeconds}` : 'n/a');
-    rows.push(['   CPU s: server / agent workers', cpu(o), cpu(b), '', '', '']);
+    const curve = (s?: StormResult) => (s?.ackedAfterReadyMs ? `${s.ackedAfterReadyMs.p10} / ${s.ackedAfterReadyMs.p50} / ${s.ackedAfterReadyMs.p90} / ${s.ackedAfterReadyMs.p99}` : 'n/a');
+    rows.push(['   listening → 10 / 50 / 90 / 99 % acked (ms)', curve(o), curve(b), '', '', '']);
+    const threads = (s: StormResult) => (s.serverThreadsCpuSeconds ? ` (${s.serverThreadsCpuSeconds.main} + ${s.serverThreadsCpuSeconds.others})` : '');
+    const cpu = (s?: StormResult) => (s ? `${s.serverCpuSeconds}${threads(s)} / ${s.workersCpuSeconds}` : 'n/a');
+    rows.push(['   CPU s: server (main + other threads) / agent workers', cpu(o), cpu(b), '', '', '']);
     const tcp = (r: TargetResult | undefined, s?: StormResult) => {
       const c = s && r?.tcp[`storm-${s.signal}-${s.mode}`];
       return c ? `${c.ListenOverflows ?? '?'} / ${c.TCPSynRetrans ?? '?'}` : 'n/a';
