@@ -70,7 +70,7 @@ until redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; do sleep 0.2; 
 for port in "${NODE_PORTS[@]}"; do
   say "Starting node tryout-$port on 127.0.0.1:$port (log: $RUN_DIR/node-$port.log)"
   (cd "$ROOT" && exec env DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/vaahshare" REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
-    DATA_DIR="$RUN_DIR/data" HOST=127.0.0.1 PORT="$port" NODE_ID="tryout-$port" node --enable-source-maps --max-semi-space-size=6 packages/server/dist/main.js) \
+    DATA_DIR="$RUN_DIR/data" HOST=127.0.0.1 PORT="$port" NODE_ID="tryout-$port" node --enable-source-maps --max-semi-space-size=6 --heap-growing-percent=40 packages/server/dist/main.js) \
     >"$RUN_DIR/node-$port.log" 2>&1 &
   PIDS+=($!)
   NODE_PIDS+=("$port: pid $!")
