@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DiskStatus } from '@vaahshare/protocol';
 import { connectDashboard, login, startServer, tempDir, waitForEvent, type TestServer } from '@vaahshare/testkit';
-import { mountSmallDisk, noSmallDisk } from '@vaahshare/testkit/small-disk';
+import { mountSmallDisk, noSmallDisk, type SmallDisk } from '@vaahshare/testkit/small-disk';
 import { decodeFrames } from '@vaahshare/testkit/webm';
 import { captureFps } from '../src/capture/capture-args.js';
 import { agentArgs, runAgent } from './agent-process.js';
@@ -16,22 +16,28 @@ const SECOND = 7_500;
 const FPS = captureFps(10, { preset: 'balanced', watched: false });
 const METRICS_TOKEN = 'metrics-token-of-the-disk-test';
 
+/** A server whose DATA_DIR is `disk`, started before the suite's tests; the disk is unmounted after them. */
+function serverOn(disk: SmallDisk | null, env: Record<string, string>) {
+  const suite = {} as { t: TestServer; token: string };
+  before(async () => {
+    suite.t = await startServer({ DATA_DIR: disk?.dir ?? '', ...env });
+    suite.token = await login(suite.t.url);
+  });
+  after(async () => {
+    await suite.t?.close();
+    disk?.unmount();
+  });
+  return suite;
+}
+
 const disk = mountSmallDisk(64);
 
 describe('the server’s disk filling up while a real agent streams', { skip: disk ? false : noSmallDisk }, () => {
   const dataDir = disk?.dir ?? '';
-  let t: TestServer;
-  let token: string;
-  before(async () => {
-    t = await startServer({ DATA_DIR: dataDir, MIN_FREE_DISK_MB: '16', METRICS_TOKEN: METRICS_TOKEN });
-    token = await login(t.url);
-  });
-  after(async () => {
-    await t?.close();
-    disk!.unmount();
-  });
+  const suite = serverOn(disk, { MIN_FREE_DISK_MB: '16', METRICS_TOKEN: METRICS_TOKEN });
 
   test('below MIN_FREE_DISK_MB no video is acknowledged and the agent spools; with room again every byte arrives and decodes', async () => {
+    const { t, token } = suite;
     const dash = await connectDashboard(t.url, token);
     const spool = tempDir('vaahshare-agent-');
     const agent = runAgent(agentArgs(t.url, 'full@pc', spool));
@@ -85,18 +91,10 @@ const quotaLike = mountSmallDisk(32);
 // Under a quota (or with blocks reserved for root) statfs shows room that writes do not get. A full tmpfs with a
 // minimum of 0 free is the same to the server: statfs never reads low, only the writes fail (ENOSPC).
 describe('writes refused for want of space while the file system reads room (a quota)', { skip: quotaLike ? false : noSmallDisk }, () => {
-  let t: TestServer;
-  let token: string;
-  before(async () => {
-    t = await startServer({ DATA_DIR: quotaLike?.dir ?? '', MIN_FREE_DISK_MB: '0' });
-    token = await login(t.url);
-  });
-  after(async () => {
-    await t?.close();
-    quotaLike!.unmount();
-  });
+  const suite = serverOn(quotaLike, { MIN_FREE_DISK_MB: '0' });
 
   test('the disk stays low for a while after each refused write instead of flipping at every check', async () => {
+    const { t, token } = suite;
     const dash = await connectDashboard(t.url, token);
     const spool = tempDir('vaahshare-agent-');
     const agent = runAgent(agentArgs(t.url, 'quota@pc', spool));
