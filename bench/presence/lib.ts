@@ -527,11 +527,11 @@ export function ipcChannel(child: ChildProcess): WorkerHandle {
   };
 }
 
-/** Forks `count` worker processes running `script` and waits until each sent `{ event: 'ready' }`. */
-export async function forkWorkers(script: string, count: number): Promise<WorkerHandle[]> {
+/** Forks `count` worker processes running `script` (with node flags `execArgv`) and waits until each sent `{ event: 'ready' }`. */
+export async function forkWorkers(script: string, count: number, execArgv: string[] = []): Promise<WorkerHandle[]> {
   const handles: WorkerHandle[] = [];
   for (let w = 0; w < count; w++) {
-    const child = track(fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    const child = track(fork(script, [], { execArgv: [...execArgv, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     const handle = ipcChannel(child);
     await withTimeout(
       new Promise<void>((resolve) => handle.onEvent((m) => m.event === 'ready' && resolve())),

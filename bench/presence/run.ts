@@ -3,7 +3,7 @@
  *
  *   npm run bench:presence -- [--agents 10000] [--workers N] [--concurrency N] [--drops 1000]
  *                             [--drop-spacing 20] [--idle-seconds 20] [--silent-trials 5]
- *                             [--targets bare,ours] [--storms sigterm,equal,kill9|none] [--cpu-prof] [--trace-gc] [--heap-snapshots]
+ *                             [--targets bare,ours] [--storms sigterm,equal,kill9|none] [--cpu-prof] [--cpu-prof-agents] [--trace-gc] [--heap-snapshots]
  *                             [--heartbeat-ms N] [--grace-ms 60000] [--storm-downtime-ms 8000] [--max-minutes 40]
  *                             [--what-if backlog,sql-timing,alloc-sampling,alloc-all,write-count,admission-gate]   (experiments, see what-if/*.mjs)
  *                             [--source-addresses K] [--fd-limit N] [--clients-every-ms N]
@@ -97,6 +97,8 @@ const { values: args } = parseArgs({
      */
     'what-if': { type: 'string', default: '' },
     'cpu-prof': { type: 'boolean', default: false },
+    /** The agent workers profiled too (`cpu-prof-agents-<target>/`): what a target's protocol costs its agents. */
+    'cpu-prof-agents': { type: 'boolean', default: false },
     /** Writes each garbage collection to the servers' logs (`<target>-server.log`). */
     'trace-gc': { type: 'boolean', default: false },
     /**
@@ -258,7 +260,8 @@ interface TargetResult {
 
 // ---------------------------------------------------------------- helpers
 
-const startWorkers = () => forkWorkers(WORKER, WORKERS);
+const startWorkers = (target: 'bare' | 'ours') =>
+  forkWorkers(WORKER, WORKERS, args['cpu-prof-agents'] ? ['--cpu-prof', '--cpu-prof-dir', path.join(runDir, `cpu-prof-agents-${target}`)] : []);
 const login = (url: string) => loginAs(url, ADMIN_EMAIL, ADMIN_PASSWORD);
 
 async function clientTotal(url: string, token: string, status: string): Promise<number> {
@@ -405,7 +408,7 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
   log(`${target}: server pid ${server.pid} on ${server.url}`);
   const token = target === 'ours' ? await login(server.url) : 'bench';
   const proxy: SilentProxy = await startProxy(port);
-  const workers = await startWorkers();
+  const workers = await startWorkers(target);
   benchPids = () => [server.pid, ...workers.map((w) => w.child.pid!)];
   const stormDone: Array<(message: Record<string, unknown>) => void> = [];
   for (const w of workers) w.onEvent((m) => m.event === 'storm-done' && stormDone.forEach((f) => f(m)));
