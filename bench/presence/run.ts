@@ -5,7 +5,7 @@
  *                             [--drop-spacing 20] [--idle-seconds 20] [--silent-trials 5]
  *                             [--targets bare,ours] [--storms sigterm,equal,kill9|none] [--cpu-prof] [--cpu-prof-agents] [--trace-gc] [--heap-snapshots]
  *                             [--heartbeat-ms N] [--grace-ms 60000] [--storm-downtime-ms 8000] [--max-minutes 40]
- *                             [--what-if backlog,sql-timing,alloc-sampling,alloc-all,write-count,admission-gate]   (experiments, see what-if/*.mjs)
+ *                             [--what-if backlog,sql-timing,alloc-sampling,alloc-all,write-count,admission-gate,early-listen]   (experiments, see what-if/*.mjs)
  *                             [--source-addresses K] [--fd-limit N] [--clients-every-ms N]
  *
  * Every server and every agent worker is a child process of this one; all traffic stays on loopback.
