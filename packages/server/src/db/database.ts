@@ -52,7 +52,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   sqlite.pragma('busy_timeout = 5000');
   // Temporary files in memory. A multi-row write inside a transaction (a reconnect storm's batch of connects) keeps a
   // statement journal of the pages it changed, to undo itself alone; beyond 64 KiB SQLite writes that journal to a
-  // temporary file outside DATA_DIR (temp-files.test.ts), a system call per page. In memory the connect path's SQL
+  // temporary file outside DATA_DIR (sqlite-temp-files.test.ts), a system call per page. In memory the connect path's SQL
   // takes a fifth less CPU (bench/presence/connect-sql.ts). Nothing durable lives there.
   sqlite.pragma('temp_store = MEMORY');
   const checkpoints = checkpointInWorker(sqlite, file, { onError: (err) => options.onBackgroundError?.(err) });
