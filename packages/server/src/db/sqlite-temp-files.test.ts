@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { sql } from 'kysely';
 import { tempDir } from '@vaahshare/testkit';
-import { migrateToLatest, openDatabase } from './database.js';
+import { openDatabase } from './database.js';
 
 // Where SQLite would put its temporary files; read once, when SQLite first starts in this process (below).
 const sqliteTmp = tempDir('vaahshare-sqlite-tmp-');
@@ -37,7 +37,6 @@ test('a big write inside a transaction leaves no temporary file outside DATA_DIR
     await handle.db.destroy();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
-  await migrateToLatest(handle);
   const { db } = handle;
   await sql`create table journal_probe (id integer primary key, payload text not null)`.execute(db);
   await sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < 2000) insert into journal_probe (payload) select printf('%0500d', i) from n`.execute(db);
