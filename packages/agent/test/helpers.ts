@@ -4,8 +4,12 @@ import type { Media } from '@vaahshare/protocol';
 import { api, login, startServer, waitUntil, type TestServer } from '@vaahshare/testkit';
 import { WebmFrameTimes } from '@vaahshare/testkit/webm-frames';
 
-/** The media of one client, once every item is finalized (ready or error). */
-export async function finalizedMedia(url: string, token: string, clientId: number, count: number, timeoutMs = 20_000): Promise<Media[]> {
+/**
+ * The media of one client, once every item is finalized (ready or error). Finalizing runs ffmpeg on each recording, one
+ * after the other: on a loaded machine (CI at load average 8) three take well over 20 s, so the deadline is generous and
+ * the API is asked five times a second, not a hundred, so as not to add to the load it waits on.
+ */
+export async function finalizedMedia(url: string, token: string, clientId: number, count: number, timeoutMs = 60_000): Promise<Media[]> {
   let items: Media[] = [];
   await waitUntil(
     async () => {
@@ -13,7 +17,8 @@ export async function finalizedMedia(url: string, token: string, clientId: numbe
       return items.length >= count && items.every((m) => m.status === 'ready' || m.status === 'error');
     },
     timeoutMs,
-    `${count} finalized media of client ${clientId}`,
+    () => `${count} finalized media of client ${clientId} (there are ${items.length}: ${items.map((m) => m.status).join(', ') || 'none'})`,
+    200,
   );
   return items;
 }

@@ -122,7 +122,7 @@ async function stopDesktop(desktop: Desktop) {
 /** Every recorded file reached the server whole: same frames in the server's recording as in the agent's file. */
 async function assertNothingLost(desktop: Desktop) {
   const client = (await clientOf(desktop.userHost))!;
-  const media = await finalizedMedia(server.url, admin, client.id, desktop.recorded.size, 30_000);
+  const media = await finalizedMedia(server.url, admin, client.id, desktop.recorded.size);
   for (const [name, file] of desktop.recorded) {
     const item = media.find((m) => `${m.original_name}.webm` === name);
     assert.ok(item, `${name} is on the server (${media.map((m) => m.original_name).join(', ')})`);

@@ -94,7 +94,7 @@ describe('the Windows agent under Wine', { skip, timeout: 300_000 }, () => {
     assert.match(stop.output(), /wine@win10: stopped/);
     assert.equal(await agent.exited, 0, agent.output());
     assert.match(agent.output(), /stop requested: finishing the recording and closing/);
-    const [media] = await finalizedMedia(t.url, token, client.body.data.id, 1, 30_000);
+    const [media] = await finalizedMedia(t.url, token, client.body.data.id, 1);
     assert.equal(media!.status, 'ready');
     assert.ok(media!.size > 10_000, `a real recording (${media!.size} bytes)`);
     await waitUntil(async () => (await api(t.url, '/api/clients?q=wine', { token })).body.data[0].is_connected === false, 10_000, 'the client disconnected');

@@ -261,11 +261,12 @@ export async function api<T = any>(url: string, pathname: string, init: { token?
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+/** Checks every `everyMs` until `check` holds; `what` (or what it returns at the deadline) says what was awaited. */
+export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what: string | (() => string) = 'condition', everyMs = 10): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
