@@ -6,8 +6,9 @@ import { WebmFrameTimes } from '@vaahshare/testkit/webm-frames';
 
 /**
  * The media of one client, once every item is finalized (ready or error). Finalizing runs ffmpeg on each recording, one
- * after the other: on a loaded machine (CI at load average 8) three take well over 20 s, so the deadline is generous and
- * the API is asked five times a second, not a hundred, so as not to add to the load it waits on.
+ * after the other: on a loaded machine (the suite must pass at load average 8 on two cores) three took over 20 s in a
+ * CI run, so the deadline is generous, and the API is asked five times a second, not a hundred, so as not to add to the
+ * load it waits on.
  */
 export async function finalizedMedia(url: string, token: string, clientId: number, count: number, timeoutMs = 60_000): Promise<Media[]> {
   let items: Media[] = [];
