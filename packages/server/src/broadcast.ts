@@ -62,7 +62,7 @@ export type Broadcast = ReturnType<typeof createBroadcast>;
  * The one port to Socket.IO's rooms: who hears an event (a company's dashboards, a client's agents, a
  * stream's viewers), and who is in which room. Services take it (or a fake of the part they use).
  */
-export function createBroadcast(io: IoServer) {
+export function createBroadcast(io: IoServer, { clustered }: { clustered: boolean }) {
   const adapter = io.of('/').adapter;
   const watchedBy = (socket: AgentSocket) => [...socket.rooms].flatMap((room) => watchedClientOf(room) ?? []);
   return {
@@ -70,6 +70,8 @@ export function createBroadcast(io: IoServer) {
     toGroup: (companyId: number, groupId: number): Emitter => io.to([companyRoom(companyId), groupRoom(groupId)]),
     /** The same for several groups at once (each socket hears it once). */
     toGroups: (companyId: number, groupIds: number[]): Emitter => io.to([companyRoom(companyId), ...groupIds.map(groupRoom)]),
+    /** Whether a dashboard may hear what is said to dashboards now: always on a cluster (on another node), else while one is here. */
+    dashboardsMayHear: () => clustered || [...io.of('/').sockets.values()].some((socket) => socket.data.role !== 'agent'),
     /** This node's admin dashboards, of every company: each node tells its own about what it sees of the server (its disk). */
     toDashboardsHere: (): Emitter => io.local.to(dashboardsRoom),
     /** The agent sockets of one client. */

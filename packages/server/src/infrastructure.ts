@@ -80,7 +80,7 @@ export async function openInfrastructure(config: Config, options: BuildOptions):
     log: app.log,
     clock: options.clock ?? systemClock,
     metrics,
-    broadcast: createBroadcast(sockets.io),
+    broadcast: createBroadcast(sockets.io, sockets),
     events: createDomainEvents((event, err) => app.log.error({ err }, `reacting to ${event} failed`)),
     handlers: createSocketHandlers({ log: app.log, metrics }, createSocketGate(config)),
     companies: createCompanyCache(database.db),

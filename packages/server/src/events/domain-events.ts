@@ -42,6 +42,11 @@ export interface DomainEvents {
   'client-reconnecting': Client;
   /** A client is gone for good: its grace period ended or its app closed. */
   'client-gone': Client;
+  /**
+   * A node released its clients (`count` became reconnecting) while no dashboard could hear it, as at a single node's
+   * start-up: instead of a `client-reconnecting` for each.
+   */
+  'clients-released': { count: number };
   /** An agent socket holds its client's connection and is in its rooms; awaited before `client-connected` is acked. */
   'agent-connected': {
     clientId: number;

@@ -19,4 +19,5 @@ export function announceTransitions(events: DomainEventBus, broadcast: Pick<Broa
       broadcast.toGroup(client.company_id, client.group_id).emit(wireName, client);
     });
   }
+  events.on('clients-released', ({ count }) => void metrics.transitions.inc({ state: 'reconnecting' }, count));
 }

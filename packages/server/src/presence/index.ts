@@ -34,6 +34,7 @@ export function createPresenceFeature(ctx: AppContext, { companies, cluster }: {
     nodeId: config.NODE_ID,
     events,
     onError: (what, err) => log.error({ err }, `${what} failed`),
+    heard: ctx.broadcast.dashboardsMayHear,
     newClients: createNewClientBudget({
       max: config.MAX_NEW_CLIENTS_PER_TOKEN_PER_HOUR,
       clock: ctx.clock,

@@ -5,7 +5,7 @@ import { openDatabase, migrateToLatest, type Db } from '../db/database.js';
 import { seedDefaultCompany } from '../companies/index.js';
 import { fakeLog } from '../test/fakes.js';
 import { tempDir } from '@vaahshare/testkit';
-import { closeClientsOfToken, connectClients, markReconnecting, type ConnectInput } from './presence.repository.js';
+import { closeClientsOfToken, connectClients, markClosed, markReconnecting, releaseNodeClients, releaseNodeClientsUntold, type ConnectInput } from './presence.repository.js';
 
 let db: Db;
 let companyId: number;
@@ -54,4 +54,44 @@ test('a client that comes back on another node, or with another token, is stored
   ]);
   // Revoking a token ends the clients whose current connection came with it, and only those.
   assert.deepEqual((await closeClientsOfToken(db, 2, Date.now())).map((row) => row.user_host), ['a@pc']);
+});
+
+// The untold release (nobody hears it) writes from the rows in the database what the told one writes from the rows it reads back.
+test('a release nobody is told of leaves the clients and their history as a told one does', async () => {
+  const now = Date.now();
+  /** The same clients on node `node`: connected by token, an original client, reconnecting, disconnected, and one on another node. */
+  const seed = async (node: string) => {
+    const rows = await connectClients(db, [
+      input(`token@${node}`, { nodeId: node, now: now - 5000 }),
+      input(`original@${node}`, { nodeId: node, tokenId: null, socketId: `orig-${node}`, now: now - 5000 }),
+      input(`dropped@${node}`, { nodeId: node, now: now - 5000 }),
+      input(`closed@${node}`, { nodeId: node, now: now - 5000 }),
+      input(`elsewhere@${node}`, { nodeId: `${node}-other`, now: now - 5000 }),
+    ]);
+    const [, , dropped, closed] = rows;
+    await markReconnecting(db, dropped!.id, dropped!.generation, now - 4000, 1000);
+    await markClosed(db, closed!.id, closed!.generation, now - 4000, 'app_closed');
+  };
+  await seed('told');
+  await seed('untold');
+  const told = await releaseNodeClients(db, 'told', now, 60_000, now - 3000);
+  const untold = await releaseNodeClientsUntold(db, 'untold', now, 60_000, now - 3000);
+  assert.equal(told.length, 2);
+  assert.equal(untold, 2);
+
+  const stateOf = async (node: string) => {
+    const clients = await db.selectFrom('clients').selectAll().where('user_host', 'like', `%@${node}`).orderBy('user_host').execute();
+    const events = await db.selectFrom('presence_events').select(['client_id', 'state', 'socket_id', 'at']).where('client_id', 'in', clients.map((c) => c.id)).orderBy('id').execute();
+    const name = (id: number) => clients.find((c) => c.id === id)!.user_host.split('@')[0];
+    return {
+      clients: clients.map(({ user_host, is_connected, is_reconnecting, is_streaming, grace_deadline, last_seen_at, generation, disconnect_reason }) => ({ who: user_host.split('@')[0], is_connected, is_reconnecting, is_streaming, grace_deadline, last_seen_at, generation, disconnect_reason })),
+      events: events.map((e) => ({ who: name(e.client_id), state: e.state, socket: e.socket_id?.replace(node, 'node') ?? null, at: e.at })),
+    };
+  };
+  const expected = await stateOf('told');
+  assert.deepEqual(await stateOf('untold'), expected);
+  // What both did: the connected ones are reconnecting from now (seen when the node was), the reconnecting one's grace starts again.
+  const released = expected.events.filter((e) => e.at === now).map((e) => [e.who, e.state, e.socket]);
+  assert.deepEqual(released.sort(), [['original', 'reconnecting', 'orig-node'], ['token', 'reconnecting', null]]);
+  assert.equal(expected.clients.find((c) => c.who === 'dropped')?.grace_deadline, now + 60_000);
 });

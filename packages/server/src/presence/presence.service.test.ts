@@ -128,6 +128,22 @@ describe('presence service', () => {
     assert.deepEqual(events('f@x'), ['client-connected', 'client-gone']);
   });
 
+  test('a release no dashboard can hear is counted, not announced client by client', async () => {
+    await connect('h@x', 's1');
+    await connect('i@x', 's2');
+    const counted: number[] = [];
+    const bus = transitionsRecorded();
+    bus.on('clients-released', ({ count }) => void counted.push(count));
+    presence.stop();
+    presence = createPresence({ db: handle.db, clock: { now: () => now }, graceMs: GRACE_MS, nodeId: 'n1', events: bus, heard: () => false, onError: (what, err) => assert.fail(`${what}: ${String(err)}`) });
+    const released = await presence.releaseNode();
+    assert.ok(released >= 2);
+    assert.deepEqual(counted, [released]);
+    assert.deepEqual([...events('h@x'), ...events('i@x')], ['client-connected', 'client-connected']);
+    const stored = await handle.db.selectFrom('clients').select(['is_connected', 'is_reconnecting']).where('user_host', 'in', ['h@x', 'i@x']).execute();
+    assert.deepEqual(stored, [{ is_connected: 1, is_reconnecting: 1 }, { is_connected: 1, is_reconnecting: 1 }]);
+  });
+
   test('concurrent transitions of one client are announced in the order they were asked', async () => {
     const { connection } = await connect('g@x', 's1');
     await Promise.all([presence.close(connection), presence.drop(connection), connect('g@x', 's2')]);

@@ -23,6 +23,8 @@ export interface PresenceDeps {
   onError: (what: string, err: unknown) => void;
   /** How many new identities each enrollment token may add (none: no limit, as in fast tests). */
   newClients?: Pick<NewClientBudget, 'reserve'>;
+  /** Whether a dashboard may hear a transition now (none: always, as in fast tests). */
+  heard?: () => boolean;
 }
 
 /** The connection a socket holds: which client, and which generation of its connection. */
@@ -144,10 +146,7 @@ export function createPresence(deps: PresenceDeps) {
     deps.events.emit(event, client);
     return client;
   };
-  const announceEach = (event: Transition, rows: ClientRow[]) => {
-    for (const row of rows) announce(event, row);
-    return rows.length;
-  };
+  const announceEach = (event: Transition, rows: ClientRow[]) => rows.map((row) => announce(event, row)).length;
 
   /**
    * A new connection of `(companyId, userHost)`, if its device may connect as it (PROTOCOL.md §2 "Device
@@ -225,11 +224,15 @@ export function createPresence(deps: PresenceDeps) {
   }
 
   /**
-   * Hands this node's clients over to the grace period (at start-up after a crash, and at shutdown).
-   * `lastSeenAt`: at start-up, the node's last heartbeat before the crash: the clients were not seen since.
+   * Hands this node's clients over to the grace period (at start-up after a crash, and at shutdown). `lastSeenAt`: at
+   * start-up, the node's last heartbeat before the crash. Each is announced only if a dashboard may hear it (not at a
+   * single node's start-up: after a crash, a view and a broadcast per client, each to nobody, delay the listening).
    */
   async function releaseNode(lastSeenAt?: number): Promise<number> {
-    return announceEach('client-reconnecting', await repo.releaseNodeClients(db, deps.nodeId, clock.now(), graceMs, lastSeenAt));
+    if (deps.heard?.() ?? true) return announceEach('client-reconnecting', await repo.releaseNodeClients(db, deps.nodeId, clock.now(), graceMs, lastSeenAt));
+    const count = await repo.releaseNodeClientsUntold(db, deps.nodeId, clock.now(), graceMs, lastSeenAt);
+    deps.events.emit('clients-released', { count });
+    return count;
   }
 
   /**
