@@ -70,6 +70,11 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / clkTck();
 }
 
+/** CPU time a process spent in the kernel (system time, /proc/<pid>/stat field 15), in seconds: its system calls, its TCP and file work. */
+export function systemCpuSeconds(pid: number): number {
+  return Number(statFields(pid)[12]) / clkTck();
+}
+
 /** CPU seconds of a process's children that ended and were waited for (/proc/<pid>/stat fields 16 and 17). */
 export function endedChildrenCpuSeconds(pid: number): number {
   const fields = statFields(pid);

@@ -21,6 +21,7 @@ import {
   rssBytes,
   sleep,
   socketQueues,
+  systemCpuSeconds,
   threadCpuSeconds,
   ourServerScript,
   spawnServer,
@@ -92,7 +93,7 @@ export interface TargetResult {
   startupMs: number;
   connectMs: number;
   chunkBytes: number;
-  window: { seconds: number; serverCpuPct: number; workersCpuPct: number; foreignPct: number; stealPct: number; serverThreadsPct: { main: number; others: number } };
+  window: { seconds: number; serverCpuPct: number; workersCpuPct: number; foreignPct: number; stealPct: number; serverThreadsPct: { main: number; others: number }; serverSystemPct: number };
   ingest: { offeredMbps: number; ackedMbps: number; relayedMbps: number; ackedBytes: number; writtenBytes?: number };
   rss: { idle: number; connected: number; streamingMedian: number; streamingMin: number; streamingMax: number; afterGc?: { idle: number; connected: number; streaming: number } };
   /** Frames the agents sent in the window and their mean size: one per recorder chunk while the server keeps up. */
@@ -242,6 +243,7 @@ export async function measureTarget(target: Target, o: Options): Promise<TargetR
     const startMono = monoMicros();
     const t0 = wallNow();
     const cpu0 = cpuSeconds(server.pid);
+    const system0 = systemCpuSeconds(server.pid);
     const threads0 = threadCpuSeconds(server.pid);
     const workersCpu0 = workersCpu();
     const samples: Sample[] = [];
@@ -273,6 +275,7 @@ export async function measureTarget(target: Target, o: Options): Promise<TargetR
     }
     const seconds = (wallNow() - t0) / 1000;
     const serverCpu = cpuSeconds(server.pid) - cpu0;
+    const serverSystem = systemCpuSeconds(server.pid) - system0;
     const threads = threadCpuSeconds(server.pid);
     const workersCpuUsed = workersCpu() - workersCpu0;
     const { otherPct: foreignPct, stealPct } = endForeign();
@@ -321,6 +324,7 @@ export async function measureTarget(target: Target, o: Options): Promise<TargetR
         foreignPct,
         stealPct,
         serverThreadsPct: { main: round(((threads.main - threads0.main) / seconds) * 100, 1), others: round(((threads.others - threads0.others) / seconds) * 100, 1) },
+        serverSystemPct: round((serverSystem / seconds) * 100, 1),
       },
       ingest: {
         offeredMbps: round((o.streams * o.bitsPerSecond) / 1e6, 1),

@@ -58,6 +58,8 @@ export function table(results: TargetResult[], finalize: FinalizeResult | undefi
   both('   errors, byte mismatches, disconnects', (r) => `${r.problems.ackErrors}, ${r.problems.mismatches}, ${r.problems.disconnects}`);
   both('2. server CPU (% of a core)', (r) => r.window.serverCpuPct, `≤ ${TARGETS.cpuRatio}× bare`, (a, b) => a.window.serverCpuPct <= TARGETS.cpuRatio * b.window.serverCpuPct, true);
   both('   main thread / other threads: pool, GC (% of a core)', (r) => `${r.window.serverThreadsPct.main} / ${r.window.serverThreadsPct.others}`);
+  // The same work moved from 39 to 58 % of a core between runs of one build (bench log 2026-12-03 20:21): where?
+  both('   of it in the kernel: system calls, TCP, files (% of a core)', (r) => r.window.serverSystemPct);
   both('   server CPU per acked Mbit/s (% of a core)', (r) => round(r.window.serverCpuPct / r.ingest.ackedMbps, 3), '', undefined, true);
   both('   server CPU per 1000 frames/s (% of a core)', (r) => round(r.window.serverCpuPct / (r.frames.count / r.window.seconds / 1000), 1), '', undefined, true);
   both('   agent workers / other processes / hypervisor steal (% of a core)', (r) => `${r.window.workersCpuPct} / ${r.window.foreignPct} / ${r.window.stealPct}`);
