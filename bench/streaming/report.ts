@@ -113,3 +113,26 @@ export function table(results: TargetResult[], finalize: FinalizeResult | undefi
   }
   return renderTable(rows);
 }
+
+/** The median as statistics has it (with an even count, the mean of the two middle values: neither is favoured). */
+const middle = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const half = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
+};
+
+/** Each round's ratio (and RSS per stream) of the judged measures, and their median, judged. */
+export function roundsTable(rounds: TargetResult[][], o: Pick<Options, 'streams'>): string {
+  const pairs = rounds.map((measured) => ({ ours: measured.find((r) => r.target === 'ours'), bare: measured.find((r) => r.target === 'bare') }));
+  const rows: string[][] = [['measure', 'each round', 'median', 'target', 'verdict']];
+  const judged = (label: string, values: number[], target: string, ok: (m: number) => boolean) => {
+    const m = middle(values);
+    rows.push([label, values.map(f).join(' / '), f(round(m, 2)), target, Number.isNaN(m) ? '' : verdict(ok(m))]);
+  };
+  const ratios = (pick: (r: TargetResult) => number) => pairs.map(({ ours, bare }) => ratio(ours && pick(ours), bare && pick(bare)));
+  judged('server CPU, ours ÷ bare', ratios((r) => r.window.serverCpuPct), `≤ ${TARGETS.cpuRatio}×`, (m) => m <= TARGETS.cpuRatio);
+  judged('relay latency p99, ours ÷ bare', ratios((r) => r.relay.p99), `≤ ${TARGETS.relayP99Ratio}×`, (m) => m <= TARGETS.relayP99Ratio);
+  const rss = pairs.map(({ ours }) => perStream(ours, o.streams)?.total);
+  judged('RSS per stream, ours (KiB)', rss.map((b) => (b === undefined ? NaN : kib(b))), `≤ ${TARGETS.rssPerStreamKiB} KiB`, (m) => m <= TARGETS.rssPerStreamKiB);
+  return renderTable(rows);
+}

@@ -7,6 +7,11 @@
  *                              [--seconds 30] [--workers 2] [--targets bare,ours] [--cpu-prof]
  *                              [--node-options="--trace-gc ..."]
  *                              [--recording-minutes 60] [--finalize-trials 3] [--skip-finalize] [--max-minutes 20]
+ *                              [--rounds 1]
+ *
+ * `--rounds N` measures each target N times, the order flipped each round, and judges the median of the rounds'
+ * ratios besides each round's: on this VM each server's speed moves by up to 2× within half an hour, not in step
+ * with the other's (docs/bench-log/streaming.md, 2026-12-03 20:21), so one measurement of each compares little.
  *
  * Servers and workers are child processes of this one; all traffic stays on 127.0.0.1. Results: a table on
  * stdout, JSON and the servers' logs in bench/results/ (where the video fixtures are cached too).
@@ -19,7 +24,7 @@ import { machine, revision, round, runBenchmark, sleep } from '../presence/lib.j
 import { measureFinalize, type FinalizeResult } from './finalize.js';
 import { longRecording, sourceClip } from './fixtures.js';
 import { measureTarget, type Options, type Target, type TargetResult } from './measure-target.js';
-import { table } from './report.js';
+import { roundsTable, table } from './report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -41,6 +46,7 @@ const { values: args } = parseArgs({
     'finalize-trials': { type: 'string', default: '3' },
     'skip-finalize': { type: 'boolean', default: false },
     'max-minutes': { type: 'string', default: '20' },
+    rounds: { type: 'string', default: '1' },
   },
 });
 
@@ -54,6 +60,7 @@ const BITS_PER_SECOND = positive('mbps') * 1e6;
 const WARMUP_SECONDS = positive('warmup-seconds');
 const SECONDS = Math.round(positive('seconds'));
 const RECORDING_SECONDS = Math.round(positive('recording-minutes') * 60);
+const ROUNDS = Math.round(positive('rounds'));
 const TARGET_LIST = args.targets.split(',').map((t) => t.trim()) as Target[];
 for (const t of TARGET_LIST) if (t !== 'bare' && t !== 'ours') throw new Error(`--targets: unknown target ${t} (bare, ours)`);
 /** The clip each agent streams: long enough for warm-up, window and a margin, at the clip's own rate (~1 Mbit/s). */
@@ -91,11 +98,17 @@ async function main() {
     nodeOptions: args['node-options'].split(' ').filter(Boolean),
     log,
   };
-  const results: TargetResult[] = [];
-  for (const target of TARGET_LIST) {
-    results.push(await measureTarget(target, options));
-    await sleep(2000);
+  const rounds: TargetResult[][] = [];
+  for (let n = 1; n <= ROUNDS; n++) {
+    if (ROUNDS > 1) log(`round ${n} of ${ROUNDS}`);
+    const measured: TargetResult[] = [];
+    for (const target of n % 2 === 1 ? TARGET_LIST : [...TARGET_LIST].reverse()) {
+      measured.push(await measureTarget(target, options));
+      await sleep(2000);
+    }
+    rounds.push(measured);
   }
+  const results = rounds.flat();
 
   let finalize: FinalizeResult | undefined;
   if (!args['skip-finalize']) {
@@ -112,7 +125,10 @@ async function main() {
     options: { ...options, log: undefined, sourceMbps, clipSeconds: CLIP_SECONDS, recordingSeconds: RECORDING_SECONDS },
     results,
     finalize,
-    table: table(results, finalize, options),
+    table: [
+      ...rounds.map((measured, i) => `${ROUNDS > 1 ? `round ${i + 1}\n` : ''}${table(measured, i === ROUNDS - 1 ? finalize : undefined, options)}`),
+      ...(ROUNDS > 1 ? [`the ${ROUNDS} rounds\n${roundsTable(rounds, options)}`] : []),
+    ].join('\n\n'),
   };
   const file = path.join(resultsDir, `streaming-${stamp}.json`);
   fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
