@@ -145,10 +145,10 @@ async function bundleCli(outfile) {
  * The agent's window (dist/gui, built by scripts/build.mjs) as assets of the executable: `gui/<file>` each, and
  * `gui/files.json` listing them (Node 20 cannot list a blob's assets). src/gui/window.ts extracts them.
  */
-function guiAssets() {
+function guiAssets(work) {
   const dir = path.join(root, 'dist', 'gui');
   const files = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(dir, f)).isFile()).map((f) => f.split(path.sep).join('/'));
-  const list = path.join(os.tmpdir(), `vaahshare-gui-files-${process.pid}.json`);
+  const list = path.join(work, 'gui-files.json');
   fs.writeFileSync(list, JSON.stringify(files));
   return Object.fromEntries([['gui/files.json', list], ...files.map((f) => [`gui/${f}`, path.join(dir, f)])]);
 }
@@ -164,7 +164,7 @@ async function buildPlatform(platform, work, version, log) {
   log(platform, `Node ${node.version}: preparing the blob`);
   const blob = path.join(work, `${platform}.blob`);
   const seaConfig = path.join(work, `${platform}.sea.json`);
-  const config = { main: path.join(work, 'cli.cjs'), output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, execArgv: AGENT_NODE_FLAGS, assets: guiAssets() };
+  const config = { main: path.join(work, 'cli.cjs'), output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, execArgv: AGENT_NODE_FLAGS, assets: guiAssets(work) };
   fs.writeFileSync(seaConfig, JSON.stringify(config));
   execFileSync(blobMaker(node.version, log, platform), ['--experimental-sea-config', seaConfig], { stdio: 'ignore' });
 

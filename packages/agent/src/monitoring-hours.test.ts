@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import type { MonitoringHours } from '@vaahshare/protocol';
 import { HoursWatch, type HoursTimers } from './monitoring-hours.js';
 
@@ -26,8 +26,15 @@ function fakeTimers(startIso: string) {
 }
 
 describe('the agent’s monitoring hours (plain class, fake clock)', () => {
+  const dirs: string[] = [];
+  const hoursDir = () => {
+    dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'vaahshare-hours-')));
+    return dirs.at(-1)!;
+  };
+  after(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
   test('switches at the server’s boundaries by its own timer, offline too, corrected for the clocks’ difference; a restart remembers', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaahshare-hours-'));
+    const dir = hoursDir();
     const local = fakeTimers('2026-12-02T10:59:00Z'); // the server says 11:59
     const changes: boolean[] = [];
     const watch = new HoursWatch(dir, (inside) => changes.push(inside), local.timers);
@@ -55,7 +62,7 @@ describe('the agent’s monitoring hours (plain class, fake clock)', () => {
   });
 
   test('a malformed message changes nothing; the server saying "no hours" records always', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaahshare-hours-'));
+    const dir = hoursDir();
     const clock = fakeTimers('2026-12-02T13:00:00Z');
     const changes: boolean[] = [];
     const watch = new HoursWatch(dir, (inside) => changes.push(inside), clock.timers);

@@ -16,7 +16,22 @@ export const METRICS_TOKEN = 'test-metrics-token-0123456789';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-export const tempDir = (prefix = 'vaahshare-test-') => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+const madeDirs: string[] = [];
+// Removed when the test file's process ends (node's test runner gives each file its own; `--test-force-exit` still
+// runs 'exit' listeners): a run of the suite otherwise leaves ~400 MB in the system's temporary directory — agent
+// spools, databases, a self-updated agent's copies — and a developer who runs it often fills it.
+// KEEP_TEST_DIRS=1 keeps them, to look into after a failure.
+process.on('exit', () => {
+  if (process.env.KEEP_TEST_DIRS === '1') return;
+  for (const dir of madeDirs) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+});
+
+/** A new directory under the system's temporary one, removed when this test file's process ends. */
+export function tempDir(prefix = 'vaahshare-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  madeDirs.push(dir);
+  return dir;
+}
 
 /**
  * A fresh database for one test server: a temporary SQLite file, or — when TEST_DATABASE_URL names a

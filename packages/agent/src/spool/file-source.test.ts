@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { FileSource } from './file-source.js';
 
 /** This process's open file descriptors on `file` (Linux's /proc). */
@@ -15,8 +15,11 @@ const openOn = (file: string) =>
     }
   });
 
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'file-source-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
 function segmentFile() {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'file-source-')), 'segment.webm');
+  const file = path.join(fs.mkdtempSync(path.join(dir, 'segment-')), 'segment.webm');
   fs.writeFileSync(file, Buffer.from('0123456789'));
   return fs.realpathSync(file);
 }
