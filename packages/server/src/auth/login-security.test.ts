@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, api, login, startServer, type TestServer } from '@vaahshare/testkit';
 import { assertError, http } from '@vaahshare/testkit/probes';
 import type { DomainEvents } from '../events/domain-events.js';
+import { findUserByEmail } from './users.repository.js';
 
 const json = { 'content-type': 'application/json' };
 const attempt = (t: TestServer, email: string, password: string) =>
@@ -117,5 +118,31 @@ describe('no e-mail enumeration', () => {
     const refused = await post();
     assertError(refused, 429, 'too_many_requests', /^Too many new users: try again in 3[5-6]\d\d s$/, 'the 31st: an hour after the first');
     assert.equal(`${refused.headers.get('retry-after')}`, /in (\d+) s/.exec(refused.body.message)?.[1]);
+  });
+});
+
+describe('a changed password hash cost', () => {
+  /** The argon2id parameters the server stored for the bootstrap admin, e.g. "m=7168,p=4,t=5". */
+  const storedCost = async (t: TestServer) => (await findUserByEmail(t.server.ctx.db, ADMIN_EMAIL))!.password_hash.split('$')[3];
+
+  test('applies to a password at its next right login, across a restart; a wrong one changes nothing', async () => {
+    const first = await startServer({ PASSWORD_HASH_MEMORY_KIB: '7168', PASSWORD_HASH_ITERATIONS: '5' });
+    try {
+      assert.equal(await storedCost(first), 'm=7168,p=4,t=5');
+      await first.close();
+      const database: Record<string, string> = first.env.DATABASE_URL ? { DATABASE_URL: first.env.DATABASE_URL } : {};
+      const second = await startServer({ DATA_DIR: first.dataDir, ...database, PASSWORD_HASH_MEMORY_KIB: '19456', PASSWORD_HASH_ITERATIONS: '2' });
+      try {
+        assertError(await attempt(second, ADMIN_EMAIL, 'wrong'), 401, 'unauthorized', 'Wrong e-mail or password');
+        assert.equal(await storedCost(second), 'm=7168,p=4,t=5', 'a wrong password stores nothing');
+        await login(second.url);
+        assert.equal(await storedCost(second), 'm=19456,p=4,t=2');
+        await login(second.url); // the new hash holds the same password
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await first.dispose().catch(() => {});
+    }
   });
 });

@@ -7,11 +7,11 @@ import { AppError, unauthorized } from '../errors.js';
 import type { DomainEvents } from '../events/domain-events.js';
 import { newSecretToken } from '../infra/secrets.js';
 import { tooManyLogins, type LoginThrottle } from './login-throttle.js';
-import { verifyLogin } from './passwords.js';
+import { hashPassword, needsRehash, passwordCost, verifyLogin } from './passwords.js';
 import { takeSecondFactor, type SecondFactorMethod } from './second-factor.js';
 import { deleteChallenge, insertChallenge, userOfChallenge } from './second-factor.repository.js';
 import { SESSION_COOKIE } from './session-cookie.js';
-import { findUserByEmail, findUserById, insertSession, toUser } from './users.repository.js';
+import { findUserByEmail, findUserById, insertSession, setPasswordHash, toUser } from './users.repository.js';
 
 type Plugin = Parameters<FastifyPluginAsyncZod>[0];
 type LoginFailure = DomainEvents['login-failed'];
@@ -27,12 +27,18 @@ const accountDisabled = () => new AppError('account_disabled', 'Your account is 
  */
 export async function loginRoutes(app: Plugin, ctx: AppContext, throttle: LoginThrottle) {
   const ttlMs = ctx.config.SESSION_TTL_HOURS * 3600_000;
+  const cost = passwordCost(ctx.config);
 
   const refuse = (request: FastifyRequest, email: string, reason: LoginFailure['reason'], row?: UserRow) => {
     const failure: LoginFailure = { email, ip: request.ip, reason, userId: row?.id, companyId: row?.company_id };
     request.log.warn(failure, 'login failed');
     ctx.events.emit('login-failed', failure);
   };
+
+  // The cost changed since this password was stored (PASSWORD_HASH_*): the right password is at hand to store it anew.
+  async function rehashIfOutdated(row: UserRow, password: string) {
+    if (needsRehash(row.password_hash, cost)) await setPasswordHash(ctx.db, row.id, await hashPassword(password, cost));
+  }
 
   async function startSession(request: FastifyRequest, reply: FastifyReply, row: UserRow, secondFactor?: SecondFactorMethod) {
     ctx.events.emit('logged-in', { userId: row.id, companyId: row.company_id, email: row.email, ip: request.ip, ...(secondFactor && { secondFactor }) });
@@ -50,7 +56,7 @@ export async function loginRoutes(app: Plugin, ctx: AppContext, throttle: LoginT
       throw tooManyLogins(waitSeconds);
     }
     const row = await findUserByEmail(ctx.db, email);
-    const valid = await verifyLogin(row?.password_hash, request.body.password);
+    const valid = await verifyLogin(row?.password_hash, request.body.password, cost);
     if (!row || !valid) {
       await throttle.failed(request, email);
       refuse(request, email, row ? 'wrong_password' : 'unknown_email', row);
@@ -60,6 +66,7 @@ export async function loginRoutes(app: Plugin, ctx: AppContext, throttle: LoginT
       refuse(request, email, 'disabled', row);
       throw accountDisabled();
     }
+    await rehashIfOutdated(row, request.body.password);
     if (row.totp_secret === null) return startSession(request, reply, row);
     const challenge = newSecretToken(32);
     await insertChallenge(ctx.db, challenge, row.id, ctx.clock.now() + CHALLENGE_TTL_MS);
