@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
+const startedAt = performance.now();
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const filter = process.argv.slice(2);
 
@@ -74,16 +75,21 @@ function runTests(run) {
   return new Promise((resolve) => child.on('close', (status) => resolve({ status, output })));
 }
 
+const seconds = (ms) => `${Math.round(ms / 1000)} s`;
+
 /** The spec reporter's closing list of failures, with their errors; it ends a run's output. */
 const failureDetails = (output) => output.match(/^✖ failing tests:$[\s\S]*/m)?.[0].trimEnd();
 
 let passed = 0;
 let failed = 0;
 const failures = [];
+const durations = [];
 for (const run of runs) {
   if (!run.files.length) continue;
   console.log(`\n=== ${run.name}: ${run.files.length} test files ===`);
+  const runStartedAt = performance.now();
   const { status, output } = await runTests(run);
+  durations.push(`${run.name} ${seconds(performance.now() - runStartedAt)}`);
   // The spec reporter's summary; forced exit can cut a file reporter short, never the synchronous pipe to us.
   const count = (key) => Number(output.match(new RegExp(`^ℹ ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
   passed += count('pass');
@@ -94,5 +100,7 @@ for (const run of runs) {
 // Said again at the end, where a reader of a long log (CI shows its tail) finds them: each run's own list is
 // followed by the later runs' whole output.
 if (failures.length) console.log(`\n${failures.join('\n\n')}`);
-console.log(`\n${passed} passed, ${failed} failed`);
+// The suite should stay under 15 minutes (CI runs it on a 2-core machine): where the time goes, run by run.
+console.log(`\n${durations.join(' · ')} — ${seconds(performance.now() - startedAt)} in all, builds included`);
+console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
