@@ -171,7 +171,7 @@ const envSchema = z.object({
   /** The throttle window; each try while refused doubles the wait (up to a day). */
   LOGIN_THROTTLE_WINDOW_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
   /**
-   * Argon2id's cost for dashboard passwords: memory (KiB) and passes. The default (64 MiB, 3 passes: ~0.4 s of
+   * Argon2id's cost for dashboard passwords: memory (KiB) and passes. The default (64 MiB, 3 passes: ~0.35 s of
    * CPU on this project's 2-vCPU test machine) is above OWASP's recommendation. Lower it on a small machine,
    * never below OWASP's floor: at least 7 MiB, and memory × passes at least 35 840 KiB (e.g. 19 456 × 2, 7 168 × 5).
    * A changed cost applies to each password at its user's next login.
