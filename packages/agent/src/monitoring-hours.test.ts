@@ -28,8 +28,9 @@ function fakeTimers(startIso: string) {
 describe('the agent’s monitoring hours (plain class, fake clock)', () => {
   const dirs: string[] = [];
   const hoursDir = () => {
-    dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'vaahshare-hours-')));
-    return dirs.at(-1)!;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaahshare-hours-'));
+    dirs.push(dir);
+    return dir;
   };
   after(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 

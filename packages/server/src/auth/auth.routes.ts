@@ -7,7 +7,7 @@ import { actorOf } from './actor.js';
 import { requireSession, requireUser, sessionTokenOf } from './guards.js';
 import { loginRoutes } from './login.routes.js';
 import { createLoginThrottle, tooManyLogins } from './login-throttle.js';
-import { hashPassword, passwordCost, verifyPassword } from './passwords.js';
+import { hashPassword, verifyPassword } from './passwords.js';
 import { secondFactorRoutes } from './second-factor.routes.js';
 import { endSessionsOfUser } from './sessions.js';
 import { SESSION_COOKIE } from './session-cookie.js';
@@ -45,7 +45,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
       await throttle.failed(request, user.email);
       throw forbidden('The current password is wrong');
     }
-    await setPasswordHash(ctx.db, user.id, await hashPassword(request.body.new_password, passwordCost(ctx.config)));
+    await setPasswordHash(ctx.db, user.id, await hashPassword(request.body.new_password, ctx.config));
     // Whoever else holds a session of this user (a stolen one) is out; this one stays.
     await endSessionsOfUser(ctx, user.id, sessionTokenOf(request));
     await ctx.events.emitAndWait('user-changed', { actor: actorOf(user, request), companyId: user.company_id, user: { id: user.id, email: user.email }, change: 'password-changed' });

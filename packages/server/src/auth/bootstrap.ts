@@ -2,7 +2,7 @@ import { installCommands } from '@vaahshare/protocol';
 import type { AppContext } from '../context.js';
 import { exclusively, type Db } from '../db/database.js';
 import { seedDefaultCompany } from '../companies/index.js';
-import { hashPassword, passwordCost } from './passwords.js';
+import { hashPassword } from './passwords.js';
 import { newSecretToken } from '../infra/secrets.js';
 import { countAdmins, insertUser } from './users.repository.js';
 
@@ -37,7 +37,7 @@ async function seed(db: Db, ctx: Pick<AppContext, 'config' | 'clock' | 'log'>): 
       email,
       company_id: company.companyId,
       role: 'superadmin',
-      password_hash: await hashPassword(password, passwordCost(ctx.config)),
+      password_hash: await hashPassword(password, ctx.config),
       created_at: now,
     });
     result.admin = { email, password: generated };

@@ -7,7 +7,7 @@ import { AppError, unauthorized } from '../errors.js';
 import type { DomainEvents } from '../events/domain-events.js';
 import { newSecretToken } from '../infra/secrets.js';
 import { tooManyLogins, type LoginThrottle } from './login-throttle.js';
-import { hashPassword, needsRehash, passwordCost, verifyLogin } from './passwords.js';
+import { hashPassword, needsRehash, verifyLogin } from './passwords.js';
 import { takeSecondFactor, type SecondFactorMethod } from './second-factor.js';
 import { deleteChallenge, insertChallenge, userOfChallenge } from './second-factor.repository.js';
 import { SESSION_COOKIE } from './session-cookie.js';
@@ -27,7 +27,6 @@ const accountDisabled = () => new AppError('account_disabled', 'Your account is 
  */
 export async function loginRoutes(app: Plugin, ctx: AppContext, throttle: LoginThrottle) {
   const ttlMs = ctx.config.SESSION_TTL_HOURS * 3600_000;
-  const cost = passwordCost(ctx.config);
 
   const refuse = (request: FastifyRequest, email: string, reason: LoginFailure['reason'], row?: UserRow) => {
     const failure: LoginFailure = { email, ip: request.ip, reason, userId: row?.id, companyId: row?.company_id };
@@ -37,7 +36,7 @@ export async function loginRoutes(app: Plugin, ctx: AppContext, throttle: LoginT
 
   // The cost changed since this password was stored (PASSWORD_HASH_*): the right password is at hand to store it anew.
   async function rehashIfOutdated(row: UserRow, password: string) {
-    if (needsRehash(row.password_hash, cost)) await setPasswordHash(ctx.db, row.id, await hashPassword(password, cost));
+    if (needsRehash(row.password_hash, ctx.config)) await setPasswordHash(ctx.db, row.id, await hashPassword(password, ctx.config));
   }
 
   async function startSession(request: FastifyRequest, reply: FastifyReply, row: UserRow, secondFactor?: SecondFactorMethod) {
@@ -56,7 +55,7 @@ export async function loginRoutes(app: Plugin, ctx: AppContext, throttle: LoginT
       throw tooManyLogins(waitSeconds);
     }
     const row = await findUserByEmail(ctx.db, email);
-    const valid = await verifyLogin(row?.password_hash, request.body.password, cost);
+    const valid = await verifyLogin(row?.password_hash, request.body.password, ctx.config);
     if (!row || !valid) {
       await throttle.failed(request, email);
       refuse(request, email, row ? 'wrong_password' : 'unknown_email', row);

@@ -17,7 +17,7 @@ import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.j
 import { canSeeCompany, requireUser, scopeCompany, sessionTokenOf } from './guards.js';
 import { clearTotp } from './second-factor.repository.js';
 import { actorOf } from './actor.js';
-import { hashPassword, passwordCost } from './passwords.js';
+import { hashPassword } from './passwords.js';
 import { endSessionsOfUser, userOfSession } from './sessions.js';
 import { deleteUser, findUserByEmail, findUserById, insertUser, listUsers, managedUser, setPasswordHash, setUserDisabled } from './users.repository.js';
 
@@ -95,7 +95,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pi
       email,
       company_id: companyId,
       role,
-      password_hash: await hashPassword(password, passwordCost(ctx.config)),
+      password_hash: await hashPassword(password, ctx.config),
       created_at: ctx.clock.now(),
     });
     await setUserAccess(ctx.db, created.id, request.body);
@@ -116,7 +116,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; companies: Pi
   app.put('/:id/password', { schema: { params: idParamsSchema, body: resetPasswordBodySchema } }, async (request): Promise<ApiResponse<'PUT /api/users/:id/password'>> => {
     const caller = await requireUser(ctx, request);
     const target = await manageableUser(ctx, caller, request.params.id, 'Change your own password in your account settings (it takes the current one)');
-    await setPasswordHash(ctx.db, target.id, await hashPassword(request.body.password, passwordCost(ctx.config)));
+    await setPasswordHash(ctx.db, target.id, await hashPassword(request.body.password, ctx.config));
     await endSessionsOfUser(ctx, target.id);
     await userChanged(ctx, caller, request, target, 'password-reset');
     return { ok: true };
