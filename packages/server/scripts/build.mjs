@@ -16,7 +16,8 @@ import { bundle, isFresh, nodeModuleOptions } from '../../../scripts/bundle.mjs'
  * marking ran all the time: 2–3 full GCs a second, a fifth of a core in GC threads, and long pauses. A fixed
  * 40 % growth before the next full GC breaks that cycle (one every few seconds). The young generation is
  * capped at 6 MiB per semi-space: each MiB of it is resident memory holding dead frames until the next
- * scavenge, which keeps the memory per stream where it was with the default growth.
+ * scavenge, which keeps the memory per stream where it was with the default growth. During a burst of connections
+ * (a reconnect storm) the server lets V8 size the heap itself instead (src/infra/heap-growth.ts).
  */
 export const serverNodeFlags = ['--enable-source-maps', '--max-semi-space-size=6', '--heap-growing-percent=40'];
 

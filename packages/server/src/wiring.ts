@@ -3,6 +3,7 @@ import type { SocketData } from './context.js';
 import type { Feature } from './feature.js';
 import { installErrorHandlers } from './http-errors.js';
 import { metricsListener, serveMetrics } from './http-security/metrics-access.js';
+import { adaptHeapGrowth } from './infra/heap-growth.js';
 import { startHeartbeat } from './infra/heartbeat.js';
 import type { Infrastructure } from './infrastructure.js';
 import { allowMessagesUpTo } from './limits/message-size.js';
@@ -66,12 +67,14 @@ export async function wireFeatures(infra: Infrastructure, features: Feature[], a
   for (const feature of features) await feature.routes?.(app);
   wireSockets(infra, features, authenticate);
   let stopHeartbeat = () => {};
+  let stopHeapGrowth = () => {};
   let closing = false;
   const metricsOnTheirOwn = metricsListener(ctx.config, ctx.metrics);
 
   async function listen() {
     for (const feature of features) await feature.start?.();
     await metricsOnTheirOwn.listen();
+    stopHeapGrowth = adaptHeapGrowth(sockets.io.engine, (err) => ctx.log.warn({ err }, 'collecting the garbage of a burst of connections failed'));
     stopHeartbeat = startHeartbeat(sockets.io, { intervalMs: ctx.config.HEARTBEAT_INTERVAL_MS, timeoutMs: ctx.config.HEARTBEAT_TIMEOUT_MS });
     // After a restart every agent comes back within seconds; Node's default backlog (511) overflows and
     // agents then wait for SYN retransmits (1 s, 3 s, …). The kernel caps it at net.core.somaxconn.
@@ -82,6 +85,7 @@ export async function wireFeatures(infra: Infrastructure, features: Feature[], a
     if (closing) return;
     closing = true;
     stopHeartbeat();
+    stopHeapGrowth();
     for (const feature of [...features].reverse()) await feature.stop?.();
     await sockets.close();
     for (const feature of features) await feature.drain?.();

@@ -1,0 +1,94 @@
+import type { EventEmitter } from 'node:events';
+import { Session } from 'node:inspector';
+import v8 from 'node:v8';
+
+/**
+ * Outside bursts V8 may grow the heap 40 % before its next full collection (the `--heap-growing-percent=40` the
+ * server is started with, `scripts/build.mjs`): live streams keep a few MB of young objects in flight, and with V8's
+ * own growth the garbage each full GC promotes started the next one at once (BENCHMARKS.md, Streaming).
+ */
+export const STEADY_GROWTH_PERCENT = 40;
+/**
+ * Connections opened within one second that make a burst. A restart's reconnect storm of 10 000 agents brings
+ * 1 000–2 000 a second; a node otherwise sees a few a second, and a few hundred when a company's desktops start
+ * streaming with their viewers (the streaming benchmark: 400), which is no burst: it is what the steady growth is for.
+ */
+export const BURST_PER_SECOND = 500;
+/** How long without a burst second ends a burst. */
+export const CALM_AFTER_MS = 5_000;
+
+export interface HeapGrowthDeps {
+  now: () => number;
+  /** `v8.setFlagsFromString`: V8 reads the flag each time it sets the heap's next limit. */
+  setFlags: (flags: string) => void;
+  /** A full, compacting collection that returns the burst's garbage to the system. */
+  collect: () => void;
+}
+
+/**
+ * During a burst of connections V8 sizes the heap itself. Each admitted connection keeps its state for good, so the
+ * live heap grows from ~30 to ~150 MB in a 10 000-agent storm; with a fixed 40 % every such step starts a full GC
+ * that marks the whole, still growing, heap again (9 in a kill -9 storm against V8's 2: ~1 s of the server's ~11 s
+ * of CPU, 10 storms each way, docs/bench-log/presence.md 2026-12-03 14:06). V8's own factor is made for a heap that
+ * grows; but it leaves the burst's garbage resident until a collection comes, which at the steady growth may be long
+ * (RSS per connection 1.62× bare's in one run). So a burst ends with one full collection.
+ */
+export function heapGrowthPolicy({ now, setFlags, collect }: HeapGrowthDeps) {
+  let bursting = false;
+  let secondStartedAt = now();
+  let openedThisSecond = 0;
+  let lastBurstAt = 0;
+  return {
+    connectionOpened() {
+      const at = now();
+      if (at - secondStartedAt >= 1000) {
+        secondStartedAt = at;
+        openedThisSecond = 0;
+      }
+      if (++openedThisSecond < BURST_PER_SECOND) return;
+      lastBurstAt = at;
+      if (bursting) return;
+      bursting = true;
+      // 0: V8's own growth.
+      setFlags('--heap-growing-percent=0');
+    },
+    /** Called every second or so: ends a burst that is over. */
+    check() {
+      if (!bursting || now() - lastBurstAt < CALM_AFTER_MS) return;
+      bursting = false;
+      setFlags(`--heap-growing-percent=${STEADY_GROWTH_PERCENT}`);
+      collect();
+    },
+    get bursting() {
+      return bursting;
+    },
+  };
+}
+
+/**
+ * V8's low-memory collection, asked for through an in-process inspector session (no port is opened): a full,
+ * compacting collection that also gives the freed pages back to the system. V8's ordinary full GC (`gc()`) frees
+ * the garbage but keeps the pages it lived in, and its memory reducer waits for an idle heap that a heartbeat of
+ * 10 000 sockets never has. One pause of ~0.2 s per burst, after the burst.
+ */
+function lowMemoryCollection(onError: (err: Error) => void) {
+  const session = new Session();
+  session.connect();
+  session.post('HeapProfiler.collectGarbage', (err) => {
+    session.disconnect();
+    if (err) onError(err);
+  });
+}
+
+/** Follows the connections of an engine.io server (`io.engine`); returns the function that stops it. */
+export function adaptHeapGrowth(engine: EventEmitter, onError: (err: Error) => void): () => void {
+  const collect = () => lowMemoryCollection(onError);
+  const policy = heapGrowthPolicy({ now: Date.now, setFlags: (flags) => v8.setFlagsFromString(flags), collect });
+  const opened = () => policy.connectionOpened();
+  engine.on('connection', opened);
+  const timer = setInterval(() => policy.check(), 1000).unref();
+  return () => {
+    clearInterval(timer);
+    engine.off('connection', opened);
+  };
+}
