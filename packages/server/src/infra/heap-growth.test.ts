@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { BURST_PER_SECOND, CALM_AFTER_MS, heapGrowthPolicy, STEADY_GROWTH_PERCENT } from './heap-growth.js';
 
 function setup() {
@@ -68,4 +70,27 @@ describe('heap growth by load', () => {
     assert.equal(policy.bursting, true);
     assert.deepEqual(calls, [v8Own, steady, 'collect', v8Own]);
   });
+});
+
+/**
+ * In a process of its own: a collection that blocked the thread (as an inspector session disconnected inside its own
+ * callback does) would also block this test's timers. The child drops ~100 MB of garbage, collects, and prints its
+ * RSS before and after; then collects again with a second session, as the benchmarks' forced GC does.
+ */
+test('the low-memory collection gives the garbage of a burst back to the system and leaves the thread running', () => {
+  const module = fileURLToPath(new URL('./heap-growth.ts', import.meta.url));
+  const child = `
+    const { lowMemoryCollection } = await import(${JSON.stringify(module)});
+    let garbage = Array.from({ length: 1_000_000 }, (_, i) => ({ i, text: 'garbage ' + i }));
+    const before = process.memoryUsage().rss;
+    garbage = null;
+    await lowMemoryCollection();
+    const after = process.memoryUsage().rss;
+    await lowMemoryCollection();
+    console.log(JSON.stringify({ before, after }));
+  `;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(run.status, 0, `the collection did not return (signal ${run.signal}): ${run.stderr}`);
+  const { before, after } = JSON.parse(run.stdout) as { before: number; after: number };
+  assert.ok(before - after > 50 * 2 ** 20, `RSS ${before} → ${after} bytes: the garbage stayed resident`);
 });

@@ -71,18 +71,24 @@ export function heapGrowthPolicy({ now, setFlags, collect }: HeapGrowthDeps) {
  * the garbage but keeps the pages it lived in, and its memory reducer waits for an idle heap that a heartbeat of
  * 10 000 sockets never has. One pause of ~0.2 s per burst, after the burst.
  */
-function lowMemoryCollection(onError: (err: Error) => void) {
+export function lowMemoryCollection(): Promise<void> {
   const session = new Session();
   session.connect();
-  session.post('HeapProfiler.collectGarbage', (err) => {
-    session.disconnect();
-    if (err) onError(err);
+  return new Promise((resolve, reject) => {
+    session.post('HeapProfiler.collectGarbage', (err) => {
+      // Disconnected inside its own callback, a session blocks the thread for good (Node 20 and 22).
+      setImmediate(() => {
+        session.disconnect();
+        if (err) reject(err);
+        else resolve();
+      });
+    });
   });
 }
 
 /** Follows the connections of an engine.io server (`io.engine`); returns the function that stops it. */
 export function adaptHeapGrowth(engine: EventEmitter, onError: (err: Error) => void): () => void {
-  const collect = () => lowMemoryCollection(onError);
+  const collect = () => void lowMemoryCollection().catch(onError);
   const policy = heapGrowthPolicy({ now: Date.now, setFlags: (flags) => v8.setFlagsFromString(flags), collect });
   const opened = () => policy.connectionOpened();
   engine.on('connection', opened);
