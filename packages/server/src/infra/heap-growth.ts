@@ -14,8 +14,11 @@ export const STEADY_GROWTH_PERCENT = 40;
  * streaming with their viewers (the streaming benchmark: 400), which is no burst: it is what the steady growth is for.
  */
 export const BURST_PER_SECOND = 500;
-/** How long without a burst second ends a burst. */
-export const CALM_AFTER_MS = 5_000;
+/**
+ * How long without a burst second ends a burst. Short, so that the collection that ends it comes soon after the
+ * last connections; a storm's slow tail (a few hundred a second) may end it early, which costs one collection more.
+ */
+export const CALM_AFTER_MS = 3_000;
 
 export interface HeapGrowthDeps {
   now: () => number;
