@@ -55,6 +55,7 @@ import {
   type ServerChild,
   type WorkerHandle,
 } from './lib.js';
+import { probeSpeed, type SpeedProbe } from './speed-probe.js';
 import { login as loginAs } from '@vaahshare/testkit';
 import { startProxy, type SilentProxy } from './proxy.js';
 import {
@@ -256,6 +257,8 @@ interface TargetResult {
   foreignLoadPct: Record<string, number>;
   /** The hypervisor's steal during each phase, in % of one core: this VM's CPUs waiting on its host's other VMs. */
   stealPct: Record<string, number>;
+  /** The machine's speed just before each phase (speed-probe.ts): the same work, timed, with the servers idle. */
+  speed: Record<string, SpeedProbe>;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -373,7 +376,11 @@ async function snapshot(server: ServerChild, target: string, moment: 'before' | 
 // ---------------------------------------------------------------- one target
 
 async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
-  const result: TargetResult = { target, agents: N, storms: [], failures: [], phases: [], tcp: {}, foreignLoadPct: {}, stealPct: {} };
+  const result: TargetResult = { target, agents: N, storms: [], failures: [], phases: [], tcp: {}, foreignLoadPct: {}, stealPct: {}, speed: {} };
+  /** Times the probe's fixed work before phase `name` starts (outside its measurements). */
+  const probe = (name: string) => {
+    result.speed[name] = probeSpeed();
+  };
   let benchPids: () => number[] = () => [];
   /** Starts measuring the CPU of everything else on the machine; call the result to record it. */
   const foreign = (name: string) => {
@@ -445,6 +452,7 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
     const workersCpu = () => workersPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const connectCpu0 = cpuSeconds(server.pid);
     const connectWorkersCpu0 = workersCpu();
+    probe('connect');
     const t0 = wallNow();
     const progress = setInterval(() => {
       void workerStatus(workers).then(
@@ -490,6 +498,7 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
     // 2 + 3. RSS per connection and idle CPU, with N held
     await sleep(SETTLE_MS);
     result.fds = openFds(server.pid);
+    probe('idle');
     const workerCpu0 = workersCpu();
     const cpu0 = cpuSeconds(server.pid);
     const idleStart = wallNow();
@@ -536,6 +545,7 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
     if (DROPS > 0) {
       try {
         log(`${target}: dropping ${DROPS} agents, ${DROP_SPACING} ms apart`);
+        probe('drop');
         const drop = await phase('drop', () => server.pid, () =>
           workers[0].call<{ dropped: number; latencies: number[]; missing: number }>(
             'drop',
@@ -629,6 +639,7 @@ async function runTarget(target: 'bare' | 'ours'): Promise<TargetResult> {
           'every agent acked before the storm',
           250,
         ).catch(() => log(`${target}: warning: ${acked}/${N} agents acked before the storm`));
+        probe(`storm-${signal}-${mode}`);
         parentDashboard?.socket.disconnect();
         parentDashboard = undefined;
         const doneAt: number[] = [];
@@ -867,6 +878,10 @@ function table(results: TargetResult[]) {
   };
   rows.push(['other processes\' CPU, % of a core: connect / idle / drop / storms', byPhase(ours?.foreignLoadPct), byPhase(bare?.foreignLoadPct), '', '(noise)', '']);
   rows.push(['hypervisor steal, % of a core: the same phases', byPhase(ours?.stealPct), byPhase(bare?.stealPct), '', '(noise)', '']);
+  const speeds = (r: TargetResult | undefined, of: keyof SpeedProbe) =>
+    byPhase(r?.speed && Object.fromEntries(Object.entries(r.speed).map(([name, probe]) => [name, probe[of]])));
+  rows.push(['machine speed before each phase, CPU probe (ms): the same phases', speeds(ours, 'cpuMs'), speeds(bare, 'cpuMs'), '', '(noise)', '']);
+  rows.push(['   memory probe (ms)', speeds(ours, 'memoryMs'), speeds(bare, 'memoryMs'), '', '(noise)', '']);
   return renderTable(rows);
 }
 
