@@ -75,7 +75,8 @@ describe('heap growth by load', () => {
 /**
  * In a process of its own: a collection that blocked the thread (as an inspector session disconnected inside its own
  * callback does) would also block this test's timers. The child drops ~100 MB of garbage, collects, and prints its
- * RSS before and after; then collects again with a second session, as the benchmarks' forced GC does.
+ * RSS before and after; then collects again with a second session, as the benchmarks' forced GC does, and says whether an inspector port is
+ * open (none may be: docs/SECURITY.md).
  */
 test('the low-memory collection gives the garbage of a burst back to the system and leaves the thread running', () => {
   const module = fileURLToPath(new URL('./heap-growth.ts', import.meta.url));
@@ -87,10 +88,12 @@ test('the low-memory collection gives the garbage of a burst back to the system 
     await lowMemoryCollection();
     const after = process.memoryUsage().rss;
     await lowMemoryCollection();
-    console.log(JSON.stringify({ before, after }));
+    const { url } = await import('node:inspector');
+    console.log(JSON.stringify({ before, after, inspectorUrl: url() ?? null }));
   `;
   const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(run.status, 0, `the collection did not return (signal ${run.signal}): ${run.stderr}`);
-  const { before, after } = JSON.parse(run.stdout) as { before: number; after: number };
+  const { before, after, inspectorUrl } = JSON.parse(run.stdout) as { before: number; after: number; inspectorUrl: string | null };
   assert.ok(before - after > 50 * 2 ** 20, `RSS ${before} → ${after} bytes: the garbage stayed resident`);
+  assert.equal(inspectorUrl, null, 'the collection opened an inspector port');
 });
