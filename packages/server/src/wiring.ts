@@ -74,7 +74,7 @@ export async function wireFeatures(infra: Infrastructure, features: Feature[], a
   async function listen() {
     for (const feature of features) await feature.start?.();
     await metricsOnTheirOwn.listen();
-    stopHeapGrowth = adaptHeapGrowth(sockets.io.engine, (err) => ctx.log.warn({ err }, 'collecting the garbage of a burst of connections failed'));
+    stopHeapGrowth = adaptHeapGrowth(sockets.io.engine, ctx.log);
     stopHeartbeat = startHeartbeat(sockets.io, { intervalMs: ctx.config.HEARTBEAT_INTERVAL_MS, timeoutMs: ctx.config.HEARTBEAT_TIMEOUT_MS });
     // After a restart every agent comes back within seconds; Node's default backlog (511) overflows and
     // agents then wait for SYN retransmits (1 s, 3 s, …). The kernel caps it at net.core.somaxconn.

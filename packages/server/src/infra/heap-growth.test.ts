@@ -2,15 +2,24 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { BURST_PER_SECOND, CALM_AFTER_MS, heapGrowthPolicy, STEADY_GROWTH_PERCENT } from './heap-growth.js';
+import { tempDir, testEnv, waitUntil } from '@vaahshare/testkit';
+import { freePort, spawnServer } from '@vaahshare/testkit/process';
+import { WebSocket } from 'ws';
+import { BURST_PER_SECOND, CALM_AFTER_MS, heapGrowthPolicy, STEADY_GROWTH_PERCENT, type Burst } from './heap-growth.js';
 
 function setup() {
   let now = 1_000_000;
   const calls: string[] = [];
-  const policy = heapGrowthPolicy({ now: () => now, setFlags: (f) => calls.push(f), collect: () => calls.push('collect') });
+  const bursts: Burst[] = [];
+  const collect = (burst: Burst) => {
+    calls.push('collect');
+    bursts.push(burst);
+  };
+  const policy = heapGrowthPolicy({ now: () => now, setFlags: (f) => calls.push(f), began: () => calls.push('began'), collect });
   return {
     policy,
     calls,
+    bursts,
     advance: (ms: number) => {
       now += ms;
     },
@@ -24,29 +33,30 @@ const v8Own = '--heap-growing-percent=0';
 const steady = `--heap-growing-percent=${STEADY_GROWTH_PERCENT}`;
 
 describe('heap growth by load', () => {
-  test('a second with the burst count of connections lets V8 size the heap, until no burst came for a while; then one full collection', () => {
-    const { policy, calls, advance, open } = setup();
+  test('a second with the burst count of connections lets V8 size the heap, until no burst came for a while; then one collection', () => {
+    const { policy, calls, bursts, advance, open } = setup();
     open(BURST_PER_SECOND - 1);
     assert.equal(policy.bursting, false);
     assert.deepEqual(calls, []);
     open(1);
     assert.equal(policy.bursting, true);
-    assert.deepEqual(calls, [v8Own]);
+    assert.deepEqual(calls, [v8Own, 'began']);
     // Connections go on at the same rate: still a burst, and the flag is not set again.
     advance(1000);
     open(BURST_PER_SECOND);
     advance(CALM_AFTER_MS - 1);
     policy.check();
     assert.equal(policy.bursting, true);
-    assert.deepEqual(calls, [v8Own]);
+    assert.deepEqual(calls, [v8Own, 'began']);
     advance(1);
     policy.check();
     assert.equal(policy.bursting, false);
-    assert.deepEqual(calls, [v8Own, steady, 'collect']);
+    assert.deepEqual(calls, [v8Own, 'began', steady, 'collect']);
+    assert.deepEqual(bursts, [{ connections: 2 * BURST_PER_SECOND, ms: 1000 }], 'the burst: its connections, from its first second to its last');
     // Calm stays calm: no collection each check.
     advance(CALM_AFTER_MS * 3);
     policy.check();
-    assert.deepEqual(calls, [v8Own, steady, 'collect']);
+    assert.deepEqual(calls, [v8Own, 'began', steady, 'collect']);
   });
 
   test('connections spread below the burst rate leave the growth steady and collect nothing', () => {
@@ -68,15 +78,15 @@ describe('heap growth by load', () => {
     advance(1000);
     open(BURST_PER_SECOND);
     assert.equal(policy.bursting, true);
-    assert.deepEqual(calls, [v8Own, steady, 'collect', v8Own]);
+    assert.deepEqual(calls, [v8Own, 'began', steady, 'collect', v8Own, 'began']);
   });
 });
 
 /**
  * In a process of its own: a collection that blocked the thread (as an inspector session disconnected inside its own
  * callback does) would also block this test's timers. The child drops ~100 MB of garbage, collects, and prints its
- * RSS before and after; then collects again with a second session, as the benchmarks' forced GC does, and says whether an inspector port is
- * open (none may be: docs/SECURITY.md).
+ * RSS before and after; then collects again with a second session, as the benchmarks' forced GC does, and says
+ * whether an inspector port is open (none may be: docs/SECURITY.md).
  */
 test('the low-memory collection gives the garbage of a burst back to the system and leaves the thread running', () => {
   const module = fileURLToPath(new URL('./heap-growth.ts', import.meta.url));
@@ -96,4 +106,29 @@ test('the low-memory collection gives the garbage of a burst back to the system 
   const { before, after, inspectorUrl } = JSON.parse(run.stdout) as { before: number; after: number; inspectorUrl: string | null };
   assert.ok(before - after > 50 * 2 ** 20, `RSS ${before} → ${after} bytes: the garbage stayed resident`);
   assert.equal(inspectorUrl, null, 'the collection opened an inspector port');
+});
+
+test('the built server notices a burst of connections, and says when it began and when it ended', async () => {
+  const server = await spawnServer(testEnv(tempDir(), { PORT: String(await freePort()), LOG_LEVEL: 'info' }));
+  const sockets: WebSocket[] = [];
+  try {
+    // Engine.io connections are what the server counts; these need not go on to a Socket.IO handshake.
+    const url = `${server.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`;
+    const logged = (text: string) => server.output().split('\n').find((line) => line.includes(text));
+    // Batches until the server says a burst began: on a loaded machine one batch may straddle its counting seconds.
+    for (let batch = 0; batch < 10 && !logged('a burst of connections began'); batch++) {
+      const opened = Array.from({ length: 250 }, () => new WebSocket(url));
+      sockets.push(...opened);
+      await Promise.all(opened.map((socket) => new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject))));
+    }
+    await waitUntil(() => logged('a burst of connections began') !== undefined, 5000, 'the start of the burst in the log');
+    const ended = () => logged('a burst of connections ended');
+    await waitUntil(() => ended() !== undefined, CALM_AFTER_MS + 10_000, 'the end of the burst in the log');
+    const { connections, rssMiB } = JSON.parse(ended()!) as { connections: number; rssMiB: { before: number; after: number } };
+    assert.ok(connections >= BURST_PER_SECOND, `the burst counted ${connections} connections`);
+    assert.ok(rssMiB.before > 0 && rssMiB.after > 0, `RSS ${rssMiB.before} → ${rssMiB.after} MiB`);
+  } finally {
+    for (const socket of sockets) socket.terminate();
+    await server.stop('SIGTERM');
+  }
 });
