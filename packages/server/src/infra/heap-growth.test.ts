@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { tempDir, testEnv, waitUntil } from '@vaahshare/testkit';
 import { freePort, spawnServer } from '@vaahshare/testkit/process';
 import { WebSocket } from 'ws';
-import { BURST_PER_SECOND, CALM_AFTER_MS, heapGrowthPolicy, STEADY_GROWTH_PERCENT, type Burst } from './heap-growth.js';
+import { BURST_PER_SECOND, CALM_AFTER_MS, heapGrowthPolicy, startupGrowthPercent, type Burst } from './heap-growth.js';
 
 function setup() {
   let now = 1_000_000;
@@ -15,7 +15,7 @@ function setup() {
     calls.push('collect');
     bursts.push(burst);
   };
-  const policy = heapGrowthPolicy({ now: () => now, setFlags: (f) => calls.push(f), began: () => calls.push('began'), collect });
+  const policy = heapGrowthPolicy({ now: () => now, steadyGrowthPercent: 40, setFlags: (f) => calls.push(f), began: () => calls.push('began'), collect });
   return {
     policy,
     calls,
@@ -30,7 +30,7 @@ function setup() {
 }
 
 const v8Own = '--heap-growing-percent=0';
-const steady = `--heap-growing-percent=${STEADY_GROWTH_PERCENT}`;
+const steady = '--heap-growing-percent=40';
 
 describe('heap growth by load', () => {
   test('a second with the burst count of connections lets V8 size the heap, until no burst came for a while; then one collection', () => {
@@ -68,6 +68,12 @@ describe('heap growth by load', () => {
     }
     assert.equal(policy.bursting, false);
     assert.deepEqual(calls, []);
+  });
+
+  test('the growth a burst ends with is the one the process was started with', () => {
+    assert.equal(startupGrowthPercent(['--enable-source-maps', '--max-semi-space-size=6', '--heap-growing-percent=40']), 40);
+    assert.equal(startupGrowthPercent(['--heap_growing_percent=25', '--heap-growing-percent=60']), 60, 'the last one given wins, as in V8');
+    assert.equal(startupGrowthPercent(['--enable-source-maps']), 0, "none given: V8's own");
   });
 
   test('a second burst after calm is a burst again', () => {

@@ -4,11 +4,14 @@ import v8 from 'node:v8';
 import type { FastifyBaseLogger } from 'fastify';
 
 /**
- * Outside bursts V8 may grow the heap 40 % before its next full collection (the `--heap-growing-percent=40` the
- * server is started with, `scripts/build.mjs`): live streams keep a few MB of young objects in flight, and with V8's
- * own growth the garbage each full GC promotes started the next one at once (BENCHMARKS.md, Streaming).
+ * The heap growth this process was started with, which a burst's end restores: `--heap-growing-percent=40` for the
+ * built server (`scripts/build.mjs`: live streams need it, BENCHMARKS.md, Streaming); 0 (V8's own) when not given.
  */
-export const STEADY_GROWTH_PERCENT = 40;
+export function startupGrowthPercent(execArgv: readonly string[]): number {
+  const given = execArgv.flatMap((arg) => /^--heap[-_]growing[-_]percent=(\d+)$/.exec(arg)?.[1] ?? []);
+  return given.length ? Number(given[given.length - 1]) : 0;
+}
+
 /**
  * Connections opened within one second that make a burst. A restart's reconnect storm of 10 000 agents brings
  * 1 000–2 000 a second; a node otherwise sees a few a second, and a few hundred when a company's desktops start
@@ -23,6 +26,8 @@ export const CALM_AFTER_MS = 3_000;
 
 export interface HeapGrowthDeps {
   now: () => number;
+  /** The growth outside bursts (`startupGrowthPercent`). */
+  steadyGrowthPercent: number;
   /** `v8.setFlagsFromString`: V8 reads the flag each time it sets the heap's next limit. */
   setFlags: (flags: string) => void;
   /** A burst began (V8 sizes the heap from now on). */
@@ -45,7 +50,7 @@ export interface Burst {
  * grows; but it leaves the burst's garbage resident until a collection comes, which at the steady growth may be long
  * (RSS per connection 1.62× bare's in one run). So a burst ends with one full collection.
  */
-export function heapGrowthPolicy({ now, setFlags, began, collect }: HeapGrowthDeps) {
+export function heapGrowthPolicy({ now, steadyGrowthPercent, setFlags, began, collect }: HeapGrowthDeps) {
   let bursting = false;
   let secondStartedAt = now();
   let openedThisSecond = 0;
@@ -73,7 +78,7 @@ export function heapGrowthPolicy({ now, setFlags, began, collect }: HeapGrowthDe
     check() {
       if (!bursting || now() - lastBurstAt < CALM_AFTER_MS) return;
       bursting = false;
-      setFlags(`--heap-growing-percent=${STEADY_GROWTH_PERCENT}`);
+      setFlags(`--heap-growing-percent=${steadyGrowthPercent}`);
       collect({ connections: burst.connections, ms: lastBurstAt - burst.startedAt });
     },
     get bursting() {
@@ -118,7 +123,13 @@ export function adaptHeapGrowth(engine: EventEmitter, log: Pick<FastifyBaseLogge
     );
   };
   const began = () => log.info(`a burst of connections began (${BURST_PER_SECOND} or more a second): V8 sizes the heap until it ends`);
-  const policy = heapGrowthPolicy({ now: Date.now, setFlags: (flags) => v8.setFlagsFromString(flags), began, collect });
+  const policy = heapGrowthPolicy({
+    now: Date.now,
+    steadyGrowthPercent: startupGrowthPercent(process.execArgv),
+    setFlags: (flags) => v8.setFlagsFromString(flags),
+    began,
+    collect,
+  });
   const opened = () => policy.connectionOpened();
   engine.on('connection', opened);
   const timer = setInterval(() => policy.check(), 1000).unref();
