@@ -77,6 +77,17 @@ export async function serverWithAdmin(): Promise<{ t: TestServer; token: string 
   return { t, token: await login(t.url) };
 }
 
+/**
+ * Waits for the capture's first bytes on disk and returns when they came: ffmpeg writes the WebM header once the
+ * first frame reaches its encoder, so this is the moment of the recording's time zero. The agent's log line comes
+ * at the spawn, earlier by ffmpeg's start-up, which is most of a second on a loaded machine.
+ */
+export async function captureBegan(dataDir: string, timeoutMs = 20_000): Promise<number> {
+  const written = () => spooledFiles(dataDir).some((file) => fs.existsSync(file) && fs.statSync(file).size > 0);
+  await waitUntil(written, timeoutMs, `the first bytes captured into ${dataDir}`);
+  return Date.now();
+}
+
 /** Waits until the segment being captured (the newest spool file) holds `ms` of video, whatever its bitrate. */
 export async function capturedMs(dataDir: string, ms: number, timeoutMs = 30_000) {
   const recorded = () => {

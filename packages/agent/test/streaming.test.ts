@@ -6,7 +6,7 @@ import { decodeFrames } from '@vaahshare/testkit/webm';
 import { captureFps } from '../src/capture/capture-args.js';
 import { agentArgs, runAgent } from './agent-process.js';
 import { startCutProxy } from './cut-proxy.js';
-import { capturedMore, capturedMs, clientId, downloadVideo, finalizedMedia, serverWithAdmin, spooledFiles, writerGone } from './helpers.js';
+import { captureBegan, capturedMore, capturedMs, clientId, downloadVideo, finalizedMedia, serverWithAdmin, spooledFiles, writerGone } from './helpers.js';
 
 /** About a second of the test picture as the agent encodes it (the default preset: 2 fps at crf 63, ~3.5 kB a second). */
 const SECOND = 3_500;
@@ -27,7 +27,7 @@ describe('agent streaming (real agent process, real server, real ffmpeg)', () =>
     // a few kB a second of it (2 fps at crf 63).
     const agent = runAgent(agentArgs(proxy.url, 'cut@pc', dataDir, ['--size', '1920x1080']));
     try {
-      const captureStart = await agent.waitFor(/capturing a test picture/);
+      const captureStart = await captureBegan(dataDir);
       await agent.waitFor(/connected to/);
       await capturedMore(dataDir, 2 * SECOND);
       proxy.cut();
@@ -121,7 +121,7 @@ describe('agent streaming (real agent process, real server, real ffmpeg)', () =>
     const dataDir = tempDir('vaahshare-agent-');
     const agent = runAgent(agentArgs(t.url, 'rotates@pc', dataDir, ['--segment-minutes', '0.05']));
     try {
-      const captureStart = await agent.waitFor(/capturing a test picture/);
+      const captureStart = await captureBegan(dataDir);
       await agent.waitFor(/connected to/);
       const id = await clientId(t.url, token, 'rotates@pc');
       const ready = async () => (await api(t.url, `/api/media?client_id=${id}&status=ready`, { token })).body.data.length;
