@@ -8,7 +8,7 @@ import { mountSmallDisk, noSmallDisk, type SmallDisk } from '@vaahshare/testkit/
 import { decodeFrames } from '@vaahshare/testkit/webm';
 import { captureFps } from '../src/capture/capture-args.js';
 import { agentArgs, runAgent } from './agent-process.js';
-import { capturedMore, clientId, downloadVideo, finalizedMedia, spooledFiles } from './helpers.js';
+import { captureBegan, capturedMore, clientId, downloadVideo, finalizedMedia, spooledFiles } from './helpers.js';
 
 /** A few seconds of the test picture as the agent encodes it (the default preset: 2 fps at crf 63, ~3.5 kB a second). */
 const SECOND = 7_500;
@@ -42,7 +42,7 @@ describe('the server’s disk filling up while a real agent streams', { skip: di
     const spool = tempDir('vaahshare-agent-');
     const agent = runAgent(agentArgs(t.url, 'full@pc', spool));
     try {
-      const captureStart = await agent.waitFor(/capturing a test picture/);
+      const captureStart = await captureBegan(spool);
       await agent.waitFor(/connected to/);
       await capturedMore(spool, 2 * SECOND);
 
