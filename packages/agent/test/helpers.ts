@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Media } from '@vaahshare/protocol';
@@ -77,15 +78,30 @@ export async function serverWithAdmin(): Promise<{ t: TestServer; token: string 
   return { t, token: await login(t.url) };
 }
 
+/** When the agent printed the first line matching `pattern`, by its own clock (each line starts with an ISO time). */
+export function printedAt(output: string, pattern: RegExp): number {
+  const line = output.split('\n').find((l) => pattern.test(l));
+  const at = line ? Date.parse(line.slice(0, line.indexOf(' '))) : NaN;
+  if (Number.isNaN(at)) throw new Error(`the agent printed no line matching ${pattern}:\n${output}`);
+  return at;
+}
+
 /**
- * Waits for the capture's first bytes on disk and returns when they came: ffmpeg writes the WebM header once the
- * first frame reaches its encoder, so this is the moment of the recording's time zero. The agent's log line comes
- * at the spawn, earlier by ffmpeg's start-up, which is most of a second on a loaded machine.
+ * What a recording may lack of the time from the agent's "capturing" line to its quit: ffmpeg's start-up before
+ * its first frame (the process, its libraries, the encoder) took up to 1.6 s on CI's loaded machine.
  */
-export async function captureBegan(dataDir: string, timeoutMs = 20_000): Promise<number> {
-  const written = () => spooledFiles(dataDir).some((file) => fs.existsSync(file) && fs.statSync(file).size > 0);
-  await waitUntil(written, timeoutMs, `the first bytes captured into ${dataDir}`);
-  return Date.now();
+const FFMPEG_START_UP_MS = 2_500;
+
+/**
+ * Asserts that a recording holds everything the agent captured from its first "capturing" line to its quit, measured
+ * by the agent's own clock. Longer it cannot be by more than two frames (the last one's own length, and one more read
+ * before ffmpeg sees its `q`); shorter by no more than ffmpeg's start-up. A lost minute, or a lost network cut, fails.
+ */
+export function assertRecordedWhole(durationMs: number, agentOutput: string, fps: number) {
+  const captured = printedAt(agentOutput, /: finishing the recording and closing/) - printedAt(agentOutput, /capturing (a test picture|the screen) into/);
+  const what = `recording ${durationMs} ms; ${captured} ms from the agent's "capturing" line to its quit`;
+  assert.ok(durationMs <= captured + (2 * 1000) / fps, `${what}: longer than what was captured`);
+  assert.ok(durationMs >= captured - FFMPEG_START_UP_MS, `${what}: some of it is missing`);
 }
 
 /** Waits until the segment being captured (the newest spool file) holds `ms` of video, whatever its bitrate. */
