@@ -1,7 +1,7 @@
 /**
- * The variable-length integers of EBML (Matroska, WebM): element IDs and sizes. One reader for the server, which
- * follows and checks agents' streams (`media/webm-scanner.ts`), and the dashboard, which demuxes a live stream for
- * WebCodecs (`lib/webm-demuxer.ts`).
+ * EBML (Matroska, WebM) as it streams: the variable-length integers of element IDs and sizes, and the loop that reads
+ * a stream element by element as its bytes arrive. One reader for the server, which follows and checks agents' streams
+ * (`media/webm-scanner.ts`), and the dashboard, which demuxes a live stream for WebCodecs (`lib/webm-demuxer.ts`).
  */
 
 /** A size whose bits are all ones: the element runs until its parent ends or a sibling starts (MediaRecorder writes these). */
@@ -30,4 +30,59 @@ export function readVint(buf: Uint8Array, at: number, keepMarker: boolean): Vint
     if (buf[at + i] !== 0xff) allOnes = false;
   }
   return { value: !keepMarker && allOnes ? EBML_UNKNOWN_SIZE : value, length };
+}
+
+const NOTHING = new Uint8Array(0);
+
+/**
+ * Reads an EBML stream in chunks split at any byte, one element (or element header) at a time, through `step`. Keeps
+ * only what a step could not finish yet (an element header, or an element the subclass reads whole), and lets a
+ * payload it was told to `skip` stream by without buffering it. Once `fail`ed it reads nothing more.
+ */
+export abstract class EbmlStreamReader {
+  /** The stream offset of `carry`'s first byte: every byte before it is consumed. */
+  protected position = 0;
+  protected carry: Uint8Array = NOTHING;
+  /** Payload bytes still to pass by unread. */
+  protected skip = 0;
+  /** Why the bytes cannot be read on (they are not the stream this reads); nothing more is read then. */
+  failed: string | null = null;
+
+  push(chunk: Uint8Array): void {
+    if (this.failed) return;
+    const buf = this.carry.length ? concat(this.carry, chunk) : chunk;
+    let at = 0;
+    while (at < buf.length) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, buf.length - at);
+        this.skip -= n;
+        at += n;
+        continue;
+      }
+      const used = this.step(buf, at, this.position + at);
+      if (used === 0) break;
+      at += used;
+    }
+    this.position += at;
+    // A copy (a Buffer's `slice` would be a view): a few carried bytes must not keep the caller's chunk alive.
+    this.carry = at < buf.length ? new Uint8Array(buf.subarray(at)) : NOTHING;
+  }
+
+  /**
+   * Reads what starts at `buf[at]` (stream offset `offset`): returns the bytes it consumed (setting `skip` for a payload
+   * to pass by), or 0 when it needs more bytes or has failed.
+   */
+  protected abstract step(buf: Uint8Array, at: number, offset: number): number;
+
+  protected fail(reason: string): number {
+    this.failed = reason;
+    return 0;
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

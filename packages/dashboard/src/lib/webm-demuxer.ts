@@ -7,7 +7,7 @@
  * header, a block, the small Info and Tracks; everything else (Cues, Tags, Void…) is skipped as it streams by.
  * The server follows the same stream with `webm-scanner.ts`, which also checks its structure.
  */
-import { EBML_UNKNOWN_SIZE as UNKNOWN, readVint } from '@vaahshare/protocol';
+import { EBML_UNKNOWN_SIZE as UNKNOWN, EbmlStreamReader, readVint } from '@vaahshare/protocol';
 
 /** Elements whose children follow in the stream: descended into, never buffered. */
 const SEGMENT = 0x18538067;
@@ -98,43 +98,17 @@ function videoTracks(tracks: Uint8Array): WebmVideoTrack[] {
   return found;
 }
 
-export class WebmDemuxer {
-  /** Unconsumed bytes: at most an element header or an element being read whole. */
-  private carry: Uint8Array = new Uint8Array(0);
-  /** Payload bytes still to pass by of an element that is skipped. */
-  private skip = 0;
-  private consumed = 0;
+export class WebmDemuxer extends EbmlStreamReader {
   /** Nanoseconds per timestamp unit (Info's TimestampScale; 1 ms unless it says otherwise). */
   private timestampScale = 1_000_000;
   private clusterTimestamp = 0;
-  /** Why the bytes cannot be read on (they are not the WebM this reads); nothing more is read then. */
-  failed: string | null = null;
 
-  constructor(private readonly events: DemuxEvents) {}
-
-  push(chunk: Uint8Array): void {
-    if (this.failed) return;
-    const buf = this.carry.length ? concat(this.carry, chunk) : chunk;
-    let at = 0;
-    while (at < buf.length) {
-      if (this.skip > 0) {
-        const n = Math.min(this.skip, buf.length - at);
-        this.skip -= n;
-        at += n;
-        continue;
-      }
-      const used = this.step(buf, at);
-      if (used === 0) break;
-      at += used;
-    }
-    this.consumed += at;
-    // A copy, so that the caller's chunk (or a large concatenation) is not kept alive by a few carried bytes.
-    this.carry = at < buf.length ? buf.slice(at) : new Uint8Array(0);
+  constructor(private readonly events: DemuxEvents) {
+    super();
   }
 
   /** Reads the element at `at`: returns the bytes consumed, or 0 when more bytes are needed (or it failed). */
-  private step(buf: Uint8Array, at: number): number {
-    const offset = this.consumed + at;
+  protected step(buf: Uint8Array, at: number, offset: number): number {
     const id = readVint(buf, at, true);
     if (id === null) return 0;
     if (id === 'invalid' || id.length > 4) return this.fail(`no WebM element at byte ${offset}`);
@@ -186,22 +160,10 @@ export class WebmDemuxer {
     const timestampUs = Math.round(((this.clusterTimestamp + relative) * this.timestampScale) / 1000);
     this.events.frame({ track: track.value, timestampUs, key, data: new Uint8Array(payload.subarray(flagsAt + 1)) });
   }
-
-  private fail(reason: string): number {
-    this.failed = reason;
-    return 0;
-  }
 }
 
 /** Where a block's flags byte is: after the track number's vint and the 2-byte timecode. */
 function blockFlagsAt(payload: Uint8Array): number {
   const track = readVint(payload, 0, false);
   return track && track !== 'invalid' ? track.length + 2 : payload.length;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

@@ -10,7 +10,7 @@
  * so bytes that are not WebM after a valid start are found at the first element header they make up. A block's
  * payload (the video itself) is not checked.
  */
-import { EBML_UNKNOWN_SIZE as UNKNOWN, readVint } from '@vaahshare/protocol';
+import { EBML_UNKNOWN_SIZE as UNKNOWN, EbmlStreamReader, readVint } from '@vaahshare/protocol';
 
 const ID = {
   EBML: 0x1a45dfa3,
@@ -45,19 +45,16 @@ type Context = 'top' | 'segment' | 'cluster';
 
 const IGNORE_EVENTS: ScanEvents = { onHeaderEnd: () => undefined, onKeyCluster: () => undefined };
 
-export class WebmScanner {
-  /** Absolute offset of the first byte of `carry`. */
-  private position = 0;
-  private carry: Buffer = Buffer.alloc(0);
-  private skip = 0;
+export class WebmScanner extends EbmlStreamReader {
   private context: Context = 'top';
   private clusterEnd = UNKNOWN;
   private clusterStart = 0;
   private clusterFirstBlockSeen = false;
   private headerDone = false;
-  failed: string | null = null;
 
-  constructor(private readonly events: ScanEvents) {}
+  constructor(private readonly events: ScanEvents) {
+    super();
+  }
 
   /** Bytes consumed so far. */
   get offset(): number {
@@ -69,29 +66,8 @@ export class WebmScanner {
     return this.context !== 'top';
   }
 
-  push(chunk: Buffer): void {
-    if (this.failed) return;
-    const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
-    let at = 0;
-    while (at < buf.length) {
-      if (this.skip > 0) {
-        const n = Math.min(this.skip, buf.length - at);
-        this.skip -= n;
-        at += n;
-        continue;
-      }
-      const consumed = this.step(buf, at);
-      if (consumed === 0) break;
-      at += consumed;
-    }
-    this.position += at;
-    // Keep only the incomplete element header (a few bytes), never payload.
-    this.carry = at < buf.length ? Buffer.from(buf.subarray(at)) : Buffer.alloc(0);
-  }
-
   /** Reads one element header at `at`; returns the bytes consumed, or 0 when more bytes are needed. */
-  private step(buf: Buffer, at: number): number {
-    const absolute = this.position + at;
+  protected step(buf: Uint8Array, at: number, absolute: number): number {
     if (this.context === 'cluster' && this.clusterEnd !== UNKNOWN && absolute >= this.clusterEnd) this.context = 'segment';
     const id = readVint(buf, at, true);
     if (id === null) return 0;
@@ -152,7 +128,7 @@ export class WebmScanner {
   }
 
   /** What pushing `chunk` would find wrong, without changing this scanner: a copy of its state reads it. */
-  wouldFail(chunk: Buffer): string | null {
+  wouldFail(chunk: Uint8Array): string | null {
     if (this.failed) return null;
     const probe = new WebmScanner(IGNORE_EVENTS);
     probe.position = this.position;
@@ -173,10 +149,5 @@ export class WebmScanner {
       return;
     }
     this.skip = size;
-  }
-
-  private fail(reason: string): number {
-    this.failed = reason;
-    return 0;
   }
 }
