@@ -19,16 +19,14 @@ function findTests(dir) {
 
 const all = findTests(path.join(root, 'packages')).filter((f) => !filter.length || filter.some((p) => f.includes(p)));
 // Browser test files run one at a time (they share a machine-wide lock), in a run of their own after the others,
-// so that waiting for the browser never holds the runner's slots. The PostgreSQL run starts with it: the browser
-// run is one file at a time, mostly waiting on Chromium, so the two together took 378 s on a clean clone against
-// 297 + 168 s one after the other (the suite has a 15-minute budget on CI's 2 cores).
+// so that waiting for the browser never holds the runner's slots.
 const inBrowser = (f) => f.includes(`${path.sep}e2e${path.sep}`);
-const phases = [
-  [{ name: 'SQLite', files: all.filter((f) => !inBrowser(f)), env: { TEST_DATABASE_URL: '' }, concurrency: 4 }],
-  [{ name: 'Browser (SQLite)', files: all.filter(inBrowser), env: { TEST_DATABASE_URL: '' }, concurrency: 1 }],
+const runs = [
+  { name: 'SQLite', files: all.filter((f) => !inBrowser(f)), env: { TEST_DATABASE_URL: '' }, concurrency: 4 },
+  { name: 'Browser (SQLite)', files: all.filter(inBrowser), env: { TEST_DATABASE_URL: '' }, concurrency: 1 },
 ];
 if (process.env.TEST_DATABASE_URL) {
-  phases[1].push({ name: 'PostgreSQL', files: all.filter((f) => f.includes(`${path.sep}server${path.sep}`) && !f.includes('sqlite')), env: {}, concurrency: 3 });
+  runs.push({ name: 'PostgreSQL', files: all.filter((f) => f.includes(`${path.sep}server${path.sep}`) && !f.includes('sqlite')), env: {}, concurrency: 4 });
 }
 
 /** Runs a build step before any test starts when some selected file needs it; a failed build fails the run. */
@@ -54,11 +52,8 @@ buildFirst((f) => under('agent')(f) || under('server')(f), ['packages/agent/scri
 const runsExecutable = (f) => f.endsWith(`${path.sep}agent-downloads${path.sep}install.test.ts`) || f.endsWith(`${path.sep}agent${path.sep}test${path.sep}self-update.test.ts`);
 buildFirst(runsExecutable, ['packages/agent/scripts/build-executables.mjs', 'linux-x64', '--if-stale']);
 
-/**
- * Runs node's test runner on some files; resolves with its exit code and output. The output is passed through as it
- * comes when `live`, else kept for the caller to print once the run ends (two runs at once must not interleave).
- */
-function runTests(run, live) {
+/** Runs node's test runner on some files, its output passed through; resolves with its exit code and output. */
+function runTests(run) {
   const child = spawn(
     process.execPath,
     [
@@ -74,7 +69,7 @@ function runTests(run, live) {
   );
   let output = '';
   child.stdout.on('data', (chunk) => {
-    if (live) process.stdout.write(chunk);
+    process.stdout.write(chunk);
     output += chunk;
   });
   return new Promise((resolve) => child.on('close', (status) => resolve({ status, output })));
@@ -89,33 +84,18 @@ let passed = 0;
 let failed = 0;
 const failures = [];
 const durations = [];
-
-/** Starts one run of the suite; resolves with its output once it ended, and how long it took. */
-function startRun(run, live) {
-  const startedAt = performance.now();
-  if (live) console.log(`\n=== ${run.name}: ${run.files.length} test files ===`);
-  return runTests(run, live).then((result) => ({ run, ...result, took: performance.now() - startedAt }));
-}
-
-/** Counts a run's results (and prints its output, when it was kept). */
-function count({ run, status, output, took }, live) {
-  if (!live) console.log(`\n=== ${run.name}: ${run.files.length} test files (ran alongside the run above) ===\n${output}`);
-  durations.push(`${run.name} ${seconds(took)}`);
+for (const run of runs) {
+  if (!run.files.length) continue;
+  console.log(`\n=== ${run.name}: ${run.files.length} test files ===`);
+  const runStartedAt = performance.now();
+  const { status, output } = await runTests(run);
+  durations.push(`${run.name} ${seconds(performance.now() - runStartedAt)}`);
   // The spec reporter's summary; forced exit can cut a file reporter short, never the synchronous pipe to us.
-  const summary = (key) => Number(output.match(new RegExp(`^ℹ ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
-  passed += summary('pass');
-  failed += summary('fail') + summary('cancelled') + (status !== 0 && summary('fail') === 0 ? 1 : 0);
+  const count = (key) => Number(output.match(new RegExp(`^ℹ ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
+  passed += count('pass');
+  failed += count('fail') + count('cancelled') + (status !== 0 && count('fail') === 0 ? 1 : 0);
   const details = failureDetails(output);
   if (details) failures.push(`=== ${run.name}: ${details}`);
-}
-
-for (const phase of phases) {
-  const [first, ...alongside] = phase.filter((run) => run.files.length);
-  if (!first) continue;
-  const others = alongside.map((run) => startRun(run, false));
-  count(await startRun(first, true), true);
-  // The runs alongside print after the live one, in order.
-  for (const other of others) count(await other, false);
 }
 // Said again at the end, where a reader of a long log (CI shows its tail) finds them: each run's own list is
 // followed by the later runs' whole output.
