@@ -64,7 +64,7 @@ export abstract class EbmlStreamReader {
       at += used;
     }
     this.position += at;
-    // A copy (a Buffer's `slice` would be a view): a few carried bytes must not keep the caller's chunk alive.
+    // A copy (a Buffer's `slice` would be a view): what is carried must not keep the caller's whole chunk alive.
     this.carry = at < buf.length ? new Uint8Array(buf.subarray(at)) : NOTHING;
   }
 
